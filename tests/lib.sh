@@ -1,0 +1,88 @@
+# tests/lib.sh: TAP helpers and server handling shared by the integration
+# suites. Source it; call `finish` last.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TEST_TMP=$(mktemp -d)
+test_count=0
+test_failures=0
+server_pids=()
+
+cleanup_lib() {
+	local pid
+	for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TEST_TMP"
+}
+trap cleanup_lib EXIT
+
+ok() { echo "ok $((++test_count)) - $1"; }
+
+not_ok() {
+	echo "not ok $((++test_count)) - $1"
+	test_failures=$((test_failures + 1))
+	shift
+	local line
+	for line in "$@"; do echo "# $line"; done
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local description=$1
+	shift
+	if "$@" >"$TEST_TMP/check.out" 2>&1; then
+		ok "$description"
+	else
+		not_ok "$description" "command failed: $*" "$(head -c 2000 "$TEST_TMP/check.out")"
+	fi
+}
+
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq() {
+	if [[ "$2" == "$3" ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected: ${3:0:300}" "actual:   ${2:0:300}"
+	fi
+}
+
+# expect_match DESCRIPTION TEXT ERE
+expect_match() {
+	if [[ "$2" =~ $3 ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected to match: $3" "actual: ${2:0:500}"
+	fi
+}
+
+finish() {
+	echo "1..$test_count"
+	((test_failures == 0))
+}
+
+# start_encrypt_server ARGS...: starts build/encrypt-server on a free port;
+# sets SERVER_PID, SERVER_PORT and SERVER_LOG. Returns 1 if it never listens.
+start_encrypt_server() {
+	SERVER_LOG="$TEST_TMP/server.$RANDOM.log"
+	"$ROOT/build/encrypt-server" --port 0 "$@" >"$SERVER_LOG" 2>&1 &
+	SERVER_PID=$!
+	server_pids+=("$SERVER_PID")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		SERVER_PORT=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$SERVER_LOG")
+		[[ -n "$SERVER_PORT" ]] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# http METHOD PATH [CURL ARGS...]: prints the status code; body in $TEST_TMP/body,
+# headers in $TEST_TMP/headers.
+http() {
+	local method=(-X "$1") path=$2
+	[[ "$1" == HEAD ]] && method=(--head)
+	shift 2
+	curl -s "${method[@]}" -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' \
+		"http://127.0.0.1:$SERVER_PORT$path" "$@"
+}
