@@ -1,7 +1,7 @@
 # Makefile: builds everything into build/. Each directory's rules live in its
 # own build.mk; this file holds the shared flags and the top-level targets.
 #
-#   make            build/encrypt-server, build/encrypt-bench
+#   make            build/bpfprof, build/encrypt-server, build/encrypt-bench
 #   make test       every suite, ending in "N passed, N failed"
 #   make bench      encrypt-bench and the fast/naive speed-up table
 #   make demo       start the server, load it with hey, print the URLs
@@ -20,6 +20,8 @@ SETUP_STAMP := $(BUILD)/.setup-done
 all:
 
 include demo-server/build.mk
+include bpf/build.mk
+include userspace/build.mk
 include tests/build.mk
 
 $(SETUP_STAMP): scripts/setup.sh

@@ -1,19 +1,51 @@
 # tests/build.mk: cmocka unit tests, each built plain (also run under
-# valgrind) and with ASan+UBSan.
+# valgrind) and with ASan+UBSan, plus the objects the symbolizer tests load.
 
-UNIT_TESTS := test_hex test_request test_encrypt
+UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
+	test_flamegraph_svg test_symbolizer
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
+test_encrypt_LIBS := $(ENCRYPT_LIBS)
+test_containers_SRCS := userspace/hashmap.c userspace/stack_table.c
+test_cli_SRCS := userspace/cli.c
+test_cli_LIBS := -lm
+test_proc_SRCS := userspace/proc_maps.c userspace/kallsyms.c userspace/hashmap.c
+test_flame_SRCS := userspace/flame.c userspace/profile.c userspace/hashmap.c
+test_pprof_SRCS := userspace/pprof.c userspace/profile.c userspace/hashmap.c $(PROTO_GEN)
+test_pprof_LIBS := -lprotobuf-c -lz
+test_flamegraph_svg_SRCS := userspace/flamegraph_svg.c
+test_symbolizer_SRCS := userspace/symbolizer.c userspace/proc_maps.c userspace/kallsyms.c userspace/demangle.c \
+	userspace/hashmap.c
+test_symbolizer_LIBS := -ldw -lelf -ldl -lpthread
+test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
+	libsymtest-debuglink.so libsymtest-debuglink.debug)
 
 define unit_test_rules
-$(BUILD)/tests/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,tests/unit/$(1).c $$($(1)_SRCS))
+$(BUILD)/tests/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,tests/unit/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$^ -o $$@ -lcmocka $$(ENCRYPT_LIBS)
-$(BUILD)/tests/asan/$(1): $$(patsubst %.c,$(BUILD)/asan/%.o,tests/unit/$(1).c $$($(1)_SRCS))
+	$$(CC) $$(CFLAGS) $$(filter %.o,$$^) -o $$@ -lcmocka $$($(1)_LIBS)
+$(BUILD)/tests/asan/$(1): $$(patsubst %.c,$(BUILD)/asan/%.o,tests/unit/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(SANITIZE) $$^ -o $$@ -lcmocka $$(ENCRYPT_LIBS)
+	$$(CC) $$(CFLAGS) $$(SANITIZE) $$(filter %.o,$$^) -o $$@ -lcmocka $$($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rules,$(t))))
+
+$(patsubst %,$(BUILD)/obj/tests/unit/%.o,$(UNIT_TESTS)) $(patsubst %,$(BUILD)/asan/tests/unit/%.o,$(UNIT_TESTS)): \
+	| $(AGENT_GENERATED_HEADERS)
+
+# The symbolizer's subjects: one library with full DWARF, a copy stripped to
+# .dynsym, and a copy whose DWARF sits in a file named by .gnu_debuglink.
+SYMTEST := $(BUILD)/tests/symtest
+$(SYMTEST)/libsymtest.so: tests/unit/symtest_lib.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -o $@
+$(SYMTEST)/libsymtest-stripped.so: $(SYMTEST)/libsymtest.so
+	objcopy --strip-all $< $@
+$(SYMTEST)/libsymtest-debuglink.debug: $(SYMTEST)/libsymtest.so
+	objcopy --only-keep-debug $< $@
+$(SYMTEST)/libsymtest-debuglink.so: $(SYMTEST)/libsymtest.so $(SYMTEST)/libsymtest-debuglink.debug
+	cd $(SYMTEST) && objcopy --strip-debug --add-gnu-debuglink=libsymtest-debuglink.debug libsymtest.so \
+		libsymtest-debuglink.so
 
 TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/asan/$(t))

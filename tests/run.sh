@@ -11,7 +11,9 @@ log_dir=build/test-logs
 mkdir -p "$log_dir"
 total_passed=0
 total_failed=0
-unit_tests=(test_hex test_request test_encrypt)
+# Every unit test binary the build produced (tests/build.mk lists them).
+unit_tests=()
+for bin in build/tests/test_*; do [[ -x "$bin" ]] && unit_tests+=("$(basename "$bin")"); done
 
 suites=()
 for t in "${unit_tests[@]}"; do suites+=("unit/$t"); done

@@ -1,0 +1,18 @@
+# bpf/build.mk: BPF objects (CO-RE, against vmlinux.h generated from the
+# running kernel's BTF) and their libbpf skeletons.
+
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+VMLINUX_H := $(BUILD)/gen/vmlinux.h
+BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h
+
+$(VMLINUX_H): | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX_H)
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	bpftool gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@

@@ -1,0 +1,33 @@
+/*
+ * cpu.h: records shared by cpu.bpf.c and the agent's CPU collector.
+ */
+#ifndef BPFPROF_CPU_H
+#define BPFPROF_CPU_H
+
+#define MAX_STACK_DEPTH 127
+#define TASK_COMM_LEN 16
+
+/* One on-CPU sample of a target thread. A stack length is the number of
+ * frames read, or a negative errno when the read failed (counted too). */
+struct cpu_sample {
+	__u32 pid;
+	__u32 tid;
+	__u64 time_ns;
+	__u64 period; /* the event's count this sample stands for: ns of cpu-clock, cycles, ... */
+	__s32 user_depth;
+	__s32 kernel_depth;
+	char comm[TASK_COMM_LEN];
+	__u64 user_stack[MAX_STACK_DEPTH];
+	__u64 kernel_stack[MAX_STACK_DEPTH];
+};
+
+/* Per-CPU counters the kernel side keeps so that nothing is dropped silently. */
+enum cpu_counter {
+	CPU_COUNTER_SAMPLES,         /* target samples seen by the program */
+	CPU_COUNTER_RINGBUF_FULL,    /* samples lost: no room in the ring buffer */
+	CPU_COUNTER_USER_STACK_ERR,  /* samples whose user stack could not be read */
+	CPU_COUNTER_KERNEL_STACK_ERR,/* samples whose kernel stack could not be read */
+	CPU_COUNTER_MAX,
+};
+
+#endif

@@ -1,0 +1,90 @@
+/* test_cli.c: the agent's flag values: durations, frequencies, formats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+static void durations_in_go_syntax(void **state)
+{
+	const struct {
+		const char *text;
+		uint64_t ns;
+	} good[] = {
+		{"30s", 30000000000ULL}, {"1m30s", 90000000000ULL}, {"500ms", 500000000ULL}, {"1.5s", 1500000000ULL},
+		{"2h", 7200000000000ULL}, {"1ms", 1000000ULL},   {"1500us", 1500000ULL},  {".5m", 30000000000ULL},
+	};
+	char err[128];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t ns = 0;
+		assert_int_equal(parse_duration(good[i].text, &ns, err, sizeof(err)), 0);
+		assert_int_equal(ns, good[i].ns);
+	}
+}
+
+static void durations_rejected_with_reason(void **state)
+{
+	const char *bad[] = {"", "30", "s", "-1s", "1x", "1s2", "0s", "0.1ms", "169h", "1e3s", " 1s", "abc"};
+	char err[128];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t ns = 42;
+		err[0] = '\0';
+		assert_int_equal(parse_duration(bad[i], &ns, err, sizeof(err)), -1);
+		assert_int_equal(ns, 42);
+		assert_non_null(strstr(err, "--duration"));
+	}
+}
+
+static void hz_within_range_only(void **state)
+{
+	unsigned hz = 0;
+	char err[128];
+	(void)state;
+
+	assert_int_equal(parse_hz("99", HZ_MAX, &hz, err, sizeof(err)), 0);
+	assert_int_equal(hz, 99);
+	assert_int_equal(parse_hz("1", HZ_MAX, &hz, err, sizeof(err)), 0);
+	assert_int_equal(parse_hz("10000", HZ_MAX, &hz, err, sizeof(err)), 0);
+	const char *bad[] = {"0", "10001", "-5", "", "99hz", "1e3", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_hz(bad[i], HZ_MAX, &hz, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "--hz must be a whole number from 1 to 10000"));
+	}
+}
+
+static void formats_by_name_and_extension(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_format("pprof"), FORMAT_PPROF);
+	assert_int_equal(parse_format("folded"), FORMAT_FOLDED);
+	assert_int_equal(parse_format("svg"), FORMAT_SVG);
+	assert_int_equal(parse_format("SVG"), FORMAT_UNKNOWN);
+	assert_int_equal(format_for_path("cpu.pb.gz"), FORMAT_PPROF);
+	assert_int_equal(format_for_path("/tmp/x.pprof"), FORMAT_PPROF);
+	assert_int_equal(format_for_path("x.pb"), FORMAT_PPROF);
+	assert_int_equal(format_for_path("out.folded"), FORMAT_FOLDED);
+	assert_int_equal(format_for_path("out.collapsed"), FORMAT_FOLDED);
+	assert_int_equal(format_for_path("flame.svg"), FORMAT_SVG);
+	assert_int_equal(format_for_path("profile"), FORMAT_UNKNOWN);
+	assert_int_equal(format_for_path(".svg"), FORMAT_UNKNOWN);
+	assert_string_equal(format_name(FORMAT_FOLDED), "folded");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(durations_in_go_syntax),
+		cmocka_unit_test(durations_rejected_with_reason),
+		cmocka_unit_test(hz_within_range_only),
+		cmocka_unit_test(formats_by_name_and_extension),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,143 @@
+/* test_containers.c: the hashmap and the stack table built on it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hashmap.h"
+#include "stack_table.h"
+
+static void hashmap_finds_what_was_inserted_across_growth(void **state)
+{
+	struct hashmap *map = hashmap_new();
+	(void)state;
+
+	for (uint64_t i = 0; i < 10000; i++) {
+		bool added = false;
+		struct hashmap_entry *entry = hashmap_upsert(map, &i, sizeof(i), &added);
+		assert_non_null(entry);
+		assert_true(added);
+		entry->value = i * 3;
+	}
+	assert_int_equal(hashmap_count(map), 10000);
+	for (uint64_t i = 0; i < 10000; i++) {
+		struct hashmap_entry *entry = hashmap_find(map, &i, sizeof(i));
+		assert_non_null(entry);
+		assert_int_equal(entry->value, i * 3);
+	}
+	uint64_t missing = 10000;
+	assert_null(hashmap_find(map, &missing, sizeof(missing)));
+	hashmap_free(map);
+}
+
+static void hashmap_upsert_returns_existing_entry(void **state)
+{
+	struct hashmap *map = hashmap_new();
+	bool added;
+	(void)state;
+
+	struct hashmap_entry *first = hashmap_upsert(map, "key", 4, &added);
+	assert_true(added);
+	first->value = 7;
+	const void *stored = first->key;
+	struct hashmap_entry *again = hashmap_upsert(map, "key", 4, &added);
+	assert_false(added);
+	assert_int_equal(again->value, 7);
+	assert_ptr_equal(again->key, stored);
+	assert_string_equal(again->key, "key");
+	hashmap_free(map);
+}
+
+static void hashmap_keys_keep_their_address_and_distinguish_lengths(void **state)
+{
+	struct hashmap *map = hashmap_new();
+	char big[100000];
+	(void)state;
+
+	memset(big, 'x', sizeof(big));
+	const void *a = hashmap_upsert(map, "ab", 2, NULL)->key;
+	const void *b = hashmap_upsert(map, "ab", 3, NULL)->key; /* with the NUL: another key */
+	const void *c = hashmap_upsert(map, big, sizeof(big), NULL)->key; /* larger than an arena block */
+	for (int i = 0; i < 5000; i++)
+		hashmap_upsert(map, &i, sizeof(i), NULL);
+	assert_ptr_equal(hashmap_find(map, "ab", 2)->key, a);
+	assert_ptr_equal(hashmap_find(map, "ab", 3)->key, b);
+	assert_ptr_equal(hashmap_find(map, big, sizeof(big))->key, c);
+	assert_int_equal(hashmap_count(map), 5003);
+
+	size_t cursor = 0, visited = 0;
+	while (hashmap_next(map, &cursor) != NULL)
+		visited++;
+	assert_int_equal(visited, 5003);
+	hashmap_free(map);
+}
+
+static void stack_table_sums_values_of_equal_stacks(void **state)
+{
+	struct stack_table *table = stack_table_new(2);
+	uint64_t user[] = {0x401000, 0x402000, 0x403000};
+	uint64_t kernel[] = {0xffffffff81000000};
+	struct stack_key key = {.user = user, .n_user = 3, .kernel = kernel, .n_kernel = 1, .thread = "worker"};
+	int64_t one[] = {1, 10101010};
+	(void)state;
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(stack_table_add(table, &key, one), 0);
+	key.n_kernel = 0; /* same user frames, no kernel part: another stack */
+	assert_int_equal(stack_table_add(table, &key, one), 0);
+	strcpy(key.thread, "other"); /* another thread's name: another stack */
+	assert_int_equal(stack_table_add(table, &key, one), 0);
+	assert_int_equal(stack_table_count(table), 3);
+
+	size_t cursor = 0, seen = 0;
+	struct stack_key got;
+	const int64_t *values;
+	while (stack_table_next(table, &cursor, &got, &values)) {
+		seen++;
+		assert_int_equal(got.n_user, 3);
+		assert_memory_equal(got.user, user, sizeof(user));
+		if (got.n_kernel == 1) {
+			assert_int_equal(got.kernel[0], kernel[0]);
+			assert_string_equal(got.thread, "worker");
+			assert_int_equal(values[0], 5);
+			assert_int_equal(values[1], 5 * 10101010);
+		} else {
+			assert_int_equal(values[0], 1);
+		}
+	}
+	assert_int_equal(seen, 3);
+	stack_table_free(table);
+}
+
+static void stack_table_keeps_empty_stacks(void **state)
+{
+	struct stack_table *table = stack_table_new(1);
+	struct stack_key key = {.thread = "t"};
+	int64_t value = 4;
+	(void)state;
+
+	assert_int_equal(stack_table_add(table, &key, &value), 0);
+	size_t cursor = 0;
+	const int64_t *values;
+	struct stack_key got;
+	assert_int_equal(stack_table_next(table, &cursor, &got, &values), 1);
+	assert_int_equal(got.n_user + got.n_kernel, 0);
+	assert_int_equal(values[0], 4);
+	assert_int_equal(stack_table_next(table, &cursor, &got, &values), 0);
+	stack_table_free(table);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hashmap_finds_what_was_inserted_across_growth),
+		cmocka_unit_test(hashmap_upsert_returns_existing_entry),
+		cmocka_unit_test(hashmap_keys_keep_their_address_and_distinguish_lengths),
+		cmocka_unit_test(stack_table_sums_values_of_equal_stacks),
+		cmocka_unit_test(stack_table_keeps_empty_stacks),
+	};
+	return cmocka_run_group_tests_name("containers", tests, NULL, NULL);
+}

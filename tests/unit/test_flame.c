@@ -1,0 +1,118 @@
+/* test_flame.c: profiles as root-first frame stacks, and folded output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "flame.h"
+
+/* main -> work (with hash inlined into it) -> [kernel] write; and main -> work alone. */
+static struct profile *sample_profile(void)
+{
+	struct profile *p = profile_new();
+	struct profile_mapping app = {.start = 0x400000, .limit = 0x500000, .filename = "/app"};
+	struct profile_mapping kernel = {.start = 0xffff800000000000, .limit = UINT64_MAX, .is_kernel = true};
+
+	profile_add_sample_type(p, "samples", "count");
+	profile_add_sample_type(p, "cpu", "nanoseconds");
+	int32_t m_app = profile_add_mapping(p, &app), m_kernel = profile_add_mapping(p, &kernel);
+	int32_t f_main = profile_intern_function(p, "main", NULL, "app.c", 1);
+	int32_t f_work = profile_intern_function(p, "work", NULL, "app.c", 10);
+	int32_t f_hash = profile_intern_function(p, "hash", NULL, "app.c", 20);
+	int32_t f_write = profile_intern_function(p, "ksys_write", NULL, "", 0);
+	struct profile_line l_main = {(uint32_t)f_main, 3}, l_inlined[] = {{(uint32_t)f_hash, 21}, {(uint32_t)f_work, 12}},
+			    l_work = {(uint32_t)f_work, 11}, l_write = {(uint32_t)f_write, 0};
+	uint32_t loc_main = (uint32_t)profile_add_location(p, 0x401000, m_app, &l_main, 1);
+	uint32_t loc_hash = (uint32_t)profile_add_location(p, 0x402000, m_app, l_inlined, 2);
+	uint32_t loc_work = (uint32_t)profile_add_location(p, 0x402100, m_app, &l_work, 1);
+	uint32_t loc_write = (uint32_t)profile_add_location(p, 0xffffffff81000000, m_kernel, &l_write, 1);
+
+	uint32_t with_kernel[] = {loc_write, loc_hash, loc_main}, plain[] = {loc_work, loc_main};
+	int64_t three[] = {3, 30}, two[] = {2, 20}, zero_samples[] = {0, 5};
+	profile_add_sample(p, with_kernel, 3, three, NULL, 0);
+	profile_add_sample(p, plain, 2, two, NULL, 0);
+	profile_add_sample(p, plain, 2, two, NULL, 0); /* equal stacks: folded output merges them */
+	profile_add_sample(p, plain, 2, zero_samples, NULL, 0);
+	return p;
+}
+
+static void stacks_run_root_first_with_inlined_frames(void **state)
+{
+	struct profile *p = sample_profile();
+	struct flame_stacks stacks;
+	(void)state;
+
+	assert_int_equal(flame_stacks_from_profile(p, 0, &stacks), 0);
+	assert_int_equal(stacks.n_stacks, 3); /* the zero-valued sample is left out */
+	assert_int_equal(stacks.total, 7);
+	const struct flame_stack *first = &stacks.stacks[0];
+	assert_int_equal(first->depth, 4);
+	assert_int_equal(first->value, 3);
+	const char *names[] = {"main", "work", "hash", "ksys_write"};
+	enum flame_frame_kind kinds[] = {FLAME_USER, FLAME_USER, FLAME_INLINED, FLAME_KERNEL};
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(first->frames[i].name, names[i]);
+		assert_int_equal(first->frames[i].kind, kinds[i]);
+	}
+	flame_stacks_free(&stacks);
+
+	assert_int_equal(flame_stacks_from_profile(p, 1, &stacks), 0);
+	assert_int_equal(stacks.n_stacks, 4); /* by cpu time the last sample counts */
+	assert_int_equal(stacks.total, 75);
+	flame_stacks_free(&stacks);
+	profile_free(p);
+}
+
+static void folded_output_merges_sorts_and_marks_kinds(void **state)
+{
+	struct profile *p = sample_profile();
+	struct flame_stacks stacks;
+	char *text = NULL;
+	size_t len = 0;
+	(void)state;
+
+	assert_int_equal(flame_stacks_from_profile(p, 0, &stacks), 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(folded_write(out, &stacks), 0);
+	fclose(out);
+	assert_string_equal(text, "main;work 4\n"
+				  "main;work;hash_[i];ksys_write_[k] 3\n");
+	free(text);
+	flame_stacks_free(&stacks);
+	profile_free(p);
+}
+
+static void empty_profile_gives_no_stacks(void **state)
+{
+	struct profile *p = profile_new();
+	struct flame_stacks stacks;
+	char *text = NULL;
+	size_t len = 0;
+	(void)state;
+
+	profile_add_sample_type(p, "samples", "count");
+	assert_int_equal(flame_stacks_from_profile(p, 0, &stacks), 0);
+	assert_int_equal(stacks.n_stacks, 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(folded_write(out, &stacks), 0);
+	fclose(out);
+	assert_int_equal(len, 0);
+	free(text);
+	flame_stacks_free(&stacks);
+	profile_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stacks_run_root_first_with_inlined_frames),
+		cmocka_unit_test(folded_output_merges_sorts_and_marks_kinds),
+		cmocka_unit_test(empty_profile_gives_no_stacks),
+	};
+	return cmocka_run_group_tests_name("flame", tests, NULL, NULL);
+}

@@ -1,0 +1,194 @@
+/*
+ * test_symbolizer.c: the symbolizer against this very process, which loads
+ * variants of a small library built by the tests: full DWARF, stripped to
+ * .dynsym, and DWARF found through .gnu_debuglink.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "symbolizer.h"
+
+struct loaded_library {
+	void *handle;
+	uint64_t inline_site, outer, hidden;
+	int inline_line, call_line;
+};
+
+static void load_variant(const char *file, struct loaded_library *lib)
+{
+	const char *dir = getenv("SYMTEST_DIR") ? getenv("SYMTEST_DIR") : "build/tests/symtest";
+	char path[PATH_MAX], resolved[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	assert_non_null(realpath(path, resolved));
+	lib->handle = dlopen(resolved, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(lib->handle);
+	int (*outer)(int) = (int (*)(int))dlsym(lib->handle, "symtest_outer");
+	int (*(*hidden_address)(void))(int) = (int (*(*)(void))(int))dlsym(lib->handle, "symtest_hidden_address");
+	assert_non_null(outer);
+	assert_int_equal(outer(1), 6); /* also records the lines */
+	lib->outer = (uint64_t)(uintptr_t)outer;
+	lib->inline_site = (uint64_t)(uintptr_t)dlsym(lib->handle, "symtest_inline_site");
+	lib->hidden = (uint64_t)(uintptr_t)hidden_address();
+	lib->inline_line = *(int *)dlsym(lib->handle, "symtest_inline_line");
+	lib->call_line = *(int *)dlsym(lib->handle, "symtest_call_line");
+	assert_true(lib->inline_site != 0 && lib->inline_line > 0 && lib->call_line > lib->inline_line);
+}
+
+static void assert_inlined_chain(const struct symbolization *s, const struct loaded_library *lib)
+{
+	assert_int_equal(s->n_frames, 2);
+	assert_string_equal(s->frames[0].function, "symtest_inner");
+	assert_int_equal(s->frames[0].line, lib->inline_line);
+	assert_non_null(strstr(s->frames[0].file, "tests/unit/symtest_lib.c"));
+	assert_true(s->frames[0].file[0] == '/');
+	assert_string_equal(s->frames[1].function, "symtest_outer");
+	assert_int_equal(s->frames[1].line, lib->call_line);
+	assert_non_null(strstr(s->frames[1].file, "symtest_lib.c"));
+	assert_non_null(strstr(s->frames[1].decl_file, "symtest_lib.c"));
+	assert_int_equal(s->frames[1].start_line, lib->call_line - 2); /* the line naming the function */
+}
+
+static void full_debug_info_gives_inlined_frames_and_lines(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	char err[256];
+	(void)state;
+
+	load_variant("libsymtest.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+
+	const struct map_entry *map = symbolize_user(image, lib.inline_site, &s);
+	assert_non_null(map);
+	assert_non_null(strstr(map->path, "libsymtest.so"));
+	assert_inlined_chain(&s, &lib);
+
+	struct object_info info;
+	process_image_object_info(image, map, &info);
+	assert_true(info.has_symbols);
+	assert_true(info.has_dwarf);
+	assert_int_equal(strlen(info.build_id), 40);
+
+	assert_non_null(symbolize_user(image, lib.hidden, &s));
+	assert_int_equal(s.n_frames, 1);
+	assert_string_equal(s.frames[0].function, "symtest_hidden");
+
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
+static void debuglink_finds_the_separate_debug_file(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	char err[256];
+	(void)state;
+
+	load_variant("libsymtest-debuglink.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+	const struct map_entry *map = symbolize_user(image, lib.inline_site, &s);
+	assert_non_null(map);
+	assert_non_null(strstr(map->path, "libsymtest-debuglink.so"));
+	assert_inlined_chain(&s, &lib);
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
+static void stripped_object_falls_back_to_dynsym(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	char err[256];
+	(void)state;
+
+	load_variant("libsymtest-stripped.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+
+	const struct map_entry *map = symbolize_user(image, lib.outer + 1, &s);
+	assert_non_null(map);
+	assert_int_equal(s.n_frames, 1);
+	assert_string_equal(s.frames[0].function, "symtest_outer");
+	assert_int_equal(s.frames[0].line, 0);
+	struct object_info info;
+	process_image_object_info(image, map, &info);
+	assert_false(info.has_dwarf);
+
+	/* A static function has no name left: the caller names it by offset. */
+	assert_non_null(symbolize_user(image, lib.hidden, &s));
+	assert_int_equal(s.n_frames, 0);
+
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
+static void objects_are_shared_by_build_id(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	struct object_info first, second;
+	char err[256];
+	(void)state;
+
+	load_variant("libsymtest.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *a = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	struct process_image *b = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	process_image_object_info(a, symbolize_user(a, lib.outer, &s), &first);
+	process_image_object_info(b, symbolize_user(b, lib.outer, &s), &second);
+	assert_ptr_equal(first.build_id, second.build_id); /* one cached object */
+	assert_int_equal(process_image_refresh(a), 0);
+	assert_non_null(symbolize_user(a, lib.inline_site, &s));
+	assert_inlined_chain(&s, &lib);
+	process_image_free(a);
+	process_image_free(b);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
+static void unmapped_address_has_no_mapping(void **state)
+{
+	struct symbolization s;
+	char err[256];
+	(void)state;
+
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_null(symbolize_user(image, 0x10, &s));
+	assert_int_equal(s.n_frames, 0);
+	assert_null(process_image_open(symbolizer, 4194304, err, sizeof(err)));
+	assert_non_null(strstr(err, "/proc/4194304/maps"));
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_debug_info_gives_inlined_frames_and_lines),
+		cmocka_unit_test(debuglink_finds_the_separate_debug_file),
+		cmocka_unit_test(stripped_object_falls_back_to_dynsym),
+		cmocka_unit_test(objects_are_shared_by_build_id),
+		cmocka_unit_test(unmapped_address_has_no_mapping),
+	};
+	return cmocka_run_group_tests_name("symbolizer", tests, NULL, NULL);
+}

@@ -1,0 +1,25 @@
+# userspace/build.mk: the bpfprof agent.
+
+INCLUDES += -Iuserspace -Ibpf -I$(BUILD)/gen
+PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
+# The agent's pure modules: no BPF, unit-tested alone.
+AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table.c userspace/proc_maps.c \
+	userspace/kallsyms.c userspace/demangle.c userspace/symbolizer.c userspace/profile_builder.c \
+	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
+	userspace/target.c $(PROTO_GEN)
+AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/record.c userspace/main.c
+AGENT_LIBS := -lbpf -ldw -lelf -lprotobuf-c -lz -ldl -lm -lpthread
+AGENT_GENERATED_HEADERS := $(BPF_SKELETONS) $(BUILD)/gen/profile.pb-c.h
+
+$(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: userspace/proto/profile.proto | $(SETUP_STAMP)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen --proto_path=userspace/proto $<
+
+# Generated headers must exist before any agent object compiles the first time.
+$(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)) $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_PURE_SRCS)): \
+	| $(AGENT_GENERATED_HEADERS)
+
+$(BUILD)/bpfprof: $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
+	$(CC) $(CFLAGS) $^ -o $@ $(AGENT_LIBS)
+
+all: $(BUILD)/bpfprof

@@ -1,0 +1,119 @@
+/* cli.c: flag values: durations, frequencies, output formats. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *suffix;
+	double ns;
+} duration_units[] = {
+	/* The longest suffix that matches wins: "ms" is not "m" then junk. */
+	{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+};
+
+int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len)
+{
+	const char *p = text;
+	double total = 0;
+
+	if (*p == '\0')
+		goto bad;
+	while (*p != '\0') {
+		/* Digits with an optional fraction: no signs, exponents or hex. */
+		double value = 0, scale_down = 1;
+		bool digits = false, fraction = false;
+		for (; (*p >= '0' && *p <= '9') || (*p == '.' && !fraction); p++) {
+			if (*p == '.') {
+				fraction = true;
+				continue;
+			}
+			digits = true;
+			value = value * 10 + (*p - '0');
+			if (fraction)
+				scale_down *= 10;
+		}
+		if (!digits)
+			goto bad;
+		value /= scale_down;
+		size_t best = 0;
+		double scale = 0;
+		for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
+			size_t len = strlen(duration_units[i].suffix);
+			if (len > best && strncmp(p, duration_units[i].suffix, len) == 0) {
+				best = len;
+				scale = duration_units[i].ns;
+			}
+		}
+		if (best == 0)
+			goto bad;
+		p += best;
+		total += value * scale;
+	}
+	if (!(total >= 1e6) || total > 7 * 24 * 3600e9) {
+		snprintf(err, err_len, "--duration must be from 1ms to 168h, not '%s'", text);
+		return -1;
+	}
+	*ns = (uint64_t)llround(total);
+	return 0;
+bad:
+	snprintf(err, err_len, "--duration takes a duration like 30s, 1m30s or 500ms, not '%s'", text);
+	return -1;
+}
+
+int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || errno != 0 || value < 1 || value > (long)max_hz) {
+		snprintf(err, err_len, "--hz must be a whole number from 1 to %u, not '%s'", max_hz, text);
+		return -1;
+	}
+	*hz = (unsigned)value;
+	return 0;
+}
+
+static const char *const format_names[] = {
+	[FORMAT_UNKNOWN] = "unknown",
+	[FORMAT_PPROF] = "pprof",
+	[FORMAT_FOLDED] = "folded",
+	[FORMAT_SVG] = "svg",
+};
+
+enum output_format parse_format(const char *name)
+{
+	for (int f = FORMAT_PPROF; f <= FORMAT_SVG; f++)
+		if (strcmp(name, format_names[f]) == 0)
+			return (enum output_format)f;
+	return FORMAT_UNKNOWN;
+}
+
+const char *format_name(enum output_format format)
+{
+	return format_names[format];
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t len = strlen(s), suffix_len = strlen(suffix);
+
+	return len > suffix_len && strcmp(s + len - suffix_len, suffix) == 0;
+}
+
+enum output_format format_for_path(const char *path)
+{
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pb") || ends_with(path, ".pprof"))
+		return FORMAT_PPROF;
+	if (ends_with(path, ".folded") || ends_with(path, ".collapsed"))
+		return FORMAT_FOLDED;
+	if (ends_with(path, ".svg"))
+		return FORMAT_SVG;
+	return FORMAT_UNKNOWN;
+}

@@ -1,0 +1,33 @@
+/*
+ * cli.h: parsing of the values the agent's flags take. Pure functions, so
+ * every rule (and every error message) is unit-tested.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BPFPROF_VERSION "0.1.0"
+
+#define HZ_MAX 10000 /* beyond this the sampler costs more than it tells */
+
+enum output_format {
+	FORMAT_UNKNOWN,
+	FORMAT_PPROF,
+	FORMAT_FOLDED,
+	FORMAT_SVG,
+};
+
+/* Go-style durations: "30s", "1.5m", "500ms", "2h", "1m30s". 0, or -1 with a reason. */
+int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len);
+/* A sampling frequency from 1 to max_hz. */
+int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len);
+/* "pprof", "folded" or "svg". */
+enum output_format parse_format(const char *name);
+/* The format a file name implies by its extension: .pb.gz/.pb/.pprof,
+ * .folded/.collapsed, .svg; FORMAT_UNKNOWN otherwise. */
+enum output_format format_for_path(const char *path);
+const char *format_name(enum output_format format);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * cpu_collector.c: perf events on every CPU, the cpu.bpf.c skeleton, and
+ * its ring buffer. Filtering to the target happens in the kernel.
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cpu.skel.h"
+#include "cpu_collector.h"
+
+static const struct cpu_event cpu_events[] = {
+	{"cpu-clock", "cpu", "nanoseconds", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK},
+	{"cycles", "cycles", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES},
+	{"instructions", "instructions", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS},
+};
+
+struct cpu_collector {
+	struct cpu_bpf *skel;
+	struct bpf_link **links;
+	int n_links;
+	struct ring_buffer *ring;
+	cpu_sample_sink sink;
+	void *sink_ctx;
+	uint64_t received;
+	int delivered; /* during one poll */
+};
+
+const struct cpu_event *cpu_event_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cpu_events) / sizeof(cpu_events[0]); i++)
+		if (strcmp(cpu_events[i].name, name) == 0)
+			return &cpu_events[i];
+	return NULL;
+}
+
+const char *cpu_event_names(void)
+{
+	return "cpu-clock, cycles or instructions";
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct cpu_collector *collector = ctx;
+
+	if (size < sizeof(struct cpu_sample))
+		return 0;
+	collector->received++;
+	collector->delivered++;
+	collector->sink(collector->sink_ctx, data);
+	return 0;
+}
+
+/* Ring buffer bytes for half a second of samples from every CPU at hz:
+ * user space drains it several times a second. */
+static uint32_t ring_size_for(unsigned hz, int n_cpus)
+{
+	uint64_t want = (uint64_t)hz * (uint64_t)n_cpus * (sizeof(struct cpu_sample) + 8) / 2;
+	uint32_t size = 1U << 22; /* 4 MiB at least */
+
+	while (size < want && size < (1U << 28))
+		size <<= 1;
+	return size;
+}
+
+static int open_sampling_event(const struct cpu_event *event, unsigned hz, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = event->type,
+		.size = sizeof(attr),
+		.config = event->config,
+	};
+
+	if (event->type == PERF_TYPE_SOFTWARE) {
+		/* A clock event counts nanoseconds: a fixed period makes every
+		 * sample worth exactly 1e9/hz ns. */
+		attr.sample_period = 1000000000ULL / hz;
+	} else {
+		attr.freq = 1;
+		attr.sample_freq = hz;
+	}
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void collector_free(struct cpu_collector *collector)
+{
+	ring_buffer__free(collector->ring);
+	for (int i = 0; i < collector->n_links; i++)
+		bpf_link__destroy(collector->links[i]);
+	free(collector->links);
+	cpu_bpf__destroy(collector->skel);
+	free(collector);
+}
+
+static int attach_every_cpu(struct cpu_collector *collector, const struct cpu_event *event, unsigned hz,
+			    int n_cpus, char *err, size_t err_len)
+{
+	collector->links = calloc((size_t)n_cpus, sizeof(*collector->links));
+	if (collector->links == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	for (int cpu = 0; cpu < n_cpus; cpu++) {
+		int fd = open_sampling_event(event, hz, cpu);
+		if (fd < 0 && errno == ENODEV)
+			continue; /* an offline CPU */
+		if (fd < 0) {
+			if (event->type == PERF_TYPE_HARDWARE && (errno == ENOENT || errno == EOPNOTSUPP))
+				snprintf(err, err_len, "--event %s: this machine has no hardware counter for it (%s); "
+					 "use --event cpu-clock", event->name, strerror(errno));
+			else
+				snprintf(err, err_len, "cannot open a %s event on CPU %d: %s", event->name, cpu,
+					 strerror(errno));
+			return -1;
+		}
+		struct bpf_link *link = bpf_program__attach_perf_event(collector->skel->progs.sample_cpu, fd);
+		if (link == NULL) {
+			snprintf(err, err_len, "cannot attach the sampler to CPU %d: %s", cpu, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		collector->links[collector->n_links++] = link;
+	}
+	return 0;
+}
+
+struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
+					  cpu_sample_sink sink, void *sink_ctx, char *err, size_t err_len)
+{
+	struct cpu_collector *collector = calloc(1, sizeof(*collector));
+	int n_cpus = libbpf_num_possible_cpus();
+
+	if (collector == NULL || n_cpus <= 0) {
+		snprintf(err, err_len, "out of memory");
+		free(collector);
+		return NULL;
+	}
+	collector->sink = sink;
+	collector->sink_ctx = sink_ctx;
+	collector->skel = cpu_bpf__open();
+	if (collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
+		free(collector);
+		return NULL;
+	}
+	collector->skel->rodata->target_tgid = (uint32_t)pid;
+	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size_for(hz, n_cpus));
+	if (cpu_bpf__load(collector->skel) != 0) {
+		snprintf(err, err_len, "cannot load the CPU sampler into the kernel: %s", strerror(errno));
+		collector_free(collector);
+		return NULL;
+	}
+	if (attach_every_cpu(collector, event, hz, n_cpus, err, err_len) != 0) {
+		collector_free(collector);
+		return NULL;
+	}
+	collector->ring = ring_buffer__new(bpf_map__fd(collector->skel->maps.samples), on_sample, collector, NULL);
+	if (collector->ring == NULL) {
+		snprintf(err, err_len, "cannot read the sampler's ring buffer: %s", strerror(errno));
+		collector_free(collector);
+		return NULL;
+	}
+	return collector;
+}
+
+int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
+{
+	collector->delivered = 0;
+	int rc = ring_buffer__poll(collector->ring, timeout_ms);
+	if (rc < 0 && rc != -EINTR)
+		return -1;
+	return collector->delivered;
+}
+
+void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
+{
+	int n_cpus = libbpf_num_possible_cpus();
+	uint64_t per_cpu[n_cpus > 0 ? n_cpus : 1];
+	uint64_t totals[CPU_COUNTER_MAX] = {0};
+	int fd = bpf_map__fd(collector->skel->maps.counters);
+
+	for (uint32_t counter = 0; counter < CPU_COUNTER_MAX; counter++) {
+		if (bpf_map_lookup_elem(fd, &counter, per_cpu) != 0)
+			continue;
+		for (int cpu = 0; cpu < n_cpus; cpu++)
+			totals[counter] += per_cpu[cpu];
+	}
+	*stats = (struct cpu_collector_stats){
+		.samples = totals[CPU_COUNTER_SAMPLES],
+		.received = collector->received,
+		.lost_ringbuf_full = totals[CPU_COUNTER_RINGBUF_FULL],
+		.user_stack_errors = totals[CPU_COUNTER_USER_STACK_ERR],
+		.kernel_stack_errors = totals[CPU_COUNTER_KERNEL_STACK_ERR],
+	};
+}
+
+void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats)
+{
+	for (int i = 0; i < collector->n_links; i++)
+		bpf_link__destroy(collector->links[i]);
+	collector->n_links = 0;
+	ring_buffer__consume(collector->ring);
+	if (final_stats != NULL)
+		cpu_collector_read_stats(collector, final_stats);
+	collector_free(collector);
+}
+
+void cpu_sample_stack_key(const struct cpu_sample *sample, struct stack_key *key)
+{
+	/* __u64 and uint64_t are the same width but distinct C types. */
+	*key = (struct stack_key){
+		.user = (const uint64_t *)sample->user_stack,
+		.n_user = sample->user_depth > 0 ? (uint32_t)sample->user_depth : 0,
+		.kernel = (const uint64_t *)sample->kernel_stack,
+		.n_kernel = sample->kernel_depth > 0 ? (uint32_t)sample->kernel_depth : 0,
+	};
+	memcpy(key->thread, sample->comm, sizeof(key->thread));
+}

@@ -1,0 +1,57 @@
+/*
+ * cpu_collector.h: the thin glue around cpu.bpf.c: load it for one target,
+ * attach it to a sampling event on every CPU, and hand each sample to a
+ * sink. Aggregation and symbolization happen elsewhere.
+ */
+#ifndef CPU_COLLECTOR_H
+#define CPU_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/types.h>
+
+#include "cpu.h"
+#include "stack_table.h"
+
+struct cpu_event {
+	const char *name;        /* as given to --event */
+	const char *sample_type; /* pprof's second sample type: "cpu", "cycles", ... */
+	const char *unit;        /* its unit */
+	uint32_t type;           /* perf_event_attr.type */
+	uint64_t config;         /* perf_event_attr.config */
+};
+
+/* The event called name, or NULL. */
+const struct cpu_event *cpu_event_find(const char *name);
+/* The names --event accepts, for messages. */
+const char *cpu_event_names(void);
+
+typedef void (*cpu_sample_sink)(void *ctx, const struct cpu_sample *sample);
+
+struct cpu_collector_stats {
+	uint64_t samples;           /* target samples the kernel saw */
+	uint64_t received;          /* samples that reached user space */
+	uint64_t lost_ringbuf_full; /* dropped: the ring buffer had no room */
+	uint64_t user_stack_errors; /* user stack unreadable (sample kept, stack empty) */
+	uint64_t kernel_stack_errors;
+};
+
+struct cpu_collector;
+
+/* Loads and attaches; NULL with a one-line reason in err. */
+struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
+					  cpu_sample_sink sink, void *sink_ctx, char *err, size_t err_len);
+/* Delivers pending samples to the sink, waiting up to timeout_ms for the
+ * first. Returns how many, or -1 on error. */
+int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms);
+void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats);
+/* Detaches from every CPU, delivers what is still buffered, and frees. */
+void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats);
+
+/* The stack of a sample as the stack table keys it (stacks that could
+ * not be read are empty). */
+void cpu_sample_stack_key(const struct cpu_sample *sample, struct stack_key *key);
+
+#endif

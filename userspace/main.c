@@ -1,0 +1,55 @@
+/*
+ * main.c: bpfprof's command dispatcher. Each command lives in its own file
+ * and owns its flags.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "record.h"
+
+static const char usage[] =
+	"usage: bpfprof <command> [flags]\n"
+	"\n"
+	"Profiles a running Linux process with eBPF, without restarting or changing it,\n"
+	"and writes what Go's net/http/pprof would give: pprof profiles and flamegraphs.\n"
+	"\n"
+	"Commands:\n"
+	"  record     sample a process's CPU stacks for a while and write a profile\n"
+	"\n"
+	"  bpfprof <command> --help   flags of a command\n"
+	"  bpfprof --version          the version\n";
+
+/* libbpf's own messages are for debugging (BPFPROF_DEBUG=1); ours say
+ * what went wrong in one line. */
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return getenv("BPFPROF_DEBUG") != NULL ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *command = argv[1];
+	if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(command, "--version") == 0 || strcmp(command, "version") == 0) {
+		printf("bpfprof %s\n", BPFPROF_VERSION);
+		return 0;
+	}
+	libbpf_set_print(quiet_libbpf);
+	if (strcmp(command, "record") == 0)
+		return record_main(argc - 1, argv + 1);
+	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", command);
+	return 2;
+}

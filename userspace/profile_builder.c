@@ -1,0 +1,195 @@
+/*
+ * profile_builder.c: symbolizes each distinct address once and shares the
+ * resulting location between every stack that contains it.
+ */
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "hashmap.h"
+#include "profile_builder.h"
+
+#define KERNEL_MAPPING_START 0xffff800000000000ULL
+
+struct builder {
+	struct profile *profile;
+	struct process_image *image;
+	struct symbolizer *symbolizer;
+	struct hashmap *mappings;  /* user mapping start -> profile mapping index */
+	struct hashmap *locations; /* (address, is_kernel) -> profile location index */
+	int32_t kernel_mapping;    /* -1 until a kernel frame needs it */
+};
+
+struct location_key {
+	uint64_t address;
+	uint64_t is_kernel;
+};
+
+static int32_t user_mapping(struct builder *b, const struct map_entry *map)
+{
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(b->mappings, &map->start, sizeof(map->start), &added);
+
+	if (entry == NULL)
+		return -1;
+	if (!added)
+		return (int32_t)entry->value;
+	struct object_info info;
+	process_image_object_info(b->image, map, &info);
+	struct profile_mapping mapping = {
+		.start = map->start,
+		.limit = map->end,
+		.offset = map->offset,
+		.filename = info.path,
+		.build_id = info.build_id,
+		/* Every location of ours is symbolized already: these flags
+		 * keep pprof from asking a symbol server. */
+		.has_functions = true,
+		.has_filenames = info.has_dwarf,
+		.has_line_numbers = info.has_dwarf,
+		.has_inline_frames = info.has_dwarf,
+	};
+	int32_t index = profile_add_mapping(b->profile, &mapping);
+	entry->value = (uint64_t)index;
+	return index;
+}
+
+static int32_t kernel_mapping(struct builder *b)
+{
+	if (b->kernel_mapping < 0) {
+		struct profile_mapping mapping = {
+			.start = KERNEL_MAPPING_START,
+			.limit = UINT64_MAX,
+			.filename = "[kernel.kallsyms]",
+			.has_functions = true,
+			.is_kernel = true,
+		};
+		b->kernel_mapping = profile_add_mapping(b->profile, &mapping);
+	}
+	return b->kernel_mapping;
+}
+
+/* A name for an address nothing could symbolize: "object+0xoffset", as
+ * perf and pprof print such frames. */
+static void fallback_name(const struct map_entry *map, uint64_t address, bool is_kernel, char *name, size_t len)
+{
+	if (map != NULL) {
+		char path[sizeof(map->path)];
+		snprintf(path, sizeof(path), "%s", map->path);
+		snprintf(name, len, "%s+0x%" PRIx64, path[0] != '\0' ? basename(path) : "[anon]",
+			 address - map->start + map->offset);
+	} else {
+		snprintf(name, len, "%s0x%" PRIx64, is_kernel ? "[kernel] " : "", address);
+	}
+}
+
+static int32_t location_for(struct builder *b, uint64_t address, bool is_kernel)
+{
+	struct location_key key = {.address = address, .is_kernel = is_kernel};
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(b->locations, &key, sizeof(key), &added);
+
+	if (entry == NULL)
+		return -1;
+	if (!added)
+		return (int32_t)entry->value;
+
+	struct symbolization symbols;
+	const struct map_entry *map = NULL;
+	int32_t mapping;
+	if (is_kernel) {
+		symbolize_kernel(b->symbolizer, address, &symbols);
+		mapping = kernel_mapping(b);
+	} else {
+		map = symbolize_user(b->image, address, &symbols);
+		mapping = map != NULL ? user_mapping(b, map) : -1;
+	}
+
+	struct profile_line lines[SYMBOL_MAX_FRAMES];
+	size_t n_lines = 0;
+	for (size_t i = 0; i < symbols.n_frames; i++) {
+		const struct symbol_frame *frame = &symbols.frames[i];
+		const char *file = frame->decl_file[0] != '\0' ? frame->decl_file : frame->file;
+		int32_t function = profile_intern_function(b->profile, frame->function, frame->system_name, file,
+							   frame->start_line);
+		if (function < 0)
+			return -1;
+		lines[n_lines++] = (struct profile_line){.function = (uint32_t)function, .line = frame->line};
+	}
+	if (n_lines == 0) {
+		char name[320];
+		fallback_name(map, address, is_kernel, name, sizeof(name));
+		int32_t function = profile_intern_function(b->profile, name, name, "", 0);
+		if (function < 0)
+			return -1;
+		lines[n_lines++] = (struct profile_line){.function = (uint32_t)function};
+	}
+
+	int32_t location = profile_add_location(b->profile, address, mapping, lines, n_lines);
+	/* Nothing above inserts into b->locations, so entry is still valid. */
+	entry->value = (uint64_t)location;
+	return location;
+}
+
+/* Every frame but the sample's very first holds a return address: minus
+ * one it points into the call instruction, so lines name the call site. */
+static int add_stack(struct builder *b, const struct stack_key *key, const int64_t *values, uint32_t **ids,
+		     size_t *cap)
+{
+	size_t depth = key->n_kernel + key->n_user, n = 0;
+
+	if (array_reserve((void **)ids, cap, depth, sizeof(**ids)) != 0)
+		return -1;
+	for (uint32_t i = 0; i < key->n_kernel; i++) {
+		int32_t id = location_for(b, key->kernel[i] - (n > 0), true);
+		if (id < 0)
+			return -1;
+		(*ids)[n++] = (uint32_t)id;
+	}
+	for (uint32_t i = 0; i < key->n_user; i++) {
+		/* A return address outside executable memory ends the stack:
+		 * it is what a frame-pointer walk reads through code built
+		 * without frame pointers, not a caller. */
+		if (i > 0 && process_image_mapping(b->image, key->user[i]) == NULL)
+			break;
+		int32_t id = location_for(b, key->user[i] - (n > 0), false);
+		if (id < 0)
+			return -1;
+		(*ids)[n++] = (uint32_t)id;
+	}
+	struct profile_label thread = {.key = "thread", .str = key->thread};
+	return profile_add_sample(b->profile, *ids, n, values, &thread, key->thread[0] != '\0' ? 1 : 0);
+}
+
+int profile_add_stacks(struct profile *profile, const struct stack_table *stacks, struct process_image *image,
+		       struct symbolizer *symbolizer)
+{
+	struct builder b = {
+		.profile = profile,
+		.image = image,
+		.symbolizer = symbolizer,
+		.mappings = hashmap_new(),
+		.locations = hashmap_new(),
+		.kernel_mapping = -1,
+	};
+	uint32_t *ids = NULL;
+	size_t cap = 0, cursor = 0;
+	int rc = b.mappings != NULL && b.locations != NULL ? 0 : -1;
+
+	/* pprof takes mapping[0] for the main binary. */
+	const struct map_entry *main_map = process_image_main_mapping(image);
+	if (rc == 0 && main_map != NULL && user_mapping(&b, main_map) < 0)
+		rc = -1;
+
+	struct stack_key key;
+	const int64_t *values;
+	while (rc == 0 && stack_table_next(stacks, &cursor, &key, &values))
+		rc = add_stack(&b, &key, values, &ids, &cap);
+	free(ids);
+	hashmap_free(b.mappings);
+	hashmap_free(b.locations);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * stack_table.c: stacks are serialized into one byte key (counts, thread
+ * name, user frames, kernel frames) and interned in a hashmap whose value
+ * indexes a flat array of value vectors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "hashmap.h"
+#include "stack_table.h"
+
+struct key_header {
+	uint32_t n_user, n_kernel;
+	char thread[STACK_THREAD_NAME_LEN];
+};
+
+struct stack_table {
+	struct hashmap *stacks; /* serialized key -> index of its value vector */
+	size_t n_values;
+	int64_t *values;
+	size_t n_vectors, cap_vectors;
+	uint64_t *scratch; /* serialization buffer, reused */
+	size_t scratch_cap;
+};
+
+struct stack_table *stack_table_new(size_t n_values)
+{
+	struct stack_table *table = calloc(1, sizeof(*table));
+
+	if (table == NULL || (table->stacks = hashmap_new()) == NULL) {
+		free(table);
+		return NULL;
+	}
+	table->n_values = n_values;
+	return table;
+}
+
+void stack_table_free(struct stack_table *table)
+{
+	if (table == NULL)
+		return;
+	hashmap_free(table->stacks);
+	free(table->values);
+	free(table->scratch);
+	free(table);
+}
+
+size_t stack_table_count(const struct stack_table *table)
+{
+	return hashmap_count(table->stacks);
+}
+
+size_t stack_table_values(const struct stack_table *table)
+{
+	return table->n_values;
+}
+
+int stack_table_add(struct stack_table *table, const struct stack_key *key, const int64_t *values)
+{
+	size_t header_words = sizeof(struct key_header) / sizeof(uint64_t);
+	size_t words = header_words + key->n_user + key->n_kernel;
+
+	if (array_reserve((void **)&table->scratch, &table->scratch_cap, words, sizeof(uint64_t)) != 0)
+		return -1;
+	struct key_header header = {.n_user = key->n_user, .n_kernel = key->n_kernel};
+	memcpy(header.thread, key->thread, sizeof(header.thread));
+	memcpy(table->scratch, &header, sizeof(header));
+	/* An empty stack may come with NULL arrays, which memcpy must not see. */
+	if (key->n_user > 0)
+		memcpy(table->scratch + header_words, key->user, key->n_user * sizeof(uint64_t));
+	if (key->n_kernel > 0)
+		memcpy(table->scratch + header_words + key->n_user, key->kernel, key->n_kernel * sizeof(uint64_t));
+
+	/* Room for a new vector first, so a new key never lacks one. */
+	if (array_reserve((void **)&table->values, &table->cap_vectors, table->n_vectors + 1,
+			  table->n_values * sizeof(int64_t)) != 0)
+		return -1;
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(table->stacks, table->scratch, words * sizeof(uint64_t), &added);
+	if (entry == NULL)
+		return -1;
+	if (added) {
+		memset(table->values + table->n_vectors * table->n_values, 0, table->n_values * sizeof(int64_t));
+		entry->value = table->n_vectors++;
+	}
+	int64_t *totals = table->values + entry->value * table->n_values;
+	for (size_t i = 0; i < table->n_values; i++)
+		totals[i] += values[i];
+	return 0;
+}
+
+int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,
+		     const int64_t **values)
+{
+	struct hashmap_entry *entry = hashmap_next(table->stacks, cursor);
+
+	if (entry == NULL)
+		return 0;
+	struct key_header header;
+	const uint64_t *words = entry->key;
+	memcpy(&header, words, sizeof(header));
+	words += sizeof(header) / sizeof(uint64_t);
+	key->n_user = header.n_user;
+	key->n_kernel = header.n_kernel;
+	key->user = words;
+	key->kernel = words + header.n_user;
+	memcpy(key->thread, header.thread, sizeof(key->thread));
+	*values = table->values + entry->value * table->n_values;
+	return 1;
+}

@@ -1,0 +1,37 @@
+/*
+ * stack_table.h: interned stacks, each with a vector of values. Every
+ * collector aggregates into one: the CPU sampler adds (1 sample, period ns)
+ * per hit; heap and off-CPU collectors will add their own vectors.
+ */
+#ifndef STACK_TABLE_H
+#define STACK_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STACK_THREAD_NAME_LEN 16
+
+struct stack_key {
+	const uint64_t *user;   /* leaf first, raw addresses as unwound */
+	uint32_t n_user;
+	const uint64_t *kernel; /* leaf first */
+	uint32_t n_kernel;
+	char thread[STACK_THREAD_NAME_LEN]; /* the thread's name, NUL-padded */
+};
+
+struct stack_table;
+
+struct stack_table *stack_table_new(size_t n_values);
+void stack_table_free(struct stack_table *table);
+size_t stack_table_count(const struct stack_table *table);
+size_t stack_table_values(const struct stack_table *table);
+
+/* Adds values (n_values of them) to the stack's totals; 0, or -1 when out of memory. */
+int stack_table_add(struct stack_table *table, const struct stack_key *key, const int64_t *values);
+
+/* Visits every stack; *cursor starts at 0. Returns 0 at the end. The key's
+ * arrays and the values stay valid until the next stack_table_add. */
+int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,
+		     const int64_t **values);
+
+#endif

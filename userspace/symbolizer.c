@@ -1,0 +1,597 @@
+/*
+ * symbolizer.c: elfutils' libdwfl turned into a cached address resolver.
+ * Each object is reported to its own Dwfl at its link-time addresses, and a
+ * process address is translated to that space through the object's PT_LOAD
+ * segments; results are cached per object and address.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "demangle.h"
+#include "hashmap.h"
+#include "kallsyms.h"
+#include "symbolizer.h"
+
+struct load_segment {
+	uint64_t offset, filesz, vaddr;
+};
+
+struct cached_result {
+	uint32_t first_frame, n_frames;
+};
+
+struct elf_object {
+	const char *path;
+	char build_id[129];
+	Dwfl *dwfl;
+	Dwfl_Module *module;
+	struct load_segment *segments;
+	size_t n_segments, cap_segments;
+	bool has_symbols, has_dwarf;
+	struct hashmap *cache; /* link-time address -> index into results */
+	struct cached_result *results;
+	size_t n_results, cap_results;
+	struct symbol_frame *frames;
+	size_t n_frames, cap_frames;
+};
+
+struct symbolizer {
+	struct hashmap *objects; /* build ID (or file identity) -> struct elf_object * */
+	struct hashmap *strings;
+	struct kallsyms kernel;
+	int kernel_state; /* 0 not loaded yet, 1 loaded, -1 unavailable */
+};
+
+struct image_mapping {
+	struct map_entry map; /* first, so a map_entry pointer leads back here */
+	struct elf_object *object; /* NULL when the object could not be opened */
+};
+
+struct process_image {
+	struct symbolizer *symbolizer;
+	pid_t pid;
+	char exe[PATH_MAX]; /* the executable's path as the process sees it */
+	struct image_mapping *mappings; /* sorted by address */
+	size_t n_mappings, cap_mappings;
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo, /* build-id dirs and .gnu_debuglink */
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const char *intern(struct symbolizer *symbolizer, const char *s)
+{
+	if (s == NULL)
+		return "";
+	struct hashmap_entry *entry = hashmap_upsert(symbolizer->strings, s, strlen(s) + 1, NULL);
+	return entry != NULL ? entry->key : "";
+}
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *symbolizer = calloc(1, sizeof(*symbolizer));
+
+	if (symbolizer == NULL)
+		return NULL;
+	symbolizer->objects = hashmap_new();
+	symbolizer->strings = hashmap_new();
+	if (symbolizer->objects == NULL || symbolizer->strings == NULL) {
+		symbolizer_free(symbolizer);
+		return NULL;
+	}
+	return symbolizer;
+}
+
+static void elf_object_free(struct elf_object *object)
+{
+	dwfl_end(object->dwfl);
+	hashmap_free(object->cache);
+	free(object->segments);
+	free(object->results);
+	free(object->frames);
+	free(object);
+}
+
+void symbolizer_free(struct symbolizer *symbolizer)
+{
+	if (symbolizer == NULL)
+		return;
+	if (symbolizer->objects != NULL) {
+		size_t cursor = 0;
+		struct hashmap_entry *entry;
+		while ((entry = hashmap_next(symbolizer->objects, &cursor)) != NULL)
+			if (entry->value != 0) /* 0: an object that failed to load */
+				elf_object_free((struct elf_object *)(uintptr_t)entry->value);
+		hashmap_free(symbolizer->objects);
+	}
+	hashmap_free(symbolizer->strings);
+	kallsyms_free(&symbolizer->kernel);
+	free(symbolizer);
+}
+
+/* The object's identity: its build ID, or for an object without one, the
+ * file's identity as the kernel sees it. */
+static size_t object_key(Dwfl_Module *module, int fd, const char *path, char *key, size_t key_len)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(module, &bits, &vaddr);
+	struct stat st;
+
+	if (n > 0 && (size_t)n + 3 <= key_len) {
+		memcpy(key, "id:", 3);
+		memcpy(key + 3, bits, (size_t)n);
+		return (size_t)n + 3;
+	}
+	if (fstat(fd, &st) != 0)
+		memset(&st, 0, sizeof(st));
+	int len = snprintf(key, key_len, "file:%s:%ju:%ju:%jd:%jd", path, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+			   (intmax_t)st.st_size, (intmax_t)st.st_mtime);
+	return len > 0 && (size_t)len < key_len ? (size_t)len : key_len - 1;
+}
+
+static int read_load_segments(struct elf_object *object)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(object->module, &bias);
+	size_t n_phdrs;
+
+	if (elf == NULL || elf_getphdrnum(elf, &n_phdrs) != 0)
+		return -1;
+	for (size_t i = 0; i < n_phdrs; i++) {
+		GElf_Phdr phdr;
+		if (gelf_getphdr(elf, (int)i, &phdr) == NULL || phdr.p_type != PT_LOAD)
+			continue;
+		struct load_segment *segment = ARRAY_PUSH(object->segments, object->n_segments, object->cap_segments);
+		if (segment == NULL)
+			return -1;
+		*segment = (struct load_segment){.offset = phdr.p_offset, .filesz = phdr.p_filesz, .vaddr = phdr.p_vaddr};
+	}
+	return object->n_segments > 0 ? 0 : -1;
+}
+
+static void describe_object(struct elf_object *object)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr, bias;
+	int n = dwfl_module_build_id(object->module, &bits, &vaddr);
+
+	for (int i = 0; i < n && (size_t)i * 2 + 2 < sizeof(object->build_id); i++)
+		snprintf(object->build_id + 2 * i, 3, "%02x", bits[i]);
+	object->has_symbols = dwfl_module_getsymtab(object->module) > 0;
+	object->has_dwarf = dwfl_module_getdwarf(object->module, &bias) != NULL;
+}
+
+/* Takes ownership of fd. Returns the cached object for the same build ID
+ * when there is one. */
+static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, const char *path)
+{
+	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
+	Dwfl_Module *module;
+
+	if (dwfl == NULL) {
+		close(fd);
+		return NULL;
+	}
+	/* Reported at its link-time addresses (bias 0): one Dwfl per object
+	 * lets every process that maps it share the work. */
+	module = dwfl_report_elf(dwfl, path, path, fd, 0, true);
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (module == NULL) {
+		close(fd);
+		dwfl_end(dwfl);
+		return NULL;
+	}
+
+	char key[PATH_MAX + 128];
+	size_t key_len = object_key(module, fd, path, key, sizeof(key));
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(symbolizer->objects, key, key_len, &added);
+	if (entry == NULL || !added) {
+		dwfl_end(dwfl);
+		return entry != NULL ? (struct elf_object *)(uintptr_t)entry->value : NULL;
+	}
+
+	struct elf_object *object = calloc(1, sizeof(*object));
+	if (object == NULL || (object->cache = hashmap_new()) == NULL) {
+		free(object);
+		dwfl_end(dwfl);
+		entry->value = 0;
+		return NULL;
+	}
+	object->path = intern(symbolizer, path);
+	object->dwfl = dwfl;
+	object->module = module;
+	if (read_load_segments(object) != 0) {
+		elf_object_free(object);
+		entry->value = 0;
+		return NULL;
+	}
+	describe_object(object);
+	entry->value = (uintptr_t)object;
+	return object;
+}
+
+static struct elf_object *open_mapped_object(struct symbolizer *symbolizer, pid_t pid, const struct map_entry *map)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (map->path[0] != '/')
+		return NULL; /* [vdso] and other kernel-provided code */
+	/* map_files names the very file mapped, even when it was deleted or
+	 * replaced on disk since; root/ sees the path as the process does. */
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, map->start, map->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, map->path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return NULL;
+	return object_from_fd(symbolizer, fd, map->path);
+}
+
+static const struct image_mapping *find_image_mapping(const struct process_image *image, uint64_t addr)
+{
+	size_t low = 0, high = image->n_mappings;
+
+	while (low < high) {
+		size_t mid = low + (high - low) / 2;
+		const struct image_mapping *m = &image->mappings[mid];
+		if (addr < m->map.start)
+			high = mid;
+		else if (addr >= m->map.end)
+			low = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+static bool same_mapping(const struct map_entry *a, const struct map_entry *b)
+{
+	return a->start == b->start && a->end == b->end && a->offset == b->offset && a->inode == b->inode &&
+	       strcmp(a->path, b->path) == 0;
+}
+
+/* Replaces the image's mappings with the current maps, reusing objects of
+ * mappings that did not change. */
+static int load_mappings(struct process_image *image)
+{
+	struct map_list maps = {0};
+	struct image_mapping *fresh = NULL;
+
+	if (map_list_read(image->pid, &maps) != 0)
+		return -1;
+	if (maps.count > 0 && (fresh = calloc(maps.count, sizeof(*fresh))) == NULL) {
+		map_list_free(&maps);
+		return -1;
+	}
+	for (size_t i = 0; i < maps.count; i++) {
+		const struct image_mapping *old = find_image_mapping(image, maps.entries[i].start);
+		fresh[i].map = maps.entries[i];
+		fresh[i].object = old != NULL && same_mapping(&old->map, &maps.entries[i])
+					  ? old->object
+					  : open_mapped_object(image->symbolizer, image->pid, &maps.entries[i]);
+	}
+	free(image->mappings);
+	image->mappings = fresh;
+	image->n_mappings = image->cap_mappings = maps.count;
+	map_list_free(&maps);
+	return 0;
+}
+
+static void read_exe_path(pid_t pid, char *exe, size_t len)
+{
+	char link[64];
+	static const char deleted[] = " (deleted)";
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, exe, len - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	size_t exe_len = strlen(exe);
+	if (exe_len > sizeof(deleted) - 1 && strcmp(exe + exe_len - (sizeof(deleted) - 1), deleted) == 0)
+		exe[exe_len - (sizeof(deleted) - 1)] = '\0';
+}
+
+struct process_image *process_image_open(struct symbolizer *symbolizer, pid_t pid, char *err, size_t err_len)
+{
+	struct process_image *image = calloc(1, sizeof(*image));
+
+	if (image == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	image->symbolizer = symbolizer;
+	image->pid = pid;
+	read_exe_path(pid, image->exe, sizeof(image->exe));
+	if (load_mappings(image) != 0) {
+		snprintf(err, err_len, "cannot read /proc/%d/maps: %s", (int)pid, strerror(errno));
+		free(image);
+		return NULL;
+	}
+	return image;
+}
+
+int process_image_refresh(struct process_image *image)
+{
+	return load_mappings(image);
+}
+
+void process_image_free(struct process_image *image)
+{
+	if (image == NULL)
+		return;
+	free(image->mappings);
+	free(image);
+}
+
+const struct map_entry *process_image_main_mapping(const struct process_image *image)
+{
+	for (size_t i = 0; i < image->n_mappings; i++)
+		if (strcmp(image->mappings[i].map.path, image->exe) == 0)
+			return &image->mappings[i].map;
+	return image->n_mappings > 0 ? &image->mappings[0].map : NULL;
+}
+
+const struct map_entry *process_image_mapping(const struct process_image *image, uint64_t addr)
+{
+	const struct image_mapping *m = find_image_mapping(image, addr);
+
+	return m != NULL ? &m->map : NULL;
+}
+
+void process_image_object_info(const struct process_image *image, const struct map_entry *mapping,
+			       struct object_info *info)
+{
+	const struct elf_object *object = ((const struct image_mapping *)mapping)->object;
+	(void)image;
+
+	*info = (struct object_info){
+		.path = mapping->path,
+		.build_id = object != NULL ? object->build_id : "",
+		.has_symbols = object != NULL && object->has_symbols,
+		.has_dwarf = object != NULL && object->has_dwarf,
+	};
+}
+
+/* The address in the object's link-time space, through the PT_LOAD that
+ * maps the same file offset. */
+static bool link_time_address(const struct elf_object *object, const struct map_entry *map, uint64_t addr,
+			      uint64_t *vaddr)
+{
+	uint64_t file_offset = addr - map->start + map->offset;
+
+	for (size_t i = 0; i < object->n_segments; i++) {
+		const struct load_segment *s = &object->segments[i];
+		if (file_offset >= s->offset && file_offset < s->offset + s->filesz) {
+			*vaddr = file_offset - s->offset + s->vaddr;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *attr_string(Dwarf_Die *die, int name)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_formstring(dwarf_attr_integrate(die, name, &attr));
+}
+
+/* Source paths may be relative to the compilation directory; pprof's
+ * `list` wants them absolute. */
+static const char *absolute_path(struct symbolizer *symbolizer, const char *comp_dir, const char *file)
+{
+	char joined[PATH_MAX];
+
+	if (file == NULL || file[0] == '/' || comp_dir == NULL || comp_dir[0] == '\0')
+		return intern(symbolizer, file);
+	snprintf(joined, sizeof(joined), "%s/%s", comp_dir, file);
+	return intern(symbolizer, joined);
+}
+
+/* Fills a frame's function names from a subprogram or inlined-subroutine
+ * DIE, following abstract origins and specifications. */
+static bool name_function(struct symbolizer *symbolizer, Dwarf_Die *die, const char *comp_dir,
+			  struct symbol_frame *frame)
+{
+	const char *linkage = attr_string(die, DW_AT_linkage_name);
+	const char *name = attr_string(die, DW_AT_name);
+
+	if (linkage == NULL)
+		linkage = attr_string(die, DW_AT_MIPS_linkage_name);
+	if (name == NULL && linkage == NULL)
+		return false;
+	char *demangled = linkage != NULL ? demangle(linkage) : NULL;
+	frame->system_name = intern(symbolizer, linkage != NULL ? linkage : name);
+	frame->function = intern(symbolizer, demangled != NULL ? demangled : name != NULL ? name : linkage);
+	free(demangled);
+
+	int decl_line = 0;
+	frame->decl_file = absolute_path(symbolizer, comp_dir, dwarf_decl_file(die));
+	dwarf_decl_line(die, &decl_line);
+	frame->start_line = decl_line;
+	return true;
+}
+
+static const char *call_file(Dwarf_Die *cu, Dwarf_Die *inlined)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word index;
+	Dwarf_Files *files;
+	size_t n_files;
+
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) != 0 ||
+	    dwarf_getsrcfiles(cu, &files, &n_files) != 0 || index >= n_files)
+		return NULL;
+	return dwarf_filesrc(files, index, NULL, NULL);
+}
+
+static bool is_function(Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+
+	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+}
+
+/* The chain of functions at vaddr, innermost first: each inlined call
+ * gets a frame whose line is where its callee was called. */
+static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+				     const char *file, int line, struct symbol_frame *out, size_t max)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(object->module, vaddr, &bias);
+	Dwarf_Die *scopes = NULL, *chain = NULL;
+	size_t n = 0;
+
+	if (cu == NULL)
+		return 0;
+	const char *comp_dir = attr_string(cu, DW_AT_comp_dir);
+	int n_scopes = dwarf_getscopes(cu, vaddr - bias, &scopes);
+	int innermost = 0;
+	while (innermost < n_scopes && !is_function(&scopes[innermost]))
+		innermost++;
+	if (innermost == n_scopes) {
+		free(scopes);
+		return 0;
+	}
+	/* dwarf_getscopes continues an inlined subroutine with its abstract
+	 * definition's scopes; the concrete callers come from the DIE's own
+	 * containing scopes. */
+	int n_chain = dwarf_getscopes_die(&scopes[innermost], &chain);
+	for (int i = 0; i < n_chain && n < max; i++) {
+		if (!is_function(&chain[i]))
+			continue;
+		struct symbol_frame *frame = &out[n];
+		if (!name_function(symbolizer, &chain[i], comp_dir, frame))
+			continue;
+		frame->file = absolute_path(symbolizer, comp_dir, file);
+		frame->line = line;
+		n++;
+		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
+			break;
+		Dwarf_Attribute attr;
+		Dwarf_Word call_line = 0;
+		dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &attr), &call_line);
+		file = call_file(cu, &chain[i]);
+		line = (int)call_line;
+	}
+	free(chain);
+	free(scopes);
+	return n;
+}
+
+static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+			       struct symbol_frame *out, size_t max)
+{
+	Dwfl_Line *line_record = dwfl_module_getsrc(object->module, vaddr);
+	const char *file = NULL;
+	int line = 0;
+
+	if (line_record != NULL) {
+		file = dwfl_lineinfo(line_record, NULL, &line, NULL, NULL, NULL);
+		file = absolute_path(symbolizer, dwfl_line_comp_dir(line_record), file);
+	}
+	size_t n = resolve_inlined_frames(symbolizer, object, vaddr, file, line, out, max);
+	if (n > 0)
+		return n;
+
+	/* No DWARF for this address: the symbol table (.symtab, or .dynsym
+	 * in a stripped object) still names the function. */
+	GElf_Off offset;
+	GElf_Sym sym;
+	const char *symbol = dwfl_module_addrinfo(object->module, vaddr, &offset, &sym, NULL, NULL, NULL);
+	if (symbol == NULL)
+		return 0;
+	char *demangled = demangle(symbol);
+	out[0] = (struct symbol_frame){
+		.function = intern(symbolizer, demangled != NULL ? demangled : symbol),
+		.system_name = intern(symbolizer, symbol),
+		.file = intern(symbolizer, file),
+		.line = line,
+		.decl_file = "",
+	};
+	free(demangled);
+	return 1;
+}
+
+static void resolve_in_object(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+			      struct symbolization *out)
+{
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(object->cache, &vaddr, sizeof(vaddr), &added);
+
+	if (entry != NULL && !added) {
+		const struct cached_result *cached = &object->results[entry->value];
+		out->n_frames = cached->n_frames;
+		memcpy(out->frames, object->frames + cached->first_frame, cached->n_frames * sizeof(out->frames[0]));
+		return;
+	}
+	out->n_frames = resolve_uncached(symbolizer, object, vaddr, out->frames, SYMBOL_MAX_FRAMES);
+	if (entry == NULL ||
+	    array_reserve((void **)&object->frames, &object->cap_frames, object->n_frames + out->n_frames,
+			  sizeof(*object->frames)) != 0)
+		return;
+	struct cached_result *cached = ARRAY_PUSH(object->results, object->n_results, object->cap_results);
+	if (cached == NULL)
+		return;
+	cached->first_frame = (uint32_t)object->n_frames;
+	cached->n_frames = (uint32_t)out->n_frames;
+	memcpy(object->frames + object->n_frames, out->frames, out->n_frames * sizeof(out->frames[0]));
+	object->n_frames += out->n_frames;
+	entry->value = object->n_results - 1;
+}
+
+const struct map_entry *symbolize_user(struct process_image *image, uint64_t addr, struct symbolization *out)
+{
+	const struct image_mapping *m = find_image_mapping(image, addr);
+	uint64_t vaddr;
+
+	out->n_frames = 0;
+	if (m == NULL)
+		return NULL;
+	if (m->object != NULL && link_time_address(m->object, &m->map, addr, &vaddr))
+		resolve_in_object(image->symbolizer, m->object, vaddr, out);
+	return &m->map;
+}
+
+int symbolize_kernel(struct symbolizer *symbolizer, uint64_t addr, struct symbolization *out)
+{
+	out->n_frames = 0;
+	if (symbolizer->kernel_state == 0) {
+		FILE *kallsyms = fopen("/proc/kallsyms", "re");
+		symbolizer->kernel_state = kallsyms != NULL && kallsyms_load(&symbolizer->kernel, kallsyms) == 0 ? 1 : -1;
+		if (kallsyms != NULL)
+			fclose(kallsyms);
+	}
+	if (symbolizer->kernel_state < 0)
+		return -1;
+	const struct ksym *sym = kallsyms_find(&symbolizer->kernel, addr);
+	if (sym != NULL) {
+		out->frames[0] = (struct symbol_frame){
+			.function = sym->name,
+			.system_name = sym->name,
+			.file = "",
+			.decl_file = "",
+		};
+		out->n_frames = 1;
+	}
+	return 0;
+}

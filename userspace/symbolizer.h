@@ -1,0 +1,74 @@
+/*
+ * symbolizer.h: addresses to functions, source lines and inlined frames.
+ *
+ * A symbolizer lives as long as the agent and caches every object it has
+ * opened by build ID, so a second profile of the same program (or of
+ * another process mapping the same libraries) costs nothing to symbolize.
+ * A process image is one process's executable mappings with their objects
+ * held open: once taken, it symbolizes even after the process has exited.
+ */
+#ifndef SYMBOLIZER_H
+#define SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proc_maps.h"
+
+/* One frame of a resolved address; strings live as long as the symbolizer. */
+struct symbol_frame {
+	const char *function;    /* demangled */
+	const char *system_name; /* as in the symbol table or DWARF linkage name */
+	const char *file;        /* source file of `line`, "" when unknown */
+	int line;                /* 0 when unknown */
+	const char *decl_file;   /* where the function is defined, "" when unknown */
+	int start_line;          /* its first line, 0 when unknown */
+};
+
+#define SYMBOL_MAX_FRAMES 32 /* one address: the function and what is inlined into it */
+
+struct symbolization {
+	struct symbol_frame frames[SYMBOL_MAX_FRAMES]; /* innermost (callee) first */
+	size_t n_frames; /* 0: nothing known but the address */
+};
+
+struct object_info {
+	const char *path;     /* as the target names it */
+	const char *build_id; /* hex, "" when none */
+	bool has_symbols;     /* .symtab, .dynsym or a debug file gave names */
+	bool has_dwarf;       /* file names and line numbers are available */
+};
+
+struct symbolizer;
+struct process_image;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *symbolizer);
+
+/* Snapshots /proc/PID/maps and opens every executable object through
+ * /proc/PID/map_files (or /proc/PID/root), so containers, chroots and
+ * deleted or replaced files resolve to what the process really runs.
+ * NULL with a one-line reason in err. */
+struct process_image *process_image_open(struct symbolizer *symbolizer, pid_t pid, char *err, size_t err_len);
+/* Re-reads the maps of a still running process (for code mapped after the
+ * snapshot, e.g. by dlopen). 0, or -1 when the process is gone. */
+int process_image_refresh(struct process_image *image);
+void process_image_free(struct process_image *image);
+
+/* The first mapping of the process's executable (pprof's mapping[0]), or
+ * NULL when none of its mappings is executable. */
+const struct map_entry *process_image_main_mapping(const struct process_image *image);
+/* The mapping holding addr, or NULL when none does. */
+const struct map_entry *process_image_mapping(const struct process_image *image, uint64_t addr);
+/* Facts about the object behind a mapping from process_image_mapping(). */
+void process_image_object_info(const struct process_image *image, const struct map_entry *mapping,
+			       struct object_info *info);
+
+/* Resolves a user address of the process. Returns the mapping or NULL. */
+const struct map_entry *symbolize_user(struct process_image *image, uint64_t addr, struct symbolization *out);
+/* Resolves a kernel address; 0, or -1 when kernel symbols are unavailable. */
+int symbolize_kernel(struct symbolizer *symbolizer, uint64_t addr, struct symbolization *out);
+
+#endif

@@ -1,0 +1,193 @@
+/* target.c: everything the agent reads from /proc about its target. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "target.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+int target_parse_pid(const char *text, pid_t *pid, char *err, size_t err_len)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || errno != 0 || value <= 0 || value > 4194304) {
+		snprintf(err, err_len, "--pid must be a process ID (a positive whole number), not '%s'", text);
+		return -1;
+	}
+	*pid = (pid_t)value;
+	return 0;
+}
+
+/* Reads a whole small /proc file; returns its length or -1. */
+static ssize_t read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t total = 0, got;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < len && (got = read(fd, buf + total, len - (size_t)total)) > 0)
+		total += got;
+	close(fd);
+	return total;
+}
+
+/* Field 22 of /proc/PID/stat, after the parenthesised name that may itself
+ * hold spaces and parentheses. */
+static int read_start_ticks(pid_t pid, uint64_t *ticks, int *state_out)
+{
+	char stat[1024];
+	ssize_t len = read_proc_file(pid, "stat", stat, sizeof(stat) - 1);
+
+	if (len <= 0)
+		return -1;
+	stat[len] = '\0';
+	char *after_name = strrchr(stat, ')');
+	if (after_name == NULL)
+		return -1;
+	char state;
+	unsigned long long start;
+	if (sscanf(after_name + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &start) != 2)
+		return -1;
+	*ticks = start;
+	*state_out = state;
+	return 0;
+}
+
+static pid_t read_tgid(pid_t pid)
+{
+	char status[4096];
+	ssize_t len = read_proc_file(pid, "status", status, sizeof(status) - 1);
+
+	if (len <= 0)
+		return -1;
+	status[len] = '\0';
+	const char *line = strstr(status, "\nTgid:");
+	return line != NULL ? (pid_t)strtol(line + 6, NULL, 10) : -1;
+}
+
+int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
+{
+	int state;
+
+	memset(target, 0, sizeof(*target));
+	target->pid = pid;
+	if (pid == getpid()) {
+		snprintf(err, err_len, "PID %d is bpfprof itself; profile another process", (int)pid);
+		return -1;
+	}
+	if (read_start_ticks(pid, &target->start_ticks, &state) != 0) {
+		snprintf(err, err_len, "no process with PID %d", (int)pid);
+		return -1;
+	}
+	if (state == 'Z') {
+		snprintf(err, err_len, "PID %d is a zombie: it has exited and has nothing left to profile", (int)pid);
+		return -1;
+	}
+	pid_t tgid = read_tgid(pid);
+	if (tgid > 0 && tgid != pid) {
+		snprintf(err, err_len, "PID %d is a thread of process %d; pass --pid %d", (int)pid, (int)tgid, (int)tgid);
+		return -1;
+	}
+
+	ssize_t len = read_proc_file(pid, "comm", target->comm, sizeof(target->comm) - 1);
+	target->comm[len > 0 ? len - 1 : 0] = '\0'; /* drop the newline */
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	len = readlink(link, target->exe, sizeof(target->exe) - 1);
+	if (len < 0 && errno == ENOENT) {
+		snprintf(err, err_len, "PID %d (%s) is a kernel thread; bpfprof profiles user-space processes", (int)pid,
+			 target->comm);
+		return -1;
+	}
+	target->exe[len > 0 ? len : 0] = '\0';
+
+	char args[sizeof(target->cmdline)];
+	len = read_proc_file(pid, "cmdline", args, sizeof(args) - 1);
+	if (len <= 0 && target->exe[0] == '\0') {
+		snprintf(err, err_len, "PID %d (%s) is a kernel thread; bpfprof profiles user-space processes", (int)pid,
+			 target->comm);
+		return -1;
+	}
+	target->argv_len = len > 0 ? (size_t)len : 0;
+	if (target->argv_len > 0 && args[target->argv_len - 1] == '\0')
+		target->argv_len--;
+	target->argv = malloc(target->argv_len + 1);
+	if (target->argv == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	memcpy(target->argv, args, target->argv_len);
+	target->argv[target->argv_len] = '\0';
+	for (size_t i = 0; i < target->argv_len; i++)
+		target->cmdline[i] = args[i] == '\0' ? ' ' : args[i];
+	target->cmdline[target->argv_len] = '\0';
+	return 0;
+}
+
+void target_close(struct target *target)
+{
+	free(target->argv);
+	target->argv = NULL;
+}
+
+bool target_alive(const struct target *target)
+{
+	uint64_t ticks;
+	int state;
+
+	return read_start_ticks(target->pid, &ticks, &state) == 0 && ticks == target->start_ticks && state != 'Z';
+}
+
+static bool has_capability(const struct __user_cap_data_struct caps[2], int cap)
+{
+	return (caps[cap / 32].effective & (1U << (cap % 32))) != 0;
+}
+
+int target_check_privileges(const struct target *target, char *err, size_t err_len)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct caps[2];
+
+	if (syscall(SYS_capget, &header, caps) != 0) {
+		snprintf(err, err_len, "cannot read our capabilities: %s", strerror(errno));
+		return -1;
+	}
+	bool admin = has_capability(caps, CAP_SYS_ADMIN);
+	bool bpf = has_capability(caps, CAP_BPF), perfmon = has_capability(caps, CAP_PERFMON);
+	if (!admin && !(bpf && perfmon)) {
+		snprintf(err, err_len,
+			 "missing privileges: need %s%s%s (or CAP_SYS_ADMIN) to load BPF programs and sample CPUs; "
+			 "run as root or grant them with setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep",
+			 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+		return -1;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_len, "cannot read %s (%s): need CAP_SYS_PTRACE or the target's user to symbolize it",
+			 path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * target.h: the process being profiled: validating the PID, checking that
+ * we may profile it, and what we say about it (name, command line, start).
+ */
+#ifndef TARGET_H
+#define TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;
+	char comm[16];      /* /proc/PID/comm */
+	char exe[256];      /* /proc/PID/exe */
+	char cmdline[1024]; /* arguments joined by spaces, for titles and comments */
+	char *argv;         /* arguments joined by NUL, as /proc/PID/cmdline has them */
+	size_t argv_len;
+	uint64_t start_ticks; /* start time in clock ticks since boot: tells PID reuse apart */
+};
+
+/* Parses a PID argument; 0, or -1 with a one-line reason. */
+int target_parse_pid(const char *text, pid_t *pid, char *err, size_t err_len);
+
+/* Checks pid is a live user-space process other than ourselves and reads
+ * what we show about it. 0, or -1 with a one-line reason. */
+int target_open(pid_t pid, struct target *target, char *err, size_t err_len);
+void target_close(struct target *target);
+
+/* Whether the same process (not a recycled PID) still runs. */
+bool target_alive(const struct target *target);
+
+/* Checks the capabilities BPF profiling needs (CAP_BPF and CAP_PERFMON, or
+ * CAP_SYS_ADMIN) and that we may read the target's memory maps. 0, or -1
+ * with a sentence naming exactly what is missing. */
+int target_check_privileges(const struct target *target, char *err, size_t err_len);
+
+#endif
