@@ -40,7 +40,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
 
-test: all $(TEST_BINARIES)
+test: all $(TEST_BINARIES) $(WORKLOADS)
 	bash tests/run.sh
 
 bench: $(BUILD)/encrypt-bench

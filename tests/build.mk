@@ -49,3 +49,11 @@ $(SYMTEST)/libsymtest-debuglink.so: $(SYMTEST)/libsymtest.so $(SYMTEST)/libsymte
 		libsymtest-debuglink.so
 
 TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/asan/$(t))
+
+# Targets for the agent's integration tests. cpu_split keeps frame pointers
+# in every function and no tail calls, so its stacks are complete for the
+# frame-pointer unwinder.
+WORKLOADS := $(BUILD)/tests/cpu_split
+$(BUILD)/tests/cpu_split: tests/workloads/cpu_split.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-shrink-wrap $< -o $@ -lpthread

@@ -86,3 +86,29 @@ http() {
 	curl -s "${method[@]}" -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' \
 		"http://127.0.0.1:$SERVER_PORT$path" "$@"
 }
+
+# go_pprof ARGS...: the real `go tool pprof`, with a writable cache and no network.
+go_pprof() {
+	HOME="$TEST_TMP" GOCACHE="$TEST_TMP/gocache" GOFLAGS=-mod=mod GOPROXY=off go tool pprof "$@" 2>&1
+}
+
+# start_workload NAME ARGS...: starts build/tests/NAME; sets WORKLOAD_PID.
+start_workload() {
+	local name=$1
+	shift
+	"$ROOT/build/tests/$name" "$@" >"$TEST_TMP/$name.$RANDOM.out" 2>&1 &
+	WORKLOAD_PID=$!
+	server_pids+=("$WORKLOAD_PID")
+	sleep 0.2
+	kill -0 "$WORKLOAD_PID" 2>/dev/null
+}
+
+# cum_percent PPROF_TOP_OUTPUT FUNCTION: the cum% pprof -top gives FUNCTION.
+cum_percent() {
+	awk -v f="$2" '$6 == f { sub(/%/, "", $5); print $5 }' <<<"$1" | head -n 1
+}
+
+# within TOLERANCE ACTUAL EXPECTED: |actual - expected| <= tolerance.
+within() {
+	awk -v t="$1" -v a="$2" -v e="$3" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(a != "" && d <= t) }'
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# test_record.sh: `bpfprof record` loading its real BPF program against real
+# processes: attribution on a workload with a known CPU split, the demo
+# server read back with the real `go tool pprof`, every output format, and
+# bad input. A BPF program that cannot load fails these tests.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+bpfprof=$ROOT/build/bpfprof
+
+# --- attribution: work_a, work_b, work_c split 50/30/20 -------------------
+start_workload cpu_split --seconds 120
+split_pid=$WORKLOAD_PID
+"$bpfprof" record --pid "$split_pid" --duration 4s --hz 999 -o "$TEST_TMP/split.pb.gz" 2>"$TEST_TMP/split.err"
+expect_eq "record exits 0" "$?" 0
+expect_match "record reports what it wrote" "$(cat "$TEST_TMP/split.err")" 'wrote .*split\.pb\.gz \(pprof\): [0-9]+ samples'
+top=$(go_pprof -top -cum -nodecount=100 "$TEST_TMP/split.pb.gz")
+for pair in work_a:50 work_b:30 work_c:20; do
+	fn=${pair%%:*} want=${pair##*:}
+	got=$(cum_percent "$top" "$fn")
+	check "$fn gets ${want}% of the CPU within 3 points (got ${got:-none}%)" within 3 "$got" "$want"
+done
+got=$(cum_percent "$top" main)
+check "main is on at least 99% of the stacks (got ${got:-none}%)" within 1 "$got" 100
+expect_match "pprof sees a CPU profile with our conventions" "$(go_pprof -raw "$TEST_TMP/split.pb.gz")" \
+	'PeriodType: cpu nanoseconds'$'\n''Period: 1001001'
+raw=$(go_pprof -raw "$TEST_TMP/split.pb.gz")
+expect_match "sample types are samples/count and cpu/nanoseconds" "$raw" 'samples/count cpu/nanoseconds'
+expect_match "the main executable is mapping 1 with its build ID" "$raw" \
+	$'Mappings\n[ ]*1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ '"$ROOT"'/build/tests/cpu_split [0-9a-f]{40} \[FN\]\[FL\]\[LN\]\[IN\]'
+expect_match "comments name the target, the rate and the losses" "$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 8)" \
+	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
+list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
+expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
+expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* UNIT\);'
+expect_match "kernel-free samples keep thread labels" "$(go_pprof -tags "$TEST_TMP/split.pb.gz")" 'thread: .*cpu_split'
+
+"$bpfprof" record --pid "$split_pid" --duration 1s --hz 499 -o "$TEST_TMP/split.folded" 2>/dev/null
+folded=$(cat "$TEST_TMP/split.folded")
+expect_match "folded output has root-first stacks" "$folded" '(^|'$'\n'')[^ ]*main;work_a;burn [0-9]+'
+check "every folded line is 'stack count'" bash -c "! grep -vE '^[^ ].* [0-9]+$' '$TEST_TMP/split.folded'"
+
+"$bpfprof" record --pid "$split_pid" --duration 1s --format svg -o "$TEST_TMP/flame.out" 2>/dev/null
+check "--format svg writes well-formed XML" xmllint --noout "$TEST_TMP/flame.out"
+expect_match "the SVG names the target and the functions" "$(cat "$TEST_TMP/flame.out")" 'CPU profile of cpu_split.*work_a'
+
+"$bpfprof" record --pid "$split_pid" --duration 1s -o - >"$TEST_TMP/stdout.pb.gz" 2>/dev/null
+expect_eq "-o - writes gzipped pprof to standard output" "$(head -c 2 "$TEST_TMP/stdout.pb.gz" | xxd -p)" 1f8b
+
+# --- threads born after attach are sampled --------------------------------
+start_workload cpu_split --seconds 120 --late-thread-ms 800
+"$bpfprof" record --pid "$WORKLOAD_PID" --duration 3s --hz 199 -o "$TEST_TMP/late.pb.gz" 2>/dev/null
+expect_match "a thread started after attach shows up" "$(go_pprof -top -nodecount=200 -nodefraction=0 "$TEST_TMP/late.pb.gz")" 'late_thread_work'
+expect_match "its samples carry its name" "$(go_pprof -tags "$TEST_TMP/late.pb.gz")" 'late-worker'
+late_tid=$(ls "/proc/$WORKLOAD_PID/task" | grep -vx "$WORKLOAD_PID" | head -n 1)
+
+# --- a target that exits mid-profile ---------------------------------------
+start_workload cpu_split --exit-after-ms 1500
+"$bpfprof" record --pid "$WORKLOAD_PID" --duration 20s -o "$TEST_TMP/exit.pb.gz" 2>"$TEST_TMP/exit.err"
+expect_eq "a target exiting mid-profile still gives exit status 0" "$?" 0
+expect_match "and a warning" "$(cat "$TEST_TMP/exit.err")" "warning: PID $WORKLOAD_PID exited after [0-9.]+ s; writing the partial profile"
+expect_match "the partial profile is symbolized" "$(go_pprof -top "$TEST_TMP/exit.pb.gz")" 'work_a'
+expect_match "and says it is partial" "$(go_pprof -top "$TEST_TMP/exit.pb.gz" | head -n 8)" 'the target exited after'
+
+# --- a binary deleted while it runs symbolizes through map_files -----------
+cp "$ROOT/build/tests/cpu_split" "$TEST_TMP/doomed_split"
+"$TEST_TMP/doomed_split" --seconds 10 >/dev/null &
+doomed=$!
+server_pids+=("$doomed")
+sleep 0.2
+rm "$TEST_TMP/doomed_split"
+"$bpfprof" record --pid "$doomed" --duration 1s -o "$TEST_TMP/doomed.pb.gz" 2>/dev/null
+expect_match "a deleted executable still symbolizes" "$(go_pprof -top "$TEST_TMP/doomed.pb.gz")" 'work_a'
+kill "$doomed"
+
+# --- Ctrl-C stops early and still writes -----------------------------------
+"$bpfprof" record --pid "$split_pid" --duration 60s -o "$TEST_TMP/int.pb.gz" 2>/dev/null &
+recorder=$!
+sleep 1.5
+kill -INT "$recorder"
+wait "$recorder"
+expect_eq "SIGINT ends the recording with status 0" "$?" 0
+expect_match "and the profile is written" "$(go_pprof -top "$TEST_TMP/int.pb.gz")" 'work_a'
+
+# --- the demo server, as the tutorial profiles it ---------------------------
+if start_encrypt_server --impl naive --threads 2; then
+	# 1 KiB payloads: with frame-pointer stacks only leaf frames of the
+	# server's own code are seen, so give encryptData's loop real work.
+	hey -z 9s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
+	hey_pid=$!
+	sleep 1
+	"$bpfprof" record --pid "$SERVER_PID" --duration 6s --hz 999 -o "$TEST_TMP/naive.pb.gz" 2>/dev/null
+	wait "$hey_pid"
+	demo_top=$(go_pprof -top -nodecount=1000 -nodefraction=0 "$TEST_TMP/naive.pb.gz")
+	expect_match "-top names encryptData" "$demo_top" ' encryptData('$'\n''|$)'
+	expect_match "-top names the snprintf hex encoding" "$demo_top" '__vfprintf_internal|_IO_default_xsputn|snprintf'
+	expect_match "the /dev/urandom reads show in kernel frames" "$demo_top" 'urandom_read_iter|get_random_bytes_user'
+	expect_match "the per-call open of the device shows" "$demo_top" 'do_sys_openat2'
+	demo_list=$(go_pprof -list '^encryptData$' "$TEST_TMP/naive.pb.gz")
+	expect_match "-list encryptData shows demo-server/encrypt_naive.c" "$demo_list" \
+		"ROUTINE =+ encryptData in $ROOT/demo-server/encrypt_naive.c"
+	expect_match "-list puts samples on its source lines" "$demo_list" '[0-9.]+m?s +[0-9]+:'
+	expect_match "-peek works" "$(go_pprof -peek '^encryptData$' "$TEST_TMP/naive.pb.gz")" '\| encryptData'
+	kill "$SERVER_PID"
+else
+	not_ok "the demo server starts" "$(cat "$SERVER_LOG")"
+fi
+
+# --- bad input ---------------------------------------------------------------
+# refused DESCRIPTION STATUS ERE ARGS...: one line on stderr, that status.
+refused() {
+	local description=$1 want=$2 pattern=$3
+	shift 3
+	"$bpfprof" "$@" >"$TEST_TMP/refused.out" 2>"$TEST_TMP/refused.err"
+	local status=$? err
+	err=$(cat "$TEST_TMP/refused.err")
+	if [[ $status -eq $want && "$err" =~ $pattern && $(wc -l <"$TEST_TMP/refused.err") -eq 1 ]]; then
+		ok "$description"
+	else
+		not_ok "$description" "status $status (want $want)" "stderr: $err"
+	fi
+}
+refused "an unknown PID" 1 '^bpfprof: no process with PID 4194303$' record --pid 4194303 --duration 1s
+refused "a PID that is not a number" 2 "--pid must be a process ID" record --pid abc
+refused "a missing --pid" 2 '--pid is required' record --duration 1s
+refused "a kernel thread" 1 'PID 2 \(kthreadd\) is a kernel thread' record --pid 2 --duration 1s
+refused "a thread ID instead of its process" 1 "PID $late_tid is a thread of process [0-9]+; pass --pid" \
+	record --pid "$late_tid" --duration 1s
+refused "--hz 0" 2 '--hz must be a whole number from 1 to 10000' record --pid "$split_pid" --hz 0
+refused "--hz too high" 2 '--hz must be a whole number from 1 to 10000' record --pid "$split_pid" --hz 100000
+refused "a bad duration" 2 '--duration takes a duration like 30s' record --pid "$split_pid" --duration 10
+refused "a zero duration" 2 '--duration must be from 1ms to 168h' record --pid "$split_pid" --duration 0s
+refused "an unknown format" 2 "--format must be pprof, folded or svg, not 'png'" record --pid "$split_pid" --format png
+refused "an unknown event" 2 "--event must be cpu-clock, cycles or instructions" record --pid "$split_pid" --event bogus
+refused "an unwritable output path" 1 'cannot write /nonexistent/dir/cpu.pb.gz: No such file or directory' \
+	record --pid "$split_pid" --duration 1s -o /nonexistent/dir/cpu.pb.gz
+check "a failed record leaves no file behind" test ! -e "$TEST_TMP/never.pb.gz"
+refused "an unknown option" 2 "unknown option '--bogus'" record --pid "$split_pid" --bogus
+refused "an unknown command" 2 "unknown command 'recrod'" recrod
+self=$(bash -c 'exec "$0" record --pid $$ --duration 1s 2>&1' "$bpfprof")
+expect_eq "the agent refuses to profile itself" "$?" 1
+expect_match "and says so" "$self" 'is bpfprof itself'
+if perf stat -e cycles true 2>&1 | grep -q 'not supported'; then
+	refused "a hardware event where the machine has no counters" 1 \
+		'--event cycles: this machine has no hardware counter for it' record --pid "$split_pid" --duration 1s --event cycles
+else
+	"$bpfprof" record --pid "$split_pid" --duration 1s --event cycles -o "$TEST_TMP/cycles.pb.gz" 2>/dev/null
+	expect_eq "a hardware event where the machine has counters" "$?" 0
+fi
+
+# Without privileges: an unprivileged user, PID 1.
+unprivileged=$(mktemp -d /tmp/bpfprof-unpriv.XXXXXX)
+chmod 755 "$unprivileged"
+cp "$bpfprof" "$unprivileged/bpfprof"
+out=$(cd /tmp && setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+	"$unprivileged/bpfprof" record --pid 1 --duration 1s -o /tmp/never.pb.gz 2>&1)
+status=$?
+rm -rf "$unprivileged"
+expect_eq "PID 1 as an unprivileged user: status 1" "$status" 1
+expect_match "names the missing capabilities" "$out" 'missing privileges: need CAP_BPF and CAP_PERFMON \(or CAP_SYS_ADMIN\)'
+
+version=$("$bpfprof" --version)
+expect_match "--version" "$version" '^bpfprof [0-9]+\.[0-9]+\.[0-9]+$'
+expect_match "--help lists record" "$("$bpfprof" --help)" 'record'
+help=$("$bpfprof" record --help)
+for flag in --pid --duration --hz --output --format --event; do
+	expect_match "record --help explains $flag" "$help" "$flag"
+done
+
+finish

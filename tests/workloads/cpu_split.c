@@ -1,0 +1,110 @@
+/*
+ * cpu_split.c: a CPU-bound target whose time splits between work_a,
+ * work_b and work_c as 5:3:2 through one shared leaf, burn(), so a
+ * profiler's attribution can be checked against the truth.
+ *
+ *   cpu_split [--seconds N] [--late-thread-ms MS] [--exit-after-ms MS]
+ *
+ * --late-thread-ms starts a second thread (named "late-worker") running
+ * late_thread_work() that long after start: it is born after a profiler
+ * attached. --exit-after-ms ends the process early, mid-profile.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UNIT 100000 /* iterations of burn() per share: a round of a, b, c takes about a millisecond */
+
+volatile uint64_t sink;
+static volatile int running = 1;
+
+__attribute__((noinline)) void publish(uint64_t x)
+{
+	sink = x;
+}
+
+/* Calls publish() so it is not a leaf: GCC gives leaves no frame even
+ * with -fno-omit-frame-pointer, and a frame-pointer walk from a frameless
+ * leaf skips its caller. */
+__attribute__((noinline)) void burn(uint64_t iterations)
+{
+	uint64_t x = sink;
+
+	for (uint64_t i = 0; i < iterations; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	publish(x);
+}
+
+__attribute__((noinline)) void work_a(void)
+{
+	burn(5 * UNIT);
+}
+
+__attribute__((noinline)) void work_b(void)
+{
+	burn(3 * UNIT);
+}
+
+__attribute__((noinline)) void work_c(void)
+{
+	burn(2 * UNIT);
+}
+
+__attribute__((noinline)) void late_thread_work(void)
+{
+	while (running)
+		burn(UNIT);
+}
+
+static void *late_thread(void *arg)
+{
+	useconds_t delay_us = (useconds_t)(uintptr_t)arg;
+
+	usleep(delay_us);
+	pthread_setname_np(pthread_self(), "late-worker");
+	late_thread_work();
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = 30, exit_after = 0;
+	long late_ms = -1;
+	pthread_t late;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--seconds") == 0)
+			seconds = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--late-thread-ms") == 0)
+			late_ms = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--exit-after-ms") == 0)
+			exit_after = atof(argv[i + 1]) / 1000;
+	}
+	if (late_ms >= 0)
+		pthread_create(&late, NULL, late_thread, (void *)(uintptr_t)(late_ms * 1000));
+	printf("cpu_split: pid %d\n", (int)getpid());
+	fflush(stdout);
+
+	double start = now(), end = start + (exit_after > 0 ? exit_after : seconds);
+	while (now() < end) {
+		work_a();
+		work_b();
+		work_c();
+	}
+	running = 0;
+	if (late_ms >= 0)
+		pthread_join(late, NULL);
+	return 0;
+}
