@@ -3,7 +3,8 @@
 #
 #   make            build/bpfprof, build/encrypt-server, build/encrypt-bench
 #   make test       every suite, ending in "N passed, N failed"
-#   make bench      encrypt-bench and the fast/naive speed-up table
+#   make bench      bench-encrypt (fast/naive speed-ups) and bench-agent
+#                   (the demo server's throughput with and without profilers)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -16,7 +17,7 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # Packages come first: every object waits for the setup script.
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all test bench demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -43,8 +44,13 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS)
 	bash tests/run.sh
 
-bench: $(BUILD)/encrypt-bench
-	bash scripts/bench.sh
+bench: bench-encrypt bench-agent
+
+bench-encrypt: $(BUILD)/encrypt-bench
+	bash scripts/bench-encrypt.sh
+
+bench-agent: all
+	bash scripts/bench-agent.sh
 
 demo: all
 	bash scripts/demo.sh

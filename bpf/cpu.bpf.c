@@ -13,8 +13,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by the agent before load: the thread group to sample. */
+/* Set by the agent before load: the thread group to sample, and how full
+ * the ring buffer may get before a sample wakes the reader. */
 const volatile __u32 target_tgid = 0;
+const volatile __u64 ringbuf_wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -65,6 +67,10 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if (bytes < 0)
 		count(CPU_COUNTER_KERNEL_STACK_ERR);
 
-	bpf_ringbuf_submit(sample, 0);
+	/* Waking the reader costs the sampled thread; let it drain on its own
+	 * timer and wake it only once the buffer is a quarter full. */
+	__u64 flags = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) > ringbuf_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+											  : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(sample, flags);
 	return 0;
 }

@@ -150,8 +150,10 @@ struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *eve
 		free(collector);
 		return NULL;
 	}
+	uint32_t ring_size = ring_size_for(hz, n_cpus);
 	collector->skel->rodata->target_tgid = (uint32_t)pid;
-	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size_for(hz, n_cpus));
+	collector->skel->rodata->ringbuf_wakeup_bytes = ring_size / 4;
+	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size);
 	if (cpu_bpf__load(collector->skel) != 0) {
 		snprintf(err, err_len, "cannot load the CPU sampler into the kernel: %s", strerror(errno));
 		collector_free(collector);
@@ -173,7 +175,11 @@ struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *eve
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
 {
 	collector->delivered = 0;
+	/* Samples mostly arrive without a wakeup (see cpu.bpf.c): wait out
+	 * the timeout, then read whatever is there. */
 	int rc = ring_buffer__poll(collector->ring, timeout_ms);
+	if (rc >= 0 || rc == -EINTR)
+		rc = ring_buffer__consume(collector->ring);
 	if (rc < 0 && rc != -EINTR)
 		return -1;
 	return collector->delivered;

@@ -3,6 +3,7 @@
  * duration (or until Ctrl-C, or until it exits), and write the profile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,6 +247,27 @@ static int sample_until_done(struct cpu_collector *collector, struct recording *
 	return 0;
 }
 
+/* A new file in the directory of path (so rename() can replace path). */
+static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
+{
+	if ((size_t)snprintf(temp_path, len, "%s.tmp.XXXXXX", path) >= len) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	int fd = mkostemp(temp_path, O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	mode_t mask = umask(0); /* mkostemp makes 0600; give what fopen() would */
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	FILE *out = fdopen(fd, "w");
+	if (out == NULL) {
+		close(fd);
+		unlink(temp_path);
+	}
+	return out;
+}
+
 static int write_output(const struct record_options *opts, const struct target *target, struct profile *profile,
 			const struct cpu_collector_stats *stats, double seconds, FILE *out)
 {
@@ -275,9 +299,12 @@ int record_main(int argc, char **argv)
 		return fail(1, "%s", err);
 	}
 
-	/* Open the output first: a typo in the path should cost nothing. */
+	/* Open the output first, so a typo in the path costs nothing; write
+	 * beside it and rename at the end, so a failed run never clobbers
+	 * an earlier profile. */
 	bool to_stdout = strcmp(opts.output, "-") == 0;
-	FILE *out = to_stdout ? stdout : fopen(opts.output, "we");
+	char temp_path[4096];
+	FILE *out = to_stdout ? stdout : open_temp_beside(opts.output, temp_path, sizeof(temp_path));
 	if (out == NULL) {
 		rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		target_close(&target);
@@ -335,10 +362,17 @@ int record_main(int argc, char **argv)
 		fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;
 	}
-	fprintf(stderr, "bpfprof: wrote %s (%s): %llu samples in %zu stacks over %.1f s, %llu lost\n",
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	double cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+			     (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+	fprintf(stderr,
+		"bpfprof: wrote %s (%s): %llu samples in %zu stacks over %.1f s, %llu lost; "
+		"the agent used %.2f s of CPU (%.2f%% of one core)\n",
 		to_stdout ? "standard output" : opts.output, format_name(opts.format),
 		(unsigned long long)(stats.received - rec.aggregation_failures), stack_table_count(rec.stacks), seconds,
-		(unsigned long long)(stats.lost_ringbuf_full + rec.aggregation_failures));
+		(unsigned long long)(stats.lost_ringbuf_full + rec.aggregation_failures), cpu_seconds,
+		100 * cpu_seconds / seconds);
 	rc = 0;
 out:
 	if (collector != NULL)
@@ -348,9 +382,12 @@ out:
 	stack_table_free(rec.stacks);
 	symbolizer_free(symbolizer);
 	if (!to_stdout) {
-		fclose(out);
+		if (fclose(out) != 0 && rc == 0)
+			rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+		if (rc == 0 && rename(temp_path, opts.output) != 0)
+			rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		if (rc != 0)
-			unlink(opts.output); /* nothing half-written left behind */
+			unlink(temp_path); /* nothing half-written left behind */
 	}
 	target_close(&target);
 	return rc;

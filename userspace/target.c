@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,7 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 
 	memset(target, 0, sizeof(*target));
 	target->pid = pid;
+	target->pidfd = -1;
 	if (pid == getpid()) {
 		snprintf(err, err_len, "PID %d is bpfprof itself; profile another process", (int)pid);
 		return -1;
@@ -140,6 +142,16 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 	for (size_t i = 0; i < target->argv_len; i++)
 		target->cmdline[i] = args[i] == '\0' ? ' ' : args[i];
 	target->cmdline[target->argv_len] = '\0';
+
+	/* A pidfd tells of the exit without a /proc read per check; opened
+	 * after the start time was read, it is checked to be the same process. */
+	target->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	uint64_t ticks;
+	if (target->pidfd >= 0 && (read_start_ticks(pid, &ticks, &state) != 0 || ticks != target->start_ticks)) {
+		snprintf(err, err_len, "PID %d exited while bpfprof was attaching", (int)pid);
+		target_close(target);
+		return -1;
+	}
 	return 0;
 }
 
@@ -147,6 +159,9 @@ void target_close(struct target *target)
 {
 	free(target->argv);
 	target->argv = NULL;
+	if (target->pidfd >= 0)
+		close(target->pidfd);
+	target->pidfd = -1;
 }
 
 bool target_alive(const struct target *target)
@@ -154,6 +169,10 @@ bool target_alive(const struct target *target)
 	uint64_t ticks;
 	int state;
 
+	if (target->pidfd >= 0) {
+		struct pollfd exited = {.fd = target->pidfd, .events = POLLIN};
+		return poll(&exited, 1, 0) == 0;
+	}
 	return read_start_ticks(target->pid, &ticks, &state) == 0 && ticks == target->start_ticks && state != 'Z';
 }
 

@@ -18,6 +18,7 @@ struct target {
 	char *argv;         /* arguments joined by NUL, as /proc/PID/cmdline has them */
 	size_t argv_len;
 	uint64_t start_ticks; /* start time in clock ticks since boot: tells PID reuse apart */
+	int pidfd;            /* readable once the process exits; -1 where pidfd_open is missing */
 };
 
 /* Parses a PID argument; 0, or -1 with a one-line reason. */

@@ -33,7 +33,7 @@ expect_match "comments name the target, the rate and the losses" "$(go_pprof -to
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
 expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* UNIT\);'
-expect_match "kernel-free samples keep thread labels" "$(go_pprof -tags "$TEST_TMP/split.pb.gz")" 'thread: .*cpu_split'
+expect_match "samples carry thread labels" "$(go_pprof -tags "$TEST_TMP/split.pb.gz")" 'thread: .*cpu_split'
 
 "$bpfprof" record --pid "$split_pid" --duration 1s --hz 499 -o "$TEST_TMP/split.folded" 2>/dev/null
 folded=$(cat "$TEST_TMP/split.folded")
@@ -134,15 +134,19 @@ refused "an unknown format" 2 "--format must be pprof, folded or svg, not 'png'"
 refused "an unknown event" 2 "--event must be cpu-clock, cycles or instructions" record --pid "$split_pid" --event bogus
 refused "an unwritable output path" 1 'cannot write /nonexistent/dir/cpu.pb.gz: No such file or directory' \
 	record --pid "$split_pid" --duration 1s -o /nonexistent/dir/cpu.pb.gz
-check "a failed record leaves no file behind" test ! -e "$TEST_TMP/never.pb.gz"
 refused "an unknown option" 2 "unknown option '--bogus'" record --pid "$split_pid" --bogus
 refused "an unknown command" 2 "unknown command 'recrod'" recrod
 self=$(bash -c 'exec "$0" record --pid $$ --duration 1s 2>&1' "$bpfprof")
 expect_eq "the agent refuses to profile itself" "$?" 1
 expect_match "and says so" "$self" 'is bpfprof itself'
 if perf stat -e cycles true 2>&1 | grep -q 'not supported'; then
+	echo "an earlier profile" >"$TEST_TMP/keep.pb.gz"
 	refused "a hardware event where the machine has no counters" 1 \
-		'--event cycles: this machine has no hardware counter for it' record --pid "$split_pid" --duration 1s --event cycles
+		'--event cycles: this machine has no hardware counter for it' record --pid "$split_pid" --duration 1s \
+		--event cycles -o "$TEST_TMP/keep.pb.gz"
+	expect_eq "a run failing after attach leaves the existing file as it was" "$(cat "$TEST_TMP/keep.pb.gz")" \
+		"an earlier profile"
+	check "and no temporary file behind" bash -c "! ls '$TEST_TMP'/keep.pb.gz.tmp.* 2>/dev/null"
 else
 	"$bpfprof" record --pid "$split_pid" --duration 1s --event cycles -o "$TEST_TMP/cycles.pb.gz" 2>/dev/null
 	expect_eq "a hardware event where the machine has counters" "$?" 0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make bench: runs encrypt-bench (Go's format) and prints the fast/naive
+# make bench-encrypt: runs encrypt-bench (Go's format) and prints the fast/naive
 # ratios per benchmark, side by side from the same run.
-#   BENCHTIME=1s COUNT=1 BENCH=. scripts/bench.sh
+#   BENCHTIME=1s COUNT=1 BENCH=. scripts/bench-encrypt.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# make bench-agent: what profiling costs the profiled. The demo server runs
+# under hey's load with no profiler, with bpfprof record at 99 and 999 Hz,
+# and with `perf record -F 99 -g`, interleaved in rounds so drift hits every
+# configuration alike. Prints the median req/s of each, the median of its
+# per-round ratios to the unprofiled run, the agent's own CPU use (% of one core) and the kernel-side
+# cost of one run of the BPF sampler (kernel.bpf_stats_enabled).
+#   ROUNDS=3 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive scripts/bench-agent.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${ROUNDS:-3}
+run_seconds=${SECONDS_PER_RUN:-10}
+concurrency=${CONCURRENCY:-50}
+impl=${IMPL:-naive}
+work=$(mktemp -d)
+server_pid=
+bpf_stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	[[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null
+	wait 2>/dev/null
+	sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+build/encrypt-server --port 0 --impl "$impl" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
+	[[ -n "$port" ]] && break
+	sleep 0.05
+done
+url="http://127.0.0.1:$port/encrypt"
+
+configs=(none bpfprof-99 bpfprof-999 perf-99-g)
+sysctl -q kernel.bpf_stats_enabled=1
+
+# The sampler's average kernel time per run (every tick on every CPU, the
+# target's or not), while the agent that loaded it still runs.
+bpf_ns_per_run() {
+	bpftool -j prog show name sample_cpu | python3 -c '
+import json, sys
+progs = json.load(sys.stdin)
+progs = progs if isinstance(progs, list) else [progs]
+runs = sum(p.get("run_cnt", 0) for p in progs)
+print(round(sum(p.get("run_time_ns", 0) for p in progs) / runs) if runs else "-")'
+}
+
+# run CONFIG: one hey run under CONFIG; appends "req/s agent-cpu% bpf-ns" to $work/CONFIG.
+run() {
+	local config=$1 profiler_pid= agent_cpu=- bpf_ns=-
+	case "$config" in
+	bpfprof-*)
+		build/bpfprof record --pid "$server_pid" --hz "${config#bpfprof-}" --duration "$((run_seconds + 1))s" \
+			-o "$work/profile.pb.gz" 2>"$work/agent.log" &
+		profiler_pid=$!
+		;;
+	perf-99-g)
+		perf record -q -F 99 -g -p "$server_pid" -o "$work/perf.data" -- sleep "$((run_seconds + 1))" \
+			>/dev/null 2>&1 &
+		profiler_pid=$!
+		;;
+	esac
+	sleep 0.5 # attached before the load starts
+	local rps
+	rps=$(hey -z "${run_seconds}s" -c "$concurrency" "$url" | awk '/Requests\/sec/ { print $2 }')
+	[[ "$config" == bpfprof-* ]] && bpf_ns=$(bpf_ns_per_run)
+	if [[ -n "$profiler_pid" ]]; then
+		wait "$profiler_pid"
+		[[ "$config" == bpfprof-* ]] &&
+			agent_cpu=$(sed -n 's/.*(\([0-9.]*\)% of one core).*/\1/p' "$work/agent.log")
+	fi
+	echo "$rps $agent_cpu $bpf_ns" >>"$work/$config"
+}
+
+echo "demo server (impl=$impl) under hey -z ${run_seconds}s -c $concurrency, $rounds interleaved rounds"
+for ((round = 0; round < rounds; round++)); do
+	# Rotate the order each round so no configuration always runs first.
+	for ((i = 0; i < ${#configs[@]}; i++)); do
+		run "${configs[$(((i + round) % ${#configs[@]}))]}"
+	done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '\n%-14s %10s %8s %14s %12s   %s\n' configuration "req/s" "vs none" "agent CPU %" "BPF ns/run" "every run's req/s"
+for config in "${configs[@]}"; do
+	rps=$(cut -d' ' -f1 "$work/$config" | median)
+	cpu=- bpf_ns=-
+	if [[ "$config" == bpfprof-* ]]; then
+		cpu=$(cut -d' ' -f2 "$work/$config" | median)
+		bpf_ns=$(cut -d' ' -f3 "$work/$config" | median)
+	fi
+	# Line i of every file is round i: the ratio is the median of each
+	# round's pair, which cancels drift between rounds.
+	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $4 }' | median)
+	printf '%-14s %10.0f %8.4f %14s %12s   %s\n' "$config" "$rps" "$ratio" \
+		"$cpu" "$bpf_ns" "$(cut -d' ' -f1 "$work/$config" | awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }')"
+done
