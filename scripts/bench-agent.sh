@@ -3,7 +3,8 @@
 # under hey's load with no profiler, with bpfprof record at 99 and 999 Hz,
 # and with `perf record -F 99 -g`, interleaved in rounds so drift hits every
 # configuration alike. Prints the median req/s of each, the median of its
-# per-round ratios to the unprofiled run, the agent's own CPU use (% of one core) and the kernel-side
+# per-round ratios to the unprofiled run, the server's CPU time per request
+# (a steadier measure than req/s when hey shares the cores) and its ratio, the agent's own CPU use (% of one core) and the kernel-side
 # cost of one run of the BPF sampler (kernel.bpf_stats_enabled).
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive scripts/bench-agent.sh
 set -euo pipefail
@@ -47,7 +48,12 @@ runs = sum(p.get("run_cnt", 0) for p in progs)
 print(round(sum(p.get("run_time_ns", 0) for p in progs) / runs) if runs else "-")'
 }
 
-# run CONFIG: one hey run under CONFIG; appends "req/s agent-cpu% bpf-ns" to $work/CONFIG.
+# The server's user + system CPU time so far, in clock ticks.
+server_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+# run CONFIG: one hey run under CONFIG; appends "req/s agent-cpu% bpf-ns server-us-per-request"
+# to $work/CONFIG.
 run() {
 	local config=$1 profiler_pid= agent_cpu=- bpf_ns=-
 	case "$config" in
@@ -63,15 +69,19 @@ run() {
 		;;
 	esac
 	sleep 0.5 # attached before the load starts
-	local rps
-	rps=$(hey -z "${run_seconds}s" -c "$concurrency" "$url" | awk '/Requests\/sec/ { print $2 }')
+	local rps requests ticks_before ticks_after
+	ticks_before=$(server_ticks)
+	hey -z "${run_seconds}s" -c "$concurrency" "$url" >"$work/hey.out"
+	ticks_after=$(server_ticks)
+	rps=$(awk '/Requests\/sec/ { print $2 }' "$work/hey.out")
+	requests=$(awk '/\[200\]/ { print $2 }' "$work/hey.out")
 	[[ "$config" == bpfprof-* ]] && bpf_ns=$(bpf_ns_per_run)
 	if [[ -n "$profiler_pid" ]]; then
 		wait "$profiler_pid"
 		[[ "$config" == bpfprof-* ]] &&
 			agent_cpu=$(sed -n 's/.*(\([0-9.]*\)% of one core).*/\1/p' "$work/agent.log")
 	fi
-	echo "$rps $agent_cpu $bpf_ns" >>"$work/$config"
+	echo "$rps $agent_cpu $bpf_ns $(((ticks_after - ticks_before) * tick_us * 1000 / requests))" >>"$work/$config"
 }
 
 echo "demo server (impl=$impl) under hey -z ${run_seconds}s -c $concurrency, $rounds interleaved rounds"
@@ -83,7 +93,8 @@ for ((round = 0; round < rounds; round++)); do
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '\n%-14s %10s %8s %14s %12s   %s\n' configuration "req/s" "vs none" "agent CPU %" "BPF ns/run" "every run's req/s"
+printf '\n%-14s %10s %8s %13s %9s %12s %11s   %s\n' configuration "req/s" "vs none" "server ns/req" "vs none" \
+	"agent CPU %" "BPF ns/run" "every run's req/s"
 for config in "${configs[@]}"; do
 	rps=$(cut -d' ' -f1 "$work/$config" | median)
 	cpu=- bpf_ns=-
@@ -93,7 +104,9 @@ for config in "${configs[@]}"; do
 	fi
 	# Line i of every file is round i: the ratio is the median of each
 	# round's pair, which cancels drift between rounds.
-	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $4 }' | median)
-	printf '%-14s %10.0f %8.4f %14s %12s   %s\n' "$config" "$rps" "$ratio" \
+	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $5 }' | median)
+	cost=$(cut -d' ' -f4 "$work/$config" | median)
+	cost_ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $4 / $8 }' | median)
+	printf '%-14s %10.0f %8.4f %13.0f %9.4f %12s %11s   %s\n' "$config" "$rps" "$ratio" "$cost" "$cost_ratio" \
 		"$cpu" "$bpf_ns" "$(cut -d' ' -f1 "$work/$config" | awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }')"
 done

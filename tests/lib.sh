@@ -55,6 +55,21 @@ expect_match() {
 	fi
 }
 
+# expect_refusal DESCRIPTION STATUS ERE COMMAND...: the command fails with
+# that status and exactly one line on stderr, matching ERE.
+expect_refusal() {
+	local description=$1 want=$2 pattern=$3
+	shift 3
+	"$@" >"$TEST_TMP/refusal.out" 2>"$TEST_TMP/refusal.err"
+	local status=$? err
+	err=$(cat "$TEST_TMP/refusal.err")
+	if [[ $status -eq $want && "$err" =~ $pattern && $(wc -l <"$TEST_TMP/refusal.err") -eq 1 ]]; then
+		ok "$description"
+	else
+		not_ok "$description" "status $status (want $want)" "stderr: $err"
+	fi
+}
+
 finish() {
 	echo "1..$test_count"
 	((test_failures == 0))

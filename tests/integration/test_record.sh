@@ -107,18 +107,10 @@ else
 fi
 
 # --- bad input ---------------------------------------------------------------
-# refused DESCRIPTION STATUS ERE ARGS...: one line on stderr, that status.
 refused() {
-	local description=$1 want=$2 pattern=$3
+	local description=$1 status=$2 pattern=$3
 	shift 3
-	"$bpfprof" "$@" >"$TEST_TMP/refused.out" 2>"$TEST_TMP/refused.err"
-	local status=$? err
-	err=$(cat "$TEST_TMP/refused.err")
-	if [[ $status -eq $want && "$err" =~ $pattern && $(wc -l <"$TEST_TMP/refused.err") -eq 1 ]]; then
-		ok "$description"
-	else
-		not_ok "$description" "status $status (want $want)" "stderr: $err"
-	fi
+	expect_refusal "$description" "$status" "$pattern" "$bpfprof" "$@"
 }
 refused "an unknown PID" 1 '^bpfprof: no process with PID 4194303$' record --pid 4194303 --duration 1s
 refused "a PID that is not a number" 2 "--pid must be a process ID" record --pid abc

@@ -96,18 +96,10 @@ else
 	not_ok "AES-256 server starts" "$(cat "$SERVER_LOG")"
 fi
 
-# bad_flags DESCRIPTION EXPECTED_STATUS ERE ARGS...: one-line error and status.
 bad_flags() {
-	local description=$1 expected=$2 pattern=$3
+	local description=$1 status=$2 pattern=$3
 	shift 3
-	"$ROOT/build/encrypt-server" "$@" >"$TEST_TMP/flags.out" 2>&1
-	local status=$? output
-	output=$(cat "$TEST_TMP/flags.out")
-	if [[ $status -eq $expected && "$output" =~ $pattern && $(wc -l <"$TEST_TMP/flags.out") -eq 1 ]]; then
-		ok "$description"
-	else
-		not_ok "$description" "status $status (want $expected)" "output: $output"
-	fi
+	expect_refusal "$description" "$status" "$pattern" "$ROOT/build/encrypt-server" "$@"
 }
 bad_flags "unknown --impl is rejected" 2 "--impl must be naive or fast, not 'slow'" --impl slow
 bad_flags "non-hex --key is rejected" 2 "--key must be 32 or 64 hex digits" --key zz
