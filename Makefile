@@ -17,6 +17,10 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # Packages come first: every object waits for the setup script.
 SETUP_STAMP := $(BUILD)/.setup-done
 
+# Keep intermediate files (BPF objects behind skeletons): no rebuilds, and
+# make never prints a deletion after the test summary.
+.SECONDARY:
+
 .PHONY: all test bench bench-encrypt bench-agent demo load clean format setup
 all:
 
