@@ -7,7 +7,8 @@ AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table
 	userspace/kallsyms.c userspace/demangle.c userspace/symbolizer.c userspace/profile_builder.c \
 	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
 	userspace/target.c $(PROTO_GEN)
-AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/record.c userspace/main.c
+AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/cpu_sampler.c userspace/record.c \
+	userspace/main.c
 AGENT_LIBS := -lbpf -ldw -lelf -lprotobuf-c -lz -ldl -lm -lpthread
 AGENT_GENERATED_HEADERS := $(BPF_SKELETONS) $(BUILD)/gen/profile.pb-c.h
 

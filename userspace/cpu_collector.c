@@ -17,9 +17,9 @@
 #include "cpu_collector.h"
 
 static const struct cpu_event cpu_events[] = {
-	{"cpu-clock", "cpu", "nanoseconds", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK},
-	{"cycles", "cycles", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES},
-	{"instructions", "instructions", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS},
+	{"cpu-clock", "cpu", "nanoseconds", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, true},
+	{"cycles", "cycles", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, false},
+	{"instructions", "instructions", "count", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, false},
 };
 
 struct cpu_collector {
@@ -78,7 +78,7 @@ static int open_sampling_event(const struct cpu_event *event, unsigned hz, int c
 		.config = event->config,
 	};
 
-	if (event->type == PERF_TYPE_SOFTWARE) {
+	if (event->fixed_period) {
 		/* A clock event counts nanoseconds: a fixed period makes every
 		 * sample worth exactly 1e9/hz ns. */
 		attr.sample_period = 1000000000ULL / hz;

@@ -6,6 +6,7 @@
 #ifndef CPU_COLLECTOR_H
 #define CPU_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +22,7 @@ struct cpu_event {
 	const char *unit;        /* its unit */
 	uint32_t type;           /* perf_event_attr.type */
 	uint64_t config;         /* perf_event_attr.config */
+	bool fixed_period;       /* a clock: every sample is worth exactly 1e9/hz ns */
 };
 
 /* The event called name, or NULL. */

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,16 +16,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cpu_collector.h"
+#include "cpu_sampler.h"
 #include "output.h"
-#include "profile_builder.h"
 #include "record.h"
-#include "stack_table.h"
-#include "symbolizer.h"
-#include "target.h"
 
-#define POLL_MS 100
-#define REFRESH_INTERVAL_NS 1000000000ULL
+#define WAIT_MS 200
 
 static const char record_usage[] =
 	"usage: bpfprof record --pid PID [--duration 30s] [--hz 99] [-o FILE] [--format pprof|folded|svg]\n"
@@ -59,13 +53,6 @@ struct record_options {
 	enum output_format format;
 };
 
-struct recording {
-	struct stack_table *stacks;
-	struct process_image *image;
-	uint64_t aggregation_failures; /* samples lost for want of memory */
-	bool unmapped_address_seen;
-};
-
 static volatile sig_atomic_t stop_requested;
 
 static void request_stop(int signo)
@@ -84,14 +71,6 @@ static int fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int parse_record_options(int argc, char **argv, struct record_options *opts)
@@ -160,93 +139,6 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 	return 0;
 }
 
-static void on_cpu_sample(void *ctx, const struct cpu_sample *sample)
-{
-	struct recording *rec = ctx;
-	struct stack_key key;
-	int64_t values[2] = {1, (int64_t)sample->period};
-
-	cpu_sample_stack_key(sample, &key);
-	if (stack_table_add(rec->stacks, &key, values) != 0)
-		rec->aggregation_failures++;
-	for (uint32_t i = 0; i < key.n_user && !rec->unmapped_address_seen; i++)
-		if (process_image_mapping(rec->image, key.user[i]) == NULL)
-			rec->unmapped_address_seen = true;
-}
-
-static void describe_profile(struct profile *profile, const struct record_options *opts,
-			     const struct target *target, const struct cpu_collector_stats *stats,
-			     const struct recording *rec, double seconds, bool target_exited)
-{
-	profile_add_comment(profile, "bpfprof %s: CPU profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
-			    target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
-	profile_add_comment(profile, "event: %s at %u Hz on every CPU; user stacks unwound by frame pointers",
-			    opts->event->name, opts->hz);
-	profile_add_comment(profile,
-			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
-			    "of memory); unreadable stacks: %llu user, %llu kernel",
-			    (unsigned long long)stats->samples,
-			    (unsigned long long)(stats->received - rec->aggregation_failures),
-			    (unsigned long long)stats->lost_ringbuf_full, (unsigned long long)rec->aggregation_failures,
-			    (unsigned long long)stats->user_stack_errors, (unsigned long long)stats->kernel_stack_errors);
-	if (target_exited)
-		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
-				    seconds);
-}
-
-static struct profile *build_profile(const struct record_options *opts, const struct target *target,
-				     struct recording *rec, struct symbolizer *symbolizer,
-				     const struct cpu_collector_stats *stats, int64_t start_wall_ns, uint64_t elapsed_ns,
-				     bool target_exited)
-{
-	struct profile *profile = profile_new();
-
-	if (profile == NULL)
-		return NULL;
-	profile_add_sample_type(profile, "samples", "count");
-	profile_add_sample_type(profile, opts->event->sample_type, opts->event->unit);
-	profile->period_type = (struct value_type){
-		.type = profile_string(profile, opts->event->sample_type),
-		.unit = profile_string(profile, opts->event->unit),
-	};
-	/* A clock event's period is exact; a hardware event's varies per sample. */
-	profile->period = opts->event->type == PERF_TYPE_SOFTWARE ? 1000000000LL / opts->hz : 1;
-	profile->time_nanos = start_wall_ns;
-	profile->duration_nanos = (int64_t)elapsed_ns;
-	describe_profile(profile, opts, target, stats, rec, (double)elapsed_ns / 1e9, target_exited);
-	if (profile_add_stacks(profile, rec->stacks, rec->image, symbolizer) != 0) {
-		profile_free(profile);
-		return NULL;
-	}
-	return profile;
-}
-
-/* Samples until the duration ends, a signal arrives or the target exits.
- * Returns 0, or -1 when the ring buffer could not be read. */
-static int sample_until_done(struct cpu_collector *collector, struct recording *rec, const struct target *target,
-			     uint64_t deadline, bool *target_exited)
-{
-	uint64_t last_refresh = 0;
-
-	while (!stop_requested && monotonic_ns() < deadline) {
-		if (cpu_collector_poll(collector, POLL_MS) < 0)
-			return -1;
-		if (!target_alive(target)) {
-			*target_exited = true;
-			return 0;
-		}
-		/* Code mapped after the snapshot (dlopen): look again, at most once a second. */
-		uint64_t now = monotonic_ns();
-		if (rec->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
-			process_image_refresh(rec->image);
-			rec->unmapped_address_seen = false;
-			last_refresh = now;
-		}
-	}
-	return 0;
-}
-
 /* A new file in the directory of path (so rename() can replace path). */
 static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 {
@@ -312,53 +204,51 @@ int record_main(int argc, char **argv)
 	}
 
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct recording rec = {.stacks = stack_table_new(2)};
-	struct cpu_collector *collector = NULL;
+	struct process_image *image = NULL;
+	struct cpu_sampler *sampler = NULL;
 	struct profile *profile = NULL;
-	struct cpu_collector_stats stats = {0};
-	bool target_exited = false;
+	struct cpu_window_result result = {0};
 	rc = 1;
-	if (symbolizer == NULL || rec.stacks == NULL) {
+	if (symbolizer == NULL) {
 		fail(1, "out of memory");
 		goto out;
 	}
-	rec.image = process_image_open(symbolizer, target.pid, err, sizeof(err));
-	if (rec.image == NULL) {
+	image = process_image_open(symbolizer, target.pid, err, sizeof(err));
+	if (image == NULL) {
 		fail(1, "%s", err);
+		goto out;
+	}
+	sampler = cpu_sampler_new(&target, opts.event, opts.hz, symbolizer, image);
+	if (sampler == NULL) {
+		fail(1, "out of memory");
 		goto out;
 	}
 
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-
-	struct timespec wall;
-	clock_gettime(CLOCK_REALTIME, &wall);
-	uint64_t started = monotonic_ns();
-	collector = cpu_collector_start(target.pid, opts.event, opts.hz, on_cpu_sample, &rec, err, sizeof(err));
-	if (collector == NULL) {
+	struct cpu_window *window = cpu_window_open(sampler, opts.duration_ns, err, sizeof(err));
+	if (window == NULL) {
 		fail(1, "%s", err);
 		goto out;
 	}
 	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target.pid,
 		target.comm, opts.hz, (double)opts.duration_ns / 1e9);
-	if (sample_until_done(collector, &rec, &target, started + opts.duration_ns, &target_exited) != 0)
-		fail(1, "reading samples failed: %s; writing what was collected", strerror(errno));
-	cpu_collector_stop(collector, &stats);
-	collector = NULL;
-	uint64_t elapsed = monotonic_ns() - started;
-	double seconds = (double)elapsed / 1e9;
-	if (target_exited)
+	while (!cpu_window_wait(window, WAIT_MS))
+		if (stop_requested)
+			cpu_window_stop(window);
+	cpu_window_close(window, &result);
+	double seconds = (double)result.elapsed_ns / 1e9;
+	if (result.target_exited)
 		fprintf(stderr, "bpfprof: warning: PID %d exited after %.1f s; writing the partial profile\n",
 			(int)target.pid, seconds);
 
-	profile = build_profile(&opts, &target, &rec, symbolizer, &stats,
-				(int64_t)wall.tv_sec * 1000000000LL + wall.tv_nsec, elapsed, target_exited);
+	profile = cpu_sampler_profile(sampler, &result);
 	if (profile == NULL) {
 		fail(1, "out of memory while building the profile");
 		goto out;
 	}
-	if (write_output(&opts, &target, profile, &stats, seconds, out) != 0) {
+	if (write_output(&opts, &target, profile, &result.stats, seconds, out) != 0) {
 		fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;
 	}
@@ -370,16 +260,16 @@ int record_main(int argc, char **argv)
 		"bpfprof: wrote %s (%s): %llu samples in %zu stacks over %.1f s, %llu lost; "
 		"the agent used %.2f s of CPU (%.2f%% of one core)\n",
 		to_stdout ? "standard output" : opts.output, format_name(opts.format),
-		(unsigned long long)(stats.received - rec.aggregation_failures), stack_table_count(rec.stacks), seconds,
-		(unsigned long long)(stats.lost_ringbuf_full + rec.aggregation_failures), cpu_seconds,
+		(unsigned long long)(result.stats.received - result.aggregation_failures),
+		stack_table_count(result.stacks), seconds,
+		(unsigned long long)(result.stats.lost_ringbuf_full + result.aggregation_failures), cpu_seconds,
 		100 * cpu_seconds / seconds);
 	rc = 0;
 out:
-	if (collector != NULL)
-		cpu_collector_stop(collector, NULL);
 	profile_free(profile);
-	process_image_free(rec.image);
-	stack_table_free(rec.stacks);
+	cpu_sampler_free(sampler);
+	stack_table_free(result.stacks);
+	process_image_free(image);
 	symbolizer_free(symbolizer);
 	if (!to_stdout) {
 		if (fclose(out) != 0 && rc == 0)

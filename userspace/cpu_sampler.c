@@ -1,0 +1,369 @@
+/*
+ * cpu_sampler.c: one sampling thread per target drains the BPF collector
+ * and hands each sample to every open window. Windows end at their
+ * deadline, when stopped, or when the target exits.
+ *
+ * Locks: `lock` guards the windows and the collector pointer; `symbols`
+ * guards the process image and the symbolizer (libdwfl is not thread-safe).
+ * Where both are held, `lock` is taken first.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cpu_sampler.h"
+#include "profile_builder.h"
+
+#define POLL_MS 100
+#define REFRESH_INTERVAL_NS 1000000000ULL
+
+struct cpu_window {
+	struct cpu_sampler *sampler;
+	struct cpu_window *next; /* in the sampler's list while open */
+	struct stack_table *stacks;
+	uint64_t started, deadline; /* monotonic ns */
+	int64_t start_wall_ns;
+	struct cpu_collector_stats stats_at_open, stats_at_end;
+	uint64_t received, aggregation_failures;
+	bool stop_requested, done, target_exited;
+	uint64_t elapsed_ns;
+};
+
+struct cpu_sampler {
+	const struct target *target;
+	const struct cpu_event *event;
+	unsigned hz;
+	struct symbolizer *symbolizer;
+	struct process_image *image;
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* a window opened or ended */
+	struct cpu_window *windows;
+	struct cpu_collector *collector;
+	pthread_t thread;
+	bool thread_started, shutting_down, target_gone, unmapped_address_seen;
+
+	pthread_mutex_t symbols;
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Called by the collector for every sample, on the sampling thread. */
+static void on_sample(void *ctx, const struct cpu_sample *sample)
+{
+	struct cpu_sampler *sampler = ctx;
+	struct stack_key key;
+	int64_t values[2] = {1, (int64_t)sample->period};
+
+	cpu_sample_stack_key(sample, &key);
+	pthread_mutex_lock(&sampler->lock);
+	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next) {
+		w->received++;
+		if (stack_table_add(w->stacks, &key, values) != 0)
+			w->aggregation_failures++;
+	}
+	if (!sampler->unmapped_address_seen) {
+		pthread_mutex_lock(&sampler->symbols);
+		for (uint32_t i = 0; i < key.n_user && !sampler->unmapped_address_seen; i++)
+			sampler->unmapped_address_seen = process_image_mapping(sampler->image, key.user[i]) == NULL;
+		pthread_mutex_unlock(&sampler->symbols);
+	}
+	pthread_mutex_unlock(&sampler->lock);
+}
+
+/* With `lock` held: ends the windows whose time has come. */
+static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
+{
+	uint64_t now = monotonic_ns();
+	struct cpu_window **link = &sampler->windows;
+	struct cpu_collector_stats stats = {0};
+	bool have_stats = false;
+
+	while (*link != NULL) {
+		struct cpu_window *w = *link;
+		if (!end_all && !w->stop_requested && now < w->deadline) {
+			link = &w->next;
+			continue;
+		}
+		if (!have_stats && sampler->collector != NULL) {
+			cpu_collector_read_stats(sampler->collector, &stats);
+			have_stats = true;
+		}
+		w->stats_at_end = have_stats ? stats : w->stats_at_open;
+		w->elapsed_ns = now - w->started;
+		w->target_exited = sampler->target_gone;
+		w->done = true;
+		*link = w->next;
+		w->next = NULL;
+	}
+	pthread_cond_broadcast(&sampler->changed);
+}
+
+/* With `lock` held: detaches the collector, which may still deliver its
+ * last samples through on_sample, so `lock` is let go meanwhile. */
+static void detach(struct cpu_sampler *sampler)
+{
+	struct cpu_collector *collector = sampler->collector;
+
+	sampler->collector = NULL;
+	pthread_mutex_unlock(&sampler->lock);
+	cpu_collector_stop(collector, NULL);
+	pthread_mutex_lock(&sampler->lock);
+}
+
+static void *sampling_loop(void *arg)
+{
+	struct cpu_sampler *sampler = arg;
+	uint64_t last_refresh = 0;
+
+	pthread_mutex_lock(&sampler->lock);
+	while (!sampler->shutting_down) {
+		if (sampler->windows == NULL) {
+			if (sampler->collector != NULL)
+				detach(sampler);
+			else
+				pthread_cond_wait(&sampler->changed, &sampler->lock);
+			continue;
+		}
+		struct cpu_collector *collector = sampler->collector;
+		pthread_mutex_unlock(&sampler->lock);
+		int polled = cpu_collector_poll(collector, POLL_MS);
+		bool alive = target_alive(sampler->target);
+		pthread_mutex_lock(&sampler->lock);
+
+		if (!alive)
+			sampler->target_gone = true;
+		end_due_windows(sampler, !alive || polled < 0);
+
+		/* Code mapped after the snapshot (dlopen): look again, at most once a second. */
+		uint64_t now = monotonic_ns();
+		if (alive && sampler->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
+			pthread_mutex_lock(&sampler->symbols);
+			process_image_refresh(sampler->image);
+			pthread_mutex_unlock(&sampler->symbols);
+			sampler->unmapped_address_seen = false;
+			last_refresh = now;
+		}
+	}
+	end_due_windows(sampler, true);
+	if (sampler->collector != NULL)
+		detach(sampler);
+	pthread_mutex_unlock(&sampler->lock);
+	return NULL;
+}
+
+struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
+				    struct symbolizer *symbolizer, struct process_image *image)
+{
+	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
+
+	if (sampler == NULL)
+		return NULL;
+	*sampler = (struct cpu_sampler){
+		.target = target,
+		.event = event,
+		.hz = hz,
+		.symbolizer = symbolizer,
+		.image = image,
+	};
+	pthread_mutex_init(&sampler->lock, NULL);
+	pthread_mutex_init(&sampler->symbols, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sampler->changed, &attr);
+	pthread_condattr_destroy(&attr);
+	return sampler;
+}
+
+void cpu_sampler_free(struct cpu_sampler *sampler)
+{
+	if (sampler == NULL)
+		return;
+	pthread_mutex_lock(&sampler->lock);
+	sampler->shutting_down = true;
+	pthread_cond_broadcast(&sampler->changed);
+	bool started = sampler->thread_started;
+	pthread_mutex_unlock(&sampler->lock);
+	if (started)
+		pthread_join(sampler->thread, NULL);
+	pthread_cond_destroy(&sampler->changed);
+	pthread_mutex_destroy(&sampler->lock);
+	pthread_mutex_destroy(&sampler->symbols);
+	free(sampler);
+}
+
+struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duration_ns, char *err, size_t err_len)
+{
+	struct cpu_window *window = calloc(1, sizeof(*window));
+
+	if (window == NULL || (window->stacks = stack_table_new(2)) == NULL) {
+		free(window);
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	window->sampler = sampler;
+	pthread_mutex_lock(&sampler->lock);
+	if (sampler->target_gone || !target_alive(sampler->target)) {
+		sampler->target_gone = true;
+		snprintf(err, err_len, "PID %d (%s) has exited", (int)sampler->target->pid, sampler->target->comm);
+		goto fail;
+	}
+	if (sampler->shutting_down) {
+		snprintf(err, err_len, "the agent is shutting down");
+		goto fail;
+	}
+	if (sampler->collector == NULL) {
+		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz, on_sample,
+							 sampler, err, err_len);
+		if (sampler->collector == NULL)
+			goto fail;
+	}
+	if (!sampler->thread_started) {
+		if (pthread_create(&sampler->thread, NULL, sampling_loop, sampler) != 0) {
+			snprintf(err, err_len, "cannot start the sampling thread: %s", strerror(errno));
+			goto fail;
+		}
+		sampler->thread_started = true;
+	}
+	cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
+	window->started = monotonic_ns();
+	window->deadline = window->started + duration_ns;
+	window->start_wall_ns = wall_ns();
+	window->next = sampler->windows;
+	sampler->windows = window;
+	pthread_cond_broadcast(&sampler->changed);
+	pthread_mutex_unlock(&sampler->lock);
+	return window;
+fail:
+	pthread_mutex_unlock(&sampler->lock);
+	stack_table_free(window->stacks);
+	free(window);
+	return NULL;
+}
+
+void cpu_window_stop(struct cpu_window *window)
+{
+	pthread_mutex_lock(&window->sampler->lock);
+	window->stop_requested = true;
+	pthread_mutex_unlock(&window->sampler->lock);
+}
+
+bool cpu_window_wait(struct cpu_window *window, int timeout_ms)
+{
+	struct cpu_sampler *sampler = window->sampler;
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&sampler->lock);
+	while (!window->done && pthread_cond_timedwait(&sampler->changed, &sampler->lock, &until) != ETIMEDOUT)
+		;
+	bool done = window->done;
+	pthread_mutex_unlock(&sampler->lock);
+	return done;
+}
+
+void cpu_window_close(struct cpu_window *window, struct cpu_window_result *result)
+{
+	while (!cpu_window_wait(window, 1000))
+		;
+	const struct cpu_collector_stats *a = &window->stats_at_open, *b = &window->stats_at_end;
+	*result = (struct cpu_window_result){
+		.stacks = window->stacks,
+		.stats =
+			{
+				.samples = b->samples - a->samples,
+				.received = window->received,
+				.lost_ringbuf_full = b->lost_ringbuf_full - a->lost_ringbuf_full,
+				.user_stack_errors = b->user_stack_errors - a->user_stack_errors,
+				.kernel_stack_errors = b->kernel_stack_errors - a->kernel_stack_errors,
+			},
+		.aggregation_failures = window->aggregation_failures,
+		.start_wall_ns = window->start_wall_ns,
+		.elapsed_ns = window->elapsed_ns,
+		.target_exited = window->target_exited,
+	};
+	free(window);
+}
+
+bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
+{
+	pthread_mutex_lock(&sampler->lock);
+	bool alive = !sampler->target_gone && target_alive(sampler->target);
+	pthread_mutex_unlock(&sampler->lock);
+	return alive;
+}
+
+static void describe(struct profile *profile, const struct cpu_sampler *sampler, const struct cpu_window_result *r)
+{
+	const struct target *target = sampler->target;
+
+	profile_add_comment(profile, "bpfprof %s: CPU profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
+			    target->comm);
+	profile_add_comment(profile, "command: %s", target->cmdline);
+	profile_add_comment(profile, "event: %s at %u Hz on every CPU; user stacks unwound by frame pointers",
+			    sampler->event->name, sampler->hz);
+	profile_add_comment(profile,
+			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
+			    "of memory); unreadable stacks: %llu user, %llu kernel",
+			    (unsigned long long)r->stats.samples,
+			    (unsigned long long)(r->stats.received - r->aggregation_failures),
+			    (unsigned long long)r->stats.lost_ringbuf_full, (unsigned long long)r->aggregation_failures,
+			    (unsigned long long)r->stats.user_stack_errors,
+			    (unsigned long long)r->stats.kernel_stack_errors);
+	if (r->target_exited)
+		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
+				    (double)r->elapsed_ns / 1e9);
+}
+
+struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cpu_window_result *result)
+{
+	struct profile *profile = profile_new();
+	const struct cpu_event *event = sampler->event;
+
+	if (profile == NULL)
+		return NULL;
+	profile_add_sample_type(profile, "samples", "count");
+	profile_add_sample_type(profile, event->sample_type, event->unit);
+	profile->period_type = (struct value_type){
+		.type = profile_string(profile, event->sample_type),
+		.unit = profile_string(profile, event->unit),
+	};
+	/* A clock event's period is exact; a hardware event's varies per sample. */
+	profile->period = event->fixed_period ? 1000000000LL / sampler->hz : 1;
+	profile->time_nanos = result->start_wall_ns;
+	profile->duration_nanos = (int64_t)result->elapsed_ns;
+	describe(profile, sampler, result);
+	pthread_mutex_lock(&sampler->symbols);
+	int rc = profile_add_stacks(profile, result->stacks, sampler->image, sampler->symbolizer);
+	pthread_mutex_unlock(&sampler->symbols);
+	if (rc != 0) {
+		profile_free(profile);
+		return NULL;
+	}
+	return profile;
+}

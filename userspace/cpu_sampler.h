@@ -1,0 +1,58 @@
+/*
+ * cpu_sampler.h: CPU sampling windows over one target. Any number of
+ * windows may be open at once (a `record`, or several HTTP clients of
+ * `serve`), each aggregating the samples taken while it is open into its
+ * own stack table. The BPF sampler is attached while at least one window
+ * is open and detached when none is, so an idle agent costs nothing.
+ */
+#ifndef CPU_SAMPLER_H
+#define CPU_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu_collector.h"
+#include "profile.h"
+#include "stack_table.h"
+#include "symbolizer.h"
+#include "target.h"
+
+struct cpu_window_result {
+	struct stack_table *stacks;       /* the caller's to free */
+	struct cpu_collector_stats stats; /* over the window only */
+	uint64_t aggregation_failures;    /* samples lost for want of agent memory */
+	int64_t start_wall_ns;
+	uint64_t elapsed_ns;
+	bool target_exited; /* the window ended because the target did */
+};
+
+struct cpu_sampler;
+struct cpu_window;
+
+/* The sampler symbolizes through image (and refreshes it when code is
+ * mapped later); both must outlive it. */
+struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
+				    struct symbolizer *symbolizer, struct process_image *image);
+/* Ends every open window and detaches. */
+void cpu_sampler_free(struct cpu_sampler *sampler);
+
+/* Opens a window of duration_ns, attaching the sampler if needed. NULL with
+ * a one-line reason when it cannot (the target is gone, attach failed). */
+struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duration_ns, char *err, size_t err_len);
+/* Ends a window before its time (Ctrl-C, a client gone). */
+void cpu_window_stop(struct cpu_window *window);
+/* Waits up to timeout_ms for the window to end; true once it has. */
+bool cpu_window_wait(struct cpu_window *window, int timeout_ms);
+/* Waits for the end, hands over what the window collected and frees it. */
+void cpu_window_close(struct cpu_window *window, struct cpu_window_result *result);
+
+/* A profile of a closed window's stacks, symbolized, with Go's CPU-profile
+ * conventions and comments on the target, the rate and every loss. NULL
+ * when out of memory. Safe to call from several threads. */
+struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cpu_window_result *result);
+
+/* Whether the target still runs, as the sampler last saw it. */
+bool cpu_sampler_target_alive(struct cpu_sampler *sampler);
+
+#endif
