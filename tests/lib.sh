@@ -79,6 +79,7 @@ finish() {
 # sets SERVER_PID, SERVER_PORT and SERVER_LOG. Returns 1 if it never listens.
 start_encrypt_server() {
 	SERVER_LOG="$TEST_TMP/server.$RANDOM.log"
+	: >"$SERVER_LOG"
 	"$ROOT/build/encrypt-server" --port 0 "$@" >"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	server_pids+=("$SERVER_PID")

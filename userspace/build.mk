@@ -6,10 +6,10 @@ PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table.c userspace/proc_maps.c \
 	userspace/kallsyms.c userspace/demangle.c userspace/symbolizer.c userspace/profile_builder.c \
 	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
-	userspace/target.c $(PROTO_GEN)
-AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/cpu_sampler.c userspace/record.c \
-	userspace/main.c
-AGENT_LIBS := -lbpf -ldw -lelf -lprotobuf-c -lz -ldl -lm -lpthread
+	userspace/target.c userspace/top.c userspace/listen.c $(PROTO_GEN)
+AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/cpu_sampler.c userspace/session.c \
+	userspace/record.c userspace/serve.c userspace/main.c
+AGENT_LIBS := -lbpf -ldw -lelf -lmicrohttpd -lprotobuf-c -lz -ldl -lm -lpthread
 AGENT_GENERATED_HEADERS := $(BPF_SKELETONS) $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: userspace/proto/profile.proto | $(SETUP_STAMP)

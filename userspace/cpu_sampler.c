@@ -260,6 +260,14 @@ fail:
 	return NULL;
 }
 
+void cpu_sampler_end_windows(struct cpu_sampler *sampler)
+{
+	pthread_mutex_lock(&sampler->lock);
+	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next)
+		w->stop_requested = true;
+	pthread_mutex_unlock(&sampler->lock);
+}
+
 void cpu_window_stop(struct cpu_window *window)
 {
 	pthread_mutex_lock(&window->sampler->lock);

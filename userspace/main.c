@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "record.h"
+#include "serve.h"
 
 static const char usage[] =
 	"usage: bpfprof <command> [flags]\n"
@@ -20,6 +21,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  record     sample a process's CPU stacks for a while and write a profile\n"
+	"  serve      serve Go-compatible /debug/pprof endpoints for a process over HTTP\n"
 	"\n"
 	"  bpfprof <command> --help   flags of a command\n"
 	"  bpfprof --version          the version\n";
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	if (strcmp(command, "record") == 0)
 		return record_main(argc - 1, argv + 1);
+	if (strcmp(command, "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", command);
 	return 2;
 }

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cpu_sampler.h"
+#include "session.h"
 #include "output.h"
 #include "record.h"
 
@@ -178,62 +178,41 @@ static int write_output(const struct record_options *opts, const struct target *
 int record_main(int argc, char **argv)
 {
 	struct record_options opts;
-	struct target target;
+	struct session session;
 	char err[512];
 	int rc = parse_record_options(argc, argv, &opts);
 
 	if (rc != 0)
 		return rc;
-	if (target_open(opts.pid, &target, err, sizeof(err)) != 0)
+	if (session_open(&session, opts.pid, opts.event, opts.hz, err, sizeof(err)) != 0)
 		return fail(1, "%s", err);
-	if (target_check_privileges(&target, err, sizeof(err)) != 0) {
-		target_close(&target);
-		return fail(1, "%s", err);
-	}
+	const struct target *target = &session.target;
 
-	/* Open the output first, so a typo in the path costs nothing; write
-	 * beside it and rename at the end, so a failed run never clobbers
-	 * an earlier profile. */
+	/* Open the output before attaching, so a typo in the path costs
+	 * nothing; write beside it and rename at the end, so a failed run
+	 * never clobbers an earlier profile. */
 	bool to_stdout = strcmp(opts.output, "-") == 0;
 	char temp_path[4096];
 	FILE *out = to_stdout ? stdout : open_temp_beside(opts.output, temp_path, sizeof(temp_path));
 	if (out == NULL) {
 		rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
-		target_close(&target);
+		session_close(&session);
 		return rc;
 	}
 
-	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = NULL;
-	struct cpu_sampler *sampler = NULL;
 	struct profile *profile = NULL;
 	struct cpu_window_result result = {0};
 	rc = 1;
-	if (symbolizer == NULL) {
-		fail(1, "out of memory");
-		goto out;
-	}
-	image = process_image_open(symbolizer, target.pid, err, sizeof(err));
-	if (image == NULL) {
-		fail(1, "%s", err);
-		goto out;
-	}
-	sampler = cpu_sampler_new(&target, opts.event, opts.hz, symbolizer, image);
-	if (sampler == NULL) {
-		fail(1, "out of memory");
-		goto out;
-	}
-
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	struct cpu_window *window = cpu_window_open(sampler, opts.duration_ns, err, sizeof(err));
+	struct cpu_window *window = cpu_window_open(session.cpu, opts.duration_ns, err, sizeof(err));
 	if (window == NULL) {
 		fail(1, "%s", err);
 		goto out;
 	}
-	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target.pid,
-		target.comm, opts.hz, (double)opts.duration_ns / 1e9);
+	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target->pid,
+		target->comm, opts.hz, (double)opts.duration_ns / 1e9);
 	while (!cpu_window_wait(window, WAIT_MS))
 		if (stop_requested)
 			cpu_window_stop(window);
@@ -241,14 +220,14 @@ int record_main(int argc, char **argv)
 	double seconds = (double)result.elapsed_ns / 1e9;
 	if (result.target_exited)
 		fprintf(stderr, "bpfprof: warning: PID %d exited after %.1f s; writing the partial profile\n",
-			(int)target.pid, seconds);
+			(int)target->pid, seconds);
 
-	profile = cpu_sampler_profile(sampler, &result);
+	profile = cpu_sampler_profile(session.cpu, &result);
 	if (profile == NULL) {
 		fail(1, "out of memory while building the profile");
 		goto out;
 	}
-	if (write_output(&opts, &target, profile, &result.stats, seconds, out) != 0) {
+	if (write_output(&opts, target, profile, &result.stats, seconds, out) != 0) {
 		fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;
 	}
@@ -267,10 +246,8 @@ int record_main(int argc, char **argv)
 	rc = 0;
 out:
 	profile_free(profile);
-	cpu_sampler_free(sampler);
 	stack_table_free(result.stacks);
-	process_image_free(image);
-	symbolizer_free(symbolizer);
+	session_close(&session);
 	if (!to_stdout) {
 		if (fclose(out) != 0 && rc == 0)
 			rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
@@ -279,6 +256,5 @@ out:
 		if (rc != 0)
 			unlink(temp_path); /* nothing half-written left behind */
 	}
-	target_close(&target);
 	return rc;
 }

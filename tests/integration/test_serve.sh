@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# test_serve.sh: `bpfprof serve` as Go clients see it: the real `go tool
+# pprof` against its endpoints, Go's headers and errors, concurrent
+# windows, a target that exits while the agent keeps serving, and shutdown.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+bpfprof=$ROOT/build/bpfprof
+
+# start_serve ARGS...: sets AGENT_PID and AGENT_URL (http://127.0.0.1:PORT).
+start_serve() {
+	AGENT_LOG="$TEST_TMP/serve.$RANDOM.log"
+	: >"$AGENT_LOG" # exists before the background job opens it, for the first sed
+	"$bpfprof" serve "$@" 2>"$AGENT_LOG" &
+	AGENT_PID=$!
+	server_pids+=("$AGENT_PID")
+	local i port
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$AGENT_LOG")
+		[[ -n "$port" ]] && break
+		kill -0 "$AGENT_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	AGENT_URL="http://127.0.0.1:$port"
+	[[ -n "$port" ]]
+}
+
+# get PATH: prints the status; body in $TEST_TMP/body, headers in $TEST_TMP/headers.
+get() {
+	curl -s -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' "$AGENT_URL$1"
+}
+
+start_workload cpu_split --seconds 120 --late-thread-ms 100
+split_pid=$WORKLOAD_PID
+if ! start_serve --pid "$split_pid" --listen 127.0.0.1:0; then
+	not_ok "serve starts" "$(cat "$AGENT_LOG")"
+	finish
+	exit
+fi
+ok "serve starts and says where"
+
+top=$(go_pprof -top -cum "$AGENT_URL/debug/pprof/profile?seconds=2")
+expect_match "go tool pprof -top reads a CPU profile over HTTP" "$top" 'Type: cpu'
+expect_match "it names the target's functions" "$top" 'work_a'
+raw=$(go_pprof -raw -seconds 1 "${AGENT_URL#http://}")
+expect_match "host:port alone with -seconds fetches the CPU profile" "$raw" 'PeriodType: cpu nanoseconds'
+expect_match "the profile covers the asked-for window" "$(go_pprof -top "$AGENT_URL/debug/pprof/profile?seconds=1")" \
+	'Duration: 1(\.0[0-9]?)?s'
+
+expect_eq "GET profile is 200" "$(get '/debug/pprof/profile?seconds=1')" 200
+headers=$(cat "$TEST_TMP/headers")
+expect_match "as application/octet-stream" "$headers" 'Content-Type: application/octet-stream'
+expect_match "as an attachment named profile" "$headers" 'Content-Disposition: attachment; filename="profile"'
+expect_match "with nosniff" "$headers" 'X-Content-Type-Options: nosniff'
+expect_eq "the body is gzip" "$(head -c 2 "$TEST_TMP/body" | xxd -p)" 1f8b
+
+# Two clients at once each get their own window.
+curl -s -o "$TEST_TMP/a.pb.gz" -w '%{http_code}' "$AGENT_URL/debug/pprof/profile?seconds=2" >"$TEST_TMP/a.code" &
+first=$!
+sleep 0.5
+curl -s -o "$TEST_TMP/b.pb.gz" -w '%{http_code}' "$AGENT_URL/debug/pprof/profile?seconds=1" >"$TEST_TMP/b.code" &
+second=$!
+wait "$first" "$second"
+expect_eq "concurrent requests: the first is served" "$(cat "$TEST_TMP/a.code")" 200
+expect_eq "concurrent requests: the second is served" "$(cat "$TEST_TMP/b.code")" 200
+expect_match "each covers its own window (2 s)" "$(go_pprof -top "$TEST_TMP/a.pb.gz")" 'Duration: 2(\.0[0-9]?)?s'
+expect_match "each covers its own window (1 s)" "$(go_pprof -top "$TEST_TMP/b.pb.gz")" 'Duration: 1(\.0[0-9]?)?s'
+
+expect_eq "debug=1 is 200" "$(get '/debug/pprof/profile?seconds=1&debug=1')" 200
+expect_match "debug=1 is plain text" "$(cat "$TEST_TMP/headers")" 'Content-Type: text/plain'
+expect_match "debug=1 is a readable top table" "$(cat "$TEST_TMP/body")" 'flat +flat% +sum% +cum +cum% +function'
+expect_match "debug=1 names the functions" "$(cat "$TEST_TMP/body")" 'work_a'
+
+for bad in abc 0 -5 1.5; do
+	expect_eq "seconds=$bad is 400" "$(get "/debug/pprof/profile?seconds=$bad")" 400
+done
+expect_match "with Go's message" "$(cat "$TEST_TMP/body")" 'invalid value for "seconds" - must be a positive integer'
+expect_match "with X-Go-Pprof, so go tool pprof shows it" "$(cat "$TEST_TMP/headers")" 'X-Go-Pprof: 1'
+expect_eq "an excessive seconds is 400" "$(get '/debug/pprof/profile?seconds=100000')" 400
+expect_match "saying the limit" "$(cat "$TEST_TMP/body")" 'limit of 3600'
+expect_eq "a bad debug is 400" "$(get '/debug/pprof/profile?seconds=1&debug=x')" 400
+expect_match "go tool pprof prints our reason" "$(go_pprof -top "$AGENT_URL/debug/pprof/profile?seconds=0")" \
+	'400 Bad Request - invalid value for "seconds"'
+
+expect_eq "/debug/pprof redirects" "$(get /debug/pprof)" 301
+expect_match "to /debug/pprof/" "$(cat "$TEST_TMP/headers")" 'Location: /debug/pprof/'
+expect_eq "the index is 200" "$(get /debug/pprof/)" 200
+index=$(cat "$TEST_TMP/body")
+expect_match "the index links the CPU profile" "$index" 'href="profile\?debug=1"'
+expect_match "the index links cmdline" "$index" 'href="cmdline\?debug=1"'
+expect_match "the index says what is not built" "$index" 'Not built yet.*heap'
+
+expect_eq "cmdline is 200" "$(get /debug/pprof/cmdline)" 200
+expect_eq "cmdline joins the arguments with NUL" "$(tr '\0' '|' <"$TEST_TMP/body")" \
+	"$ROOT/build/tests/cpu_split|--seconds|120|--late-thread-ms|100"
+for name in heap allocs goroutine block mutex threadcreate trace; do
+	expect_eq "$name is absent (404)" "$(get "/debug/pprof/$name")" 404
+done
+expect_match "and says it is not built" "$(cat "$TEST_TMP/body")" 'not available: bpfprof does not build it yet'
+expect_eq "an unknown profile is 404" "$(get /debug/pprof/nosuch)" 404
+expect_match "Go's words for it" "$(cat "$TEST_TMP/body")" 'Unknown profile'
+expect_eq "an unknown path is 404" "$(get /nope)" 404
+expect_eq "DELETE is 405" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/debug/pprof/")" 405
+
+expect_eq "/ is 200" "$(get /)" 200
+home=$(cat "$TEST_TMP/body")
+expect_match "/ shows the PID and command" "$home" "PID $split_pid \\(cpu_split\\).*build/tests/cpu_split --seconds 120"
+expect_match "/ counts the threads" "$home" '<th>threads</th><td>2</td>'
+
+# The target exits: the agent keeps serving, and says so.
+kill "$split_pid"
+wait "$split_pid" 2>/dev/null
+sleep 0.3
+expect_eq "after the target exits, a new CPU profile is 410" "$(get '/debug/pprof/profile?seconds=1')" 410
+expect_match "saying the target exited" "$(cat "$TEST_TMP/body")" "PID $split_pid \\(cpu_split\\) has exited"
+expect_eq "cmdline is still served" "$(get /debug/pprof/cmdline)" 200
+expect_match "/ says the target exited" "$(get / >/dev/null; cat "$TEST_TMP/body")" 'exited'
+check "the agent is still running" kill -0 "$AGENT_PID"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+expect_eq "SIGTERM stops the agent with status 0" "$?" 0
+
+# A window in flight when the target exits returns what it has.
+start_workload cpu_split --exit-after-ms 1500
+if start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0; then
+	expect_eq "a window outliving its target still answers 200" "$(get '/debug/pprof/profile?seconds=10')" 200
+	expect_match "with the partial profile, marked as such" "$(go_pprof -top "$TEST_TMP/body")" \
+		'the target exited after.*work_a'
+	kill "$AGENT_PID"
+else
+	not_ok "serve starts on a short-lived target" "$(cat "$AGENT_LOG")"
+fi
+
+# Listening beyond loopback warns; flags are checked.
+start_workload cpu_split --seconds 30
+if start_serve --pid "$WORKLOAD_PID" --listen 0.0.0.0:0; then
+	expect_match "a non-loopback address prints a warning" "$(cat "$AGENT_LOG")" \
+		'warning: listening beyond this machine'
+	held=${AGENT_URL##*:}
+	expect_refusal "a port in use" 1 "cannot listen on 127.0.0.1:$held: Address already in use" \
+		"$bpfprof" serve --pid "$WORKLOAD_PID" --listen "127.0.0.1:$held"
+	kill "$AGENT_PID"
+else
+	not_ok "serve starts on 0.0.0.0" "$(cat "$AGENT_LOG")"
+fi
+expect_refusal "a malformed --listen" 2 "--listen takes HOST:PORT" "$bpfprof" serve --pid "$WORKLOAD_PID" --listen nowhere
+expect_refusal "a missing --pid" 2 "--pid is required" "$bpfprof" serve
+expect_refusal "an unknown PID" 1 "no process with PID 4194303" "$bpfprof" serve --pid 4194303
+expect_refusal "--hz 0" 2 "--hz must be a whole number" "$bpfprof" serve --pid "$WORKLOAD_PID" --hz 0
+expect_match "serve --help explains --listen" "$("$bpfprof" serve --help)" '--listen'
+
+finish

@@ -1,0 +1,101 @@
+/* test_serve_parts.c: the pure pieces of `serve`: --listen parsing and the top table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "listen.h"
+#include "top.h"
+
+static void listen_addresses_parse(void **state)
+{
+	struct listen_address addr;
+	char err[200];
+	(void)state;
+
+	assert_int_equal(listen_address_parse("127.0.0.1:6060", &addr, err, sizeof(err)), 0);
+	assert_string_equal(addr.host, "127.0.0.1");
+	assert_int_equal(addr.port, 6060);
+	assert_int_equal(listen_address_parse("[::1]:0", &addr, err, sizeof(err)), 0);
+	assert_string_equal(addr.host, "::1");
+	assert_int_equal(addr.port, 0);
+	assert_int_equal(listen_address_parse(":8080", &addr, err, sizeof(err)), 0);
+	assert_string_equal(addr.host, "");
+	assert_int_equal(listen_address_parse("localhost:65535", &addr, err, sizeof(err)), 0);
+	const char *bad[] = {"6060", "host:", "host:65536", "host:-1", "::1:6060", "h:6x", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(listen_address_parse(bad[i], &addr, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "--listen takes HOST:PORT"));
+	}
+}
+
+/* main -> work -> leaf (3), main -> work (1), main -> main -> leaf (recursion, 2). */
+static struct profile *small_profile(void)
+{
+	struct profile *p = profile_new();
+	profile_add_sample_type(p, "samples", "count");
+	profile_add_sample_type(p, "cpu", "nanoseconds");
+	uint32_t f_main = (uint32_t)profile_intern_function(p, "main", NULL, "m.c", 1);
+	uint32_t f_work = (uint32_t)profile_intern_function(p, "work", NULL, "m.c", 5);
+	uint32_t f_leaf = (uint32_t)profile_intern_function(p, "leaf", NULL, "m.c", 9);
+	struct profile_line l_main = {f_main, 2}, l_work = {f_work, 6}, l_leaf = {f_leaf, 10};
+	uint32_t main_loc = (uint32_t)profile_add_location(p, 0x10, -1, &l_main, 1);
+	uint32_t work_loc = (uint32_t)profile_add_location(p, 0x20, -1, &l_work, 1);
+	uint32_t leaf_loc = (uint32_t)profile_add_location(p, 0x30, -1, &l_leaf, 1);
+	uint32_t s1[] = {leaf_loc, work_loc, main_loc}, s2[] = {work_loc, main_loc}, s3[] = {leaf_loc, main_loc, main_loc};
+	int64_t v1[] = {3, 3000000000}, v2[] = {1, 1000000000}, v3[] = {2, 2000000000};
+	profile_add_sample(p, s1, 3, v1, NULL, 0);
+	profile_add_sample(p, s2, 2, v2, NULL, 0);
+	profile_add_sample(p, s3, 3, v3, NULL, 0);
+	return p;
+}
+
+static void top_counts_flat_and_cum_once_per_stack(void **state)
+{
+	struct profile *p = small_profile();
+	struct top_table table;
+	(void)state;
+
+	assert_int_equal(top_table_build(p, 0, &table), 0);
+	assert_int_equal(table.total, 6);
+	assert_int_equal(table.n_rows, 3);
+	assert_string_equal(table.rows[0].function, "leaf");
+	assert_int_equal(table.rows[0].flat, 5);
+	assert_int_equal(table.rows[0].cum, 5);
+	assert_string_equal(table.rows[1].function, "work");
+	assert_int_equal(table.rows[1].flat, 1);
+	assert_int_equal(table.rows[1].cum, 4);
+	assert_string_equal(table.rows[2].function, "main");
+	assert_int_equal(table.rows[2].flat, 0);
+	assert_int_equal(table.rows[2].cum, 6); /* recursion counted once */
+
+	top_table_free(&table);
+
+	/* By CPU time, printed as seconds. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(top_table_build(p, 1, &table), 0);
+	assert_int_equal(top_table_write_text(out, p, &table, 1, 2), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "Total: 6.00s"));
+	assert_non_null(strstr(text, "5.00s  83.33%  83.33%        5.00s  83.33%  leaf"));
+	assert_null(strstr(text, " main\n")); /* only two rows asked for */
+	free(text);
+	top_table_free(&table);
+	profile_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(listen_addresses_parse),
+		cmocka_unit_test(top_counts_flat_and_cum_once_per_stack),
+	};
+	return cmocka_run_group_tests_name("serve_parts", tests, NULL, NULL);
+}

@@ -1,0 +1,437 @@
+/*
+ * serve.c: `bpfprof serve`: stays attached to a target and answers Go's
+ * net/http/pprof endpoints over HTTP (libmicrohttpd, a thread per
+ * connection, since a CPU profile request waits out its window).
+ *
+ * Behaviour follows Go's handlers where a client can tell: headers, status
+ * codes, `seconds` and `debug` parameters, error bodies with X-Go-Pprof so
+ * `go tool pprof` prints them. Profiles not built yet answer 404 and say so.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "cli.h"
+#include "listen.h"
+#include "output.h"
+#include "serve.h"
+#include "session.h"
+#include "top.h"
+
+#define DEFAULT_SECONDS 30
+#define MAX_SECONDS 3600
+
+static const char serve_usage[] =
+	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99]\n"
+	"\n"
+	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
+	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
+	"as it does against a Go program. Sampling runs only while a profile is requested.\n"
+	"Stops on SIGINT or SIGTERM.\n"
+	"\n"
+	"  -p, --pid PID        the process to profile\n"
+	"  -l, --listen ADDR    HOST:PORT to serve on (default 127.0.0.1:6060; port 0 picks one).\n"
+	"                       Profiles expose the target's code layout, paths and command line:\n"
+	"                       keep it on loopback unless the network is trusted.\n"
+	"  -F, --hz N           CPU samples per second per CPU, 1 to 10000 (default 99)\n"
+	"  -h, --help           this text\n";
+
+/* The profiles Go serves; only those marked built are answered. */
+static const struct pprof_endpoint {
+	const char *name;
+	const char *description;
+	bool built;
+} pprof_endpoints[] = {
+	{"profile", "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).", true},
+	{"cmdline", "The target's command line, arguments separated by NUL bytes.", true},
+	{"allocs", "Sampled heap allocations since attach.", false},
+	{"heap", "Sampled live heap allocations.", false},
+	{"block", "Stacks where threads blocked off-CPU.", false},
+	{"mutex", "Stacks that waited on contended locks.", false},
+	{"goroutine", "Every thread's current stack (the threads profile).", false},
+	{"threadcreate", "Stacks that created threads.", false},
+	{"trace", "A timeline of scheduling events (Go's format is Go-only; ours will differ).", false},
+};
+
+struct server {
+	struct session session;
+	int64_t attached_wall_ns;
+	char listen_url[300];
+};
+
+static int fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bpfprof: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, unsigned status, const char *content_type,
+				     void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+				     const char *attachment, const char *location)
+{
+	struct MHD_Response *response = MHD_create_response_from_buffer(len, body, mode);
+
+	if (response == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (attachment != NULL) {
+		char disposition[128];
+		snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", attachment);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+	}
+	if (location != NULL)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION, location);
+	if (status >= 400)
+		MHD_add_response_header(response, "X-Go-Pprof", "1"); /* go tool pprof then shows our message */
+	enum MHD_Result result = MHD_queue_response(conn, status, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int len = vsnprintf(message, sizeof(message) - 1, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(message) - 1)
+		len = (int)strlen(message);
+	message[len++] = '\n';
+	return send_response(conn, status, "text/plain; charset=utf-8", message, (size_t)len, MHD_RESPMEM_MUST_COPY,
+			     NULL, NULL);
+}
+
+/* Sends what a memstream collected (its buffer is final only once closed),
+ * or a 500 when writing failed. */
+static enum MHD_Result send_stream(struct MHD_Connection *conn, FILE *stream, char **buf, size_t *len, int rc,
+				   const char *content_type, const char *attachment)
+{
+	if (fclose(stream) != 0 || rc != 0) {
+		free(*buf);
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "could not encode the response");
+	}
+	return send_response(conn, MHD_HTTP_OK, content_type, *buf, *len, MHD_RESPMEM_MUST_FREE, attachment, NULL);
+}
+
+/* ?name= as a whole number: 0 and the value, 1 when absent, -1 when malformed. */
+static int query_number(struct MHD_Connection *conn, const char *name, long *value)
+{
+	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+
+	if (text == NULL)
+		return 1;
+	errno = 0;
+	*value = strtol(text, &end, 10);
+	return *text != '\0' && *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Connection *conn)
+{
+	long seconds = DEFAULT_SECONDS, debug = 0;
+	char err[512];
+
+	int has_seconds = query_number(conn, "seconds", &seconds);
+	if (has_seconds < 0 || (has_seconds == 0 && seconds <= 0))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"seconds\" - must be a positive integer");
+	if (seconds > MAX_SECONDS)
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d", seconds,
+				  MAX_SECONDS);
+	if (query_number(conn, "debug", &debug) < 0)
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
+
+	struct cpu_window *window = cpu_window_open(server->session.cpu, (uint64_t)seconds * 1000000000ULL, err,
+						    sizeof(err));
+	if (window == NULL)
+		return send_error(conn, cpu_sampler_target_alive(server->session.cpu) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+										 : MHD_HTTP_GONE,
+				  "cannot take a CPU profile: %s", err);
+	struct cpu_window_result result;
+	cpu_window_close(window, &result);
+	struct profile *profile = cpu_sampler_profile(server->session.cpu, &result);
+	stack_table_free(result.stacks);
+	if (profile == NULL)
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *stream = open_memstream(&buf, &len);
+	int rc = -1;
+	if (stream != NULL && debug != 0) {
+		struct top_table table;
+		rc = top_table_build(profile, 1, &table);
+		if (rc == 0)
+			rc = top_table_write_text(stream, profile, &table, 1, 100);
+		top_table_free(&table);
+	} else if (stream != NULL) {
+		rc = profile_write(stream, profile, FORMAT_PPROF, 0, NULL);
+	}
+	profile_free(profile);
+	if (stream == NULL)
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return debug != 0 ? send_stream(conn, stream, &buf, &len, rc, "text/plain; charset=utf-8", NULL)
+			  : send_stream(conn, stream, &buf, &len, rc, "application/octet-stream", "profile");
+}
+
+static enum MHD_Result serve_index(struct MHD_Connection *conn)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *page = open_memstream(&buf, &len);
+
+	if (page == NULL)
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>/debug/pprof/</title></head><body>\n"
+	      "<h1>/debug/pprof/</h1>\n<p>Profiles of this process, in the format of Go's net/http/pprof. "
+	      "Read them with <code>go tool pprof http://HOST:PORT/debug/pprof/NAME</code>.</p>\n"
+	      "<table>\n<tr><th>Profile</th><th>Description</th></tr>\n",
+	      page);
+	for (size_t i = 0; i < sizeof(pprof_endpoints) / sizeof(pprof_endpoints[0]); i++)
+		if (pprof_endpoints[i].built)
+			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n",
+				pprof_endpoints[i].name, pprof_endpoints[i].name, pprof_endpoints[i].description);
+	fputs("</table>\n<p>Not built yet (they answer 404): ", page);
+	for (size_t i = 0, shown = 0; i < sizeof(pprof_endpoints) / sizeof(pprof_endpoints[0]); i++)
+		if (!pprof_endpoints[i].built)
+			fprintf(page, "%s%s", shown++ ? ", " : "", pprof_endpoints[i].name);
+	fputs(".</p>\n</body></html>\n", page);
+	return send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
+}
+
+static void html_escape(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+static int count_threads(pid_t pid)
+{
+	char path[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(path);
+	if (tasks == NULL)
+		return -1;
+	for (struct dirent *entry; (entry = readdir(tasks)) != NULL;)
+		n += entry->d_name[0] != '.';
+	closedir(tasks);
+	return n;
+}
+
+static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
+{
+	const struct target *target = &server->session.target;
+	bool alive = cpu_sampler_target_alive(server->session.cpu);
+	char *buf = NULL, attached[64];
+	size_t len = 0;
+	time_t attached_at = (time_t)(server->attached_wall_ns / 1000000000LL);
+	FILE *page = open_memstream(&buf, &len);
+
+	if (page == NULL)
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
+	html_escape(page, target->comm);
+	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: PID %d (", BPFPROF_VERSION, (int)target->pid);
+	html_escape(page, target->comm);
+	fputs(")</h1>\n<table>\n<tr><th>command</th><td><code>", page);
+	html_escape(page, target->cmdline);
+	fputs("</code></td></tr>\n", page);
+	if (alive)
+		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n", count_threads(target->pid));
+	else
+		fputs("<tr><th>state</th><td><strong>exited</strong>: no new profiles can be taken</td></tr>\n",
+		      page);
+	fprintf(page, "<tr><th>attached</th><td>%s</td></tr>\n</table>\n", attached);
+	fputs("<ul>\n<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: Go-compatible profile endpoints</li>\n"
+	      "<li><a href=\"/debug/pprof/profile?seconds=10&amp;debug=1\">a 10 s CPU profile as text</a></li>\n"
+	      "</ul>\n<p>The interactive flamegraph page is not built yet.</p>\n</body></html>\n",
+	      page);
+	return send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
+}
+
+static const struct pprof_endpoint *find_endpoint(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pprof_endpoints) / sizeof(pprof_endpoints[0]); i++)
+		if (strcmp(pprof_endpoints[i].name, name) == 0)
+			return &pprof_endpoints[i];
+	return NULL;
+}
+
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				      const char *version, const char *upload_data, size_t *upload_data_size,
+				      void **request_cls)
+{
+	struct server *server = cls;
+	static int body_pending;
+	(void)version, (void)upload_data;
+
+	/* Go's handlers read parameters from the query string (and a POST
+	 * form, which pprof never sends for these): any body is read and ignored. */
+	if (*request_cls == NULL) {
+		*request_cls = &body_pending;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0)
+		return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	if (strcmp(url, "/") == 0)
+		return serve_home(server, conn);
+	if (strcmp(url, "/debug/pprof") == 0)
+		return send_response(conn, MHD_HTTP_MOVED_PERMANENTLY, "text/html; charset=utf-8", (void *)"", 0,
+				     MHD_RESPMEM_PERSISTENT, NULL, "/debug/pprof/");
+	if (strcmp(url, "/debug/pprof/") == 0)
+		return serve_index(conn);
+	if (strncmp(url, "/debug/pprof/", 13) != 0)
+		return send_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
+
+	const char *name = url + 13;
+	const struct pprof_endpoint *endpoint = find_endpoint(name);
+	if (endpoint == NULL)
+		return send_error(conn, MHD_HTTP_NOT_FOUND, "Unknown profile");
+	if (!endpoint->built)
+		return send_error(conn, MHD_HTTP_NOT_FOUND,
+				  "profile \"%s\" is not available: bpfprof does not build it yet", name);
+	if (strcmp(name, "cmdline") == 0)
+		return send_response(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
+				     server->session.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+	return serve_cpu_profile(server, conn);
+}
+
+static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_address *listen_at, unsigned *hz)
+{
+	static const struct option long_options[] = {
+		{"pid", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
+		{"hz", required_argument, NULL, 'F'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char err[256];
+	bool have_pid = false;
+	int opt;
+
+	*hz = 99;
+	listen_address_parse("127.0.0.1:6060", listen_at, err, sizeof(err));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":p:l:F:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (target_parse_pid(optarg, pid, err, sizeof(err)) != 0)
+				return fail(2, "%s", err);
+			have_pid = true;
+			break;
+		case 'l':
+			if (listen_address_parse(optarg, listen_at, err, sizeof(err)) != 0)
+				return fail(2, "%s", err);
+			break;
+		case 'F':
+			if (parse_hz(optarg, HZ_MAX, hz, err, sizeof(err)) != 0)
+				return fail(2, "%s", err);
+			break;
+		case 'h':
+			fputs(serve_usage, stdout);
+			exit(0);
+		case ':':
+			return fail(2, "%s needs a value (see bpfprof serve --help)", argv[optind - 1]);
+		default:
+			return fail(2, "unknown option '%s' (see bpfprof serve --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(2, "unexpected argument '%s' (see bpfprof serve --help)", argv[optind]);
+	if (!have_pid)
+		return fail(2, "--pid is required: which process to profile (see bpfprof serve --help)");
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct listen_address listen_at;
+	struct server server = {0};
+	unsigned hz;
+	pid_t pid;
+	char err[512];
+	int rc = parse_serve_options(argc, argv, &pid, &listen_at, &hz);
+
+	if (rc != 0)
+		return rc;
+	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), hz, err, sizeof(err)) != 0)
+		return fail(1, "%s", err);
+
+	int port;
+	bool loopback;
+	int fd = listen_address_open(&listen_at, &port, &loopback, err, sizeof(err));
+	if (fd < 0) {
+		session_close(&server.session);
+		return fail(1, "%s", err);
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	server.attached_wall_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+
+	/* Stop signals go to sigwait() below, never to a connection thread. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct MHD_Daemon *daemon =
+		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+				 handle_request, &server, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+				 (unsigned int)(MAX_SECONDS + 60), MHD_OPTION_END);
+	if (daemon == NULL) {
+		close(fd);
+		session_close(&server.session);
+		return fail(1, "libmicrohttpd could not start on port %d", port);
+	}
+	const char *host = listen_at.host[0] != '\0' ? listen_at.host : "0.0.0.0";
+	bool ipv6 = strchr(host, ':') != NULL;
+	fprintf(stderr, "bpfprof: serving PID %d (%s) on http://%s%s%s:%d/debug/pprof/\n", (int)pid,
+		server.session.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+	if (!loopback)
+		fprintf(stderr, "bpfprof: warning: listening beyond this machine; profiles expose the target's "
+				"code layout, file paths and command line to anyone who can connect\n");
+
+	int signo;
+	sigwait(&stop_signals, &signo);
+	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
+	cpu_sampler_end_windows(server.session.cpu);
+	MHD_stop_daemon(daemon);
+	close(fd);
+	session_close(&server.session);
+	return 0;
+}

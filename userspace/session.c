@@ -1,0 +1,42 @@
+/* session.c: attaching to a target, and letting go of it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "session.h"
+
+int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz, char *err,
+		 size_t err_len)
+{
+	memset(session, 0, sizeof(*session));
+	if (target_open(pid, &session->target, err, err_len) != 0)
+		return -1;
+	if (target_check_privileges(&session->target, err, err_len) != 0)
+		goto fail;
+	session->symbolizer = symbolizer_new();
+	if (session->symbolizer == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	session->image = process_image_open(session->symbolizer, pid, err, err_len);
+	if (session->image == NULL)
+		goto fail;
+	session->cpu = cpu_sampler_new(&session->target, event, hz, session->symbolizer, session->image);
+	if (session->cpu == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	session_close(session);
+	return -1;
+}
+
+void session_close(struct session *session)
+{
+	cpu_sampler_free(session->cpu);
+	process_image_free(session->image);
+	symbolizer_free(session->symbolizer);
+	target_close(&session->target);
+	memset(session, 0, sizeof(*session));
+	session->target.pidfd = -1;
+}
