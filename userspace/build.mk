@@ -6,15 +6,22 @@ PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table.c userspace/proc_maps.c \
 	userspace/kallsyms.c userspace/demangle.c userspace/symbolizer.c userspace/profile_builder.c \
 	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
-	userspace/target.c userspace/top.c userspace/listen.c $(PROTO_GEN)
+	userspace/target.c userspace/top.c userspace/listen.c userspace/json.c userspace/flame_tree.c $(PROTO_GEN)
 AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/cpu_collector.c userspace/cpu_sampler.c userspace/session.c \
-	userspace/record.c userspace/serve.c userspace/main.c
+	userspace/record.c userspace/serve.c userspace/http_reply.c userspace/snapshots.c userspace/ui_api.c \
+	userspace/main.c
+UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)
+AGENT_SRCS += $(BUILD)/gen/ui_assets.c
 AGENT_LIBS := -lbpf -ldw -lelf -lmicrohttpd -lprotobuf-c -lz -ldl -lm -lpthread
 AGENT_GENERATED_HEADERS := $(BPF_SKELETONS) $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: userspace/proto/profile.proto | $(SETUP_STAMP)
 	@mkdir -p $(BUILD)/gen
 	protoc-c --c_out=$(BUILD)/gen --proto_path=userspace/proto $<
+
+$(BUILD)/gen/ui_assets.c: $(UI_FILES) scripts/embed-ui.sh | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	bash scripts/embed-ui.sh $@ $(UI_FILES)
 
 # Generated headers must exist before any agent object compiles the first time.
 $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)) $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_PURE_SRCS)): \

@@ -143,9 +143,15 @@ static void *sampling_loop(void *arg)
 				pthread_cond_wait(&sampler->changed, &sampler->lock);
 			continue;
 		}
+		/* Wake at the next window's end, so windows last what was asked. */
+		uint64_t now = monotonic_ns(), next_end = now + POLL_MS * 1000000ULL;
+		for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next)
+			if (w->deadline < next_end)
+				next_end = w->deadline;
+		int timeout_ms = next_end > now ? (int)((next_end - now + 999999) / 1000000) : 0;
 		struct cpu_collector *collector = sampler->collector;
 		pthread_mutex_unlock(&sampler->lock);
-		int polled = cpu_collector_poll(collector, POLL_MS);
+		int polled = cpu_collector_poll(collector, timeout_ms);
 		bool alive = target_alive(sampler->target);
 		pthread_mutex_lock(&sampler->lock);
 
@@ -154,7 +160,7 @@ static void *sampling_loop(void *arg)
 		end_due_windows(sampler, !alive || polled < 0);
 
 		/* Code mapped after the snapshot (dlopen): look again, at most once a second. */
-		uint64_t now = monotonic_ns();
+		now = monotonic_ns();
 		if (alive && sampler->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
 			pthread_mutex_lock(&sampler->symbols);
 			process_image_refresh(sampler->image);

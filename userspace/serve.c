@@ -7,7 +7,6 @@
  * codes, `seconds` and `debug` parameters, error bodies with X-Go-Pprof so
  * `go tool pprof` prints them. Profiles not built yet answer 404 and say so.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -21,11 +20,13 @@
 #include <microhttpd.h>
 
 #include "cli.h"
+#include "http_reply.h"
 #include "listen.h"
 #include "output.h"
 #include "serve.h"
 #include "session.h"
 #include "top.h"
+#include "ui_api.h"
 
 #define DEFAULT_SECONDS 30
 #define MAX_SECONDS 3600
@@ -65,7 +66,7 @@ static const struct pprof_endpoint {
 struct server {
 	struct session session;
 	int64_t attached_wall_ns;
-	char listen_url[300];
+	struct ui_context ui;
 };
 
 static int fail(int status, const char *fmt, ...)
@@ -80,91 +81,24 @@ static int fail(int status, const char *fmt, ...)
 	return status;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, unsigned status, const char *content_type,
-				     void *body, size_t len, enum MHD_ResponseMemoryMode mode,
-				     const char *attachment, const char *location)
-{
-	struct MHD_Response *response = MHD_create_response_from_buffer(len, body, mode);
-
-	if (response == NULL) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (attachment != NULL) {
-		char disposition[128];
-		snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", attachment);
-		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
-	}
-	if (location != NULL)
-		MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION, location);
-	if (status >= 400)
-		MHD_add_response_header(response, "X-Go-Pprof", "1"); /* go tool pprof then shows our message */
-	enum MHD_Result result = MHD_queue_response(conn, status, response);
-	MHD_destroy_response(response);
-	return result;
-}
-
-static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
-{
-	char message[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(message, sizeof(message) - 1, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(message) - 1)
-		len = (int)strlen(message);
-	message[len++] = '\n';
-	return send_response(conn, status, "text/plain; charset=utf-8", message, (size_t)len, MHD_RESPMEM_MUST_COPY,
-			     NULL, NULL);
-}
-
-/* Sends what a memstream collected (its buffer is final only once closed),
- * or a 500 when writing failed. */
-static enum MHD_Result send_stream(struct MHD_Connection *conn, FILE *stream, char **buf, size_t *len, int rc,
-				   const char *content_type, const char *attachment)
-{
-	if (fclose(stream) != 0 || rc != 0) {
-		free(*buf);
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "could not encode the response");
-	}
-	return send_response(conn, MHD_HTTP_OK, content_type, *buf, *len, MHD_RESPMEM_MUST_FREE, attachment, NULL);
-}
-
-/* ?name= as a whole number: 0 and the value, 1 when absent, -1 when malformed. */
-static int query_number(struct MHD_Connection *conn, const char *name, long *value)
-{
-	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-
-	if (text == NULL)
-		return 1;
-	errno = 0;
-	*value = strtol(text, &end, 10);
-	return *text != '\0' && *end == '\0' && errno == 0 ? 0 : -1;
-}
-
 static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Connection *conn)
 {
 	long seconds = DEFAULT_SECONDS, debug = 0;
 	char err[512];
 
-	int has_seconds = query_number(conn, "seconds", &seconds);
+	int has_seconds = http_query_number(conn, "seconds", &seconds);
 	if (has_seconds < 0 || (has_seconds == 0 && seconds <= 0))
-		return send_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"seconds\" - must be a positive integer");
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"seconds\" - must be a positive integer");
 	if (seconds > MAX_SECONDS)
-		return send_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d", seconds,
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d", seconds,
 				  MAX_SECONDS);
-	if (query_number(conn, "debug", &debug) < 0)
-		return send_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
+	if (http_query_number(conn, "debug", &debug) < 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
 
 	struct cpu_window *window = cpu_window_open(server->session.cpu, (uint64_t)seconds * 1000000000ULL, err,
 						    sizeof(err));
 	if (window == NULL)
-		return send_error(conn, cpu_sampler_target_alive(server->session.cpu) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+		return http_error(conn, cpu_sampler_target_alive(server->session.cpu) ? MHD_HTTP_INTERNAL_SERVER_ERROR
 										 : MHD_HTTP_GONE,
 				  "cannot take a CPU profile: %s", err);
 	struct cpu_window_result result;
@@ -172,7 +106,7 @@ static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Conne
 	struct profile *profile = cpu_sampler_profile(server->session.cpu, &result);
 	stack_table_free(result.stacks);
 	if (profile == NULL)
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
 
 	char *buf = NULL;
 	size_t len = 0;
@@ -189,9 +123,9 @@ static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Conne
 	}
 	profile_free(profile);
 	if (stream == NULL)
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	return debug != 0 ? send_stream(conn, stream, &buf, &len, rc, "text/plain; charset=utf-8", NULL)
-			  : send_stream(conn, stream, &buf, &len, rc, "application/octet-stream", "profile");
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return debug != 0 ? http_send_stream(conn, stream, &buf, &len, rc, "text/plain; charset=utf-8", NULL)
+			  : http_send_stream(conn, stream, &buf, &len, rc, "application/octet-stream", "profile");
 }
 
 static enum MHD_Result serve_index(struct MHD_Connection *conn)
@@ -201,7 +135,7 @@ static enum MHD_Result serve_index(struct MHD_Connection *conn)
 	FILE *page = open_memstream(&buf, &len);
 
 	if (page == NULL)
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>/debug/pprof/</title></head><body>\n"
 	      "<h1>/debug/pprof/</h1>\n<p>Profiles of this process, in the format of Go's net/http/pprof. "
 	      "Read them with <code>go tool pprof http://HOST:PORT/debug/pprof/NAME</code>.</p>\n"
@@ -216,7 +150,7 @@ static enum MHD_Result serve_index(struct MHD_Connection *conn)
 		if (!pprof_endpoints[i].built)
 			fprintf(page, "%s%s", shown++ ? ", " : "", pprof_endpoints[i].name);
 	fputs(".</p>\n</body></html>\n", page);
-	return send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
+	return http_send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
 }
 
 static void html_escape(FILE *out, const char *s)
@@ -232,21 +166,6 @@ static void html_escape(FILE *out, const char *s)
 	}
 }
 
-static int count_threads(pid_t pid)
-{
-	char path[64];
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(path);
-	if (tasks == NULL)
-		return -1;
-	for (struct dirent *entry; (entry = readdir(tasks)) != NULL;)
-		n += entry->d_name[0] != '.';
-	closedir(tasks);
-	return n;
-}
-
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
 	const struct target *target = &server->session.target;
@@ -257,7 +176,7 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	FILE *page = open_memstream(&buf, &len);
 
 	if (page == NULL)
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
 	html_escape(page, target->comm);
@@ -267,16 +186,17 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	html_escape(page, target->cmdline);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
-		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n", count_threads(target->pid));
+		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n", target_thread_count(target));
 	else
 		fputs("<tr><th>state</th><td><strong>exited</strong>: no new profiles can be taken</td></tr>\n",
 		      page);
 	fprintf(page, "<tr><th>attached</th><td>%s</td></tr>\n</table>\n", attached);
-	fputs("<ul>\n<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: Go-compatible profile endpoints</li>\n"
+	fputs("<ul>\n<li><a href=\"/ui/\">the flamegraph UI</a>: record CPU profiles, explore, compare</li>\n"
+	      "<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: Go-compatible profile endpoints</li>\n"
 	      "<li><a href=\"/debug/pprof/profile?seconds=10&amp;debug=1\">a 10 s CPU profile as text</a></li>\n"
-	      "</ul>\n<p>The interactive flamegraph page is not built yet.</p>\n</body></html>\n",
+	      "</ul>\n</body></html>\n",
 	      page);
-	return send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
+	return http_send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
 }
 
 static const struct pprof_endpoint *find_endpoint(const char *name)
@@ -306,26 +226,29 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0)
-		return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+		return http_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	enum MHD_Result result;
+	if (ui_api_handle(&server->ui, conn, url, method, &result))
+		return result;
 	if (strcmp(url, "/") == 0)
 		return serve_home(server, conn);
 	if (strcmp(url, "/debug/pprof") == 0)
-		return send_response(conn, MHD_HTTP_MOVED_PERMANENTLY, "text/html; charset=utf-8", (void *)"", 0,
+		return http_send(conn, MHD_HTTP_MOVED_PERMANENTLY, "text/html; charset=utf-8", (void *)"", 0,
 				     MHD_RESPMEM_PERSISTENT, NULL, "/debug/pprof/");
 	if (strcmp(url, "/debug/pprof/") == 0)
 		return serve_index(conn);
 	if (strncmp(url, "/debug/pprof/", 13) != 0)
-		return send_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
+		return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 
 	const char *name = url + 13;
 	const struct pprof_endpoint *endpoint = find_endpoint(name);
 	if (endpoint == NULL)
-		return send_error(conn, MHD_HTTP_NOT_FOUND, "Unknown profile");
+		return http_error(conn, MHD_HTTP_NOT_FOUND, "Unknown profile");
 	if (!endpoint->built)
-		return send_error(conn, MHD_HTTP_NOT_FOUND,
+		return http_error(conn, MHD_HTTP_NOT_FOUND,
 				  "profile \"%s\" is not available: bpfprof does not build it yet", name);
 	if (strcmp(name, "cmdline") == 0)
-		return send_response(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
+		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
 				     server->session.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
 	return serve_cpu_profile(server, conn);
 }
@@ -400,6 +323,17 @@ int serve_main(int argc, char **argv)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	server.attached_wall_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+	server.ui = (struct ui_context){
+		.session = &server.session,
+		.snapshots = snapshot_store_new(server.session.cpu),
+		.attached_wall_ns = server.attached_wall_ns,
+		.hz = hz,
+	};
+	if (server.ui.snapshots == NULL) {
+		close(fd);
+		session_close(&server.session);
+		return fail(1, "out of memory");
+	}
 
 	/* Stop signals go to sigwait() below, never to a connection thread. */
 	sigset_t stop_signals;
@@ -415,6 +349,7 @@ int serve_main(int argc, char **argv)
 				 (unsigned int)(MAX_SECONDS + 60), MHD_OPTION_END);
 	if (daemon == NULL) {
 		close(fd);
+		snapshot_store_free(server.ui.snapshots);
 		session_close(&server.session);
 		return fail(1, "libmicrohttpd could not start on port %d", port);
 	}
@@ -432,6 +367,7 @@ int serve_main(int argc, char **argv)
 	cpu_sampler_end_windows(server.session.cpu);
 	MHD_stop_daemon(daemon);
 	close(fd);
+	snapshot_store_free(server.ui.snapshots);
 	session_close(&server.session);
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* target.c: everything the agent reads from /proc about its target. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -174,6 +175,35 @@ bool target_alive(const struct target *target)
 		return poll(&exited, 1, 0) == 0;
 	}
 	return read_start_ticks(target->pid, &ticks, &state) == 0 && ticks == target->start_ticks && state != 'Z';
+}
+
+int target_thread_count(const struct target *target)
+{
+	char path[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)target->pid);
+	DIR *tasks = target_alive(target) ? opendir(path) : NULL;
+	if (tasks == NULL)
+		return -1;
+	for (struct dirent *entry; (entry = readdir(tasks)) != NULL;)
+		n += entry->d_name[0] != '.';
+	closedir(tasks);
+	return n;
+}
+
+long target_uptime_seconds(const struct target *target)
+{
+	double since_boot;
+	FILE *uptime = fopen("/proc/uptime", "re");
+
+	if (uptime == NULL || !target_alive(target) || fscanf(uptime, "%lf", &since_boot) != 1) {
+		if (uptime != NULL)
+			fclose(uptime);
+		return -1;
+	}
+	fclose(uptime);
+	return (long)(since_boot - (double)target->start_ticks / (double)sysconf(_SC_CLK_TCK));
 }
 
 static bool has_capability(const struct __user_cap_data_struct caps[2], int cap)

@@ -32,6 +32,11 @@ void target_close(struct target *target);
 /* Whether the same process (not a recycled PID) still runs. */
 bool target_alive(const struct target *target);
 
+/* How many threads the target has now, or -1 when it is gone. */
+int target_thread_count(const struct target *target);
+/* Seconds since the target started, or -1 when it is gone. */
+long target_uptime_seconds(const struct target *target);
+
 /* Checks the capabilities BPF profiling needs (CAP_BPF and CAP_PERFMON, or
  * CAP_SYS_ADMIN) and that we may read the target's memory maps. 0, or -1
  * with a sentence naming exactly what is missing. */

@@ -107,6 +107,44 @@ home=$(cat "$TEST_TMP/body")
 expect_match "/ shows the PID and command" "$home" "PID $split_pid \\(cpu_split\\).*build/tests/cpu_split --seconds 120"
 expect_match "/ counts the threads" "$home" '<th>threads</th><td>2</td>'
 
+# --- the UI's JSON API -----------------------------------------------------
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+expect_eq "GET /api/target is 200" "$(get /api/target)" 200
+expect_eq "it describes the target" "$(json 'd["pid"], d["comm"], d["alive"], d["threads"]' <"$TEST_TMP/body")" \
+	"$split_pid cpu_split True 2"
+post() { curl -s -X POST -o "$TEST_TMP/body" -w '%{http_code}' "$AGENT_URL$1"; }
+expect_eq "POST /api/snapshots starts a recording (202)" "$(post '/api/snapshots?seconds=2')" 202
+first_id=$(json 'd["id"]' <"$TEST_TMP/body")
+expect_eq "a second one may run at once" "$(post '/api/snapshots?seconds=1')" 202
+second_id=$(json 'd["id"]' <"$TEST_TMP/body")
+get "/api/snapshots/$first_id" >/dev/null
+expect_eq "while recording, the snapshot says so" "$(json 'd["state"]' <"$TEST_TMP/body")" recording
+expect_eq "its flame tree is not ready yet (409)" "$(get "/api/snapshots/$first_id/flame")" 409
+sleep 2.6
+get /api/snapshots >/dev/null
+expect_eq "both become ready" "$(json '[s["state"] for s in d["snapshots"]]' <"$TEST_TMP/body")" "['ready', 'ready']"
+get "/api/snapshots/$first_id" >/dev/null
+expect_eq "a ready snapshot lists its sample types" \
+	"$(json '[t["type"] for t in d["sample_types"]], d["default_sample_type"]' <"$TEST_TMP/body")" \
+	"['samples', 'cpu'] cpu"
+expect_eq "flame is 200" "$(get "/api/snapshots/$first_id/flame")" 200
+expect_eq "the flame tree's root holds the total" "$(json 'd["root"]["value"] == d["total"] > 0' <"$TEST_TMP/body")" True
+expect_match "and the target's functions" "$(cat "$TEST_TMP/body")" '"name":"work_a","kind":"user"'
+expect_eq "top by sample count is 200" "$(get "/api/snapshots/$first_id/top?sample_type=samples")" 200
+expect_eq "top is sorted by flat" "$(json 'd["rows"][0]["function"], d["unit"]' <"$TEST_TMP/body")" "burn count"
+expect_eq "an unknown sample type is 400" "$(get "/api/snapshots/$first_id/top?sample_type=bogus")" 400
+expect_eq "an unknown snapshot is 404" "$(get /api/snapshots/99/flame)" 404
+expect_eq "pprof download is 200" "$(get "/api/snapshots/$first_id/pprof")" 200
+expect_match "as an attachment" "$(cat "$TEST_TMP/headers")" "filename=\"cpu-$first_id.pb.gz\""
+expect_match "that go tool pprof reads" "$(go_pprof -top "$TEST_TMP/body")" 'work_a'
+expect_eq "diff is 200" "$(get "/api/diff?base=$first_id&target=$second_id")" 200
+expect_eq "the diff carries both totals (2 s and 1 s windows)" \
+	"$(json 'round(d["base_total"] / d["target_total"])' <"$TEST_TMP/body")" 2
+expect_eq "diff without ids is 400" "$(get /api/diff)" 400
+expect_eq "seconds=0 is 400" "$(post '/api/snapshots?seconds=0')" 400
+expect_match "with a JSON reason" "$(cat "$TEST_TMP/body")" '"error":"seconds must be a whole number from 1 to 3600"'
+expect_eq "an unknown API path is 404" "$(get /api/nope)" 404
+
 # The target exits: the agent keeps serving, and says so.
 kill "$split_pid"
 wait "$split_pid" 2>/dev/null
@@ -114,6 +152,9 @@ sleep 0.3
 expect_eq "after the target exits, a new CPU profile is 410" "$(get '/debug/pprof/profile?seconds=1')" 410
 expect_match "saying the target exited" "$(cat "$TEST_TMP/body")" "PID $split_pid \\(cpu_split\\) has exited"
 expect_eq "cmdline is still served" "$(get /debug/pprof/cmdline)" 200
+expect_eq "a new snapshot is 410" "$(post '/api/snapshots?seconds=1')" 410
+expect_eq "earlier snapshots stay available" "$(get "/api/snapshots/$first_id/flame")" 200
+expect_eq "/api/target says it exited" "$(get /api/target >/dev/null; json 'd["alive"]' <"$TEST_TMP/body")" False
 expect_match "/ says the target exited" "$(get / >/dev/null; cat "$TEST_TMP/body")" 'exited'
 check "the agent is still running" kill -0 "$AGENT_PID"
 kill -TERM "$AGENT_PID"

@@ -1,0 +1,214 @@
+/* snapshots.c: background CPU recordings and the profiles they leave. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "snapshots.h"
+
+struct snapshot {
+	int id;
+	enum snapshot_state state;
+	unsigned seconds;
+	int64_t started_unix_ms;
+	uint64_t started_mono_ns, elapsed_ns;
+	uint64_t samples, lost;
+	char error[256];
+	struct profile *profile;
+	struct cpu_window *window;
+	pthread_t thread;
+	struct snapshot_store *store;
+};
+
+struct snapshot_store {
+	pthread_mutex_t lock;
+	struct cpu_sampler *cpu;
+	struct snapshot *items[SNAPSHOTS_MAX];
+	size_t count;
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu)
+{
+	struct snapshot_store *store = calloc(1, sizeof(*store));
+
+	if (store == NULL)
+		return NULL;
+	pthread_mutex_init(&store->lock, NULL);
+	store->cpu = cpu;
+	return store;
+}
+
+void snapshot_store_free(struct snapshot_store *store)
+{
+	if (store == NULL)
+		return;
+	cpu_sampler_end_windows(store->cpu);
+	for (size_t i = 0; i < store->count; i++) {
+		struct snapshot *s = store->items[i];
+		pthread_join(s->thread, NULL);
+		profile_free(s->profile);
+		free(s);
+	}
+	pthread_mutex_destroy(&store->lock);
+	free(store);
+}
+
+static void *record_snapshot(void *arg)
+{
+	struct snapshot *s = arg;
+	struct cpu_window_result result;
+
+	cpu_window_close(s->window, &result);
+	struct profile *profile = cpu_sampler_profile(s->store->cpu, &result);
+	stack_table_free(result.stacks);
+
+	pthread_mutex_lock(&s->store->lock);
+	s->window = NULL;
+	s->elapsed_ns = result.elapsed_ns;
+	s->samples = result.stats.received - result.aggregation_failures;
+	s->lost = result.stats.lost_ringbuf_full + result.aggregation_failures;
+	s->profile = profile;
+	s->state = profile != NULL ? SNAPSHOT_READY : SNAPSHOT_FAILED;
+	if (profile == NULL)
+		snprintf(s->error, sizeof(s->error), "out of memory while building the profile");
+	pthread_mutex_unlock(&s->store->lock);
+	return NULL;
+}
+
+int snapshot_start(struct snapshot_store *store, unsigned seconds, bool *gone, char *err, size_t err_len)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	int id = -1;
+
+	*gone = false;
+	if (s == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&store->lock);
+	if (store->count == SNAPSHOTS_MAX) {
+		snprintf(err, err_len, "this agent keeps at most %d snapshots; restart it to take more", SNAPSHOTS_MAX);
+		goto out;
+	}
+	s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
+	if (s->window == NULL) {
+		*gone = !cpu_sampler_target_alive(store->cpu);
+		goto out;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->id = (int)store->count + 1;
+	s->seconds = seconds;
+	s->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	s->started_mono_ns = monotonic_ns();
+	s->store = store;
+	if (pthread_create(&s->thread, NULL, record_snapshot, s) != 0) {
+		struct cpu_window_result dropped;
+		cpu_window_stop(s->window);
+		cpu_window_close(s->window, &dropped);
+		stack_table_free(dropped.stacks);
+		snprintf(err, err_len, "cannot start a recording thread");
+		goto out;
+	}
+	store->items[store->count++] = s;
+	id = s->id;
+	s = NULL;
+out:
+	pthread_mutex_unlock(&store->lock);
+	free(s);
+	return id;
+}
+
+static struct snapshot *find(struct snapshot_store *store, int id)
+{
+	return id >= 1 && (size_t)id <= store->count ? store->items[id - 1] : NULL;
+}
+
+static const char *const state_names[] = {
+	[SNAPSHOT_RECORDING] = "recording",
+	[SNAPSHOT_READY] = "ready",
+	[SNAPSHOT_FAILED] = "failed",
+};
+
+/* With the store locked. */
+static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
+{
+	uint64_t elapsed = s->state == SNAPSHOT_RECORDING ? monotonic_ns() - s->started_mono_ns : s->elapsed_ns;
+
+	fprintf(out,
+		"{\"id\":%d,\"kind\":\"cpu\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
+		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"error\":",
+		s->id, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
+		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost);
+	if (s->state == SNAPSHOT_FAILED)
+		json_write_string(out, s->error);
+	else
+		fputs("null", out);
+	if (details && s->state == SNAPSHOT_READY) {
+		const struct profile *p = s->profile;
+		fputs(",\"sample_types\":[", out);
+		for (size_t i = 0; i < p->n_sample_types; i++) {
+			fprintf(out, "%s{\"type\":", i > 0 ? "," : "");
+			json_write_string(out, p->sample_types[i].type);
+			fputs(",\"unit\":", out);
+			json_write_string(out, p->sample_types[i].unit);
+			fputs("}", out);
+		}
+		fputs("],\"default_sample_type\":", out);
+		json_write_string(out, p->default_sample_type != NULL ? p->default_sample_type
+								      : p->sample_types[p->n_sample_types - 1].type);
+		fputs(",\"comments\":[", out);
+		for (size_t i = 0; i < p->n_comments; i++) {
+			if (i > 0)
+				fputc(',', out);
+			json_write_string(out, p->comments[i]);
+		}
+		fputs("]", out);
+	}
+	fputs("}", out);
+}
+
+bool snapshot_write_json(struct snapshot_store *store, int id, FILE *out)
+{
+	pthread_mutex_lock(&store->lock);
+	struct snapshot *s = find(store, id);
+	if (s != NULL)
+		write_snapshot(out, s, true);
+	pthread_mutex_unlock(&store->lock);
+	return s != NULL;
+}
+
+void snapshots_write_json(struct snapshot_store *store, FILE *out)
+{
+	pthread_mutex_lock(&store->lock);
+	fputs("{\"snapshots\":[", out);
+	for (size_t i = 0; i < store->count; i++) {
+		if (i > 0)
+			fputc(',', out);
+		write_snapshot(out, store->items[i], false);
+	}
+	fputs("]}", out);
+	pthread_mutex_unlock(&store->lock);
+}
+
+const struct profile *snapshot_profile(struct snapshot_store *store, int id, bool *found,
+				       enum snapshot_state *state)
+{
+	pthread_mutex_lock(&store->lock);
+	struct snapshot *s = find(store, id);
+	const struct profile *profile = s != NULL && s->state == SNAPSHOT_READY ? s->profile : NULL;
+	*found = s != NULL;
+	if (s != NULL)
+		*state = s->state;
+	pthread_mutex_unlock(&store->lock);
+	return profile;
+}

@@ -1,0 +1,251 @@
+/* ui_api.c: routes of the UI's page, assets and JSON API. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flame.h"
+#include "flame_tree.h"
+#include "http_reply.h"
+#include "json.h"
+#include "output.h"
+#include "top.h"
+#include "ui_api.h"
+#include "ui_assets.h"
+
+#define MAX_SECONDS 3600
+
+static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
+{
+	for (size_t i = 0; i < ui_assets_count; i++)
+		if (strcmp(ui_assets[i].path, url) == 0)
+			return http_send(conn, MHD_HTTP_OK, ui_assets[i].content_type, (void *)ui_assets[i].data,
+					 ui_assets[i].len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+	return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
+}
+
+static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
+{
+	const struct target *target = &ctx->session->target;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (out == NULL)
+		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	bool alive = cpu_sampler_target_alive(ctx->session->cpu);
+	fprintf(out, "{\"pid\":%d,\"comm\":", (int)target->pid);
+	json_write_string(out, target->comm);
+	fputs(",\"cmdline\":", out);
+	json_write_string(out, target->cmdline);
+	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":%ld,\"attached_unix\":%lld,\"version\":\"%s\","
+		     "\"hz\":%u}\n",
+		alive ? target_thread_count(target) : 0, alive ? "true" : "false",
+		alive ? target_uptime_seconds(target) : -1, (long long)(ctx->attached_wall_ns / 1000000000LL),
+		BPFPROF_VERSION, ctx->hz);
+	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
+}
+
+static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connection *conn)
+{
+	long seconds = 10;
+	char err[512];
+	bool gone;
+
+	int has = http_query_number(conn, "seconds", &seconds);
+	if (has < 0 || seconds <= 0 || seconds > MAX_SECONDS)
+		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "seconds must be a whole number from 1 to %d",
+				       MAX_SECONDS);
+	int id = snapshot_start(ctx->snapshots, (unsigned)seconds, &gone, err, sizeof(err));
+	if (id < 0)
+		return http_json_error(conn, gone ? MHD_HTTP_GONE : MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
+	char body[64];
+	int len = snprintf(body, sizeof(body), "{\"id\":%d}\n", id);
+	return http_send(conn, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)len, MHD_RESPMEM_MUST_COPY, NULL,
+			 NULL);
+}
+
+/* The ready profile of snapshot id, or NULL after answering why not. */
+static const struct profile *ready_profile(struct ui_context *ctx, struct MHD_Connection *conn, long id,
+					   enum MHD_Result *result)
+{
+	bool found;
+	enum snapshot_state state;
+	const struct profile *profile = snapshot_profile(ctx->snapshots, (int)id, &found, &state);
+
+	if (profile == NULL)
+		*result = !found ? http_json_error(conn, MHD_HTTP_NOT_FOUND, "no snapshot %ld", id)
+			  : state == SNAPSHOT_RECORDING
+				  ? http_json_error(conn, MHD_HTTP_CONFLICT, "snapshot %ld is still recording", id)
+				  : http_json_error(conn, MHD_HTTP_CONFLICT, "snapshot %ld failed", id);
+	return profile;
+}
+
+/* ?sample_type= as an index of the profile's sample types; -1 after answering 400. */
+static long sample_type_index(const struct profile *profile, struct MHD_Connection *conn, enum MHD_Result *result)
+{
+	const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sample_type");
+
+	if (name == NULL)
+		name = profile->default_sample_type;
+	if (name == NULL)
+		return (long)profile->n_sample_types - 1;
+	for (size_t i = 0; i < profile->n_sample_types; i++)
+		if (strcmp(profile->sample_types[i].type, name) == 0)
+			return (long)i;
+	*result = http_json_error(conn, MHD_HTTP_BAD_REQUEST, "this profile has no sample type \"%s\"", name);
+	return -1;
+}
+
+enum snapshot_view { VIEW_FLAME, VIEW_TOP, VIEW_PPROF };
+
+static enum MHD_Result serve_view(struct ui_context *ctx, struct MHD_Connection *conn, long id,
+				  enum snapshot_view view)
+{
+	enum MHD_Result result;
+	const struct profile *profile = ready_profile(ctx, conn, id, &result);
+	if (profile == NULL)
+		return result;
+	long type = sample_type_index(profile, conn, &result);
+	if (type < 0)
+		return result;
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (out == NULL)
+		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	int rc = -1;
+	if (view == VIEW_PPROF) {
+		char name[64];
+		snprintf(name, sizeof(name), "cpu-%ld.pb.gz", id);
+		rc = profile_write(out, profile, FORMAT_PPROF, 0, NULL);
+		return http_send_stream(conn, out, &buf, &len, rc, "application/octet-stream", name);
+	}
+	const char *unit = profile->sample_types[type].unit;
+	if (view == VIEW_FLAME) {
+		struct flame_stacks stacks;
+		if (flame_stacks_from_profile(profile, (size_t)type, &stacks) == 0) {
+			rc = flame_tree_write_json(out, &stacks, unit);
+			flame_stacks_free(&stacks);
+		}
+	} else {
+		struct top_table table;
+		if (top_table_build(profile, (size_t)type, &table) == 0) {
+			fputs("{\"unit\":", out);
+			json_write_string(out, unit);
+			fprintf(out, ",\"total\":%lld,\"rows\":[", (long long)table.total);
+			for (size_t i = 0; i < table.n_rows; i++) {
+				fputs(i > 0 ? ",{\"function\":" : "{\"function\":", out);
+				json_write_string(out, table.rows[i].function);
+				fprintf(out, ",\"flat\":%lld,\"cum\":%lld}", (long long)table.rows[i].flat,
+					(long long)table.rows[i].cum);
+			}
+			fputs("]}", out);
+			top_table_free(&table);
+			rc = 0;
+		}
+	}
+	return http_send_stream(conn, out, &buf, &len, rc, "application/json", NULL);
+}
+
+static enum MHD_Result serve_diff(struct ui_context *ctx, struct MHD_Connection *conn)
+{
+	long base_id, target_id;
+	enum MHD_Result result;
+
+	if (http_query_number(conn, "base", &base_id) != 0 || http_query_number(conn, "target", &target_id) != 0)
+		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "diff needs ?base=ID&target=ID");
+	const struct profile *base = ready_profile(ctx, conn, base_id, &result);
+	if (base == NULL)
+		return result;
+	const struct profile *target = ready_profile(ctx, conn, target_id, &result);
+	if (target == NULL)
+		return result;
+	long base_type = sample_type_index(base, conn, &result);
+	if (base_type < 0)
+		return result;
+	long target_type = sample_type_index(target, conn, &result);
+	if (target_type < 0)
+		return result;
+
+	struct flame_stacks a, b;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+	FILE *out = open_memstream(&buf, &len);
+	if (out == NULL)
+		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	if (flame_stacks_from_profile(base, (size_t)base_type, &a) == 0) {
+		if (flame_stacks_from_profile(target, (size_t)target_type, &b) == 0) {
+			rc = flame_diff_write_json(out, &a, &b, target->sample_types[target_type].unit);
+			flame_stacks_free(&b);
+		}
+		flame_stacks_free(&a);
+	}
+	return http_send_stream(conn, out, &buf, &len, rc, "application/json", NULL);
+}
+
+static enum MHD_Result serve_snapshots(struct ui_context *ctx, struct MHD_Connection *conn, const char *rest,
+				       const char *method)
+{
+	if (*rest == '\0') {
+		if (strcmp(method, "POST") == 0)
+			return start_snapshot(ctx, conn);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		if (out == NULL)
+			return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		snapshots_write_json(ctx->snapshots, out);
+		return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
+	}
+	char *end;
+	long id = strtol(rest + 1, &end, 10);
+	if (rest[0] != '/' || end == rest + 1)
+		return http_json_error(conn, MHD_HTTP_NOT_FOUND, "no such API path");
+	if (*end == '\0') {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		if (out == NULL)
+			return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		if (!snapshot_write_json(ctx->snapshots, (int)id, out)) {
+			fclose(out);
+			free(buf);
+			return http_json_error(conn, MHD_HTTP_NOT_FOUND, "no snapshot %ld", id);
+		}
+		return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
+	}
+	if (strcmp(end, "/flame") == 0)
+		return serve_view(ctx, conn, id, VIEW_FLAME);
+	if (strcmp(end, "/top") == 0)
+		return serve_view(ctx, conn, id, VIEW_TOP);
+	if (strcmp(end, "/pprof") == 0)
+		return serve_view(ctx, conn, id, VIEW_PPROF);
+	return http_json_error(conn, MHD_HTTP_NOT_FOUND, "no such API path");
+}
+
+bool ui_api_handle(struct ui_context *ctx, struct MHD_Connection *conn, const char *url, const char *method,
+		   enum MHD_Result *result)
+{
+	if (strcmp(url, "/ui") == 0) {
+		*result = http_send(conn, MHD_HTTP_MOVED_PERMANENTLY, "text/html; charset=utf-8", (void *)"", 0,
+				    MHD_RESPMEM_PERSISTENT, NULL, "/ui/");
+		return true;
+	}
+	if (strncmp(url, "/ui/", 4) == 0) {
+		*result = serve_asset(conn, url);
+		return true;
+	}
+	if (strncmp(url, "/api/", 5) != 0)
+		return false;
+	if (strcmp(url, "/api/target") == 0)
+		*result = serve_target(ctx, conn);
+	else if (strncmp(url, "/api/snapshots", 14) == 0)
+		*result = serve_snapshots(ctx, conn, url + 14, method);
+	else if (strcmp(url, "/api/diff") == 0)
+		*result = serve_diff(ctx, conn);
+	else
+		*result = http_json_error(conn, MHD_HTTP_NOT_FOUND, "no such API path");
+	return true;
+}
