@@ -1,5 +1,7 @@
 /* cli.c: flag values: durations, frequencies, output formats. */
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -116,4 +118,32 @@ enum output_format format_for_path(const char *path)
 	if (ends_with(path, ".svg"))
 		return FORMAT_SVG;
 	return FORMAT_UNKNOWN;
+}
+
+int cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bpfprof: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cli_bad_option(int opt, const char *command, char **argv)
+{
+	if (opt == ':')
+		return cli_fail(2, "%s needs a value (see bpfprof %s --help)", argv[optind - 1], command);
+	return cli_fail(2, "unknown option '%s' (see bpfprof %s --help)", argv[optind - 1], command);
+}
+
+int cli_check_operands(const char *command, int argc, char **argv, bool have_pid)
+{
+	if (optind < argc)
+		return cli_fail(2, "unexpected argument '%s' (see bpfprof %s --help)", argv[optind], command);
+	if (!have_pid)
+		return cli_fail(2, "--pid is required: which process to profile (see bpfprof %s --help)", command);
+	return 0;
 }

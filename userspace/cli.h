@@ -5,6 +5,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,14 @@ enum output_format parse_format(const char *name);
  * .folded/.collapsed, .svg; FORMAT_UNKNOWN otherwise. */
 enum output_format format_for_path(const char *path);
 const char *format_name(enum output_format format);
+
+/* Prints "bpfprof: MESSAGE" as one line on stderr; returns status. */
+int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For getopt_long's ':' (missing value) and '?' (unknown option): the usage
+ * error of `bpfprof COMMAND`, status 2. */
+int cli_bad_option(int opt, const char *command, char **argv);
+/* After a command's options: a stray argument or a missing --pid is a usage
+ * error (status 2); otherwise 0. */
+int cli_check_operands(const char *command, int argc, char **argv, bool have_pid);
 
 #endif

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +60,6 @@ static void request_stop(int signo)
 	stop_requested = 1;
 }
 
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bpfprof: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
 static int parse_record_options(int argc, char **argv, struct record_options *opts)
 {
 	static const struct option long_options[] = {
@@ -92,16 +79,16 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			have_pid = true;
 			break;
 		case 'd':
 			if (parse_duration(optarg, &opts->duration_ns, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			break;
 		case 'F':
 			if (parse_hz(optarg, HZ_MAX, &opts->hz, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			break;
 		case 'o':
 			opts->output = optarg;
@@ -109,26 +96,23 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		case 'f':
 			opts->format = parse_format(optarg);
 			if (opts->format == FORMAT_UNKNOWN)
-				return fail(2, "--format must be pprof, folded or svg, not '%s'", optarg);
+				return cli_fail(2, "--format must be pprof, folded or svg, not '%s'", optarg);
 			break;
 		case 'e':
 			opts->event = cpu_event_find(optarg);
 			if (opts->event == NULL)
-				return fail(2, "--event must be %s, not '%s'", cpu_event_names(), optarg);
+				return cli_fail(2, "--event must be %s, not '%s'", cpu_event_names(), optarg);
 			break;
 		case 'h':
 			fputs(record_usage, stdout);
 			exit(0);
-		case ':':
-			return fail(2, "%s needs a value (see bpfprof record --help)", argv[optind - 1]);
 		default:
-			return fail(2, "unknown option '%s' (see bpfprof record --help)", argv[optind - 1]);
+			return cli_bad_option(opt, "record", argv);
 		}
 	}
-	if (optind < argc)
-		return fail(2, "unexpected argument '%s' (see bpfprof record --help)", argv[optind]);
-	if (!have_pid)
-		return fail(2, "--pid is required: which process to profile (see bpfprof record --help)");
+	int rc = cli_check_operands("record", argc, argv, have_pid);
+	if (rc != 0)
+		return rc;
 	if (opts->format == FORMAT_UNKNOWN)
 		opts->format = opts->output != NULL ? format_for_path(opts->output) : FORMAT_PPROF;
 	if (opts->format == FORMAT_UNKNOWN)
@@ -185,7 +169,7 @@ int record_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (session_open(&session, opts.pid, opts.event, opts.hz, err, sizeof(err)) != 0)
-		return fail(1, "%s", err);
+		return cli_fail(1, "%s", err);
 	const struct target *target = &session.target;
 
 	/* Open the output before attaching, so a typo in the path costs
@@ -195,7 +179,7 @@ int record_main(int argc, char **argv)
 	char temp_path[4096];
 	FILE *out = to_stdout ? stdout : open_temp_beside(opts.output, temp_path, sizeof(temp_path));
 	if (out == NULL) {
-		rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+		rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		session_close(&session);
 		return rc;
 	}
@@ -208,7 +192,7 @@ int record_main(int argc, char **argv)
 	sigaction(SIGTERM, &stop, NULL);
 	struct cpu_window *window = cpu_window_open(session.cpu, opts.duration_ns, err, sizeof(err));
 	if (window == NULL) {
-		fail(1, "%s", err);
+		cli_fail(1, "%s", err);
 		goto out;
 	}
 	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target->pid,
@@ -224,11 +208,11 @@ int record_main(int argc, char **argv)
 
 	profile = cpu_sampler_profile(session.cpu, &result);
 	if (profile == NULL) {
-		fail(1, "out of memory while building the profile");
+		cli_fail(1, "out of memory while building the profile");
 		goto out;
 	}
 	if (write_output(&opts, target, profile, &result.stats, seconds, out) != 0) {
-		fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+		cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;
 	}
 	struct rusage usage;
@@ -250,9 +234,9 @@ out:
 	session_close(&session);
 	if (!to_stdout) {
 		if (fclose(out) != 0 && rc == 0)
-			rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		if (rc == 0 && rename(temp_path, opts.output) != 0)
-			rc = fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		if (rc != 0)
 			unlink(temp_path); /* nothing half-written left behind */
 	}

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,18 +67,6 @@ struct server {
 	int64_t attached_wall_ns;
 	struct ui_context ui;
 };
-
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bpfprof: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
 
 static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Connection *conn)
 {
@@ -272,30 +259,27 @@ static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, pid, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			have_pid = true;
 			break;
 		case 'l':
 			if (listen_address_parse(optarg, listen_at, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			break;
 		case 'F':
 			if (parse_hz(optarg, HZ_MAX, hz, err, sizeof(err)) != 0)
-				return fail(2, "%s", err);
+				return cli_fail(2, "%s", err);
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);
 			exit(0);
-		case ':':
-			return fail(2, "%s needs a value (see bpfprof serve --help)", argv[optind - 1]);
 		default:
-			return fail(2, "unknown option '%s' (see bpfprof serve --help)", argv[optind - 1]);
+			return cli_bad_option(opt, "serve", argv);
 		}
 	}
-	if (optind < argc)
-		return fail(2, "unexpected argument '%s' (see bpfprof serve --help)", argv[optind]);
-	if (!have_pid)
-		return fail(2, "--pid is required: which process to profile (see bpfprof serve --help)");
+	int rc = cli_check_operands("serve", argc, argv, have_pid);
+	if (rc != 0)
+		return rc;
 	return 0;
 }
 
@@ -311,14 +295,14 @@ int serve_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), hz, err, sizeof(err)) != 0)
-		return fail(1, "%s", err);
+		return cli_fail(1, "%s", err);
 
 	int port;
 	bool loopback;
 	int fd = listen_address_open(&listen_at, &port, &loopback, err, sizeof(err));
 	if (fd < 0) {
 		session_close(&server.session);
-		return fail(1, "%s", err);
+		return cli_fail(1, "%s", err);
 	}
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -332,7 +316,7 @@ int serve_main(int argc, char **argv)
 	if (server.ui.snapshots == NULL) {
 		close(fd);
 		session_close(&server.session);
-		return fail(1, "out of memory");
+		return cli_fail(1, "out of memory");
 	}
 
 	/* Stop signals go to sigwait() below, never to a connection thread. */
@@ -351,7 +335,7 @@ int serve_main(int argc, char **argv)
 		close(fd);
 		snapshot_store_free(server.ui.snapshots);
 		session_close(&server.session);
-		return fail(1, "libmicrohttpd could not start on port %d", port);
+		return cli_fail(1, "libmicrohttpd could not start on port %d", port);
 	}
 	const char *host = listen_at.host[0] != '\0' ? listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
