@@ -172,6 +172,30 @@ else
 	not_ok "serve starts on a short-lived target" "$(cat "$AGENT_LOG")"
 fi
 
+# The demo server under load, profiled through serve by the real client.
+if start_encrypt_server --impl naive --threads 2; then
+	demo_pid=$SERVER_PID
+	if start_serve --pid "$demo_pid" --listen 127.0.0.1:0; then
+		hey -z 6s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
+		hey_pid=$!
+		sleep 0.5
+		demo_top=$(go_pprof -top -nodecount=1000 -nodefraction=0 "$AGENT_URL/debug/pprof/profile?seconds=4")
+		expect_match "go tool pprof -top against serve of the demo server names encryptData" "$demo_top" \
+			' encryptData('$'\n''|$)'
+		expect_match "and its /dev/urandom reads" "$demo_top" 'urandom_read_iter|get_random_bytes_user'
+		demo_raw=$(go_pprof -raw "$AGENT_URL/debug/pprof/profile?seconds=1")
+		expect_match "-raw shows the encrypt-server mapping with its build ID" "$demo_raw" \
+			"$ROOT/build/encrypt-server [0-9a-f]{40} \[FN\]\[FL\]\[LN\]\[IN\]"
+		wait "$hey_pid"
+		kill "$AGENT_PID"
+	else
+		not_ok "serve starts on the demo server" "$(cat "$AGENT_LOG")"
+	fi
+	kill "$demo_pid"
+else
+	not_ok "the demo server starts" "$(cat "$SERVER_LOG")"
+fi
+
 # Listening beyond loopback warns; flags are checked.
 start_workload cpu_split --seconds 30
 if start_serve --pid "$WORKLOAD_PID" --listen 0.0.0.0:0; then
