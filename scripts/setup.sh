@@ -13,17 +13,19 @@ build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
 # valgrind for the pure modules, openssl(1) to decrypt what the server produced.
-run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2)
+run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core)
+# Node and npm only where they are not already there (some images bring their own).
+command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
 
 case "$distro" in
 ubuntu)
 	# Ubuntu ships bpftool and perf inside the kernel-matched linux-tools packages.
 	build_pkgs+=(linux-tools-common "linux-tools-$(uname -r)")
-	run_pkgs+=(linux-tools-generic)
+	run_pkgs+=(linux-tools-generic chromium-browser)
 	;;
 *)
 	build_pkgs+=(bpftool)
-	run_pkgs+=(linux-perf)
+	run_pkgs+=(linux-perf chromium)
 	;;
 esac
 
@@ -33,7 +35,18 @@ for pkg in "${build_pkgs[@]}" "${run_pkgs[@]}"; do
 	[[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
 
+# The browser tests drive the distribution's Chromium with playwright-core
+# from npm (never a downloaded browser), pinned in tests/browser.
+install_browser_driver() {
+	local dir
+	dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+	[[ -d "$dir/node_modules/playwright-core" ]] && return 0
+	echo "setup: installing playwright-core into tests/browser"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if ((${#missing[@]} == 0)); then
+	install_browser_driver
 	exit 0
 fi
 
@@ -50,3 +63,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_browser_driver
