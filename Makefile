@@ -3,8 +3,9 @@
 #
 #   make            build/bpfprof, build/encrypt-server, build/encrypt-bench
 #   make test       every suite, ending in "N passed, N failed"
-#   make bench      bench-encrypt (fast/naive speed-ups) and bench-agent
-#                   (the demo server's throughput with and without profilers)
+#   make bench      bench-encrypt (fast/naive speed-ups), bench-agent (the demo
+#                   server's throughput with and without profilers), bench-serve
+#                   (profile response time) and bench-ui (page render time)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -21,7 +22,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -48,13 +49,19 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS)
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent
+bench: bench-encrypt bench-agent bench-serve bench-ui
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
 
 bench-agent: all
 	bash scripts/bench-agent.sh
+
+bench-serve: all $(WORKLOADS)
+	bash scripts/bench-serve.sh
+
+bench-ui: all $(WORKLOADS)
+	bash scripts/bench-ui.sh
 
 demo: all
 	bash scripts/demo.sh

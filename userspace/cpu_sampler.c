@@ -324,6 +324,18 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 	free(window);
 }
 
+bool cpu_sampler_symbol_name(struct cpu_sampler *sampler, uint64_t addr, char *name, size_t len)
+{
+	struct symbolization symbols;
+
+	pthread_mutex_lock(&sampler->symbols);
+	symbolize_user(sampler->image, addr, &symbols);
+	if (symbols.n_frames > 0)
+		snprintf(name, len, "%s", symbols.frames[symbols.n_frames - 1].function);
+	pthread_mutex_unlock(&sampler->symbols);
+	return symbols.n_frames > 0;
+}
+
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 {
 	pthread_mutex_lock(&sampler->lock);

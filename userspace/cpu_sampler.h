@@ -55,6 +55,11 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
  * when out of memory. Safe to call from several threads. */
 struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cpu_window_result *result);
 
+/* The function holding a user address of the target (the outermost one
+ * where calls were inlined, as Go's symbol endpoint names the function that
+ * owns the code); false when nothing names it. */
+bool cpu_sampler_symbol_name(struct cpu_sampler *sampler, uint64_t addr, char *name, size_t len);
+
 /* Whether the target still runs, as the sampler last saw it. */
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler);
 

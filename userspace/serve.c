@@ -29,6 +29,7 @@
 
 #define DEFAULT_SECONDS 30
 #define MAX_SECONDS 3600
+#define BODY_MAX (64 * 1024)
 
 static const char serve_usage[] =
 	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99]\n"
@@ -53,6 +54,7 @@ static const struct pprof_endpoint {
 } pprof_endpoints[] = {
 	{"profile", "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).", true},
 	{"cmdline", "The target's command line, arguments separated by NUL bytes.", true},
+	{"symbol", "Function names of addresses ('+'-separated, by GET or POST), as pprof asks for them.", true},
 	{"allocs", "Sampled heap allocations since attach.", false},
 	{"heap", "Sampled live heap allocations.", false},
 	{"block", "Stacks where threads blocked off-CPU.", false},
@@ -173,7 +175,8 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	html_escape(page, target->cmdline);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
-		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n", target_thread_count(target));
+		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n<tr><th>uptime</th><td>%ld s</td></tr>\n",
+			target_thread_count(target), target_uptime_seconds(target));
 	else
 		fputs("<tr><th>state</th><td><strong>exited</strong>: no new profiles can be taken</td></tr>\n",
 		      page);
@@ -194,21 +197,81 @@ static const struct pprof_endpoint *find_endpoint(const char *name)
 	return NULL;
 }
 
+/* A request's body, kept up to a limit (only /debug/pprof/symbol reads it). */
+struct request_body {
+	char data[BODY_MAX + 1];
+	size_t len;
+	bool truncated;
+};
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **request_cls,
+			      enum MHD_RequestTerminationCode code)
+{
+	(void)cls, (void)conn, (void)code;
+	free(*request_cls);
+	*request_cls = NULL;
+}
+
+/* Appends each GET argument's name (the addresses of a GET symbol lookup)
+ * to the body, space-separated. */
+static enum MHD_Result collect_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct request_body *body = cls;
+	int n = snprintf(body->data + body->len, sizeof(body->data) - body->len, "%s ", key);
+	(void)kind, (void)value;
+
+	if (n < 0 || (size_t)n >= sizeof(body->data) - body->len)
+		return MHD_NO;
+	body->len += (size_t)n;
+	return MHD_YES;
+}
+
+/* Go's symbol endpoint: "num_symbols: 1" (we resolve any address), then
+ * "0xADDR name" for each address asked for, separated by '+'. */
+static enum MHD_Result serve_symbols(struct server *server, struct MHD_Connection *conn, const char *method,
+				     struct request_body *body)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (out == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	if (strcmp(method, "POST") != 0) {
+		body->len = 0;
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_argument, body);
+	}
+	body->data[body->len] = '\0';
+	fputs("num_symbols: 1\n", out);
+	char *save = NULL;
+	for (char *word = strtok_r(body->data, "+ \r\n", &save); word != NULL; word = strtok_r(NULL, "+ \r\n", &save)) {
+		uint64_t addr = strtoull(word, NULL, 0);
+		char name[512];
+		if (addr != 0 && cpu_sampler_symbol_name(server->session.cpu, addr, name, sizeof(name)))
+			fprintf(out, "%#llx %s\n", (unsigned long long)addr, name);
+	}
+	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **request_cls)
 {
 	struct server *server = cls;
-	static int body_pending;
-	(void)version, (void)upload_data;
+	struct request_body *body = *request_cls;
+	(void)version;
 
-	/* Go's handlers read parameters from the query string (and a POST
-	 * form, which pprof never sends for these): any body is read and ignored. */
-	if (*request_cls == NULL) {
-		*request_cls = &body_pending;
-		return MHD_YES;
+	/* Go's handlers read parameters from the query string; a body is
+	 * kept (up to a limit) for the symbol lookup and otherwise ignored. */
+	if (body == NULL) {
+		*request_cls = body = calloc(1, sizeof(*body));
+		return body != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size > 0) {
+		size_t room = BODY_MAX - body->len, take = *upload_data_size < room ? *upload_data_size : room;
+		memcpy(body->data + body->len, upload_data, take);
+		body->len += take;
+		body->truncated |= take < *upload_data_size;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -234,6 +297,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	if (!endpoint->built)
 		return http_error(conn, MHD_HTTP_NOT_FOUND,
 				  "profile \"%s\" is not available: bpfprof does not build it yet", name);
+	if (strcmp(name, "symbol") == 0) {
+		if (body->truncated)
+			return http_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "symbol lookup larger than %d bytes",
+					  BODY_MAX);
+		return serve_symbols(server, conn, method, body);
+	}
 	if (strcmp(name, "cmdline") == 0)
 		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
 				     server->session.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
@@ -329,7 +398,8 @@ int serve_main(int argc, char **argv)
 
 	struct MHD_Daemon *daemon =
 		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-				 handle_request, &server, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+				 handle_request, &server, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+				 MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
 				 (unsigned int)(MAX_SECONDS + 60), MHD_OPTION_END);
 	if (daemon == NULL) {
 		close(fd);

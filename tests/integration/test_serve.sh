@@ -88,6 +88,7 @@ expect_eq "the index is 200" "$(get /debug/pprof/)" 200
 index=$(cat "$TEST_TMP/body")
 expect_match "the index links the CPU profile" "$index" 'href="profile\?debug=1"'
 expect_match "the index links cmdline" "$index" 'href="cmdline\?debug=1"'
+expect_match "the index links symbol" "$index" 'href="symbol\?debug=1"'
 expect_match "the index says what is not built" "$index" 'Not built yet.*heap'
 
 expect_eq "cmdline is 200" "$(get /debug/pprof/cmdline)" 200
@@ -106,6 +107,20 @@ expect_eq "/ is 200" "$(get /)" 200
 home=$(cat "$TEST_TMP/body")
 expect_match "/ shows the PID and command" "$home" "PID $split_pid \\(cpu_split\\).*build/tests/cpu_split --seconds 120"
 expect_match "/ counts the threads" "$home" '<th>threads</th><td>2</td>'
+expect_match "/ gives the target's uptime" "$home" '<th>uptime</th><td>[0-9]+ s</td>'
+expect_match "/ links the UI" "$home" 'href="/ui/"'
+
+# Go's symbol endpoint, as pprof calls it for unsymbolized addresses.
+text_map=$(awk '/cpu_split$/ && / r-xp / { print $1, $3; exit }' "/proc/$split_pid/maps")
+map_start=0x${text_map%%-*}
+map_offset=0x${text_map##* }
+work_a=0x$(nm "$ROOT/build/tests/cpu_split" | awk '$3 == "work_a" { print $1 }')
+address=$(printf '0x%x' $((map_start + work_a - map_offset + 1)))
+expect_eq "GET symbol says it can resolve" "$(curl -s "$AGENT_URL/debug/pprof/symbol")" "num_symbols: 1"
+expect_eq "POST symbol names a function by address" \
+	"$(curl -s -X POST --data "$address+0x10" "$AGENT_URL/debug/pprof/symbol")" $'num_symbols: 1\n'"$address work_a"
+expect_eq "GET symbol with addresses in the query does too" \
+	"$(curl -s "$AGENT_URL/debug/pprof/symbol?$address")" $'num_symbols: 1\n'"$address work_a"
 
 # --- the UI's JSON API -----------------------------------------------------
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }

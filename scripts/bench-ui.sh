@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make bench-ui: how long the flamegraph page takes to show a profile with
+# about 100k distinct stacks, in Debian's headless Chromium. The profile is
+# real: tests/workloads/many_stacks sampled by bpfprof serve at 10 kHz.
+#   SECONDS_TO_RECORD=5 RUNS=3 scripts/bench-ui.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+record_seconds=${SECONDS_TO_RECORD:-5}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+build/tests/many_stacks --seconds 600 >/dev/null &
+pids+=($!)
+: >"$work/serve.log"
+build/bpfprof serve --pid "${pids[0]}" --listen 127.0.0.1:0 --hz 10000 >/dev/null 2>"$work/serve.log" &
+pids+=($!)
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$work/serve.log")
+	[[ -n "$port" ]] && break
+	sleep 0.05
+done
+url="http://127.0.0.1:$port"
+curl -s -X POST "$url/api/snapshots?seconds=$record_seconds" >/dev/null
+sleep "$record_seconds"
+until curl -s "$url/api/snapshots/1" | grep -q '"state":"ready"'; do sleep 0.5; done
+curl -s -o "$work/flame.json" "$url/api/snapshots/1/flame"
+python3 - "$work/flame.json" <<'PY'
+import json, os, sys
+tree = json.load(open(sys.argv[1]))["root"]
+nodes = stacks = 0
+todo = [tree]
+while todo:
+    n = todo.pop()
+    nodes += 1
+    stacks += n["self"] > 0
+    todo.extend(n["children"])
+print(f"profile: {stacks} distinct stacks, {nodes} frames in the tree, {os.path.getsize(sys.argv[1]) / 1e6:.1f} MB of JSON")
+PY
+RUNS=${RUNS:-3} node tests/browser/render.bench.js "$url"
