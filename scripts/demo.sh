@@ -1,45 +1,60 @@
 #!/usr/bin/env bash
-# The README's demo: start encrypt-server, load it with hey the way the Go
-# tutorial does, print where to look. Ctrl-C stops everything it started.
-#   IMPL=naive|fast  DEMO_PORT=8080  LOAD_SECONDS=30  CONCURRENCY=100
+# The README's demo: start encrypt-server, attach `bpfprof serve` to it, load
+# it with hey the way the Go tutorial does, and print where to look.
+# Ctrl-C stops everything it started.
+#   IMPL=naive|fast  DEMO_PORT=8080  AGENT_PORT=6060  LOAD_SECONDS=30  CONCURRENCY=100
 #   DEMO_EXIT_AFTER_LOAD=1  stop once the load is done (used by the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 impl=${IMPL:-naive}
 port=${DEMO_PORT:-8080}
+agent_port=${AGENT_PORT:-6060}
 load_seconds=${LOAD_SECONDS:-30}
 concurrency=${CONCURRENCY:-100}
-log=$(mktemp)
-server_pid=
+work=$(mktemp -d)
+server_pid= agent_pid=
+as_root=()
+((EUID == 0)) || as_root=(sudo)
 cleanup() {
+	[[ -n "$agent_pid" ]] && "${as_root[@]}" kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	[[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	rm -f "$log"
+	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-build/encrypt-server --port "$port" --impl "$impl" >"$log" 2>&1 &
+# wait_for_line FILE SED-EXPRESSION PID: prints the first match, or fails if PID dies first.
+wait_for_line() {
+	local found
+	for _ in $(seq 200); do
+		found=$(sed -n "$2" "$1")
+		[[ -n "$found" ]] && { echo "$found"; return 0; }
+		kill -0 "$3" 2>/dev/null || { cat "$1" >&2; return 1; }
+		sleep 0.05
+	done
+	return 1
+}
+
+: >"$work/server.log" >"$work/agent.log"
+build/encrypt-server --port "$port" --impl "$impl" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do
-	bound=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$log")
-	[[ -n "$bound" ]] && break
-	if ! kill -0 "$server_pid" 2>/dev/null; then
-		cat "$log" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
-[[ -n "$bound" ]] || { echo "demo: encrypt-server did not start" >&2; exit 1; }
+bound=$(wait_for_line "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$server_pid")
 base="http://127.0.0.1:$bound"
 
+"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "127.0.0.1:$agent_port" 2>"$work/agent.log" &
+agent_pid=$!
+agent_bound=$(wait_for_line "$work/agent.log" 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$agent_pid")
+agent="http://127.0.0.1:$agent_bound"
+
 cat <<MSG
-encrypt-server is running (impl=$impl, pid $server_pid)
-  $base/encrypt        hex(IV || AES-CFB ciphertext) of a short message
-  $base/encrypt?size=N the same for N bytes; POST a body to encrypt it
-  $base/stats          request count and implementation
-The bpfprof agent (CPU profile, flamegraphs, /debug/pprof) is not built yet:
-see README.md for what exists today.
+encrypt-server is running (impl=$impl, pid $server_pid): $base/encrypt
+bpfprof serve is attached to it:
+  $agent/ui/                      the flamegraph UI: record, explore, compare snapshots
+  $agent/debug/pprof/             Go-compatible endpoints
+  go tool pprof -top $agent/debug/pprof/profile?seconds=10
+  go tool pprof -list encryptData $agent/debug/pprof/profile?seconds=10
+(From another machine or a VM's host, forward both ports; both listen on loopback only.)
 
 Loading it for ${load_seconds}s with: hey -z ${load_seconds}s -c $concurrency $base/encrypt
 MSG
@@ -49,5 +64,5 @@ curl -s "$base/stats"
 if [[ -n "${DEMO_EXIT_AFTER_LOAD:-}" ]]; then
 	exit 0
 fi
-echo "Load done; the server keeps running at $base. Ctrl-C to stop."
+echo "Load done; both keep running. Ctrl-C to stop."
 wait "$server_pid"
