@@ -9,7 +9,7 @@ mkdir -p "$artifacts"
 start_workload cpu_split --seconds 120 --late-thread-ms 4000
 log="$TEST_TMP/serve.log"
 : >"$log"
-"$ROOT/build/bpfprof" serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 2>"$log" &
+"$ROOT/build/bpfprof" serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499 2>"$log" &
 server_pids+=($!)
 for _ in $(seq 100); do
 	port=$(sed -n 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$log")

@@ -190,7 +190,7 @@ fi
 # The demo server under load, profiled through serve by the real client.
 if start_encrypt_server --impl naive --threads 2; then
 	demo_pid=$SERVER_PID
-	if start_serve --pid "$demo_pid" --listen 127.0.0.1:0; then
+	if start_serve --pid "$demo_pid" --listen 127.0.0.1:0 --hz 999; then
 		hey -z 6s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
 		hey_pid=$!
 		sleep 0.5
