@@ -24,7 +24,8 @@ static const char usage[] =
 	"  --threads N        worker threads (default: one per online CPU)\n"
 	"  --key HEX          AES-128 or AES-256 key, 32 or 64 hex digits (default: random)\n"
 	"\n"
-	"Endpoints: GET /encrypt[?size=N], POST /encrypt (body up to 1 MiB), GET /stats, GET /healthz\n";
+	"Endpoints: GET /encrypt[?size=N], POST /encrypt (body up to 1 MiB), GET /stats, GET /healthz,\n"
+	"GET /impl, POST /impl?name=naive|fast (switch the implementation while serving)\n";
 
 static void die_usage(const char *fmt, ...)
 {

@@ -11,6 +11,8 @@ enum route route_for_path(const char *path)
 		return ROUTE_STATS;
 	if (strcmp(path, "/healthz") == 0)
 		return ROUTE_HEALTHZ;
+	if (strcmp(path, "/impl") == 0)
+		return ROUTE_IMPL;
 	return ROUTE_NOT_FOUND;
 }
 
@@ -18,6 +20,7 @@ const char *route_allowed_methods(enum route route)
 {
 	switch (route) {
 	case ROUTE_ENCRYPT:
+	case ROUTE_IMPL:
 		return "GET, HEAD, POST";
 	case ROUTE_STATS:
 	case ROUTE_HEALTHZ:
@@ -34,6 +37,7 @@ bool route_accepts(enum route route, const char *method)
 
 	switch (route) {
 	case ROUTE_ENCRYPT:
+	case ROUTE_IMPL:
 		return reads || strcmp(method, "POST") == 0;
 	case ROUTE_STATS:
 	case ROUTE_HEALTHZ:

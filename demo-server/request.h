@@ -18,6 +18,7 @@ enum route {
 	ROUTE_ENCRYPT,
 	ROUTE_STATS,
 	ROUTE_HEALTHZ,
+	ROUTE_IMPL, /* GET: the implementation in use; POST ?name=: switch it live */
 };
 
 enum route route_for_path(const char *path);

@@ -22,6 +22,9 @@
 
 struct server {
 	struct server_config config;
+	/* The implementation in use: POST /impl swaps it while requests run,
+	 * so one profiler session sees before and after. */
+	_Atomic(const struct encryptor *) impl;
 	struct MHD_Daemon *daemon;
 	int listen_fd;
 	int port;
@@ -135,7 +138,8 @@ static enum MHD_Result handle_encrypt(struct server *server, struct MHD_Connecti
 	}
 
 	size_t hex_len;
-	char *hex = server->config.impl->encrypt(&server->config.key, plaintext, len, &hex_len);
+	const struct encryptor *impl = atomic_load_explicit(&server->impl, memory_order_acquire);
+	char *hex = impl->encrypt(&server->config.key, plaintext, len, &hex_len);
 	free(sized);
 	if (hex == NULL)
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "encryption failed\n");
@@ -151,10 +155,25 @@ static enum MHD_Result handle_stats(struct server *server, struct MHD_Connection
 	snprintf(json, sizeof(json),
 		 "{\"impl\":\"%s\",\"requests\":%llu,\"encrypted\":%llu,\"threads\":%u,\"key_bits\":%zu,"
 		 "\"uptime_seconds\":%lld}\n",
-		 server->config.impl->name, server_requests(server),
+		 atomic_load_explicit(&server->impl, memory_order_acquire)->name, server_requests(server),
 		 (unsigned long long)atomic_load_explicit(&server->encrypted, memory_order_relaxed),
 		 server->config.threads, server->config.key.len * 8, (long long)(time(NULL) - server->started));
 	return reply(conn, MHD_HTTP_OK, "application/json", json, strlen(json), MHD_RESPMEM_MUST_COPY);
+}
+
+static enum MHD_Result handle_impl(struct server *server, struct MHD_Connection *conn, const char *method)
+{
+	char text[64];
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+		const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
+		const struct encryptor *impl = name != NULL ? encryptor_find(name) : NULL;
+		if (impl == NULL)
+			return reply_text(conn, MHD_HTTP_BAD_REQUEST, "bad name: name must be naive or fast\n");
+		atomic_store_explicit(&server->impl, impl, memory_order_release);
+	}
+	snprintf(text, sizeof(text), "%s\n", atomic_load_explicit(&server->impl, memory_order_acquire)->name);
+	return reply_text(conn, MHD_HTTP_OK, text);
 }
 
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -193,6 +212,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return handle_stats(server, conn);
 	case ROUTE_HEALTHZ:
 		return reply_text(conn, MHD_HTTP_OK, "ok\n");
+	case ROUTE_IMPL:
+		return handle_impl(server, conn, method);
 	case ROUTE_NOT_FOUND:
 		break;
 	}
@@ -248,6 +269,7 @@ struct server *server_start(const struct server_config *config, char *err, size_
 		return NULL;
 	}
 	server->config = *config;
+	server->impl = config->impl;
 	server->started = time(NULL);
 	server->listen_fd = open_listener(config->bind_address, config->port, &server->port, err, err_len);
 	if (server->listen_fd < 0) {

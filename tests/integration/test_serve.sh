@@ -202,6 +202,30 @@ if start_encrypt_server --impl naive --threads 2; then
 		expect_match "-raw shows the encrypt-server mapping with its build ID" "$demo_raw" \
 			"$ROOT/build/encrypt-server [0-9a-f]{40} \[FN\]\[FL\]\[LN\]\[IN\]"
 		wait "$hey_pid"
+
+		# The lab's story: a snapshot of naive, switch to fast live, another
+		# snapshot, and the diff shows the snprintf hex encoding gone.
+		hey -z 7s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
+		hey_pid=$!
+		sleep 0.3
+		curl -s -X POST "$AGENT_URL/api/snapshots?seconds=2" >/dev/null
+		sleep 2.3
+		curl -s -X POST "http://127.0.0.1:$SERVER_PORT/impl?name=fast" >/dev/null
+		curl -s -X POST "$AGENT_URL/api/snapshots?seconds=2" >/dev/null
+		wait "$hey_pid"
+		get "/api/diff?base=1&target=2" >/dev/null
+		shares=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+def total(node, side, name):
+    own = node[side] if node["name"] == name else 0
+    return own + sum(total(c, side, name) for c in node["children"] if node["name"] != name)
+for side, key in (("base", "base_total"), ("target", "target_total")):
+    print("%.4f" % (total(d["root"], side, "__vfprintf_internal") / d[key]))' "$TEST_TMP/body")
+		base_share=$(head -n 1 <<<"$shares") target_share=$(tail -n 1 <<<"$shares")
+		check "naive's snapshot spends time formatting hex with snprintf (share $base_share)" \
+			awk -v s="$base_share" 'BEGIN { exit !(s > 0.02) }'
+		expect_eq "after switching to fast live, the diff shows it gone" "$target_share" 0.0000
 		kill "$AGENT_PID"
 	else
 		not_ok "serve starts on the demo server" "$(cat "$AGENT_LOG")"

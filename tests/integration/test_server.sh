@@ -73,6 +73,14 @@ for impl in naive fast; do
 	expect_match "$impl: /stats counts the encrypted responses" "$stats" '"encrypted":8,'
 	expect_match "$impl: /stats is JSON" "$(python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)))' <<<"$stats")" "'requests'"
 
+	other=$([[ $impl == naive ]] && echo fast || echo naive)
+	expect_eq "$impl: GET /impl names it" "$(http GET /impl; cat "$TEST_TMP/body")" "200$impl"
+	expect_eq "$impl: POST /impl?name=$other switches" "$(http POST "/impl?name=$other"; cat "$TEST_TMP/body")" "200$other"
+	http GET /encrypt >/dev/null
+	expect_eq "$impl: after the switch, responses still decrypt" "$(decrypt "$(<"$TEST_TMP/body")" "$KEY128")" "$DEFAULT_PAYLOAD"
+	expect_match "$impl: /stats reports the new implementation" "$(http GET /stats >/dev/null; cat "$TEST_TMP/body")" "\"impl\":\"$other\""
+	expect_eq "$impl: POST /impl with a bad name is 400" "$(http POST '/impl?name=slow')" 400
+	http POST "/impl?name=$impl" >/dev/null
 	hey_out=$(hey -n 2000 -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt" 2>&1)
 	expect_match "$impl: 2000 requests from 50 clients all succeed" "$hey_out" '\[200\][[:space:]]+2000 responses'
 

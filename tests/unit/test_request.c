@@ -14,6 +14,7 @@ static void routes_known_paths_exactly(void **state)
 	assert_int_equal(route_for_path("/encrypt"), ROUTE_ENCRYPT);
 	assert_int_equal(route_for_path("/stats"), ROUTE_STATS);
 	assert_int_equal(route_for_path("/healthz"), ROUTE_HEALTHZ);
+	assert_int_equal(route_for_path("/impl"), ROUTE_IMPL);
 	assert_int_equal(route_for_path("/"), ROUTE_NOT_FOUND);
 	assert_int_equal(route_for_path("/encrypt/"), ROUTE_NOT_FOUND);
 	assert_int_equal(route_for_path("/encryptx"), ROUTE_NOT_FOUND);
@@ -42,6 +43,8 @@ static void read_only_routes_refuse_post(void **state)
 	assert_false(route_accepts(ROUTE_HEALTHZ, "POST"));
 	assert_false(route_accepts(ROUTE_NOT_FOUND, "GET"));
 	assert_string_equal(route_allowed_methods(ROUTE_STATS), "GET, HEAD");
+	assert_true(route_accepts(ROUTE_IMPL, "POST"));
+	assert_false(route_accepts(ROUTE_IMPL, "PUT"));
 }
 
 static void size_accepts_range_bounds(void **state)
