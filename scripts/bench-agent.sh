@@ -4,29 +4,24 @@
 # and with `perf record -F 99 -g`, interleaved in rounds so drift hits every
 # configuration alike. Prints the median req/s of each, the median of its
 # per-round ratios to the unprofiled run, the server's CPU time per request
-# (a steadier measure than req/s when hey shares the cores) and its ratio, the agent's own CPU use (% of one core) and the kernel-side
-# cost of one run of the BPF sampler (kernel.bpf_stats_enabled).
-#   ROUNDS=3 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive scripts/bench-agent.sh
+# (a steadier measure than req/s when hey shares the cores) and its ratio,
+# the agent's own CPU use (% of one core) and the kernel-side cost of one
+# run of the BPF sampler (kernel.bpf_stats_enabled).
+#   ROUNDS=5 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive scripts/bench-agent.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 run_seconds=${SECONDS_PER_RUN:-10}
 concurrency=${CONCURRENCY:-50}
 impl=${IMPL:-naive}
-work=$(mktemp -d)
-server_pid=
+. scripts/bench-lib.sh
 bpf_stats_before=$(sysctl -n kernel.bpf_stats_enabled)
-cleanup() {
-	[[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null
-	wait 2>/dev/null
-	sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXIT
 
 build/encrypt-server --port 0 --impl "$impl" >"$work/server.log" 2>&1 &
 server_pid=$!
+pids+=("$server_pid")
 for _ in $(seq 100); do
 	port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
 	[[ -n "$port" ]] && break
@@ -92,7 +87,6 @@ for ((round = 0; round < rounds; round++)); do
 	done
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '\n%-14s %10s %8s %13s %9s %12s %11s   %s\n' configuration "req/s" "vs none" "server ns/req" "vs none" \
 	"agent CPU %" "BPF ns/run" "every run's req/s"
 for config in "${configs[@]}"; do

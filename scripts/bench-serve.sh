@@ -6,31 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/bench-lib.sh
 runs=${RUNS:-5}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# serve_for PID: starts bpfprof serve on PID; sets URL to its base URL.
-serve_for() {
-	: >"$work/serve.$1.log"
-	build/bpfprof serve --pid "$1" --listen 127.0.0.1:0 >/dev/null 2>"$work/serve.$1.log" &
-	pids+=($!)
-	local port=
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$work/serve.$1.log")
-		[[ -n "$port" ]] && break
-		sleep 0.05
-	done
-	URL="http://127.0.0.1:$port"
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # overhead URL SECONDS: median ms beyond SECONDS over $runs requests, and the stacks in the last.
 overhead() {
@@ -43,7 +20,7 @@ overhead() {
 
 build/tests/cpu_split --seconds 600 >/dev/null &
 pids+=($!)
-serve_for "${pids[-1]}"
+start_agent "${pids[-1]}"
 small=$URL
 
 build/encrypt-server --port 0 --impl naive >"$work/server.log" 2>&1 &
@@ -51,7 +28,7 @@ pids+=($!)
 server_pid=${pids[-1]}
 sleep 0.3
 port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
-serve_for "$server_pid"
+start_agent "$server_pid"
 demo=$URL
 hey -z 600s -c 50 "http://127.0.0.1:$port/encrypt?size=1024" >/dev/null 2>&1 &
 pids+=($!)

@@ -7,26 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record_seconds=${SECONDS_TO_RECORD:-5}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
 build/tests/many_stacks --seconds 600 >/dev/null &
 pids+=($!)
-: >"$work/serve.log"
-build/bpfprof serve --pid "${pids[0]}" --listen 127.0.0.1:0 --hz 10000 >/dev/null 2>"$work/serve.log" &
-pids+=($!)
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$work/serve.log")
-	[[ -n "$port" ]] && break
-	sleep 0.05
-done
-url="http://127.0.0.1:$port"
+start_agent "${pids[0]}" --hz 10000
+url=$URL
 curl -s -X POST "$url/api/snapshots?seconds=$record_seconds" >/dev/null
 sleep "$record_seconds"
 until curl -s "$url/api/snapshots/1" | grep -q '"state":"ready"'; do sleep 0.5; done

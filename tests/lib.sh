@@ -93,6 +93,24 @@ start_encrypt_server() {
 	return 1
 }
 
+# start_serve ARGS...: sets AGENT_PID and AGENT_URL (http://127.0.0.1:PORT).
+start_serve() {
+	AGENT_LOG="$TEST_TMP/serve.$RANDOM.log"
+	: >"$AGENT_LOG" # exists before the background job opens it, for the first sed
+	"$ROOT/build/bpfprof" serve "$@" 2>"$AGENT_LOG" &
+	AGENT_PID=$!
+	server_pids+=("$AGENT_PID")
+	local i port
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$AGENT_LOG")
+		[[ -n "$port" ]] && break
+		kill -0 "$AGENT_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	AGENT_URL="http://127.0.0.1:$port"
+	[[ -n "$port" ]]
+}
+
 # http METHOD PATH [CURL ARGS...]: prints the status code; body in $TEST_TMP/body,
 # headers in $TEST_TMP/headers.
 http() {

@@ -7,24 +7,6 @@ set -u
 
 bpfprof=$ROOT/build/bpfprof
 
-# start_serve ARGS...: sets AGENT_PID and AGENT_URL (http://127.0.0.1:PORT).
-start_serve() {
-	AGENT_LOG="$TEST_TMP/serve.$RANDOM.log"
-	: >"$AGENT_LOG" # exists before the background job opens it, for the first sed
-	"$bpfprof" serve "$@" 2>"$AGENT_LOG" &
-	AGENT_PID=$!
-	server_pids+=("$AGENT_PID")
-	local i port
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$AGENT_LOG")
-		[[ -n "$port" ]] && break
-		kill -0 "$AGENT_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	AGENT_URL="http://127.0.0.1:$port"
-	[[ -n "$port" ]]
-}
-
 # get PATH: prints the status; body in $TEST_TMP/body, headers in $TEST_TMP/headers.
 get() {
 	curl -s -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' "$AGENT_URL$1"

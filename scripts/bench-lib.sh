@@ -1,0 +1,30 @@
+# bench-lib.sh: what the benchmark scripts share: a scratch directory and
+# the processes to stop on exit, starting an agent, and medians. Source it.
+# shellcheck shell=bash
+
+work=$(mktemp -d)
+pids=()
+bench_cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
+# start_agent PID ARGS...: `bpfprof serve` on PID on a free port; sets URL.
+start_agent() {
+	local target=$1 port=
+	shift
+	: >"$work/serve.$target.log"
+	build/bpfprof serve --pid "$target" --listen 127.0.0.1:0 "$@" >/dev/null 2>"$work/serve.$target.log" &
+	pids+=($!)
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$work/serve.$target.log")
+		[[ -n "$port" ]] && break
+		sleep 0.05
+	done
+	URL="http://127.0.0.1:$port"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
