@@ -3,6 +3,8 @@
 # it with hey the way the Go tutorial does, and print where to look.
 # Ctrl-C stops everything it started.
 #   IMPL=naive|fast  DEMO_PORT=8080  AGENT_PORT=6060  LOAD_SECONDS=30  CONCURRENCY=100
+#   DEMO_BIND=127.0.0.1  the address both listen on (0.0.0.0 inside the lab VM,
+#                        whose forwarded ports arrive on its NAT interface)
 #   DEMO_EXIT_AFTER_LOAD=1  stop once the load is done (used by the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,7 @@ cd "$(dirname "$0")/.."
 impl=${IMPL:-naive}
 port=${DEMO_PORT:-8080}
 agent_port=${AGENT_PORT:-6060}
+bind=${DEMO_BIND:-127.0.0.1}
 load_seconds=${LOAD_SECONDS:-30}
 concurrency=${CONCURRENCY:-100}
 work=$(mktemp -d)
@@ -37,12 +40,12 @@ wait_for_line() {
 }
 
 : >"$work/server.log" >"$work/agent.log"
-build/encrypt-server --port "$port" --impl "$impl" >"$work/server.log" 2>&1 &
+build/encrypt-server --bind "$bind" --port "$port" --impl "$impl" >"$work/server.log" 2>&1 &
 server_pid=$!
 bound=$(wait_for_line "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$server_pid")
 base="http://127.0.0.1:$bound"
 
-"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "127.0.0.1:$agent_port" 2>"$work/agent.log" &
+"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "$bind:$agent_port" 2>"$work/agent.log" &
 agent_pid=$!
 agent_bound=$(wait_for_line "$work/agent.log" 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$agent_pid")
 agent="http://127.0.0.1:$agent_bound"
@@ -54,7 +57,7 @@ bpfprof serve is attached to it:
   $agent/debug/pprof/             Go-compatible endpoints
   go tool pprof -top $agent/debug/pprof/profile?seconds=10
   go tool pprof -list encryptData $agent/debug/pprof/profile?seconds=10
-(From another machine or a VM's host, forward both ports; both listen on loopback only.)
+(Both listen on $bind; from a VM's host, use the forwarded ports on the host's 127.0.0.1.)
 
 Loading it for ${load_seconds}s with: hey -z ${load_seconds}s -c $concurrency $base/encrypt
 MSG

@@ -13,7 +13,7 @@ build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
 # valgrind for the pure modules, openssl(1) to decrypt what the server produced.
-run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core)
+run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant)
 # Node and npm only where they are not already there (some images bring their own).
 command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
 
