@@ -46,7 +46,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
 
-test: all $(TEST_BINARIES) $(WORKLOADS)
+test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 	bash tests/run.sh
 
 bench: bench-encrypt bench-agent bench-serve bench-ui

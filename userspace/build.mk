@@ -30,4 +30,10 @@ $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)) $(patsubst %.c,$(BUILD)/asan/%.o,
 $(BUILD)/bpfprof: $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 	$(CC) $(CFLAGS) $^ -o $@ $(AGENT_LIBS)
 
+# The whole agent under ASan+UBSan, for an end-to-end run in the tests
+# (the pure modules also have their own sanitizer and valgrind suites).
+$(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_SRCS)): | $(AGENT_GENERATED_HEADERS)
+$(BUILD)/asan/bpfprof: $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $^ -o $@ $(AGENT_LIBS)
+
 all: $(BUILD)/bpfprof
