@@ -80,8 +80,9 @@ static void on_sample(void *ctx, const struct cpu_sample *sample)
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures++;
 	}
-	if (!sampler->unmapped_address_seen) {
-		pthread_mutex_lock(&sampler->symbols);
+	/* A heuristic for code mapped later: skipped while a profile is being
+	 * symbolized, rather than stall the sampling thread behind it. */
+	if (!sampler->unmapped_address_seen && pthread_mutex_trylock(&sampler->symbols) == 0) {
 		for (uint32_t i = 0; i < key.n_user && !sampler->unmapped_address_seen; i++)
 			sampler->unmapped_address_seen = process_image_mapping(sampler->image, key.user[i]) == NULL;
 		pthread_mutex_unlock(&sampler->symbols);

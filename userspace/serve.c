@@ -30,6 +30,9 @@
 #define DEFAULT_SECONDS 30
 #define MAX_SECONDS 3600
 #define BODY_MAX (64 * 1024)
+/* Closes idle keep-alive connections (a thread each); a request waiting
+ * out its profile window is not idle and is never cut. */
+#define IDLE_TIMEOUT_SECONDS 120
 
 static const char serve_usage[] =
 	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99]\n"
@@ -400,7 +403,7 @@ int serve_main(int argc, char **argv)
 		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				 handle_request, &server, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 				 MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
-				 (unsigned int)(MAX_SECONDS + 60), MHD_OPTION_END);
+				 (unsigned int)IDLE_TIMEOUT_SECONDS, MHD_OPTION_END);
 	if (daemon == NULL) {
 		close(fd);
 		snapshot_store_free(server.ui.snapshots);
