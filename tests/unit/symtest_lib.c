@@ -28,3 +28,10 @@ int (*symtest_hidden_address(void))(int)
 {
 	return symtest_hidden;
 }
+
+/* Built with frame pointers (see tests/build.mk): a known prologue,
+ * push %rbp; mov %rsp,%rbp, for test_unwind_table.c. */
+__attribute__((noinline)) int symtest_framed(int x)
+{
+	return symtest_outer(x) + 1;
+}
