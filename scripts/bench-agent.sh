@@ -22,12 +22,8 @@ trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXI
 build/encrypt-server --port 0 --impl "$impl" >"$work/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
-	[[ -n "$port" ]] && break
-	sleep 0.05
-done
-url="http://127.0.0.1:$port/encrypt"
+wait_for_port "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p'
+url="http://127.0.0.1:$PORT/encrypt"
 
 configs=(none bpfprof-99 bpfprof-999 perf-99-g)
 sysctl -q kernel.bpf_stats_enabled=1

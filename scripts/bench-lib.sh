@@ -12,19 +12,26 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# wait_for_port LOG SED-EXPRESSION: waits for a server's log to name its port; sets PORT.
+wait_for_port() {
+	PORT=
+	for _ in $(seq 100); do
+		PORT=$(sed -n "$2" "$1")
+		[[ -n "$PORT" ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # start_agent PID ARGS...: `bpfprof serve` on PID on a free port; sets URL.
 start_agent() {
-	local target=$1 port=
+	local target=$1
 	shift
 	: >"$work/serve.$target.log"
 	build/bpfprof serve --pid "$target" --listen 127.0.0.1:0 "$@" >/dev/null 2>"$work/serve.$target.log" &
 	pids+=($!)
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$work/serve.$target.log")
-		[[ -n "$port" ]] && break
-		sleep 0.05
-	done
-	URL="http://127.0.0.1:$port"
+	wait_for_port "$work/serve.$target.log" 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p'
+	URL="http://127.0.0.1:$PORT"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -26,8 +26,8 @@ small=$URL
 build/encrypt-server --port 0 --impl naive >"$work/server.log" 2>&1 &
 pids+=($!)
 server_pid=${pids[-1]}
-sleep 0.3
-port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
+wait_for_port "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p'
+port=$PORT
 start_agent "$server_pid"
 demo=$URL
 hey -z 600s -c 50 "http://127.0.0.1:$port/encrypt?size=1024" >/dev/null 2>&1 &

@@ -93,11 +93,12 @@ start_encrypt_server() {
 	return 1
 }
 
-# start_serve ARGS...: sets AGENT_PID and AGENT_URL (http://127.0.0.1:PORT).
+# start_serve ARGS...: starts `bpfprof serve` (or $AGENT_BIN); sets AGENT_PID,
+# AGENT_LOG and AGENT_URL (http://127.0.0.1:PORT).
 start_serve() {
 	AGENT_LOG="$TEST_TMP/serve.$RANDOM.log"
 	: >"$AGENT_LOG" # exists before the background job opens it, for the first sed
-	"$ROOT/build/bpfprof" serve "$@" 2>"$AGENT_LOG" &
+	"${AGENT_BIN:-$ROOT/build/bpfprof}" serve "$@" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	server_pids+=("$AGENT_PID")
 	local i port

@@ -29,14 +29,9 @@ for format in pprof folded svg; do
 	no_reports "record --format $format: no sanitizer report" "$TEST_TMP/record.err"
 done
 
-"$agent" serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 2>"$TEST_TMP/serve.err" &
-serve_pid=$!
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$TEST_TMP/serve.err")
-	[[ -n "$port" ]] && break
-	sleep 0.05
-done
-url="http://127.0.0.1:$port"
+AGENT_BIN=$agent start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0
+serve_pid=$AGENT_PID
+url=$AGENT_URL
 curl -s -o /dev/null "$url/debug/pprof/profile?seconds=1" &
 curl -s -o /dev/null "$url/debug/pprof/profile?seconds=2&debug=1" &
 curl -s -X POST -o /dev/null "$url/api/snapshots?seconds=1"
@@ -56,6 +51,6 @@ expect_eq "after the target exits, the sanitized agent still answers" \
 kill -TERM "$serve_pid"
 wait "$serve_pid"
 expect_eq "serve under sanitizers stops with status 0, a recording in flight" "$?" 0
-no_reports "serve: no sanitizer report or leak" "$TEST_TMP/serve.err"
+no_reports "serve: no sanitizer report or leak" "$AGENT_LOG"
 
 finish
