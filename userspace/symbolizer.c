@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -227,13 +228,40 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 	return object;
 }
 
+/* The vDSO is an ELF image the kernel maps into every process, with no
+ * file behind it: copy the target's own from its memory into a memfd. */
+static int open_vdso_copy(pid_t pid, const struct map_entry *map)
+{
+	char path[64];
+	size_t size = map->end - map->start;
+	unsigned char *image = size <= (1 << 20) ? malloc(size) : NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	int mem = image != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = mem >= 0 ? memfd_create("vdso", MFD_CLOEXEC) : -1;
+	bool copied = fd >= 0 && pread(mem, image, size, (off_t)map->start) == (ssize_t)size &&
+		      write(fd, image, size) == (ssize_t)size && lseek(fd, 0, SEEK_SET) == 0;
+	if (mem >= 0)
+		close(mem);
+	free(image);
+	if (!copied && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static struct elf_object *open_mapped_object(struct symbolizer *symbolizer, pid_t pid, const struct map_entry *map)
 {
 	char path[PATH_MAX];
 	int fd;
 
+	if (strcmp(map->path, "[vdso]") == 0) {
+		fd = open_vdso_copy(pid, map);
+		return fd >= 0 ? object_from_fd(symbolizer, fd, map->path) : NULL;
+	}
 	if (map->path[0] != '/')
-		return NULL; /* [vdso] and other kernel-provided code */
+		return NULL; /* other kernel-provided code ([vsyscall]) */
 	/* map_files names the very file mapped, even when it was deleted or
 	 * replaced on disk since; root/ sees the path as the process does. */
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, map->start, map->end);

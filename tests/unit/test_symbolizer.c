@@ -4,6 +4,9 @@
  * .dynsym, and DWARF found through .gnu_debuglink.
  */
 #include <dlfcn.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,6 +168,43 @@ static void objects_are_shared_by_build_id(void **state)
 	dlclose(lib.handle);
 }
 
+/* The vDSO has no file: it is read from the process's memory. A child
+ * process is the subject, since valgrind hides the vDSO from its own. */
+static void vdso_functions_are_named(void **state)
+{
+	struct symbolization s;
+	struct map_list maps = {0};
+	const struct map_entry *vdso = NULL;
+	char err[256], *argv[] = {"sleep", "10", NULL};
+	pid_t child;
+	extern char **environ;
+	(void)state;
+
+	assert_int_equal(posix_spawnp(&child, "sleep", NULL, NULL, argv, environ), 0);
+	for (int i = 0; i < 100 && vdso == NULL; i++) {
+		usleep(20000);
+		assert_int_equal(map_list_read(child, &maps), 0);
+		for (size_t m = 0; m < maps.count && vdso == NULL; m++)
+			if (strcmp(maps.entries[m].path, "[vdso]") == 0 && strstr(maps.entries[0].path, "sleep") != NULL)
+				vdso = &maps.entries[m];
+	}
+	assert_non_null(vdso);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, child, err, sizeof(err));
+	assert_non_null(image);
+	bool clock_gettime_named = false;
+	for (uint64_t addr = vdso->start; addr < vdso->end && !clock_gettime_named; addr += 4) {
+		assert_non_null(symbolize_user(image, addr, &s));
+		clock_gettime_named = s.n_frames > 0 && strcmp(s.frames[0].function, "__vdso_clock_gettime") == 0;
+	}
+	assert_true(clock_gettime_named);
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	map_list_free(&maps);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
 static void unmapped_address_has_no_mapping(void **state)
 {
 	struct symbolization s;
@@ -188,6 +228,7 @@ int main(void)
 		cmocka_unit_test(debuglink_finds_the_separate_debug_file),
 		cmocka_unit_test(stripped_object_falls_back_to_dynsym),
 		cmocka_unit_test(objects_are_shared_by_build_id),
+		cmocka_unit_test(vdso_functions_are_named),
 		cmocka_unit_test(unmapped_address_has_no_mapping),
 	};
 	return cmocka_run_group_tests_name("symbolizer", tests, NULL, NULL);
