@@ -33,8 +33,17 @@ struct cached_result {
 	uint32_t first_frame, n_frames;
 };
 
+/* A range of PLT stubs: entry i (after header bytes) jumps through the
+ * slot of relocation i of .rela.plt, so it is named after that symbol. */
+struct plt_range {
+	uint64_t start, end, header;
+};
+
 struct elf_object {
 	const char *path;
+	struct plt_range plt[2]; /* .plt and .plt.sec */
+	const char **plt_names;  /* "symbol@plt" per .rela.plt entry */
+	size_t n_plt_names;
 	char build_id[129];
 	Dwfl *dwfl;
 	Dwfl_Module *module;
@@ -100,6 +109,7 @@ struct symbolizer *symbolizer_new(void)
 
 static void elf_object_free(struct elf_object *object)
 {
+	free(object->plt_names);
 	dwfl_end(object->dwfl);
 	hashmap_free(object->cache);
 	free(object->segments);
@@ -166,6 +176,68 @@ static int read_load_segments(struct elf_object *object)
 	return object->n_segments > 0 ? 0 : -1;
 }
 
+/* Names the PLT stubs from .rela.plt, as perf does ("printf@plt"): no
+ * symbol table covers them. */
+static void read_plt(struct symbolizer *symbolizer, struct elf_object *object)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(object->module, &bias);
+	size_t shstrndx;
+	Elf_Scn *rela = NULL;
+
+	if (elf == NULL || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+		GElf_Shdr shdr;
+		const char *name = gelf_getshdr(scn, &shdr) != NULL ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+		if (name == NULL)
+			continue;
+		if (strcmp(name, ".rela.plt") == 0)
+			rela = scn;
+		else if (strcmp(name, ".plt") == 0) /* begins with the 16-byte resolver stub */
+			object->plt[0] = (struct plt_range){shdr.sh_addr, shdr.sh_addr + shdr.sh_size, 16};
+		else if (strcmp(name, ".plt.sec") == 0)
+			object->plt[1] = (struct plt_range){shdr.sh_addr, shdr.sh_addr + shdr.sh_size, 0};
+	}
+	GElf_Shdr rela_shdr;
+	if (rela == NULL || gelf_getshdr(rela, &rela_shdr) == NULL || rela_shdr.sh_entsize == 0)
+		return;
+	Elf_Data *data = elf_getdata(rela, NULL);
+	Elf_Scn *symtab = elf_getscn(elf, rela_shdr.sh_link);
+	GElf_Shdr symtab_shdr;
+	Elf_Data *syms = symtab != NULL ? elf_getdata(symtab, NULL) : NULL;
+	if (data == NULL || syms == NULL || gelf_getshdr(symtab, &symtab_shdr) == NULL)
+		return;
+	size_t n = rela_shdr.sh_size / rela_shdr.sh_entsize;
+	object->plt_names = calloc(n, sizeof(*object->plt_names));
+	if (object->plt_names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		const char *name = NULL;
+		if (gelf_getrela(data, (int)i, &r) != NULL && gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &sym) != NULL)
+			name = elf_strptr(elf, symtab_shdr.sh_link, sym.st_name);
+		char plt_name[256];
+		snprintf(plt_name, sizeof(plt_name), "%s@plt", name != NULL && name[0] != '\0' ? name : "unknown");
+		object->plt_names[i] = intern(symbolizer, plt_name);
+	}
+	object->n_plt_names = n;
+}
+
+/* "symbol@plt" for an address in a PLT stub, or NULL. */
+static const char *plt_name(const struct elf_object *object, uint64_t vaddr)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct plt_range *r = &object->plt[i];
+		if (vaddr >= r->start + r->header && vaddr < r->end) {
+			size_t entry = (vaddr - r->start - r->header) / 16;
+			return entry < object->n_plt_names ? object->plt_names[entry] : NULL;
+		}
+	}
+	return NULL;
+}
+
 static void describe_object(struct elf_object *object)
 {
 	const unsigned char *bits;
@@ -224,6 +296,7 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 		return NULL;
 	}
 	describe_object(object);
+	read_plt(symbolizer, object);
 	entry->value = (uintptr_t)object;
 	return object;
 }
@@ -541,6 +614,11 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 	if (n > 0)
 		return n;
 
+	const char *stub = plt_name(object, vaddr);
+	if (stub != NULL) {
+		out[0] = (struct symbol_frame){.function = stub, .system_name = stub, .file = "", .decl_file = ""};
+		return 1;
+	}
 	/* No DWARF for this address: the symbol table (.symtab, or .dynsym
 	 * in a stripped object) still names the function. */
 	GElf_Off offset;
@@ -569,7 +647,9 @@ static void resolve_in_object(struct symbolizer *symbolizer, struct elf_object *
 	if (entry != NULL && !added) {
 		const struct cached_result *cached = &object->results[entry->value];
 		out->n_frames = cached->n_frames;
-		memcpy(out->frames, object->frames + cached->first_frame, cached->n_frames * sizeof(out->frames[0]));
+		if (cached->n_frames > 0)
+			memcpy(out->frames, object->frames + cached->first_frame,
+			       cached->n_frames * sizeof(out->frames[0]));
 		return;
 	}
 	out->n_frames = resolve_uncached(symbolizer, object, vaddr, out->frames, SYMBOL_MAX_FRAMES);
@@ -582,7 +662,8 @@ static void resolve_in_object(struct symbolizer *symbolizer, struct elf_object *
 		return;
 	cached->first_frame = (uint32_t)object->n_frames;
 	cached->n_frames = (uint32_t)out->n_frames;
-	memcpy(object->frames + object->n_frames, out->frames, out->n_frames * sizeof(out->frames[0]));
+	if (out->n_frames > 0) /* frames may still be NULL when nothing resolved yet */
+		memcpy(object->frames + object->n_frames, out->frames, out->n_frames * sizeof(out->frames[0]));
 	object->n_frames += out->n_frames;
 	entry->value = object->n_results - 1;
 }

@@ -114,6 +114,37 @@ static void debuglink_finds_the_separate_debug_file(void **state)
 	dlclose(lib.handle);
 }
 
+/* symtest_framed calls the exported symtest_outer through the PLT. */
+static void plt_stubs_are_named_after_their_target(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	struct map_list maps = {0};
+	char err[256];
+	const char *stub = NULL;
+	(void)state;
+
+	load_variant("libsymtest-stripped.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_int_equal(map_list_read(getpid(), &maps), 0);
+	for (size_t m = 0; m < maps.count && stub == NULL; m++) {
+		if (strstr(maps.entries[m].path, "libsymtest-stripped.so") == NULL)
+			continue;
+		for (uint64_t addr = maps.entries[m].start; addr < maps.entries[m].end && stub == NULL; addr += 4) {
+			symbolize_user(image, addr, &s);
+			if (s.n_frames > 0 && strstr(s.frames[0].function, "@plt") != NULL)
+				stub = s.frames[0].function;
+		}
+	}
+	assert_non_null(stub);
+	assert_string_equal(stub, "symtest_outer@plt");
+	map_list_free(&maps);
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
 static void stripped_object_falls_back_to_dynsym(void **state)
 {
 	struct loaded_library lib;
@@ -227,6 +258,7 @@ int main(void)
 		cmocka_unit_test(full_debug_info_gives_inlined_frames_and_lines),
 		cmocka_unit_test(debuglink_finds_the_separate_debug_file),
 		cmocka_unit_test(stripped_object_falls_back_to_dynsym),
+		cmocka_unit_test(plt_stubs_are_named_after_their_target),
 		cmocka_unit_test(objects_are_shared_by_build_id),
 		cmocka_unit_test(vdso_functions_are_named),
 		cmocka_unit_test(unmapped_address_has_no_mapping),
