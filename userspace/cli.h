@@ -12,6 +12,7 @@
 #define BPFPROF_VERSION "0.1.0"
 
 #define HZ_MAX 10000 /* beyond this the sampler costs more than it tells */
+#define PROFILE_SECONDS_MAX 3600 /* the longest window serve records for one request */
 
 enum output_format {
 	FORMAT_UNKNOWN,

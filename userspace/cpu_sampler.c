@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
 
@@ -49,22 +50,6 @@ struct cpu_sampler {
 
 	pthread_mutex_t symbols;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* Called by the collector for every sample, on the sampling thread. */
 static void on_sample(void *ctx, const struct cpu_sample *sample)

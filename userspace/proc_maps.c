@@ -20,18 +20,26 @@ int map_entry_parse(const char *line, struct map_entry *entry)
 		return -1;
 	entry->executable = perms[2] == 'x';
 
-	const char *path = line + path_at;
-	size_t len = strcspn(path, "\n");
-	static const char deleted[] = " (deleted)";
-	if (len >= sizeof(deleted) - 1 && strncmp(path + len - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1) == 0) {
-		entry->deleted = true;
-		len -= sizeof(deleted) - 1;
-	}
-	if (len >= sizeof(entry->path))
-		len = sizeof(entry->path) - 1;
-	memcpy(entry->path, path, len);
-	entry->path[len] = '\0';
+	/* The suffix comes off before the path is cut to fit, so a long path
+	 * still loses it. */
+	size_t len = strcspn(line + path_at, "\n");
+	char path[len + 1];
+	memcpy(path, line + path_at, len);
+	path[len] = '\0';
+	entry->deleted = strip_deleted_suffix(path);
+	snprintf(entry->path, sizeof(entry->path), "%s", path);
 	return 0;
+}
+
+bool strip_deleted_suffix(char *path)
+{
+	static const char suffix[] = " (deleted)";
+	size_t len = strlen(path), suffix_len = sizeof(suffix) - 1;
+
+	if (len < suffix_len || strcmp(path + len - suffix_len, suffix) != 0)
+		return false;
+	path[len - suffix_len] = '\0';
+	return true;
 }
 
 int map_list_read(pid_t pid, struct map_list *list)

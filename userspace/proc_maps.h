@@ -23,6 +23,10 @@ struct map_list {
 	size_t count, cap;
 };
 
+/* Removes the " (deleted)" the kernel appends to the path of a file
+ * replaced or removed since it was mapped; true when it was there. */
+bool strip_deleted_suffix(char *path);
+
 /* Parses one maps line; 0, or -1 when it is not a maps line. */
 int map_entry_parse(const char *line, struct map_entry *entry);
 /* Reads /proc/PID/maps; 0, or -1 with errno set. Keeps executable mappings only. */

@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "http_reply.h"
 #include "listen.h"
 #include "output.h"
@@ -28,7 +29,6 @@
 #include "ui_api.h"
 
 #define DEFAULT_SECONDS 30
-#define MAX_SECONDS 3600
 #define BODY_MAX (64 * 1024)
 /* Closes idle keep-alive connections (a thread each); a request waiting
  * out its profile window is not idle and is never cut. */
@@ -69,8 +69,7 @@ static const struct pprof_endpoint {
 
 struct server {
 	struct session session;
-	int64_t attached_wall_ns;
-	struct ui_context ui;
+	struct ui_context ui; /* also holds when we attached, for / */
 };
 
 static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Connection *conn)
@@ -81,9 +80,9 @@ static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Conne
 	int has_seconds = http_query_number(conn, "seconds", &seconds);
 	if (has_seconds < 0 || (has_seconds == 0 && seconds <= 0))
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"seconds\" - must be a positive integer");
-	if (seconds > MAX_SECONDS)
+	if (seconds > PROFILE_SECONDS_MAX)
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d", seconds,
-				  MAX_SECONDS);
+				  PROFILE_SECONDS_MAX);
 	if (http_query_number(conn, "debug", &debug) < 0)
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
 
@@ -164,7 +163,7 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	bool alive = cpu_sampler_target_alive(server->session.cpu);
 	char *buf = NULL, attached[64];
 	size_t len = 0;
-	time_t attached_at = (time_t)(server->attached_wall_ns / 1000000000LL);
+	time_t attached_at = (time_t)(server->ui.attached_wall_ns / 1000000000LL);
 	FILE *page = open_memstream(&buf, &len);
 
 	if (page == NULL)
@@ -376,13 +375,10 @@ int serve_main(int argc, char **argv)
 		session_close(&server.session);
 		return cli_fail(1, "%s", err);
 	}
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	server.attached_wall_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
 	server.ui = (struct ui_context){
 		.session = &server.session,
 		.snapshots = snapshot_store_new(server.session.cpu),
-		.attached_wall_ns = server.attached_wall_ns,
+		.attached_wall_ns = wall_ns(),
 		.hz = hz,
 	};
 	if (server.ui.snapshots == NULL) {

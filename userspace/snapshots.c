@@ -2,8 +2,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "json.h"
 #include "snapshots.h"
 
@@ -27,14 +27,6 @@ struct snapshot_store {
 	struct snapshot *items[SNAPSHOTS_MAX];
 	size_t count;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu)
 {
@@ -104,11 +96,9 @@ int snapshot_start(struct snapshot_store *store, unsigned seconds, bool *gone, c
 		*gone = !cpu_sampler_target_alive(store->cpu);
 		goto out;
 	}
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	s->id = (int)store->count + 1;
 	s->seconds = seconds;
-	s->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	s->started_unix_ms = wall_ns() / 1000000;
 	s->started_mono_ns = monotonic_ns();
 	s->store = store;
 	if (pthread_create(&s->thread, NULL, record_snapshot, s) != 0) {

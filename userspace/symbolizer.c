@@ -401,14 +401,11 @@ static int load_mappings(struct process_image *image)
 static void read_exe_path(pid_t pid, char *exe, size_t len)
 {
 	char link[64];
-	static const char deleted[] = " (deleted)";
 
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 	ssize_t n = readlink(link, exe, len - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	size_t exe_len = strlen(exe);
-	if (exe_len > sizeof(deleted) - 1 && strcmp(exe + exe_len - (sizeof(deleted) - 1), deleted) == 0)
-		exe[exe_len - (sizeof(deleted) - 1)] = '\0';
+	strip_deleted_suffix(exe);
 }
 
 struct process_image *process_image_open(struct symbolizer *symbolizer, pid_t pid, char *err, size_t err_len)

@@ -12,8 +12,6 @@
 #include "ui_api.h"
 #include "ui_assets.h"
 
-#define MAX_SECONDS 3600
-
 static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 {
 	for (size_t i = 0; i < ui_assets_count; i++)
@@ -52,9 +50,9 @@ static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connect
 	bool gone;
 
 	int has = http_query_number(conn, "seconds", &seconds);
-	if (has < 0 || seconds <= 0 || seconds > MAX_SECONDS)
+	if (has < 0 || seconds <= 0 || seconds > PROFILE_SECONDS_MAX)
 		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "seconds must be a whole number from 1 to %d",
-				       MAX_SECONDS);
+				       PROFILE_SECONDS_MAX);
 	int id = snapshot_start(ctx->snapshots, (unsigned)seconds, &gone, err, sizeof(err));
 	if (id < 0)
 		return http_json_error(conn, gone ? MHD_HTTP_GONE : MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
