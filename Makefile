@@ -5,7 +5,9 @@
 #   make test       every suite, ending in "N passed, N failed"
 #   make bench      bench-encrypt (fast/naive speed-ups), bench-agent (the demo
 #                   server's throughput with and without profilers), bench-serve
-#                   (profile response time) and bench-ui (page render time)
+#                   (profile response time), bench-ui (page render time) and
+#                   bench-unwind (complete stacks: bpfprof's DWARF tables against
+#                   perf --call-graph dwarf, table sizes and build times)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -22,7 +24,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -49,7 +51,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -62,6 +64,9 @@ bench-serve: all $(WORKLOADS)
 
 bench-ui: all $(WORKLOADS)
 	bash scripts/bench-ui.sh
+
+bench-unwind: all $(WORKLOADS) $(BENCH_TOOLS)
+	bash scripts/bench-unwind.sh
 
 demo: all
 	bash scripts/demo.sh

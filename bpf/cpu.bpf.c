@@ -58,7 +58,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->period = ctx->sample_period;
 	bpf_get_current_comm(sample->comm, sizeof(sample->comm));
 
-	sample->user_depth = unwind_user_stack(ctx, sample->user_stack, MAX_STACK_DEPTH);
+	sample->user_depth = unwind_user_stack(ctx, sample->user_stack, &sample->user_stack_end);
 	if (sample->user_depth < 0)
 		count(CPU_COUNTER_USER_STACK_ERR);
 

@@ -4,7 +4,9 @@
 #ifndef BPFPROF_CPU_H
 #define BPFPROF_CPU_H
 
-#define MAX_STACK_DEPTH 127
+#include "unwind.h"
+
+#define MAX_STACK_DEPTH 127 /* kernel frames: the kernel's default perf_event_max_stack */
 #define TASK_COMM_LEN 16
 
 /* One on-CPU sample of a target thread. A stack length is the number of
@@ -17,7 +19,9 @@ struct cpu_sample {
 	__s32 user_depth;
 	__s32 kernel_depth;
 	char comm[TASK_COMM_LEN];
-	__u64 user_stack[MAX_STACK_DEPTH];
+	__u8 user_stack_end; /* enum unwind_end: why the user stack stops where it does */
+	__u8 pad[7];
+	__u64 user_stack[UNWIND_MAX_FRAMES];
 	__u64 kernel_stack[MAX_STACK_DEPTH];
 };
 

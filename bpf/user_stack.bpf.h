@@ -1,18 +1,308 @@
 /*
  * user_stack.bpf.h: the user-stack unwinder, the one boundary every BPF
- * program reads user stacks through. Today it follows frame pointers via
- * bpf_get_stack(); table-driven DWARF unwinding replaces its body later
- * without touching the programs that call it.
+ * program reads user stacks through. It walks frames from the thread's
+ * user registers with the CFI rows the agent loaded (unwind.h), falling
+ * back to frame pointers in code without rows, or leaves the whole walk to
+ * bpf_get_stack() in frame-pointer mode.
+ *
+ * A program including this gets the maps the agent fills (the agent
+ * creates them once and every program of a session reuses them) and the
+ * read-only unwind_mode it sets before load.
  */
 #ifndef BPFPROF_USER_STACK_BPF_H
 #define BPFPROF_USER_STACK_BPF_H
 
-/* Fills frames (leaf first) and returns how many, or a negative errno. */
-static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u32 max_frames)
-{
-	long bytes = bpf_get_stack(ctx, frames, max_frames * sizeof(__u64), BPF_F_USER_STACK);
+#include "unwind.h"
 
-	return bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
+const volatile __u32 unwind_mode = UNWIND_MODE_FP;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* replaced by the agent's map, sized to the tables */
+	__type(key, __u32);
+	__type(value, struct unwind_entry);
+} unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UNWIND_MAX_PROCESSES);
+	__type(key, __u32); /* tgid */
+	__type(value, struct unwind_process);
+} unwind_processes SEC(".maps");
+
+/* The walk's registers and frames: too big for the BPF stack, and
+ * bpf_loop's callback can only be handed stack memory, so they live in a
+ * per-CPU slot (a program runs to completion on its CPU). */
+struct user_walk {
+	__u64 pc, sp, bp;
+	__u32 tgid;
+	__u32 depth;
+	__u8 end;        /* enum unwind_end, once the walk stops */
+	__u8 bp_known;   /* false after a frame whose rbp rule the tables lack */
+	__u8 exact_pc;   /* pc is where execution stopped, not a return address */
+	__u8 pad[5];
+	__u64 frames[UNWIND_MAX_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct user_walk);
+} unwind_scratch SEC(".maps");
+
+static __always_inline const struct unwind_mapping *unwind_find_mapping(const struct unwind_process *process,
+									__u64 pc)
+{
+	__u32 low = 0, high = process->n_mappings;
+
+	if (high > UNWIND_MAX_MAPPINGS)
+		high = UNWIND_MAX_MAPPINGS;
+	for (int step = 0; step < UNWIND_MAPPING_SEARCH && low < high; step++) {
+		__u32 mid = low + (high - low) / 2;
+		if (mid >= UNWIND_MAX_MAPPINGS)
+			return NULL;
+		const struct unwind_mapping *mapping = &process->mappings[mid];
+		if (pc < mapping->start)
+			high = mid;
+		else if (pc >= mapping->end)
+			low = mid + 1;
+		else
+			return mapping;
+	}
+	return NULL;
+}
+
+/* The last row of the mapping's object starting at or below pc, or NULL
+ * when pc precedes them all. */
+static __always_inline const struct unwind_entry *unwind_find_row(const struct unwind_mapping *mapping, __u32 pc)
+{
+	__u32 low = mapping->first_row, high = mapping->first_row + mapping->n_rows;
+
+	for (int step = 0; step < UNWIND_ROW_SEARCH && high - low > 1; step++) {
+		__u32 mid = low + (high - low) / 2;
+		const struct unwind_entry *row = bpf_map_lookup_elem(&unwind_rows, &mid);
+		if (row == NULL)
+			return NULL;
+		if (row->pc <= pc)
+			low = mid;
+		else
+			high = mid;
+	}
+	const struct unwind_entry *row = bpf_map_lookup_elem(&unwind_rows, &low);
+	return row != NULL && row->pc <= pc ? row : NULL;
+}
+
+/* A register of the interrupted frame, by DWARF number; only the first
+ * frame has them all (callers get back just rsp, rbp and rip). */
+static __always_inline int unwind_leaf_register(__u8 reg, __u64 *value)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (regs == NULL)
+		return -1;
+	switch (reg) {
+	case 0: *value = regs->ax; return 0;
+	case 1: *value = regs->dx; return 0;
+	case 2: *value = regs->cx; return 0;
+	case 3: *value = regs->bx; return 0;
+	case 4: *value = regs->si; return 0;
+	case 5: *value = regs->di; return 0;
+	case 8: *value = regs->r8; return 0;
+	case 9: *value = regs->r9; return 0;
+	case 10: *value = regs->r10; return 0;
+	case 11: *value = regs->r11; return 0;
+	case 12: *value = regs->r12; return 0;
+	case 13: *value = regs->r13; return 0;
+	case 14: *value = regs->r14; return 0;
+	case 15: *value = regs->r15; return 0;
+	default: return -1;
+	}
+}
+
+static __always_inline int unwind_read(__u64 *value, __u64 address)
+{
+	return bpf_probe_read_user(value, sizeof(*value), (const void *)address);
+}
+
+/* One frame: records pc, then moves the registers to the caller's. Returns
+ * 1 (stop) with s->end set, or 0 to go on. */
+static long unwind_step(__u32 index, void *unused)
+{
+	__u32 zero = 0;
+	struct user_walk *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	(void)index;
+	(void)unused;
+
+	if (s == NULL)
+		return 1;
+	if (s->depth >= UNWIND_MAX_FRAMES) {
+		s->end = UNWIND_END_DEPTH;
+		return 1;
+	}
+	s->frames[s->depth & (UNWIND_MAX_FRAMES - 1)] = s->pc;
+	s->depth++;
+
+	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->tgid);
+	const struct unwind_mapping *mapping = process != NULL ? unwind_find_mapping(process, s->pc) : NULL;
+	if (mapping == NULL) {
+		s->end = UNWIND_END_UNKNOWN_PC;
+		return 1;
+	}
+	/* A return address may be one past the function's last byte (a call
+	 * to a noreturn function): the call itself is what to look up. */
+	__u64 lookup = s->pc - mapping->bias - (s->exact_pc ? 0 : 1);
+	const struct unwind_entry *row = mapping->n_rows > 0 ? unwind_find_row(mapping, (__u32)lookup) : NULL;
+	__u8 cfa_kind = row != NULL ? row->cfa_kind : UNWIND_CFA_NONE;
+	__u64 cfa, base, return_address;
+
+	switch (cfa_kind) {
+	case UNWIND_CFA_RSP:
+	case UNWIND_CFA_RSP_DEREF:
+	case UNWIND_CFA_RBP:
+	case UNWIND_CFA_RBP_DEREF:
+		if (row == NULL)
+			return 1;
+		if ((cfa_kind == UNWIND_CFA_RBP || cfa_kind == UNWIND_CFA_RBP_DEREF) && !s->bp_known) {
+			s->end = UNWIND_END_NO_RULE;
+			return 1;
+		}
+		cfa = (cfa_kind == UNWIND_CFA_RBP || cfa_kind == UNWIND_CFA_RBP_DEREF ? s->bp : s->sp) +
+		      (__s64)row->cfa_offset;
+		if (cfa_kind == UNWIND_CFA_RSP_DEREF || cfa_kind == UNWIND_CFA_RBP_DEREF) {
+			if (unwind_read(&base, cfa) != 0) {
+				s->end = UNWIND_END_READ_FAULT;
+				return 1;
+			}
+			cfa = base + (__s64)row->cfa_addend;
+		}
+		break;
+	case UNWIND_CFA_REG:
+		if (row == NULL)
+			return 1;
+		if (s->depth != 1 || unwind_leaf_register(row->cfa_reg, &base) != 0) {
+			s->end = UNWIND_END_NO_RULE;
+			return 1;
+		}
+		cfa = base + (__s64)row->cfa_offset;
+		break;
+	case UNWIND_CFA_PLT:
+		if (row == NULL)
+			return 1;
+		cfa = s->sp + (__s64)row->cfa_offset + ((s->pc & 15) >= (__u64)row->cfa_addend ? 8 : 0);
+		break;
+	case UNWIND_CFA_SIGNAL: {
+		/* The caller is the interrupted code: its registers, pc exact. */
+		__u64 pc, sp, bp;
+		if (unwind_read(&pc, s->sp + UNWIND_SIGFRAME_RIP) != 0 ||
+		    unwind_read(&sp, s->sp + UNWIND_SIGFRAME_RSP) != 0 ||
+		    unwind_read(&bp, s->sp + UNWIND_SIGFRAME_RBP) != 0) {
+			s->end = UNWIND_END_READ_FAULT;
+			return 1;
+		}
+		s->pc = pc;
+		s->sp = sp;
+		s->bp = bp;
+		s->bp_known = 1;
+		s->exact_pc = 1;
+		return 0;
+	}
+	case UNWIND_CFA_END:
+		s->end = UNWIND_END_ROOT;
+		return 1;
+	case UNWIND_CFA_NONE:
+		if (unwind_mode == UNWIND_MODE_DWARF || !s->bp_known) {
+			s->end = UNWIND_END_NO_RULE;
+			return 1;
+		}
+		/* Frame pointers: rbp points at the saved rbp, the return
+		 * address above it. rbp 0 is the conventional outermost frame. */
+		if (s->bp == 0) {
+			s->end = UNWIND_END_ROOT;
+			return 1;
+		}
+		if (s->bp < s->sp) {
+			s->end = UNWIND_END_BAD_FRAME;
+			return 1;
+		}
+		if (unwind_read(&return_address, s->bp + 8) != 0 || unwind_read(&base, s->bp) != 0) {
+			s->end = UNWIND_END_READ_FAULT;
+			return 1;
+		}
+		s->sp = s->bp + 16;
+		s->bp = base;
+		goto caller;
+	default:
+		s->end = UNWIND_END_NO_RULE;
+		return 1;
+	}
+
+	if (cfa <= s->sp) {
+		s->end = UNWIND_END_BAD_FRAME;
+		return 1;
+	}
+	if (unwind_read(&return_address, cfa - 8) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	if (row->rbp_kind == UNWIND_RBP_AT_CFA) {
+		if (unwind_read(&base, cfa + (__s64)row->rbp_offset) != 0) {
+			s->end = UNWIND_END_READ_FAULT;
+			return 1;
+		}
+		s->bp = base;
+		s->bp_known = 1;
+	} else if (row->rbp_kind != UNWIND_RBP_SAME) {
+		s->bp_known = 0;
+	}
+	s->sp = cfa;
+caller:
+	if (return_address == 0) { /* the thread's first frame says "no caller" this way too */
+		s->end = UNWIND_END_ROOT;
+		return 1;
+	}
+	s->pc = return_address;
+	s->exact_pc = 0;
+	return 0;
+}
+
+/* Fills frames (leaf first) with the current thread's user stack and
+ * returns how many, or a negative errno when nothing could be read; *end
+ * says why the walk stopped. */
+static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end)
+{
+	if (unwind_mode == UNWIND_MODE_FP) {
+		long bytes = bpf_get_stack(ctx, frames, UNWIND_MAX_FRAMES * sizeof(__u64), BPF_F_USER_STACK);
+		*end = UNWIND_END_FP;
+		return bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
+	}
+
+	__u32 zero = 0;
+	struct user_walk *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (s == NULL || regs == NULL)
+		return -22; /* EINVAL */
+	/* The registers the thread had when it last left user mode: where it
+	 * was interrupted, or the system call it is in. */
+	s->pc = regs->ip;
+	s->sp = regs->sp;
+	s->bp = regs->bp;
+	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->depth = 0;
+	s->end = UNWIND_END_DEPTH;
+	s->bp_known = 1;
+	s->exact_pc = 1;
+	bpf_loop(UNWIND_MAX_FRAMES + 1, unwind_step, NULL, 0);
+
+	__u32 depth = s->depth;
+	*end = s->end;
+	if (depth > UNWIND_MAX_FRAMES)
+		depth = UNWIND_MAX_FRAMES;
+	if (depth == 0)
+		return 0;
+	bpf_probe_read_kernel(frames, (depth & (UNWIND_MAX_FRAMES * 2 - 1)) * sizeof(__u64), s->frames);
+	return (int)depth;
 }
 
 #endif

@@ -28,17 +28,6 @@ url="http://127.0.0.1:$PORT/encrypt"
 configs=(none bpfprof-99 bpfprof-999 perf-99-g)
 sysctl -q kernel.bpf_stats_enabled=1
 
-# The sampler's average kernel time per run (every tick on every CPU, the
-# target's or not), while the agent that loaded it still runs.
-bpf_ns_per_run() {
-	bpftool -j prog show name sample_cpu | python3 -c '
-import json, sys
-progs = json.load(sys.stdin)
-progs = progs if isinstance(progs, list) else [progs]
-runs = sum(p.get("run_cnt", 0) for p in progs)
-print(round(sum(p.get("run_time_ns", 0) for p in progs) / runs) if runs else "-")'
-}
-
 # The server's user + system CPU time so far, in clock ticks.
 server_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"; }
 tick_us=$((1000000 / $(getconf CLK_TCK)))

@@ -35,3 +35,14 @@ start_agent() {
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# The sampler's average kernel time per run (every tick on every CPU, the
+# target's or not), while the agent that loaded it still runs.
+bpf_ns_per_run() {
+	bpftool -j prog show name sample_cpu | python3 -c '
+import json, sys
+progs = json.load(sys.stdin)
+progs = progs if isinstance(progs, list) else [progs]
+runs = sum(p.get("run_cnt", 0) for p in progs)
+print(round(sum(p.get("run_time_ns", 0) for p in progs) / runs) if runs else "-")'
+}

@@ -62,3 +62,21 @@ WORKLOADS := $(BUILD)/tests/cpu_split $(BUILD)/tests/many_stacks
 $(WORKLOADS): $(BUILD)/tests/%: tests/workloads/%.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-shrink-wrap $< -o $@ -lpthread
+
+# The DWARF unwinder's target, built the opposite way to the workloads above:
+# -fomit-frame-pointer leaves %rbp an ordinary register, so a frame-pointer
+# walk breaks at the first frame, and only .eh_frame can find the callers;
+# -fno-optimize-sibling-calls keeps every call a call, so the true chain is
+# there to be found. Its own rule: the pattern rule above would add frame
+# pointers (WORKLOADS is extended only after that rule has been read).
+WORKLOADS += $(BUILD)/tests/frameless
+$(BUILD)/tests/frameless: tests/workloads/frameless.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+		$< -o $@ -lcrypto -ldl
+
+# make bench-unwind's table measurements (tests/bench/unwind_tables.c).
+BENCH_TOOLS := $(BUILD)/bench/unwind-tables
+$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/unwind_table.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $^ -o $@ -ldw -lelf

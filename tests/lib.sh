@@ -93,6 +93,21 @@ start_encrypt_server() {
 	return 1
 }
 
+# record_under_load OUT SECONDS [RECORD ARGS...]: `bpfprof record` of the
+# running encrypt server for SECONDS at 999 Hz while hey loads it with
+# 1 KiB payloads (real work for encryptData's loop); returns record's status.
+record_under_load() {
+	local out=$1 seconds=$2 status
+	shift 2
+	hey -z "$((seconds + 3))s" -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
+	local hey_pid=$!
+	sleep 1
+	"$ROOT/build/bpfprof" record --pid "$SERVER_PID" --duration "${seconds}s" --hz 999 -o "$out" "$@" 2>/dev/null
+	status=$?
+	wait "$hey_pid"
+	return $status
+}
+
 # start_serve ARGS...: starts `bpfprof serve` (or $AGENT_BIN); sets AGENT_PID,
 # AGENT_LOG and AGENT_URL (http://127.0.0.1:PORT).
 start_serve() {

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
+#include "unwind.h"
+
 #define BPFPROF_VERSION "0.1.0"
 
 #define HZ_MAX 10000 /* beyond this the sampler costs more than it tells */
@@ -25,6 +29,10 @@ enum output_format {
 int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len);
 /* A sampling frequency from 1 to max_hz. */
 int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len);
+/* --unwind: "auto", "fp" or "dwarf". 0, or -1 with a reason. */
+int parse_unwind_mode(const char *text, enum unwind_mode *mode, char *err, size_t err_len);
+const char *unwind_mode_name(enum unwind_mode mode);
+
 /* "pprof", "folded" or "svg". */
 enum output_format parse_format(const char *name);
 /* The format a file name implies by its extension: .pb.gz/.pb/.pprof,

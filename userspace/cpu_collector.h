@@ -15,6 +15,7 @@
 
 #include "cpu.h"
 #include "stack_table.h"
+#include "unwinder.h"
 
 struct cpu_event {
 	const char *name;        /* as given to --event */
@@ -42,9 +43,11 @@ struct cpu_collector_stats {
 
 struct cpu_collector;
 
-/* Loads and attaches; NULL with a one-line reason in err. */
+/* Loads and attaches, walking user stacks the unwinder's way through its
+ * tables; NULL with a one-line reason in err. */
 struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
-					  cpu_sample_sink sink, void *sink_ctx, char *err, size_t err_len);
+					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
+					  char *err, size_t err_len);
 /* Delivers pending samples to the sink, waiting up to timeout_ms for the
  * first. Returns how many, or -1 on error. */
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms);

@@ -30,6 +30,7 @@ struct cpu_window {
 	int64_t start_wall_ns;
 	struct cpu_collector_stats stats_at_open, stats_at_end;
 	uint64_t received, aggregation_failures;
+	uint64_t user_stack_ends[UNWIND_END_MAX];
 	bool stop_requested, done, target_exited;
 	uint64_t elapsed_ns;
 };
@@ -40,6 +41,7 @@ struct cpu_sampler {
 	unsigned hz;
 	struct symbolizer *symbolizer;
 	struct process_image *image;
+	struct unwinder *unwinder;
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a window opened or ended */
@@ -62,6 +64,8 @@ static void on_sample(void *ctx, const struct cpu_sample *sample)
 	pthread_mutex_lock(&sampler->lock);
 	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next) {
 		w->received++;
+		if (sample->user_stack_end < UNWIND_END_MAX)
+			w->user_stack_ends[sample->user_stack_end]++;
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures++;
 	}
@@ -149,7 +153,12 @@ static void *sampling_loop(void *arg)
 		now = monotonic_ns();
 		if (alive && sampler->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
 			pthread_mutex_lock(&sampler->symbols);
-			process_image_refresh(sampler->image);
+			if (process_image_refresh(sampler->image) == 0) {
+				char err[256];
+				if (unwinder_load_process(sampler->unwinder, sampler->image, sampler->target->pid, err,
+							  sizeof(err)) != 0)
+					fprintf(stderr, "bpfprof: warning: %s\n", err);
+			}
 			pthread_mutex_unlock(&sampler->symbols);
 			sampler->unmapped_address_seen = false;
 			last_refresh = now;
@@ -163,7 +172,8 @@ static void *sampling_loop(void *arg)
 }
 
 struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
-				    struct symbolizer *symbolizer, struct process_image *image)
+				    struct symbolizer *symbolizer, struct process_image *image,
+				    struct unwinder *unwinder)
 {
 	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
 
@@ -175,6 +185,7 @@ struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cp
 		.hz = hz,
 		.symbolizer = symbolizer,
 		.image = image,
+		.unwinder = unwinder,
 	};
 	pthread_mutex_init(&sampler->lock, NULL);
 	pthread_mutex_init(&sampler->symbols, NULL);
@@ -224,8 +235,8 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		goto fail;
 	}
 	if (sampler->collector == NULL) {
-		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz, on_sample,
-							 sampler, err, err_len);
+		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz,
+							 sampler->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
 	}
@@ -307,6 +318,7 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 		.elapsed_ns = window->elapsed_ns,
 		.target_exited = window->target_exited,
 	};
+	memcpy(result->user_stack_ends, window->user_stack_ends, sizeof(result->user_stack_ends));
 	free(window);
 }
 
@@ -330,6 +342,35 @@ bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 	return alive;
 }
 
+/* How user stacks were walked and why each ended, so a reader can tell a
+ * short stack from a truncated one. */
+static void describe_unwinding(struct profile *profile, const struct unwinder *unwinder,
+			       const struct cpu_window_result *r)
+{
+	enum unwind_mode mode = unwinder_mode(unwinder);
+	struct unwinder_stats stats;
+	char ends[512];
+	size_t used = 0;
+
+	if (mode == UNWIND_MODE_FP) {
+		profile_add_comment(profile, "user stacks: frame pointers (--unwind fp)");
+		return;
+	}
+	unwinder_read_stats(unwinder, &stats);
+	profile_add_comment(profile,
+			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel)%s; "
+			    "%zu objects without tables",
+			    unwind_mode_name(mode), stats.objects, stats.rows,
+			    stats.rows * sizeof(struct unwind_entry) / 1024,
+			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without);
+	for (int end = 0; end < UNWIND_END_MAX; end++)
+		if (r->user_stack_ends[end] > 0 && used < sizeof(ends))
+			used += (size_t)snprintf(ends + used, sizeof(ends) - used, "%s%llu %s", used > 0 ? ", " : "",
+						 (unsigned long long)r->user_stack_ends[end], unwind_end_name(end));
+	if (used > 0)
+		profile_add_comment(profile, "user stacks ended: %s", ends);
+}
+
 static void describe(struct profile *profile, const struct cpu_sampler *sampler, const struct cpu_window_result *r)
 {
 	const struct target *target = sampler->target;
@@ -337,8 +378,8 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 	profile_add_comment(profile, "bpfprof %s: CPU profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
 			    target->comm);
 	profile_add_comment(profile, "command: %s", target->cmdline);
-	profile_add_comment(profile, "event: %s at %u Hz on every CPU; user stacks unwound by frame pointers",
-			    sampler->event->name, sampler->hz);
+	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
+	describe_unwinding(profile, sampler->unwinder, r);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",

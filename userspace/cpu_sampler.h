@@ -22,6 +22,7 @@ struct cpu_window_result {
 	struct stack_table *stacks;       /* the caller's to free */
 	struct cpu_collector_stats stats; /* over the window only */
 	uint64_t aggregation_failures;    /* samples lost for want of agent memory */
+	uint64_t user_stack_ends[UNWIND_END_MAX]; /* samples received, by why their user stack ended */
 	int64_t start_wall_ns;
 	uint64_t elapsed_ns;
 	bool target_exited; /* the window ended because the target did */
@@ -30,10 +31,11 @@ struct cpu_window_result {
 struct cpu_sampler;
 struct cpu_window;
 
-/* The sampler symbolizes through image (and refreshes it when code is
- * mapped later); both must outlive it. */
+/* The sampler symbolizes through image and unwinds through unwinder (and
+ * refreshes both when code is mapped later); all must outlive it. */
 struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
-				    struct symbolizer *symbolizer, struct process_image *image);
+				    struct symbolizer *symbolizer, struct process_image *image,
+				    struct unwinder *unwinder);
 /* Ends every open window and detaches. */
 void cpu_sampler_free(struct cpu_sampler *sampler);
 

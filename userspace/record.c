@@ -23,7 +23,7 @@
 
 static const char record_usage[] =
 	"usage: bpfprof record --pid PID [--duration 30s] [--hz 99] [-o FILE] [--format pprof|folded|svg]\n"
-	"                      [--event cpu-clock]\n"
+	"                      [--event cpu-clock] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Samples the on-CPU stacks (user and kernel) of every thread of a running process,\n"
 	"including threads started while recording, and writes a CPU profile.\n"
@@ -38,6 +38,9 @@ static const char record_usage[] =
 	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof\n"
 	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
 	"                       cycles and instructions where the machine has counters\n"
+	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
+	"                       where objects have them, frame pointers elsewhere), dwarf\n"
+	"                       (tables only) or fp (frame pointers only)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
@@ -48,6 +51,7 @@ struct record_options {
 	uint64_t duration_ns;
 	unsigned hz;
 	const struct cpu_event *event;
+	enum unwind_mode unwind;
 	const char *output;
 	enum output_format format;
 };
@@ -66,16 +70,17 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		{"pid", required_argument, NULL, 'p'},      {"duration", required_argument, NULL, 'd'},
 		{"hz", required_argument, NULL, 'F'},       {"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'},   {"event", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"unwind", required_argument, NULL, 'u'},   {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	bool have_pid = false;
 	int opt;
 
-	*opts = (struct record_options){.duration_ns = 30000000000ULL, .hz = 99, .event = cpu_event_find("cpu-clock")};
+	*opts = (struct record_options){.duration_ns = 30000000000ULL, .hz = 99, .event = cpu_event_find("cpu-clock"),
+					  .unwind = UNWIND_MODE_AUTO};
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
@@ -102,6 +107,10 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 			opts->event = cpu_event_find(optarg);
 			if (opts->event == NULL)
 				return cli_fail(2, "--event must be %s, not '%s'", cpu_event_names(), optarg);
+			break;
+		case 'u':
+			if (parse_unwind_mode(optarg, &opts->unwind, err, sizeof(err)) != 0)
+				return cli_fail(2, "%s", err);
 			break;
 		case 'h':
 			fputs(record_usage, stdout);
@@ -168,7 +177,7 @@ int record_main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
-	if (session_open(&session, opts.pid, opts.event, opts.hz, err, sizeof(err)) != 0)
+	if (session_open(&session, opts.pid, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	const struct target *target = &session.target;
 

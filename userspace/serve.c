@@ -35,7 +35,7 @@
 #define IDLE_TIMEOUT_SECONDS 120
 
 static const char serve_usage[] =
-	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99]\n"
+	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
 	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
@@ -47,6 +47,8 @@ static const char serve_usage[] =
 	"                       Profiles expose the target's code layout, paths and command line:\n"
 	"                       keep it on loopback unless the network is trusted.\n"
 	"  -F, --hz N           CPU samples per second per CPU, 1 to 10000 (default 99)\n"
+	"  -u, --unwind M       user stacks by auto (.eh_frame tables, frame pointers where an\n"
+	"                       object has none; the default), dwarf (tables only) or fp\n"
 	"  -h, --help           this text\n";
 
 /* The profiles Go serves; only those marked built are answered. */
@@ -311,22 +313,24 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return serve_cpu_profile(server, conn);
 }
 
-static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_address *listen_at, unsigned *hz)
+static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_address *listen_at, unsigned *hz,
+			       enum unwind_mode *unwind)
 {
 	static const struct option long_options[] = {
 		{"pid", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
-		{"hz", required_argument, NULL, 'F'},  {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"hz", required_argument, NULL, 'F'},  {"unwind", required_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	bool have_pid = false;
 	int opt;
 
 	*hz = 99;
+	*unwind = UNWIND_MODE_AUTO;
 	listen_address_parse("127.0.0.1:6060", listen_at, err, sizeof(err));
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:l:F:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:l:F:u:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, pid, err, sizeof(err)) != 0)
@@ -339,6 +343,10 @@ static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_
 			break;
 		case 'F':
 			if (parse_hz(optarg, HZ_MAX, hz, err, sizeof(err)) != 0)
+				return cli_fail(2, "%s", err);
+			break;
+		case 'u':
+			if (parse_unwind_mode(optarg, unwind, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
 			break;
 		case 'h':
@@ -359,13 +367,14 @@ int serve_main(int argc, char **argv)
 	struct listen_address listen_at;
 	struct server server = {0};
 	unsigned hz;
+	enum unwind_mode unwind;
 	pid_t pid;
 	char err[512];
-	int rc = parse_serve_options(argc, argv, &pid, &listen_at, &hz);
+	int rc = parse_serve_options(argc, argv, &pid, &listen_at, &hz, &unwind);
 
 	if (rc != 0)
 		return rc;
-	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), hz, err, sizeof(err)) != 0)
+	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), hz, unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 
 	int port;

@@ -4,8 +4,8 @@
 
 #include "session.h"
 
-int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz, char *err,
-		 size_t err_len)
+int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz,
+		 enum unwind_mode unwind, char *err, size_t err_len)
 {
 	memset(session, 0, sizeof(*session));
 	if (target_open(pid, &session->target, err, err_len) != 0)
@@ -20,7 +20,15 @@ int session_open(struct session *session, pid_t pid, const struct cpu_event *eve
 	session->image = process_image_open(session->symbolizer, pid, err, err_len);
 	if (session->image == NULL)
 		goto fail;
-	session->cpu = cpu_sampler_new(&session->target, event, hz, session->symbolizer, session->image);
+	session->unwinder = unwinder_new(unwind);
+	if (session->unwinder == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	if (unwinder_load_process(session->unwinder, session->image, pid, err, err_len) != 0)
+		goto fail;
+	session->cpu = cpu_sampler_new(&session->target, event, hz, session->symbolizer, session->image,
+				       session->unwinder);
 	if (session->cpu == NULL) {
 		snprintf(err, err_len, "out of memory");
 		goto fail;
@@ -34,6 +42,7 @@ fail:
 void session_close(struct session *session)
 {
 	cpu_sampler_free(session->cpu);
+	unwinder_free(session->unwinder);
 	process_image_free(session->image);
 	symbolizer_free(session->symbolizer);
 	target_close(&session->target);

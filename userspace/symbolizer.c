@@ -324,28 +324,31 @@ static int open_vdso_copy(pid_t pid, const struct map_entry *map)
 	return fd;
 }
 
-static struct elf_object *open_mapped_object(struct symbolizer *symbolizer, pid_t pid, const struct map_entry *map)
+/* A new descriptor for the file behind a mapping, or -1. map_files names
+ * the very file mapped, even when it was deleted or replaced on disk
+ * since; root/ sees the path as the process does. */
+static int open_mapped_file(pid_t pid, const struct map_entry *map)
 {
 	char path[PATH_MAX];
-	int fd;
 
-	if (strcmp(map->path, "[vdso]") == 0) {
-		fd = open_vdso_copy(pid, map);
-		return fd >= 0 ? object_from_fd(symbolizer, fd, map->path) : NULL;
-	}
+	if (strcmp(map->path, "[vdso]") == 0)
+		return open_vdso_copy(pid, map);
 	if (map->path[0] != '/')
-		return NULL; /* other kernel-provided code ([vsyscall]) */
-	/* map_files names the very file mapped, even when it was deleted or
-	 * replaced on disk since; root/ sees the path as the process does. */
+		return -1; /* other kernel-provided code ([vsyscall]) */
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, map->start, map->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, map->path);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
-	if (fd < 0)
-		return NULL;
-	return object_from_fd(symbolizer, fd, map->path);
+	return fd;
+}
+
+static struct elf_object *open_mapped_object(struct symbolizer *symbolizer, pid_t pid, const struct map_entry *map)
+{
+	int fd = open_mapped_file(pid, map);
+
+	return fd >= 0 ? object_from_fd(symbolizer, fd, map->path) : NULL;
 }
 
 static const struct image_mapping *find_image_mapping(const struct process_image *image, uint64_t addr)
@@ -446,6 +449,16 @@ const struct map_entry *process_image_main_mapping(const struct process_image *i
 		if (strcmp(image->mappings[i].map.path, image->exe) == 0)
 			return &image->mappings[i].map;
 	return image->n_mappings > 0 ? &image->mappings[0].map : NULL;
+}
+
+size_t process_image_count(const struct process_image *image)
+{
+	return image->n_mappings;
+}
+
+const struct map_entry *process_image_mapping_at(const struct process_image *image, size_t index)
+{
+	return index < image->n_mappings ? &image->mappings[index].map : NULL;
 }
 
 const struct map_entry *process_image_mapping(const struct process_image *image, uint64_t addr)
@@ -700,4 +713,29 @@ int symbolize_kernel(struct symbolizer *symbolizer, uint64_t addr, struct symbol
 		out->n_frames = 1;
 	}
 	return 0;
+}
+
+int process_image_open_object(const struct process_image *image, const struct map_entry *mapping)
+{
+	return open_mapped_file(image->pid, mapping);
+}
+
+bool process_image_load_bias(const struct process_image *image, const struct map_entry *mapping, uint64_t *bias)
+{
+	const struct elf_object *object = ((const struct image_mapping *)mapping)->object;
+	uint64_t length = mapping->end - mapping->start;
+	(void)image;
+
+	if (object == NULL)
+		return false;
+	/* The PT_LOAD whose file bytes the mapping shows; the mapping may
+	 * begin up to a page before the segment's first byte. */
+	for (size_t i = 0; i < object->n_segments; i++) {
+		const struct load_segment *s = &object->segments[i];
+		if (s->offset < mapping->offset + length && mapping->offset < s->offset + s->filesz) {
+			*bias = mapping->start - mapping->offset + s->offset - s->vaddr;
+			return true;
+		}
+	}
+	return false;
 }

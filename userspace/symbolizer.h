@@ -60,11 +60,21 @@ void process_image_free(struct process_image *image);
 /* The first mapping of the process's executable (pprof's mapping[0]), or
  * NULL when none of its mappings is executable. */
 const struct map_entry *process_image_main_mapping(const struct process_image *image);
+/* The executable mappings in address order: how many, and the index-th. */
+size_t process_image_count(const struct process_image *image);
+const struct map_entry *process_image_mapping_at(const struct process_image *image, size_t index);
 /* The mapping holding addr, or NULL when none does. */
 const struct map_entry *process_image_mapping(const struct process_image *image, uint64_t addr);
 /* Facts about the object behind a mapping from process_image_mapping(). */
 void process_image_object_info(const struct process_image *image, const struct map_entry *mapping,
 			       struct object_info *info);
+
+/* A new read-only descriptor for the object behind a mapping (the
+ * caller's to close; a copy of the target's memory for the vDSO), or -1. */
+int process_image_open_object(const struct process_image *image, const struct map_entry *mapping);
+/* The mapping's load bias (runtime address minus the object's link-time
+ * address); false when the object could not be read. */
+bool process_image_load_bias(const struct process_image *image, const struct map_entry *mapping, uint64_t *bias);
 
 /* Resolves a user address of the process. Returns the mapping or NULL. */
 const struct map_entry *symbolize_user(struct process_image *image, uint64_t addr, struct symbolization *out);

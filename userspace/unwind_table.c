@@ -1,7 +1,9 @@
 /*
  * unwind_table.c: libdw evaluates the CFI (dwarf_cfi_addrframe gives the
  * rules at a pc and the range they hold for), and we walk each executable
- * section range by range, keeping the two rules an x86-64 unwinder needs.
+ * section range by range, keeping the rules an x86-64 unwinder needs and
+ * recognising the few DWARF expressions real code uses: PLT stubs, signal
+ * trampolines and stacks realigned by hand-written assembly.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -15,65 +17,151 @@
 
 #define DWARF_REG_RBP 6
 #define DWARF_REG_RSP 7
+#define DWARF_REG_R15 15
+#define DWARF_REG_RIP 16 /* the return address column */
 
-/* The rules of one frame state, as a row (pc left to the caller). */
-static struct unwind_row row_for_frame(Dwarf_Frame *frame)
+static bool is_breg(const Dwarf_Op *op, unsigned reg)
 {
-	struct unwind_row row = {.cfa_rule = UNWIND_CFA_UNSUPPORTED, .rbp_rule = UNWIND_RBP_UNSUPPORTED};
-	Dwarf_Op *ops, ops_mem[3];
-	size_t n_ops;
+	return op->atom == DW_OP_breg0 + reg;
+}
 
-	/* A register-plus-offset CFA comes back as one DW_OP_bregx. */
-	if (dwarf_frame_cfa(frame, &ops, &n_ops) == 0 && n_ops == 1 && ops[0].atom == DW_OP_bregx &&
-	    (ops[0].number == DWARF_REG_RSP || ops[0].number == DWARF_REG_RBP)) {
-		row.cfa_rule = ops[0].number == DWARF_REG_RSP ? UNWIND_CFA_RSP : UNWIND_CFA_RBP;
-		row.cfa_offset = (int32_t)ops[0].number2;
+/* Whether the op is DW_OP_litN; sets *n. */
+static bool is_lit(const Dwarf_Op *op, unsigned *n)
+{
+	if (op->atom < DW_OP_lit0 || op->atom > DW_OP_lit31)
+		return false;
+	*n = op->atom - DW_OP_lit0;
+	return true;
+}
+
+/* The CFA rule of a frame state. Besides register + offset (one
+ * DW_OP_bregx), two expressions occur in practice: *(reg + n) + m, where
+ * assembly realigned the stack and saved the old pointer (OpenSSL), and the
+ * PLT's "rsp + 8, plus 8 past the push" test on the pc's low bits. */
+static void cfa_rule(Dwarf_Frame *frame, struct unwind_entry *row)
+{
+	Dwarf_Op *ops;
+	size_t n;
+	unsigned lit;
+
+	row->cfa_kind = UNWIND_CFA_UNSUPPORTED;
+	if (dwarf_frame_cfa(frame, &ops, &n) != 0 || n == 0)
+		return;
+	if (n == 1 && ops[0].atom == DW_OP_bregx && (ops[0].number == DWARF_REG_RSP || ops[0].number == DWARF_REG_RBP)) {
+		row->cfa_kind = ops[0].number == DWARF_REG_RSP ? UNWIND_CFA_RSP : UNWIND_CFA_RBP;
+		row->cfa_offset = (int32_t)ops[0].number2;
+		return;
 	}
-	/* rbp: no ops means "same value"; CFA + N comes back as
-	 * DW_OP_call_frame_cfa, DW_OP_plus_uconst N. */
-	if (dwarf_frame_register(frame, DWARF_REG_RBP, ops_mem, &ops, &n_ops) == 0) {
-		if (n_ops == 0) {
-			row.rbp_rule = UNWIND_RBP_SAME;
-		} else if (n_ops == 2 && ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst) {
-			row.rbp_rule = UNWIND_RBP_AT_CFA;
-			row.rbp_offset = (int16_t)(int64_t)ops[1].number;
-		}
+	/* Hand-written assembly may keep the CFA in a scratch register
+	 * (OpenSSL's `lea (%rsp),%rax`): usable where the sample stopped. */
+	if (n == 1 && ops[0].atom == DW_OP_bregx && ops[0].number <= DWARF_REG_R15) {
+		row->cfa_kind = UNWIND_CFA_REG;
+		row->cfa_reg = (uint8_t)ops[0].number;
+		row->cfa_offset = (int32_t)ops[0].number2;
+		return;
 	}
+	bool on_rsp = is_breg(&ops[0], DWARF_REG_RSP), on_rbp = is_breg(&ops[0], DWARF_REG_RBP);
+	if (!on_rsp && !on_rbp)
+		return;
+	if ((n == 2 || n == 3) && ops[1].atom == DW_OP_deref &&
+	    (n == 2 || (ops[2].atom == DW_OP_plus_uconst && ops[2].number <= INT16_MAX))) {
+		row->cfa_kind = on_rsp ? UNWIND_CFA_RSP_DEREF : UNWIND_CFA_RBP_DEREF;
+		row->cfa_offset = (int32_t)ops[0].number;
+		row->cfa_addend = n == 3 ? (int16_t)ops[2].number : 0;
+		return;
+	}
+	if (n == 9 && on_rsp && is_breg(&ops[1], DWARF_REG_RIP) && is_lit(&ops[2], &lit) && lit == 15 &&
+	    ops[3].atom == DW_OP_and && is_lit(&ops[4], &lit) && ops[5].atom == DW_OP_ge && ops[7].atom == DW_OP_shl &&
+	    ops[8].atom == DW_OP_plus) {
+		unsigned shift;
+		if (!is_lit(&ops[6], &shift) || shift != 3)
+			return;
+		row->cfa_kind = UNWIND_CFA_PLT;
+		row->cfa_offset = (int32_t)ops[0].number;
+		row->cfa_addend = (int16_t)lit;
+	}
+}
+
+/* Where the caller's rbp is. libdw tells "same value" (no ops, NULL) from
+ * "undefined" (no ops, ops_mem); CFA + N comes as DW_OP_call_frame_cfa,
+ * DW_OP_plus_uconst N. */
+static void rbp_rule(Dwarf_Frame *frame, struct unwind_entry *row)
+{
+	Dwarf_Op *ops, ops_mem[3];
+	size_t n;
+
+	row->rbp_kind = UNWIND_RBP_UNSUPPORTED;
+	if (dwarf_frame_register(frame, DWARF_REG_RBP, ops_mem, &ops, &n) != 0)
+		return;
+	if (n == 0 && ops == NULL)
+		row->rbp_kind = UNWIND_RBP_SAME;
+	else if (n == 2 && ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst) {
+		row->rbp_kind = UNWIND_RBP_AT_CFA;
+		row->rbp_offset = (int16_t)(int64_t)ops[1].number;
+	}
+}
+
+/* Whether the CFI says the frame has no caller: the return address column
+ * is "undefined", as in _start and a new thread's first frame. */
+static bool return_address_undefined(Dwarf_Frame *frame)
+{
+	Dwarf_Op *ops, ops_mem[3];
+	size_t n;
+
+	return dwarf_frame_register(frame, DWARF_REG_RIP, ops_mem, &ops, &n) == 0 && n == 0 && ops != NULL;
+}
+
+static struct unwind_entry row_for_frame(Dwarf_Frame *frame, bool signal_frame)
+{
+	struct unwind_entry row = {.rbp_kind = UNWIND_RBP_SAME};
+
+	if (signal_frame) {
+		row.cfa_kind = UNWIND_CFA_SIGNAL; /* the walker reads the ucontext's registers */
+		return row;
+	}
+	if (return_address_undefined(frame)) {
+		row.cfa_kind = UNWIND_CFA_END;
+		return row;
+	}
+	cfa_rule(frame, &row);
+	rbp_rule(frame, &row);
 	return row;
 }
 
-static bool same_rules(const struct unwind_row *a, const struct unwind_row *b)
+static bool same_rules(const struct unwind_entry *a, const struct unwind_entry *b)
 {
-	return a->cfa_rule == b->cfa_rule && a->rbp_rule == b->rbp_rule && a->cfa_offset == b->cfa_offset &&
-	       a->rbp_offset == b->rbp_offset;
+	return a->cfa_kind == b->cfa_kind && a->rbp_kind == b->rbp_kind && a->cfa_offset == b->cfa_offset &&
+	       a->rbp_offset == b->rbp_offset && a->cfa_addend == b->cfa_addend && a->cfa_reg == b->cfa_reg;
 }
 
 /* Appends a row starting at pc unless it continues the last one unchanged;
  * a row at the same pc as the last (where one section ends and the next
  * begins) replaces it. Sections come in address order in linked objects. */
-static int append(struct unwind_table *table, uint64_t pc, struct unwind_row row)
+static int append(struct unwind_table *table, uint64_t pc, struct unwind_entry row)
 {
 	if (table->n_rows > 0 && table->rows[table->n_rows - 1].pc == pc)
 		table->n_rows--;
 	if (table->n_rows > 0 && same_rules(&table->rows[table->n_rows - 1], &row))
 		return 0;
-	struct unwind_row *slot = ARRAY_PUSH(table->rows, table->n_rows, table->cap_rows);
+	struct unwind_entry *slot = ARRAY_PUSH(table->rows, table->n_rows, table->cap_rows);
 	if (slot == NULL)
 		return -1;
-	row.pc = pc;
+	row.pc = (uint32_t)pc;
 	*slot = row;
 	return 0;
 }
 
+static const struct unwind_entry no_cfi = {.cfa_kind = UNWIND_CFA_NONE, .rbp_kind = UNWIND_RBP_SAME};
+
 static int add_section(struct unwind_table *table, Dwarf_CFI *cfi, uint64_t start, uint64_t end)
 {
-	const struct unwind_row gap = {.cfa_rule = UNWIND_CFA_NONE, .rbp_rule = UNWIND_RBP_SAME};
-
+	if (cfi == NULL) /* no .eh_frame at all: frame pointers throughout */
+		return append(table, start, no_cfi);
 	for (uint64_t pc = start; pc < end;) {
 		Dwarf_Frame *frame;
-		if (cfi == NULL || dwarf_cfi_addrframe(cfi, pc, &frame) != 0) {
+		if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0) {
 			/* No FDE here (padding, or code without CFI): step on until one starts. */
-			if (append(table, pc, gap) != 0)
+			if (append(table, pc, no_cfi) != 0)
 				return -1;
 			pc++;
 			continue;
@@ -81,7 +169,7 @@ static int add_section(struct unwind_table *table, Dwarf_CFI *cfi, uint64_t star
 		Dwarf_Addr from, to;
 		bool signal_frame;
 		dwarf_frame_info(frame, &from, &to, &signal_frame);
-		struct unwind_row row = row_for_frame(frame);
+		struct unwind_entry row = row_for_frame(frame, signal_frame);
 		free(frame);
 		if (append(table, pc, row) != 0)
 			return -1;
@@ -109,27 +197,31 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 		GElf_Shdr shdr;
 		if (gelf_getshdr(scn, &shdr) == NULL || !(shdr.sh_flags & SHF_EXECINSTR) || shdr.sh_type != SHT_PROGBITS)
 			continue;
+		if (shdr.sh_addr + shdr.sh_size > UINT32_MAX) { /* rows keep 32-bit pcs */
+			rc = -2;
+			break;
+		}
 		rc = add_section(table, cfi, shdr.sh_addr, shdr.sh_addr + shdr.sh_size);
 		/* Addresses past a section belong to no code until the next one. */
 		if (rc == 0)
-			rc = append(table, shdr.sh_addr + shdr.sh_size,
-				    (struct unwind_row){.cfa_rule = UNWIND_CFA_NONE, .rbp_rule = UNWIND_RBP_SAME});
+			rc = append(table, shdr.sh_addr + shdr.sh_size, no_cfi);
 	}
 	if (cfi != NULL)
 		dwarf_cfi_end(cfi);
 	elf_end(elf);
 	if (rc != 0) {
-		snprintf(err, err_len, "out of memory");
+		snprintf(err, err_len, rc == -2 ? "code above 4 GiB in link-time addresses" : "out of memory");
 		unwind_table_free(table);
 		return -1;
 	}
-	for (size_t i = 0; i < table->n_rows; i++)
-		table->unsupported += table->rows[i].cfa_rule == UNWIND_CFA_UNSUPPORTED ||
-				      table->rows[i].rbp_rule == UNWIND_RBP_UNSUPPORTED;
+	for (size_t i = 0; i < table->n_rows; i++) {
+		table->unsupported += table->rows[i].cfa_kind == UNWIND_CFA_UNSUPPORTED;
+		table->rbp_unknown += table->rows[i].rbp_kind == UNWIND_RBP_UNSUPPORTED;
+	}
 	return 0;
 }
 
-const struct unwind_row *unwind_table_find(const struct unwind_table *table, uint64_t pc)
+const struct unwind_entry *unwind_table_find(const struct unwind_table *table, uint64_t pc)
 {
 	size_t low = 0, high = table->n_rows;
 

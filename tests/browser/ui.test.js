@@ -107,8 +107,9 @@ async function record(page, seconds, id) {
     check('sorting by cum puts a root-side function first', /main|__libc_start|_start|start_thread|clone/.test(firstByCum),
       firstByCum);
 
-    // The late thread starts 4 s into the workload: the second snapshot has it, the first does not.
-    await page.waitForTimeout(2500);
+    // The late thread starts 8 s into the workload (Chromium may take seconds to start):
+    // the second snapshot has it, the first does not.
+    await page.waitForTimeout(6500);
     await record(page, 2, 2);
     await page.check('#snap-table input[name="pick-base"][value="1"]');
     await page.check('#snap-table input[name="pick-target"][value="2"]');

@@ -6,7 +6,7 @@ set -u
 
 artifacts=$ROOT/build/browser
 mkdir -p "$artifacts"
-start_workload cpu_split --seconds 120 --late-thread-ms 4000
+start_workload cpu_split --seconds 120 --late-thread-ms 8000
 if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499; then
 	not_ok "serve starts for the browser" "$(cat "$AGENT_LOG")"
 	finish

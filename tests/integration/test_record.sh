@@ -28,7 +28,7 @@ raw=$(go_pprof -raw "$TEST_TMP/split.pb.gz")
 expect_match "sample types are samples/count and cpu/nanoseconds" "$raw" 'samples/count cpu/nanoseconds'
 expect_match "the main executable is mapping 1 with its build ID" "$raw" \
 	$'Mappings\n[ ]*1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ '"$ROOT"'/build/tests/cpu_split [0-9a-f]{40} \[FN\]\[FL\]\[LN\]\[IN\]'
-expect_match "comments name the target, the rate and the losses" "$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 8)" \
+expect_match "comments name the target, the rate and the losses" "$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 12)" \
 	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
@@ -60,7 +60,7 @@ start_workload cpu_split --exit-after-ms 1500
 expect_eq "a target exiting mid-profile still gives exit status 0" "$?" 0
 expect_match "and a warning" "$(cat "$TEST_TMP/exit.err")" "warning: PID $WORKLOAD_PID exited after [0-9.]+ s; writing the partial profile"
 expect_match "the partial profile is symbolized" "$(go_pprof -top "$TEST_TMP/exit.pb.gz")" 'work_a'
-expect_match "and says it is partial" "$(go_pprof -top "$TEST_TMP/exit.pb.gz" | head -n 8)" 'the target exited after'
+expect_match "and says it is partial" "$(go_pprof -top "$TEST_TMP/exit.pb.gz" | head -n 12)" 'the target exited after'
 
 # --- a binary deleted while it runs symbolizes through map_files -----------
 cp "$ROOT/build/tests/cpu_split" "$TEST_TMP/doomed_split"
@@ -84,13 +84,7 @@ expect_match "and the profile is written" "$(go_pprof -top "$TEST_TMP/int.pb.gz"
 
 # --- the demo server, as the tutorial profiles it ---------------------------
 if start_encrypt_server --impl naive --threads 2; then
-	# 1 KiB payloads: with frame-pointer stacks only leaf frames of the
-	# server's own code are seen, so give encryptData's loop real work.
-	hey -z 9s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
-	hey_pid=$!
-	sleep 1
-	"$bpfprof" record --pid "$SERVER_PID" --duration 6s --hz 999 -o "$TEST_TMP/naive.pb.gz" 2>/dev/null
-	wait "$hey_pid"
+	record_under_load "$TEST_TMP/naive.pb.gz" 6
 	demo_top=$(go_pprof -top -nodecount=1000 -nodefraction=0 "$TEST_TMP/naive.pb.gz")
 	expect_match "-top names encryptData" "$demo_top" ' encryptData('$'\n''|$)'
 	expect_match "-top names the snprintf hex encoding" "$demo_top" '__vfprintf_internal|_IO_default_xsputn|snprintf'

@@ -1,4 +1,4 @@
-/* test_cli.c: the agent's flag values: durations, frequencies, formats. */
+/* test_cli.c: the agent's flag values: durations, frequencies, formats, unwinding modes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,6 +78,25 @@ static void formats_by_name_and_extension(void **state)
 	assert_string_equal(format_name(FORMAT_FOLDED), "folded");
 }
 
+static void unwind_modes_by_name(void **state)
+{
+	enum unwind_mode mode = UNWIND_MODE_FP;
+	char err[128] = "";
+	(void)state;
+
+	assert_int_equal(parse_unwind_mode("auto", &mode, err, sizeof(err)), 0);
+	assert_int_equal(mode, UNWIND_MODE_AUTO);
+	assert_int_equal(parse_unwind_mode("dwarf", &mode, err, sizeof(err)), 0);
+	assert_int_equal(mode, UNWIND_MODE_DWARF);
+	assert_int_equal(parse_unwind_mode("fp", &mode, err, sizeof(err)), 0);
+	assert_int_equal(mode, UNWIND_MODE_FP);
+	assert_string_equal(unwind_mode_name(UNWIND_MODE_DWARF), "dwarf");
+	assert_int_equal(parse_unwind_mode("FP", &mode, err, sizeof(err)), -1);
+	assert_string_equal(err, "--unwind must be auto, fp or dwarf, not 'FP'");
+	assert_int_equal(parse_unwind_mode("", &mode, err, sizeof(err)), -1);
+	assert_int_equal(mode, UNWIND_MODE_FP); /* untouched by a refusal */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +104,7 @@ int main(void)
 		cmocka_unit_test(durations_rejected_with_reason),
 		cmocka_unit_test(hz_within_range_only),
 		cmocka_unit_test(formats_by_name_and_extension),
+		cmocka_unit_test(unwind_modes_by_name),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

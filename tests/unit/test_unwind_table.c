@@ -1,11 +1,13 @@
 /*
  * test_unwind_table.c: CFI rows of a function with a known prologue (from
- * the test library) and of the system's libc.
+ * the test library), and the special rules real objects need: libc's PLT,
+ * signal trampoline and thread roots, libcrypto's realigned stacks.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,22 +50,22 @@ static void known_prologue_gives_known_rules(void **state)
 	uint64_t entry = (uint64_t)((uintptr_t)framed - (uintptr_t)info.dli_fbase);
 
 	/* At entry: the return address is on top of the stack. */
-	const struct unwind_row *row = unwind_table_find(&table, entry);
+	const struct unwind_entry *row = unwind_table_find(&table, entry);
 	assert_non_null(row);
-	assert_int_equal(row->cfa_rule, UNWIND_CFA_RSP);
+	assert_int_equal(row->cfa_kind, UNWIND_CFA_RSP);
 	assert_int_equal(row->cfa_offset, 8);
-	assert_int_equal(row->rbp_rule, UNWIND_RBP_SAME);
+	assert_int_equal(row->rbp_kind, UNWIND_RBP_SAME);
 	/* After push %rbp (one byte): CFA = rsp + 16, rbp saved at CFA - 16. */
 	row = unwind_table_find(&table, entry + 1);
-	assert_int_equal(row->cfa_rule, UNWIND_CFA_RSP);
+	assert_int_equal(row->cfa_kind, UNWIND_CFA_RSP);
 	assert_int_equal(row->cfa_offset, 16);
-	assert_int_equal(row->rbp_rule, UNWIND_RBP_AT_CFA);
+	assert_int_equal(row->rbp_kind, UNWIND_RBP_AT_CFA);
 	assert_int_equal(row->rbp_offset, -16);
 	/* After mov %rsp,%rbp (three bytes): CFA = rbp + 16. */
 	row = unwind_table_find(&table, entry + 4);
-	assert_int_equal(row->cfa_rule, UNWIND_CFA_RBP);
+	assert_int_equal(row->cfa_kind, UNWIND_CFA_RBP);
 	assert_int_equal(row->cfa_offset, 16);
-	assert_int_equal(row->rbp_rule, UNWIND_RBP_AT_CFA);
+	assert_int_equal(row->rbp_kind, UNWIND_RBP_AT_CFA);
 
 	assert_null(unwind_table_find(&table, 0)); /* before any code */
 	dlclose(handle);
@@ -86,11 +88,88 @@ static void libc_table_is_sorted_and_mostly_supported(void **state)
 	for (size_t i = 1; i < table.n_rows; i++)
 		assert_true(table.rows[i - 1].pc < table.rows[i].pc);
 	assert_true(table.unsupported * 100 < table.n_rows); /* under 1 % */
-	const struct unwind_row *row =
+	const struct unwind_entry *row =
 		unwind_table_find(&table, (uint64_t)((uintptr_t)printf - (uintptr_t)info.dli_fbase));
 	assert_non_null(row);
-	assert_true(row->cfa_rule == UNWIND_CFA_RSP);
+	assert_true(row->cfa_kind == UNWIND_CFA_RSP);
 	unwind_table_free(&table);
+}
+
+/* The table of the object holding a symbol of this process. */
+static void table_of_object_with(const void *symbol, struct unwind_table *table, Dl_info *info)
+{
+	char err[200];
+
+	assert_true(dladdr(symbol, info) != 0);
+	int fd = open(info->dli_fname, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(unwind_table_build(fd, table, err, sizeof(err)), 0);
+	close(fd);
+}
+
+static size_t rows_of_kind(const struct unwind_table *table, enum unwind_cfa_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < table->n_rows; i++)
+		n += table->rows[i].cfa_kind == kind;
+	return n;
+}
+
+static void ignore_signal(int signo)
+{
+	(void)signo;
+}
+
+static void libc_signal_trampoline_plt_and_roots(void **state)
+{
+	struct unwind_table table;
+	Dl_info info;
+	struct sigaction action = {.sa_handler = ignore_signal}, installed;
+	(void)state;
+
+	/* glibc installs its own restorer (__restore_rt) with every handler
+	 * and reports it back: the code a handler returns into. */
+	assert_int_equal(sigaction(SIGUSR2, &action, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR2, NULL, &installed), 0);
+	assert_non_null(installed.sa_restorer);
+	table_of_object_with((const void *)installed.sa_restorer, &table, &info);
+	uint64_t restorer = (uint64_t)((uintptr_t)installed.sa_restorer - (uintptr_t)info.dli_fbase);
+	const struct unwind_entry *row = unwind_table_find(&table, restorer);
+	assert_non_null(row);
+	assert_int_equal(row->cfa_kind, UNWIND_CFA_SIGNAL);
+	/* A return address into it, minus one, still finds the signal rule. */
+	assert_int_equal(unwind_table_find(&table, restorer - 1)->cfa_kind, UNWIND_CFA_SIGNAL);
+
+	/* The lazy-binding PLT: rsp + 8, plus 8 from the 11th byte of a stub. */
+	assert_true(rows_of_kind(&table, UNWIND_CFA_PLT) >= 1);
+	for (size_t i = 0; i < table.n_rows; i++)
+		if (table.rows[i].cfa_kind == UNWIND_CFA_PLT) {
+			assert_int_equal(table.rows[i].cfa_offset, 8);
+			assert_int_equal(table.rows[i].cfa_addend, 11);
+		}
+	/* clone3's child marks the return address undefined: a thread's root. */
+	assert_true(rows_of_kind(&table, UNWIND_CFA_END) >= 1);
+	assert_int_equal(table.unsupported, 0);
+	unwind_table_free(&table);
+}
+
+static void libcrypto_realigned_stacks(void **state)
+{
+	struct unwind_table table;
+	Dl_info info;
+	(void)state;
+
+	void *crypto = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(crypto);
+	table_of_object_with(dlsym(crypto, "SHA256_Update"), &table, &info);
+	/* CFA = *(rsp + n) + 8 where assembly realigned the stack, and
+	 * CFA = rax + n where it keeps the frame base in a scratch register. */
+	assert_true(rows_of_kind(&table, UNWIND_CFA_RSP_DEREF) >= 10);
+	assert_true(rows_of_kind(&table, UNWIND_CFA_REG) >= 10);
+	assert_true(table.unsupported * 1000 < table.n_rows); /* under 0.1 % */
+	unwind_table_free(&table);
+	dlclose(crypto);
 }
 
 static void non_elf_input_is_refused(void **state)
@@ -110,6 +189,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(known_prologue_gives_known_rules),
 		cmocka_unit_test(libc_table_is_sorted_and_mostly_supported),
+		cmocka_unit_test(libc_signal_trampoline_plt_and_roots),
+		cmocka_unit_test(libcrypto_realigned_stacks),
 		cmocka_unit_test(non_elf_input_is_refused),
 	};
 	return cmocka_run_group_tests_name("unwind_table", tests, NULL, NULL);

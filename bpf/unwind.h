@@ -1,0 +1,91 @@
+/*
+ * unwind.h: records shared by the user-stack unwinder (user_stack.bpf.h) and
+ * the agent that fills its maps (userspace/unwinder.c).
+ *
+ * The agent compiles each object's call frame information into rows and
+ * loads every object's rows once into one BPF array, where an object owns a
+ * contiguous range; each traced process gets a sorted list of its
+ * executable mappings naming the range of the object behind each one.
+ * x86-64: the return address is always at CFA - 8.
+ */
+#ifndef BPFPROF_UNWIND_H
+#define BPFPROF_UNWIND_H
+
+#define UNWIND_MAX_FRAMES 128    /* user frames per stack; a power of two */
+#define UNWIND_MAX_MAPPINGS 512  /* executable mappings of one process */
+#define UNWIND_MAPPING_SEARCH 10 /* binary-search steps: 2^10 > UNWIND_MAX_MAPPINGS */
+#define UNWIND_ROW_SEARCH 24     /* binary-search steps: objects of up to 16M rows */
+#define UNWIND_MAX_PROCESSES 16
+
+/* Where the signal frame's interrupted registers sit, from the stack
+ * pointer at the trampoline (x86-64 rt_sigframe: ucontext, then its
+ * mcontext's gregs r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip). */
+#define UNWIND_SIGFRAME_RBP 120
+#define UNWIND_SIGFRAME_RSP 160
+#define UNWIND_SIGFRAME_RIP 168
+
+enum unwind_mode {
+	UNWIND_MODE_FP,    /* frame pointers only, through bpf_get_stack() */
+	UNWIND_MODE_AUTO,  /* CFI rows where an object has them, frame pointers elsewhere */
+	UNWIND_MODE_DWARF, /* CFI rows only: stop where there are none */
+};
+
+/* How to find the caller's frame (the CFA) from a pc covered by the row. */
+enum unwind_cfa_kind {
+	UNWIND_CFA_RSP,         /* CFA = rsp + cfa_offset */
+	UNWIND_CFA_RBP,         /* CFA = rbp + cfa_offset */
+	UNWIND_CFA_RSP_DEREF,   /* CFA = *(rsp + cfa_offset) + cfa_addend (realigned stacks, OpenSSL's asm) */
+	UNWIND_CFA_RBP_DEREF,   /* CFA = *(rbp + cfa_offset) + cfa_addend */
+	UNWIND_CFA_REG,         /* CFA = register cfa_reg + cfa_offset: known only in the interrupted frame */
+	UNWIND_CFA_PLT,         /* a PLT stub: CFA = rsp + cfa_offset, + 8 once (pc & 15) >= cfa_addend */
+	UNWIND_CFA_SIGNAL,      /* a signal trampoline: the interrupted registers are in the ucontext at rsp */
+	UNWIND_CFA_END,         /* the return address is undefined: the thread's outermost frame */
+	UNWIND_CFA_NONE,        /* no CFI covers this code: follow the frame pointer */
+	UNWIND_CFA_UNSUPPORTED, /* a DWARF expression the unwinder does not run: stop here */
+};
+
+enum unwind_rbp_kind {
+	UNWIND_RBP_SAME,        /* rbp still holds the caller's value */
+	UNWIND_RBP_AT_CFA,      /* the caller's rbp is saved at CFA + rbp_offset */
+	UNWIND_RBP_UNSUPPORTED, /* saved some other way, or undefined: the caller's rbp is unknown */
+};
+
+/* One row of an object's table: its rules hold from pc to the next row's pc. */
+struct unwind_entry {
+	__u32 pc; /* link-time address */
+	__s32 cfa_offset;
+	__s16 rbp_offset;
+	__s16 cfa_addend;
+	__u8 cfa_kind; /* enum unwind_cfa_kind */
+	__u8 rbp_kind; /* enum unwind_rbp_kind */
+	__u8 cfa_reg;  /* UNWIND_CFA_REG: the DWARF register number */
+	__u8 pad;
+};
+
+/* One executable mapping of a process, as the walker looks pcs up. */
+struct unwind_mapping {
+	__u64 start, end; /* runtime addresses */
+	__u64 bias;       /* runtime address minus link-time address */
+	__u32 first_row;  /* the object's first row in the rows array */
+	__u32 n_rows;     /* 0: no table for this object; use frame pointers */
+};
+
+struct unwind_process {
+	__u32 n_mappings;
+	__u32 pad;
+	struct unwind_mapping mappings[UNWIND_MAX_MAPPINGS]; /* sorted by start, disjoint */
+};
+
+/* Why a user stack ended, kept with every sample. */
+enum unwind_end {
+	UNWIND_END_ROOT,       /* reached the thread's outermost frame */
+	UNWIND_END_NO_RULE,    /* code whose CFI the tables cannot express, or no table in dwarf mode */
+	UNWIND_END_UNKNOWN_PC, /* a pc in no executable mapping the agent knows (JIT code, a new dlopen) */
+	UNWIND_END_DEPTH,      /* more frames than a record holds */
+	UNWIND_END_READ_FAULT, /* the stack could not be read (paged out, or a wrong rule) */
+	UNWIND_END_BAD_FRAME,  /* the caller's frame was not above the callee's: a corrupt or foreign stack */
+	UNWIND_END_FP,         /* frame-pointer mode: bpf_get_stack() does not say why it stopped */
+	UNWIND_END_MAX,
+};
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * unwinder.c: unwind tables from build to BPF map. Every object's rows go
+ * once into one array map, at the end of what is there (an object owns a
+ * contiguous range); a process's entry lists its mappings with the range
+ * and load bias of each. Rows are never moved or freed while the agent
+ * runs, so a mapping's range stays valid for every process sharing it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "clock.h"
+#include "hashmap.h"
+#include "unwind_table.h"
+#include "unwinder.h"
+
+/* Room left for code mapped after attach: as many rows again as the
+ * target maps at first, and at least this many (libcrypto has ~86k). */
+#define SPARE_ROWS_MIN (128 * 1024)
+
+/* An object's table and where its rows are in the map. */
+struct object_table {
+	struct unwind_table table;
+	uint32_t first_row;
+	bool built;  /* table holds rows (false: no CFI, unreadable) */
+	bool loaded; /* rows are in the map */
+};
+
+struct unwinder {
+	enum unwind_mode mode;
+	struct hashmap *objects; /* object key -> struct object_table * */
+	int rows_fd, processes_fd;
+	uint32_t rows_used, row_capacity;
+	uint64_t build_ns;
+	struct unwind_process *process; /* scratch for one process's entry (16 KiB) */
+	size_t objects_without;         /* in the last process loaded */
+};
+
+const char *unwind_end_name(enum unwind_end end)
+{
+	static const char *const names[UNWIND_END_MAX] = {
+		[UNWIND_END_ROOT] = "reached the thread's root",
+		[UNWIND_END_NO_RULE] = "no unwind rule",
+		[UNWIND_END_UNKNOWN_PC] = "pc outside known code",
+		[UNWIND_END_DEPTH] = "depth limit",
+		[UNWIND_END_READ_FAULT] = "stack unreadable",
+		[UNWIND_END_BAD_FRAME] = "bad frame",
+		[UNWIND_END_FP] = "frame-pointer walk",
+	};
+	return (size_t)end < UNWIND_END_MAX ? names[end] : "?";
+}
+
+struct unwinder *unwinder_new(enum unwind_mode mode)
+{
+	struct unwinder *unwinder = calloc(1, sizeof(*unwinder));
+
+	if (unwinder == NULL)
+		return NULL;
+	unwinder->mode = mode;
+	unwinder->rows_fd = unwinder->processes_fd = -1;
+	unwinder->objects = hashmap_new();
+	unwinder->process = calloc(1, sizeof(*unwinder->process));
+	if (unwinder->objects == NULL || unwinder->process == NULL) {
+		unwinder_free(unwinder);
+		return NULL;
+	}
+	return unwinder;
+}
+
+void unwinder_free(struct unwinder *unwinder)
+{
+	if (unwinder == NULL)
+		return;
+	if (unwinder->objects != NULL) {
+		size_t cursor = 0;
+		struct hashmap_entry *entry;
+		while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
+			struct object_table *object = (struct object_table *)(uintptr_t)entry->value;
+			if (object != NULL)
+				unwind_table_free(&object->table);
+			free(object);
+		}
+		hashmap_free(unwinder->objects);
+	}
+	if (unwinder->rows_fd >= 0)
+		close(unwinder->rows_fd);
+	if (unwinder->processes_fd >= 0)
+		close(unwinder->processes_fd);
+	free(unwinder->process);
+	free(unwinder);
+}
+
+enum unwind_mode unwinder_mode(const struct unwinder *unwinder)
+{
+	return unwinder->mode;
+}
+
+/* The table of the object behind a mapping, built the first time any
+ * process maps it; NULL when out of memory. */
+static struct object_table *object_table_for(struct unwinder *unwinder, struct process_image *image,
+					     const struct map_entry *map)
+{
+	struct object_info info;
+	char key[512];
+
+	process_image_object_info(image, map, &info);
+	int len = info.build_id[0] != '\0' ? snprintf(key, sizeof(key), "id:%s", info.build_id)
+					   : snprintf(key, sizeof(key), "file:%s:%llu", map->path,
+						      (unsigned long long)map->inode);
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(unwinder->objects, key, (size_t)len, &added);
+	if (entry == NULL)
+		return NULL;
+	if (!added)
+		return (struct object_table *)(uintptr_t)entry->value;
+	struct object_table *object = calloc(1, sizeof(*object));
+	if (object == NULL)
+		return NULL;
+	entry->value = (uintptr_t)object;
+
+	int fd = process_image_open_object(image, map);
+	char err[200];
+	uint64_t started = monotonic_ns();
+	object->built = fd >= 0 && unwind_table_build(fd, &object->table, err, sizeof(err)) == 0 &&
+			object->table.n_rows > 0;
+	unwinder->build_ns += monotonic_ns() - started;
+	if (fd >= 0)
+		close(fd);
+	return object;
+}
+
+static int create_maps(struct unwinder *unwinder, uint32_t rows_needed, char *err, size_t err_len)
+{
+	uint64_t capacity = (uint64_t)rows_needed + (rows_needed > SPARE_ROWS_MIN ? rows_needed : SPARE_ROWS_MIN);
+
+	if (capacity > UINT32_MAX / 2)
+		capacity = UINT32_MAX / 2;
+	unwinder->rows_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(uint32_t),
+					   sizeof(struct unwind_entry), (uint32_t)capacity, NULL);
+	if (unwinder->rows_fd < 0) {
+		snprintf(err, err_len, "cannot create the unwind table map (%llu rows): %s",
+			 (unsigned long long)capacity, strerror(errno));
+		return -1;
+	}
+	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_process", sizeof(uint32_t),
+						sizeof(struct unwind_process), UNWIND_MAX_PROCESSES, NULL);
+	if (unwinder->processes_fd < 0) {
+		snprintf(err, err_len, "cannot create the unwinder's process map: %s", strerror(errno));
+		return -1;
+	}
+	unwinder->row_capacity = (uint32_t)capacity;
+	return 0;
+}
+
+/* Copies an object's rows into the map at the end of what is there; false
+ * when they do not fit (the object is then walked by frame pointers). */
+static bool load_rows(struct unwinder *unwinder, struct object_table *object)
+{
+	size_t n = object->table.n_rows;
+
+	if (n > unwinder->row_capacity - unwinder->rows_used)
+		return false;
+	uint32_t *keys = malloc(n * sizeof(*keys));
+	if (keys == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = unwinder->rows_used + (uint32_t)i;
+	uint32_t count = (uint32_t)n;
+	int rc = bpf_map_update_batch(unwinder->rows_fd, keys, object->table.rows, &count, NULL);
+	free(keys);
+	if (rc != 0 || count != n)
+		return false;
+	object->first_row = unwinder->rows_used;
+	object->loaded = true;
+	unwinder->rows_used += (uint32_t)n;
+	return true;
+}
+
+int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
+			  size_t err_len)
+{
+	size_t n_maps = process_image_count(image);
+	struct object_table **tables = calloc(n_maps > 0 ? n_maps : 1, sizeof(*tables));
+	uint64_t rows_needed = 0;
+	int rc = -1;
+
+	if (unwinder->mode == UNWIND_MODE_FP) {
+		free(tables);
+		return 0;
+	}
+	if (tables == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n_maps; i++) {
+		tables[i] = object_table_for(unwinder, image, process_image_mapping_at(image, i));
+		if (tables[i] == NULL) {
+			snprintf(err, err_len, "out of memory");
+			goto out;
+		}
+		if (tables[i]->built && !tables[i]->loaded)
+			rows_needed += tables[i]->table.n_rows;
+	}
+	if (unwinder->rows_fd < 0 &&
+	    create_maps(unwinder, rows_needed < UINT32_MAX / 4 ? (uint32_t)rows_needed : UINT32_MAX / 4, err,
+			err_len) != 0)
+		goto out;
+
+	struct unwind_process *process = unwinder->process;
+	memset(process, 0, sizeof(*process));
+	unwinder->objects_without = 0;
+	for (size_t i = 0; i < n_maps && process->n_mappings < UNWIND_MAX_MAPPINGS; i++) {
+		const struct map_entry *map = process_image_mapping_at(image, i);
+		struct object_table *object = tables[i];
+		uint64_t bias = 0;
+		if (object->built && !object->loaded)
+			load_rows(unwinder, object);
+		bool usable = object->loaded && process_image_load_bias(image, map, &bias);
+		/* Anonymous code (JIT) and [vsyscall] have no file to have CFI. */
+		if (!usable && (map->path[0] == '/' || strcmp(map->path, "[vdso]") == 0))
+			unwinder->objects_without++;
+		process->mappings[process->n_mappings++] = (struct unwind_mapping){
+			.start = map->start,
+			.end = map->end,
+			.bias = bias,
+			.first_row = usable ? object->first_row : 0,
+			.n_rows = usable ? (uint32_t)object->table.n_rows : 0,
+		};
+	}
+	uint32_t key = (uint32_t)pid;
+	if (bpf_map_update_elem(unwinder->processes_fd, &key, process, BPF_ANY) != 0) {
+		snprintf(err, err_len, "cannot load the mappings of PID %d into the unwinder: %s", (int)pid,
+			 strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tables);
+	return rc;
+}
+
+int unwinder_rows_fd(const struct unwinder *unwinder)
+{
+	return unwinder->rows_fd;
+}
+
+int unwinder_processes_fd(const struct unwinder *unwinder)
+{
+	return unwinder->processes_fd;
+}
+
+void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats)
+{
+	size_t cursor = 0;
+	struct hashmap_entry *entry;
+
+	*stats = (struct unwinder_stats){
+		.objects_without = unwinder->objects_without,
+		.rows = unwinder->rows_used,
+		.row_capacity = unwinder->row_capacity,
+		.build_ns = unwinder->build_ns,
+	};
+	while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
+		const struct object_table *object = (const struct object_table *)(uintptr_t)entry->value;
+		if (object != NULL && object->loaded) {
+			stats->objects++;
+			stats->unsupported_rows += object->table.unsupported;
+		}
+	}
+}

@@ -1,0 +1,52 @@
+/*
+ * unwinder.h: the user-space half of the table-driven unwinder. It compiles
+ * the unwind table of every object a target maps (once per object, cached
+ * by build ID, so processes mapping the same libc share the work), loads
+ * them into the BPF maps the walker in bpf/user_stack.bpf.h reads, and
+ * keeps a process's list of mappings current as it maps code.
+ */
+#ifndef UNWINDER_H
+#define UNWINDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/types.h>
+
+#include "symbolizer.h"
+#include "unwind.h"
+
+struct unwinder_stats {
+	size_t objects;          /* objects whose rows are in the map */
+	size_t objects_without;  /* executable objects walked by frame pointers: no CFI, unreadable, or no room */
+	size_t rows, row_capacity;
+	size_t unsupported_rows; /* rows where the walk must stop */
+	uint64_t build_ns;       /* time spent compiling tables */
+};
+
+struct unwinder;
+
+/* Why a stack ended, in words, for comments and messages. */
+const char *unwind_end_name(enum unwind_end end);
+
+struct unwinder *unwinder_new(enum unwind_mode mode);
+void unwinder_free(struct unwinder *unwinder);
+enum unwind_mode unwinder_mode(const struct unwinder *unwinder);
+
+/* Loads the tables of every object image maps (building those not seen
+ * before) and the process's mappings; creates the maps on first use, sized
+ * for what the target maps now with room for later code. Called again
+ * after process_image_refresh() to follow dlopen. Nothing to do in
+ * frame-pointer mode. 0, or -1 with a one-line reason. */
+int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
+			  size_t err_len);
+
+/* The maps' descriptors for a BPF object to reuse; -1 before the first load. */
+int unwinder_rows_fd(const struct unwinder *unwinder);
+int unwinder_processes_fd(const struct unwinder *unwinder);
+
+void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats);
+
+#endif
