@@ -39,10 +39,14 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 # The sampler's average kernel time per run (every tick on every CPU, the
 # target's or not), while the agent that loaded it still runs.
 bpf_ns_per_run() {
+	bpf_run_totals | awk '{ print $2 ? int($1 / $2 + 0.5) : "-" }'
+}
+
+# bpf_run_totals: "run_time_ns run_cnt" of the loaded sampler(s) so far.
+bpf_run_totals() {
 	bpftool -j prog show name sample_cpu | python3 -c '
 import json, sys
 progs = json.load(sys.stdin)
 progs = progs if isinstance(progs, list) else [progs]
-runs = sum(p.get("run_cnt", 0) for p in progs)
-print(round(sum(p.get("run_time_ns", 0) for p in progs) / runs) if runs else "-")'
+print(sum(p.get("run_time_ns", 0) for p in progs), sum(p.get("run_cnt", 0) for p in progs))'
 }

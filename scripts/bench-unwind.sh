@@ -4,10 +4,12 @@
 # .eh_frame tables in BPF (--unwind auto), bpfprof following frame pointers
 # (--unwind fp), `perf record --call-graph dwarf` (8 KiB stack copies) and
 # `perf record -g`, all at 999 Hz, interleaved in rounds. For each: the
-# share of samples reaching _start (completeness), work_a's share (truth:
-# 50 %), bytes moved to user space per sample, the workload's rounds per
+# share of samples reaching _start (completeness), the share attributed to
+# main -> work_a (truth: 50 %), bytes moved to user space per sample, the workload's rounds per
 # second as a ratio to an unprofiled run (slowdown), and for bpfprof the
-# kernel time of one run of the sampler. Then the tables' size and build
+# sampler's kernel time per sample of the target: its time over 3 s divided
+# by the 999 x 3 samples a busy single thread gets (an upper bound: the
+# idle CPU's ticks, filtered out at once, are in the time too). Then the tables' size and build
 # time for libc, libcrypto and the agent itself.
 #   ROUNDS=3 SECONDS_PER_RUN=6 MODES="split deep" scripts/bench-unwind.sh
 set -euo pipefail
@@ -56,9 +58,9 @@ folded_stacks() {
 
 # run MODE CONFIG: the workload for run_seconds with CONFIG attached for all
 # but its first 0.3 s; appends "rounds/s samples rooted% work_a% bytes/sample
-# bpf-ns" to $work/MODE.CONFIG.
+# bpf-ns-per-sample" to $work/MODE.CONFIG.
 run() {
-	local mode=$1 config=$2 profiler_pid= stats="- - - -" bpf_ns=-
+	local mode=$1 config=$2 profiler_pid= stats="- - - -" bpf_ns=- before after
 	build/tests/frameless --mode "$mode" --seconds "$run_seconds" >"$work/workload.out" &
 	local workload=$!
 	sleep 0.3
@@ -78,8 +80,11 @@ run() {
 		;;
 	esac
 	if [[ "$config" == bpfprof-* ]]; then
-		sleep "$((attached - 1))"
-		bpf_ns=$(bpf_ns_per_run)
+		sleep 1 # past the agent's start-up
+		before=$(bpf_run_totals)
+		sleep 3
+		after=$(bpf_run_totals)
+		bpf_ns=$(awk -v b="${before% *}" -v a="${after% *}" 'BEGIN { print int((a - b) / (999 * 3) + 0.5) }')
 	fi
 	[[ -n "$profiler_pid" ]] && wait "$profiler_pid"
 	wait "$workload"
@@ -105,8 +110,8 @@ for mode in $modes; do
 			run "$mode" "${configs[$(((i + round) % ${#configs[@]}))]}"
 		done
 	done
-	printf '\n%-14s %10s %8s %9s %11s %9s %14s %11s\n' configuration "rounds/s" "vs none" samples "to _start %" \
-		"work_a %" "bytes/sample" "BPF ns/run"
+	printf '\n%-14s %10s %8s %9s %11s %13s %13s %13s\n' configuration "rounds/s" "vs none" samples "to _start %" \
+		"main>work_a %" "bytes/sample" "BPF ns/sample"
 	for config in "${configs[@]}"; do
 		file=$work/$mode.$config
 		rate=$(cut -d' ' -f1 "$file" | median)
@@ -121,7 +126,7 @@ for mode in $modes; do
 				figures+=("$(cut -d' ' -f"$field" "$file" | median)")
 			fi
 		done
-		printf '%-14s %10.1f %8.4f %9s %11s %9s %14s %11s\n' "$config" "$rate" "$ratio" "${figures[@]}"
+		printf '%-14s %10.1f %8.4f %9s %11s %13s %13s %13s\n' "$config" "$rate" "$ratio" "${figures[@]}"
 	done
 	echo
 done

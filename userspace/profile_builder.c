@@ -134,8 +134,11 @@ static int32_t location_for(struct builder *b, uint64_t address, bool is_kernel)
 	return location;
 }
 
-/* Every frame but the sample's very first holds a return address: minus
- * one it points into the call instruction, so lines name the call site. */
+/* A caller's frame holds a return address: minus one it points into the
+ * call instruction, so lines name the call site. The first frame of each
+ * stack is where execution stood: the kernel's where the sample hit, the
+ * user's where the thread was interrupted (exact) or the instruction after
+ * its system call (still in the same function), so neither is adjusted. */
 static int add_stack(struct builder *b, const struct stack_key *key, const int64_t *values, uint32_t **ids,
 		     size_t *cap)
 {
@@ -144,7 +147,7 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 	if (array_reserve((void **)ids, cap, depth, sizeof(**ids)) != 0)
 		return -1;
 	for (uint32_t i = 0; i < key->n_kernel; i++) {
-		int32_t id = location_for(b, key->kernel[i] - (n > 0), true);
+		int32_t id = location_for(b, key->kernel[i] - (i > 0), true);
 		if (id < 0)
 			return -1;
 		(*ids)[n++] = (uint32_t)id;
@@ -155,7 +158,7 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 		 * without frame pointers, not a caller. */
 		if (i > 0 && process_image_mapping(b->image, key->user[i]) == NULL)
 			break;
-		int32_t id = location_for(b, key->user[i] - (n > 0), false);
+		int32_t id = location_for(b, key->user[i] - (i > 0), false);
 		if (id < 0)
 			return -1;
 		(*ids)[n++] = (uint32_t)id;

@@ -44,6 +44,9 @@ struct elf_object {
 	struct plt_range plt[2]; /* .plt and .plt.sec */
 	const char **plt_names;  /* "symbol@plt" per .rela.plt entry */
 	size_t n_plt_names;
+	uint64_t *fde_starts; /* sorted link-time starts of the CFI's functions, read on first need */
+	size_t n_fde_starts;
+	bool fde_starts_read;
 	char build_id[129];
 	Dwfl *dwfl;
 	Dwfl_Module *module;
@@ -110,6 +113,7 @@ struct symbolizer *symbolizer_new(void)
 static void elf_object_free(struct elf_object *object)
 {
 	free(object->plt_names);
+	free(object->fde_starts);
 	dwfl_end(object->dwfl);
 	hashmap_free(object->cache);
 	free(object->segments);
@@ -609,6 +613,87 @@ static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_o
 	return n;
 }
 
+/* Reads the function starts of .eh_frame_hdr's search table, in the
+ * encoding every linker writes (pc-relative pointer, 4-byte count,
+ * table of 4-byte offsets from the section). */
+static void read_fde_starts(struct elf_object *object)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(object->module, &bias);
+	size_t shstrndx;
+
+	object->fde_starts_read = true;
+	if (elf == NULL || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+		GElf_Shdr shdr;
+		const char *name = gelf_getshdr(scn, &shdr) != NULL ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+		if (name == NULL || strcmp(name, ".eh_frame_hdr") != 0)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		const unsigned char *hdr = data != NULL ? data->d_buf : NULL;
+		uint32_t count;
+		if (hdr == NULL || data->d_size < 12 || hdr[0] != 1 || hdr[1] != (DW_EH_PE_pcrel | DW_EH_PE_sdata4) ||
+		    hdr[2] != DW_EH_PE_udata4 || hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+			return;
+		memcpy(&count, hdr + 8, sizeof(count));
+		if ((data->d_size - 12) / 8 < count || (object->fde_starts = calloc(count, sizeof(uint64_t))) == NULL)
+			return;
+		for (uint32_t i = 0; i < count; i++) {
+			int32_t start;
+			memcpy(&start, hdr + 12 + (size_t)i * 8, sizeof(start));
+			object->fde_starts[i] = shdr.sh_addr + (uint64_t)(int64_t)start;
+		}
+		object->n_fde_starts = count;
+		return;
+	}
+}
+
+/* For code no symbol names (static functions of a stripped object,
+ * hand-written assembly): "object+0xSTART" after the start of the function
+ * its CFI describes, so its addresses add up to one function, or the
+ * signal trampoline, which glibc does not export. false when no CFI
+ * covers vaddr. */
+static bool name_by_cfi(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+			struct symbol_frame *out)
+{
+	Dwarf_Addr bias, from, to;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(object->module, &bias);
+	Dwarf_Frame *frame;
+	bool signal_frame;
+
+	if (cfi == NULL || dwarf_cfi_addrframe(cfi, vaddr, &frame) != 0)
+		return false;
+	dwarf_frame_info(frame, &from, &to, &signal_frame);
+	free(frame);
+	if (!object->fde_starts_read)
+		read_fde_starts(object);
+	size_t low = 0, high = object->n_fde_starts;
+	while (high - low > 1) { /* the last function starting at or below vaddr */
+		size_t mid = low + (high - low) / 2;
+		if (object->fde_starts[mid] <= vaddr)
+			low = mid;
+		else
+			high = mid;
+	}
+	char name[PATH_MAX + 32];
+	const char *base = strrchr(object->path, '/');
+	if (signal_frame)
+		snprintf(name, sizeof(name), "[signal trampoline]");
+	else if (object->n_fde_starts > 0 && object->fde_starts[low] <= vaddr)
+		snprintf(name, sizeof(name), "%s+0x%" PRIx64, base != NULL ? base + 1 : object->path,
+			 object->fde_starts[low]);
+	else
+		return false;
+	*out = (struct symbol_frame){
+		.function = intern(symbolizer, name),
+		.system_name = intern(symbolizer, name),
+		.file = "",
+		.decl_file = "",
+	};
+	return true;
+}
+
 static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
 			       struct symbol_frame *out, size_t max)
 {
@@ -635,7 +720,7 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 	GElf_Sym sym;
 	const char *symbol = dwfl_module_addrinfo(object->module, vaddr, &offset, &sym, NULL, NULL, NULL);
 	if (symbol == NULL)
-		return 0;
+		return name_by_cfi(symbolizer, object, vaddr, &out[0]) ? 1 : 0;
 	char *demangled = demangle(symbol);
 	out[0] = (struct symbol_frame){
 		.function = intern(symbolizer, demangled != NULL ? demangled : symbol),

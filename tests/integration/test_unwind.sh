@@ -98,7 +98,7 @@ check "crypto, realigned stacks: at least 99% reach _start (got ${got:-none}%)" 
 # --- a signal handler: through the kernel's trampoline --------------------------
 profile_mode signal "$TEST_TMP/signal.folded"
 handler=$(share "$TEST_TMP/signal.folded" ';on_tick;')
-got=$(share "$TEST_TMP/signal.folded" '^_start;.*;main;.*;on_tick;')
+got=$(share "$TEST_TMP/signal.folded" '^_start;.*;main;.*;\[signal trampoline\];on_tick;')
 check "signal: the handler's samples (${handler:-0}%) all reach main through the trampoline (got ${got:-none}%)" \
 	awk -v h="${handler:-0}" -v g="${got:-0}" 'BEGIN { exit !(h > 0.5 && h - g < 0.05) }'
 

@@ -4,6 +4,7 @@
  * .dynsym, and DWARF found through .gnu_debuglink.
  */
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -166,13 +167,49 @@ static void stripped_object_falls_back_to_dynsym(void **state)
 	process_image_object_info(image, map, &info);
 	assert_false(info.has_dwarf);
 
-	/* A static function has no name left: the caller names it by offset. */
+	/* A static function has no name left: its CFI still says where it
+	 * starts, so each of its addresses gets the same object+offset name. */
+	Dl_info where;
+	assert_true(dladdr((void *)(uintptr_t)lib.hidden, &where) != 0);
+	char expected[64];
+	snprintf(expected, sizeof(expected), "libsymtest-stripped.so+0x%" PRIx64,
+		 lib.hidden - (uint64_t)(uintptr_t)where.dli_fbase);
 	assert_non_null(symbolize_user(image, lib.hidden, &s));
-	assert_int_equal(s.n_frames, 0);
+	assert_int_equal(s.n_frames, 1);
+	assert_string_equal(s.frames[0].function, expected);
+	assert_non_null(symbolize_user(image, lib.hidden + 2, &s));
+	assert_string_equal(s.frames[0].function, expected);
 
 	process_image_free(image);
 	symbolizer_free(symbolizer);
 	dlclose(lib.handle);
+}
+
+static void ignore_signal(int signo)
+{
+	(void)signo;
+}
+
+static void signal_trampoline_is_named(void **state)
+{
+	struct sigaction action = {.sa_handler = ignore_signal}, installed;
+	struct symbolization s;
+	char err[256];
+	(void)state;
+
+	/* glibc's restorer, which handlers return into, has no exported
+	 * symbol; a profile looks up the return address minus one, the byte
+	 * before it, which its CFI covers (and no symbol, even in libc6-dbg). */
+	assert_int_equal(sigaction(SIGUSR2, &action, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR2, NULL, &installed), 0);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+	assert_non_null(symbolize_user(image, (uint64_t)(uintptr_t)installed.sa_restorer - 1, &s));
+	assert_int_equal(s.n_frames, 1);
+	assert_string_equal(s.frames[0].function, "[signal trampoline]");
+	process_image_free(image);
+	symbolizer_free(symbolizer);
 }
 
 static void objects_are_shared_by_build_id(void **state)
@@ -258,6 +295,7 @@ int main(void)
 		cmocka_unit_test(full_debug_info_gives_inlined_frames_and_lines),
 		cmocka_unit_test(debuglink_finds_the_separate_debug_file),
 		cmocka_unit_test(stripped_object_falls_back_to_dynsym),
+		cmocka_unit_test(signal_trampoline_is_named),
 		cmocka_unit_test(plt_stubs_are_named_after_their_target),
 		cmocka_unit_test(objects_are_shared_by_build_id),
 		cmocka_unit_test(vdso_functions_are_named),
