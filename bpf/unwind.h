@@ -15,7 +15,7 @@
 #define UNWIND_MAX_MAPPINGS 512  /* executable mappings of one process */
 #define UNWIND_MAPPING_SEARCH 10 /* binary-search steps: 2^10 > UNWIND_MAX_MAPPINGS */
 #define UNWIND_ROW_SEARCH 24     /* binary-search steps: objects of up to 16M rows */
-#define UNWIND_MAX_PROCESSES 16
+#define UNWIND_MAX_PROCESSES 16  /* processes one agent unwinds at once */
 
 /* Where the signal frame's interrupted registers sit, from the stack
  * pointer at the trampoline (x86-64 rt_sigframe: ucontext, then its
@@ -70,9 +70,12 @@ struct unwind_mapping {
 	__u32 n_rows;     /* 0: no table for this object; use frame pointers */
 };
 
+/* A process's slot in the processes array: looked up by tgid once per
+ * stack (a hash lookup), then by index at every frame (an array lookup the
+ * verifier inlines). */
 struct unwind_process {
+	__u32 tgid; /* whose slot this is, checked by the walker */
 	__u32 n_mappings;
-	__u32 pad;
 	struct unwind_mapping mappings[UNWIND_MAX_MAPPINGS]; /* sorted by start, disjoint */
 };
 

@@ -26,7 +26,14 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UNWIND_MAX_PROCESSES);
-	__type(key, __u32); /* tgid */
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* its slot in unwind_processes */
+} unwind_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, UNWIND_MAX_PROCESSES);
+	__type(key, __u32);
 	__type(value, struct unwind_process);
 } unwind_processes SEC(".maps");
 
@@ -36,11 +43,12 @@ struct {
 struct user_walk {
 	__u64 pc, sp, bp;
 	__u32 tgid;
+	__u32 slot; /* the process's index in unwind_processes */
 	__u32 depth;
 	__u8 end;        /* enum unwind_end, once the walk stops */
 	__u8 bp_known;   /* false after a frame whose rbp rule the tables lack */
 	__u8 exact_pc;   /* pc is where execution stopped, not a return address */
-	__u8 pad[5];
+	__u8 pad[1];
 	__u64 frames[UNWIND_MAX_FRAMES];
 };
 
@@ -143,8 +151,9 @@ static long unwind_step(__u32 index, void *unused)
 	s->frames[s->depth & (UNWIND_MAX_FRAMES - 1)] = s->pc;
 	s->depth++;
 
-	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->tgid);
-	const struct unwind_mapping *mapping = process != NULL ? unwind_find_mapping(process, s->pc) : NULL;
+	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->slot);
+	const struct unwind_mapping *mapping =
+		process != NULL && process->tgid == s->tgid ? unwind_find_mapping(process, s->pc) : NULL;
 	if (mapping == NULL) {
 		s->end = UNWIND_END_UNKNOWN_PC;
 		return 1;
@@ -289,6 +298,8 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 	s->sp = regs->sp;
 	s->bp = regs->bp;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 *slot = bpf_map_lookup_elem(&unwind_slots, &s->tgid);
+	s->slot = slot != NULL ? *slot : UNWIND_MAX_PROCESSES; /* none: every pc is unknown */
 	s->depth = 0;
 	s->end = UNWIND_END_DEPTH;
 	s->bp_known = 1;

@@ -33,7 +33,8 @@ struct object_table {
 struct unwinder {
 	enum unwind_mode mode;
 	struct hashmap *objects; /* object key -> struct object_table * */
-	int rows_fd, processes_fd;
+	int rows_fd, slots_fd, processes_fd;
+	pid_t slot_owner[UNWIND_MAX_PROCESSES]; /* 0: a free slot */
 	uint32_t rows_used, row_capacity;
 	uint64_t build_ns;
 	struct unwind_process *process; /* scratch for one process's entry (16 KiB) */
@@ -61,7 +62,7 @@ struct unwinder *unwinder_new(enum unwind_mode mode)
 	if (unwinder == NULL)
 		return NULL;
 	unwinder->mode = mode;
-	unwinder->rows_fd = unwinder->processes_fd = -1;
+	unwinder->rows_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
 	if (unwinder->objects == NULL || unwinder->process == NULL) {
@@ -88,6 +89,8 @@ void unwinder_free(struct unwinder *unwinder)
 	}
 	if (unwinder->rows_fd >= 0)
 		close(unwinder->rows_fd);
+	if (unwinder->slots_fd >= 0)
+		close(unwinder->slots_fd);
 	if (unwinder->processes_fd >= 0)
 		close(unwinder->processes_fd);
 	free(unwinder->process);
@@ -146,9 +149,11 @@ static int create_maps(struct unwinder *unwinder, uint32_t rows_needed, char *er
 			 (unsigned long long)capacity, strerror(errno));
 		return -1;
 	}
-	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_process", sizeof(uint32_t),
+	unwinder->slots_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_slots", sizeof(uint32_t), sizeof(uint32_t),
+					    UNWIND_MAX_PROCESSES, NULL);
+	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_process", sizeof(uint32_t),
 						sizeof(struct unwind_process), UNWIND_MAX_PROCESSES, NULL);
-	if (unwinder->processes_fd < 0) {
+	if (unwinder->slots_fd < 0 || unwinder->processes_fd < 0) {
 		snprintf(err, err_len, "cannot create the unwinder's process map: %s", strerror(errno));
 		return -1;
 	}
@@ -210,8 +215,16 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 			err_len) != 0)
 		goto out;
 
+	uint32_t slot = 0;
+	while (slot < UNWIND_MAX_PROCESSES && unwinder->slot_owner[slot] != pid && unwinder->slot_owner[slot] != 0)
+		slot++;
+	if (slot == UNWIND_MAX_PROCESSES) {
+		snprintf(err, err_len, "cannot unwind more than %d processes at once", UNWIND_MAX_PROCESSES);
+		goto out;
+	}
 	struct unwind_process *process = unwinder->process;
 	memset(process, 0, sizeof(*process));
+	process->tgid = (uint32_t)pid;
 	unwinder->objects_without = 0;
 	for (size_t i = 0; i < n_maps && process->n_mappings < UNWIND_MAX_MAPPINGS; i++) {
 		const struct map_entry *map = process_image_mapping_at(image, i);
@@ -232,11 +245,13 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 		};
 	}
 	uint32_t key = (uint32_t)pid;
-	if (bpf_map_update_elem(unwinder->processes_fd, &key, process, BPF_ANY) != 0) {
+	if (bpf_map_update_elem(unwinder->processes_fd, &slot, process, BPF_ANY) != 0 ||
+	    bpf_map_update_elem(unwinder->slots_fd, &key, &slot, BPF_ANY) != 0) {
 		snprintf(err, err_len, "cannot load the mappings of PID %d into the unwinder: %s", (int)pid,
 			 strerror(errno));
 		goto out;
 	}
+	unwinder->slot_owner[slot] = pid;
 	rc = 0;
 out:
 	free(tables);
@@ -246,6 +261,11 @@ out:
 int unwinder_rows_fd(const struct unwinder *unwinder)
 {
 	return unwinder->rows_fd;
+}
+
+int unwinder_slots_fd(const struct unwinder *unwinder)
+{
+	return unwinder->slots_fd;
 }
 
 int unwinder_processes_fd(const struct unwinder *unwinder)
