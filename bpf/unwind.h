@@ -16,6 +16,8 @@
 #define UNWIND_MAPPING_SEARCH 10 /* binary-search steps: 2^10 > UNWIND_MAX_MAPPINGS */
 #define UNWIND_ROW_SEARCH 24     /* binary-search steps: objects of up to 16M rows */
 #define UNWIND_MAX_PROCESSES 16  /* processes one agent unwinds at once */
+#define UNWIND_PAGE_SHIFT 12     /* the row index has an entry per 4 KiB of code */
+#define UNWIND_PAGE_SEARCH 16    /* binary-search steps within one page's rows */
 
 /* Where the signal frame's interrupted registers sit, from the stack
  * pointer at the trampoline (x86-64 rt_sigframe: ucontext, then its
@@ -62,12 +64,18 @@ struct unwind_entry {
 	__u8 pad;
 };
 
-/* One executable mapping of a process, as the walker looks pcs up. */
+/* One executable mapping of a process, as the walker looks pcs up. A
+ * binary search over all of a big object's rows misses the cache at every
+ * step; the page index narrows it to the rows of one 4 KiB page first. */
 struct unwind_mapping {
-	__u64 start, end; /* runtime addresses */
-	__u64 bias;       /* runtime address minus link-time address */
-	__u32 first_row;  /* the object's first row in the rows array */
-	__u32 n_rows;     /* 0: no table for this object; use frame pointers */
+	__u64 start, end;  /* runtime addresses */
+	__u64 bias;        /* runtime address minus link-time address */
+	__u32 first_row;   /* the object's first row in the rows array */
+	__u32 n_rows;      /* 0: no table for this object; use frame pointers */
+	__u32 first_page;  /* the object's first entry in the page index */
+	__u32 n_pages;     /* 0: no page index; search all the object's rows */
+	__u32 page_base;   /* the link-time address of page 0 */
+	__u32 pad;
 };
 
 /* A process's slot in the processes array: looked up by tgid once per

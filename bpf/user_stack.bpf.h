@@ -24,6 +24,13 @@ struct {
 } unwind_rows SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* replaced by the agent's map */
+	__type(key, __u32);
+	__type(value, __u32); /* a row index, relative to the object's first row */
+} unwind_pages SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UNWIND_MAX_PROCESSES);
 	__type(key, __u32);   /* tgid */
@@ -86,8 +93,22 @@ static __always_inline const struct unwind_mapping *unwind_find_mapping(const st
 static __always_inline const struct unwind_entry *unwind_find_row(const struct unwind_mapping *mapping, __u32 pc)
 {
 	__u32 low = mapping->first_row, high = mapping->first_row + mapping->n_rows;
+	int steps = UNWIND_ROW_SEARCH;
 
-	for (int step = 0; step < UNWIND_ROW_SEARCH && high - low > 1; step++) {
+	/* The page index bounds the search to the rows of pc's page. */
+	__u32 page = (pc - mapping->page_base) >> UNWIND_PAGE_SHIFT;
+	if (pc >= mapping->page_base && page < mapping->n_pages) {
+		__u32 index = mapping->first_page + page, next = index + 1;
+		__u32 *first = bpf_map_lookup_elem(&unwind_pages, &index);
+		__u32 *last = page + 1 < mapping->n_pages ? bpf_map_lookup_elem(&unwind_pages, &next) : NULL;
+		if (first != NULL) {
+			low = mapping->first_row + *first;
+			if (last != NULL)
+				high = mapping->first_row + *last + 1;
+			steps = UNWIND_PAGE_SEARCH;
+		}
+	}
+	for (int step = 0; step < steps && high - low > 1; step++) {
 		__u32 mid = low + (high - low) / 2;
 		const struct unwind_entry *row = bpf_map_lookup_elem(&unwind_rows, &mid);
 		if (row == NULL)

@@ -139,6 +139,7 @@ static int share_unwind_tables(struct cpu_bpf *skel, const struct unwinder *unwi
 	if (unwinder_mode(unwinder) == UNWIND_MODE_FP)
 		return 0;
 	if (bpf_map__reuse_fd(skel->maps.unwind_rows, unwinder_rows_fd(unwinder)) != 0 ||
+	    bpf_map__reuse_fd(skel->maps.unwind_pages, unwinder_pages_fd(unwinder)) != 0 ||
 	    bpf_map__reuse_fd(skel->maps.unwind_slots, unwinder_slots_fd(unwinder)) != 0 ||
 	    bpf_map__reuse_fd(skel->maps.unwind_processes, unwinder_processes_fd(unwinder)) != 0) {
 		snprintf(err, err_len, "cannot hand the unwind tables to the CPU sampler: %s", strerror(errno));

@@ -178,6 +178,26 @@ static int add_section(struct unwind_table *table, Dwarf_CFI *cfi, uint64_t star
 	return 0;
 }
 
+static int index_pages(struct unwind_table *table)
+{
+	if (table->n_rows == 0)
+		return 0;
+	uint32_t page_size = 1U << UNWIND_PAGE_SHIFT;
+	table->page_base = table->rows[0].pc & ~(page_size - 1);
+	table->n_pages = ((table->rows[table->n_rows - 1].pc - table->page_base) >> UNWIND_PAGE_SHIFT) + 1;
+	table->pages = malloc(table->n_pages * sizeof(*table->pages));
+	if (table->pages == NULL)
+		return -1;
+	size_t row = 0;
+	for (size_t page = 0; page < table->n_pages; page++) {
+		uint64_t start = table->page_base + (uint64_t)page * page_size;
+		while (row + 1 < table->n_rows && table->rows[row + 1].pc <= start)
+			row++;
+		table->pages[page] = (uint32_t)row;
+	}
+	return 0;
+}
+
 int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err_len)
 {
 	memset(table, 0, sizeof(*table));
@@ -209,6 +229,8 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 	if (cfi != NULL)
 		dwarf_cfi_end(cfi);
 	elf_end(elf);
+	if (rc == 0 && index_pages(table) != 0)
+		rc = -1;
 	if (rc != 0) {
 		snprintf(err, err_len, rc == -2 ? "code above 4 GiB in link-time addresses" : "out of memory");
 		unwind_table_free(table);
@@ -227,6 +249,12 @@ const struct unwind_entry *unwind_table_find(const struct unwind_table *table, u
 
 	if (table->n_rows == 0 || pc < table->rows[0].pc)
 		return NULL;
+	/* The same narrowing the BPF walker does: the page's rows only. */
+	uint64_t page = (pc - table->page_base) >> UNWIND_PAGE_SHIFT;
+	if (page < table->n_pages) {
+		low = table->pages[page];
+		high = page + 1 < table->n_pages ? table->pages[page + 1] + 1 : table->n_rows;
+	}
 	while (high - low > 1) { /* the last row starting at or below pc */
 		size_t mid = low + (high - low) / 2;
 		if (table->rows[mid].pc <= pc)
@@ -240,5 +268,6 @@ const struct unwind_entry *unwind_table_find(const struct unwind_table *table, u
 void unwind_table_free(struct unwind_table *table)
 {
 	free(table->rows);
+	free(table->pages);
 	memset(table, 0, sizeof(*table));
 }

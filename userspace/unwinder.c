@@ -21,11 +21,14 @@
 /* Room left for code mapped after attach: as many rows again as the
  * target maps at first, and at least this many (libcrypto has ~86k). */
 #define SPARE_ROWS_MIN (128 * 1024)
+#define SPARE_PAGES_MIN (16 * 1024) /* page-index entries: one per 4 KiB of code */
 
 /* An object's table and where its rows are in the map. */
 struct object_table {
 	struct unwind_table table;
 	uint32_t first_row;
+	uint32_t first_page; /* valid when has_pages */
+	bool has_pages;      /* its page index is in the map too */
 	bool built;  /* table holds rows (false: no CFI, unreadable) */
 	bool loaded; /* rows are in the map */
 };
@@ -33,9 +36,10 @@ struct object_table {
 struct unwinder {
 	enum unwind_mode mode;
 	struct hashmap *objects; /* object key -> struct object_table * */
-	int rows_fd, slots_fd, processes_fd;
+	int rows_fd, pages_fd, slots_fd, processes_fd;
 	pid_t slot_owner[UNWIND_MAX_PROCESSES]; /* 0: a free slot */
 	uint32_t rows_used, row_capacity;
+	uint32_t pages_used, page_capacity;
 	uint64_t build_ns;
 	struct unwind_process *process; /* scratch for one process's entry (16 KiB) */
 	size_t objects_without;         /* in the last process loaded */
@@ -62,7 +66,7 @@ struct unwinder *unwinder_new(enum unwind_mode mode)
 	if (unwinder == NULL)
 		return NULL;
 	unwinder->mode = mode;
-	unwinder->rows_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
+	unwinder->rows_fd = unwinder->pages_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
 	if (unwinder->objects == NULL || unwinder->process == NULL) {
@@ -89,6 +93,8 @@ void unwinder_free(struct unwinder *unwinder)
 	}
 	if (unwinder->rows_fd >= 0)
 		close(unwinder->rows_fd);
+	if (unwinder->pages_fd >= 0)
+		close(unwinder->pages_fd);
 	if (unwinder->slots_fd >= 0)
 		close(unwinder->slots_fd);
 	if (unwinder->processes_fd >= 0)
@@ -136,17 +142,26 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 	return object;
 }
 
-static int create_maps(struct unwinder *unwinder, uint32_t rows_needed, char *err, size_t err_len)
+/* What is needed now, plus as much again (at least spare) for later code. */
+static uint32_t capacity_for(uint64_t needed, uint64_t spare)
 {
-	uint64_t capacity = (uint64_t)rows_needed + (rows_needed > SPARE_ROWS_MIN ? rows_needed : SPARE_ROWS_MIN);
+	uint64_t capacity = needed + (needed > spare ? needed : spare);
 
-	if (capacity > UINT32_MAX / 2)
-		capacity = UINT32_MAX / 2;
+	return capacity < UINT32_MAX / 2 ? (uint32_t)capacity : UINT32_MAX / 2;
+}
+
+static int create_maps(struct unwinder *unwinder, uint64_t rows_needed, uint64_t pages_needed, char *err,
+		       size_t err_len)
+{
+	unwinder->row_capacity = capacity_for(rows_needed, SPARE_ROWS_MIN);
+	unwinder->page_capacity = capacity_for(pages_needed, SPARE_PAGES_MIN);
 	unwinder->rows_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(uint32_t),
-					   sizeof(struct unwind_entry), (uint32_t)capacity, NULL);
-	if (unwinder->rows_fd < 0) {
-		snprintf(err, err_len, "cannot create the unwind table map (%llu rows): %s",
-			 (unsigned long long)capacity, strerror(errno));
+					   sizeof(struct unwind_entry), unwinder->row_capacity, NULL);
+	unwinder->pages_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_pages", sizeof(uint32_t), sizeof(uint32_t),
+					    unwinder->page_capacity, NULL);
+	if (unwinder->rows_fd < 0 || unwinder->pages_fd < 0) {
+		snprintf(err, err_len, "cannot create the unwind table maps (%u rows): %s", unwinder->row_capacity,
+			 strerror(errno));
 		return -1;
 	}
 	unwinder->slots_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_slots", sizeof(uint32_t), sizeof(uint32_t),
@@ -157,31 +172,44 @@ static int create_maps(struct unwinder *unwinder, uint32_t rows_needed, char *er
 		snprintf(err, err_len, "cannot create the unwinder's process map: %s", strerror(errno));
 		return -1;
 	}
-	unwinder->row_capacity = (uint32_t)capacity;
 	return 0;
 }
 
-/* Copies an object's rows into the map at the end of what is there; false
- * when they do not fit (the object is then walked by frame pointers). */
-static bool load_rows(struct unwinder *unwinder, struct object_table *object)
+/* Appends n values to an array map after its *used entries; false when
+ * they do not fit. */
+static bool append_to_map(int fd, uint32_t *used, uint32_t capacity, const void *values, size_t n)
 {
-	size_t n = object->table.n_rows;
-
-	if (n > unwinder->row_capacity - unwinder->rows_used)
+	if (n > capacity - *used)
 		return false;
 	uint32_t *keys = malloc(n * sizeof(*keys));
 	if (keys == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		keys[i] = unwinder->rows_used + (uint32_t)i;
+		keys[i] = *used + (uint32_t)i;
 	uint32_t count = (uint32_t)n;
-	int rc = bpf_map_update_batch(unwinder->rows_fd, keys, object->table.rows, &count, NULL);
+	int rc = bpf_map_update_batch(fd, keys, values, &count, NULL);
 	free(keys);
 	if (rc != 0 || count != n)
 		return false;
-	object->first_row = unwinder->rows_used;
+	*used += (uint32_t)n;
+	return true;
+}
+
+/* Copies an object's rows (and its page index, where there is room) into
+ * the maps; false when the rows do not fit: the object is then walked by
+ * frame pointers. */
+static bool load_rows(struct unwinder *unwinder, struct object_table *object)
+{
+	uint32_t first_row = unwinder->rows_used, first_page = unwinder->pages_used;
+
+	if (!append_to_map(unwinder->rows_fd, &unwinder->rows_used, unwinder->row_capacity, object->table.rows,
+			   object->table.n_rows))
+		return false;
+	object->first_row = first_row;
 	object->loaded = true;
-	unwinder->rows_used += (uint32_t)n;
+	object->has_pages = append_to_map(unwinder->pages_fd, &unwinder->pages_used, unwinder->page_capacity,
+					  object->table.pages, object->table.n_pages);
+	object->first_page = first_page;
 	return true;
 }
 
@@ -190,7 +218,7 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 {
 	size_t n_maps = process_image_count(image);
 	struct object_table **tables = calloc(n_maps > 0 ? n_maps : 1, sizeof(*tables));
-	uint64_t rows_needed = 0;
+	uint64_t rows_needed = 0, pages_needed = 0;
 	int rc = -1;
 
 	if (unwinder->mode == UNWIND_MODE_FP) {
@@ -207,12 +235,12 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 			snprintf(err, err_len, "out of memory");
 			goto out;
 		}
-		if (tables[i]->built && !tables[i]->loaded)
+		if (tables[i]->built && !tables[i]->loaded) {
 			rows_needed += tables[i]->table.n_rows;
+			pages_needed += tables[i]->table.n_pages;
+		}
 	}
-	if (unwinder->rows_fd < 0 &&
-	    create_maps(unwinder, rows_needed < UINT32_MAX / 4 ? (uint32_t)rows_needed : UINT32_MAX / 4, err,
-			err_len) != 0)
+	if (unwinder->rows_fd < 0 && create_maps(unwinder, rows_needed, pages_needed, err, err_len) != 0)
 		goto out;
 
 	uint32_t slot = 0;
@@ -242,6 +270,9 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 			.bias = bias,
 			.first_row = usable ? object->first_row : 0,
 			.n_rows = usable ? (uint32_t)object->table.n_rows : 0,
+			.first_page = usable && object->has_pages ? object->first_page : 0,
+			.n_pages = usable && object->has_pages ? (uint32_t)object->table.n_pages : 0,
+			.page_base = object->table.page_base,
 		};
 	}
 	uint32_t key = (uint32_t)pid;
@@ -261,6 +292,11 @@ out:
 int unwinder_rows_fd(const struct unwinder *unwinder)
 {
 	return unwinder->rows_fd;
+}
+
+int unwinder_pages_fd(const struct unwinder *unwinder)
+{
+	return unwinder->pages_fd;
 }
 
 int unwinder_slots_fd(const struct unwinder *unwinder)

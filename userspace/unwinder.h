@@ -45,6 +45,7 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 
 /* The maps' descriptors for a BPF object to reuse; -1 before the first load. */
 int unwinder_rows_fd(const struct unwinder *unwinder);
+int unwinder_pages_fd(const struct unwinder *unwinder);
 int unwinder_slots_fd(const struct unwinder *unwinder);
 int unwinder_processes_fd(const struct unwinder *unwinder);
 

@@ -172,6 +172,40 @@ static void libcrypto_realigned_stacks(void **state)
 	dlclose(crypto);
 }
 
+/* The row a plain linear scan finds: the reference for the page index. */
+static const struct unwind_entry *find_by_scan(const struct unwind_table *table, uint64_t pc)
+{
+	const struct unwind_entry *found = NULL;
+
+	for (size_t i = 0; i < table->n_rows && table->rows[i].pc <= pc; i++)
+		found = &table->rows[i];
+	return found;
+}
+
+static void page_index_finds_what_a_scan_finds(void **state)
+{
+	struct unwind_table table;
+	Dl_info info;
+	(void)state;
+
+	table_of_object_with((const void *)printf, &table, &info);
+	assert_true(table.n_pages > 100);
+	assert_int_equal(table.page_base % 4096, 0);
+	for (size_t page = 0; page < table.n_pages; page++) /* each entry covers its page's first byte */
+		assert_true(table.pages[page] == 0 || table.rows[table.pages[page]].pc <= table.page_base + page * 4096);
+	uint64_t first = table.rows[0].pc, last = table.rows[table.n_rows - 1].pc + 64, seed = 42;
+	for (int i = 0; i < 20000; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint64_t pc = first - 16 + (seed >> 33) % (last - first + 32);
+		assert_ptr_equal(unwind_table_find(&table, pc), find_by_scan(&table, pc));
+	}
+	for (size_t i = 0; i < table.n_rows; i += 7) { /* every row's own first byte, and the byte before */
+		assert_ptr_equal(unwind_table_find(&table, table.rows[i].pc), &table.rows[i]);
+		assert_ptr_equal(unwind_table_find(&table, table.rows[i].pc - 1), find_by_scan(&table, table.rows[i].pc - 1));
+	}
+	unwind_table_free(&table);
+}
+
 static void non_elf_input_is_refused(void **state)
 {
 	char err[200] = "";
@@ -191,6 +225,7 @@ int main(void)
 		cmocka_unit_test(libc_table_is_sorted_and_mostly_supported),
 		cmocka_unit_test(libc_signal_trampoline_plt_and_roots),
 		cmocka_unit_test(libcrypto_realigned_stacks),
+		cmocka_unit_test(page_index_finds_what_a_scan_finds),
 		cmocka_unit_test(non_elf_input_is_refused),
 	};
 	return cmocka_run_group_tests_name("unwind_table", tests, NULL, NULL);
