@@ -358,10 +358,10 @@ static void describe_unwinding(struct profile *profile, const struct unwinder *u
 	}
 	unwinder_read_stats(unwinder, &stats);
 	profile_add_comment(profile,
-			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel)%s; "
-			    "%zu objects without tables",
+			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel, "
+			    "built in %.0f ms)%s; %zu objects without tables",
 			    unwind_mode_name(mode), stats.objects, stats.rows,
-			    stats.rows * sizeof(struct unwind_entry) / 1024,
+			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6,
 			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without);
 	for (int end = 0; end < UNWIND_END_MAX; end++)
 		if (r->user_stack_ends[end] > 0 && used < sizeof(ends))

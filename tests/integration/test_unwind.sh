@@ -60,7 +60,7 @@ check "--unwind fp: main is missing from the frameless stacks (on ${got:-0}%)" w
 profile_mode split "$TEST_TMP/split.pb.gz"
 comments=$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 10)
 expect_match "the profile says how user stacks were unwound" "$comments" \
-	'user stacks: --unwind auto, .eh_frame tables of [0-9]+ objects \([0-9]+ rows, [0-9]+ KiB in the kernel\)'
+	'user stacks: --unwind auto, .eh_frame tables of [0-9]+ objects \([0-9]+ rows, [0-9]+ KiB in the kernel, built in [0-9]+ ms\)'
 expect_match "and why they ended" "$comments" "user stacks ended: [0-9]+ reached the thread's root"
 
 # --- 64 frames of 1 KiB: more than perf's largest DWARF stack copy ------------
