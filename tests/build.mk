@@ -2,7 +2,8 @@
 # valgrind) and with ASan+UBSan, plus the objects the symbolizer tests load.
 
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
-	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site
+	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
+	test_heap_sampling
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -17,6 +18,8 @@ test_pprof_LIBS := -lprotobuf-c -lz
 test_flamegraph_svg_SRCS := userspace/flamegraph_svg.c
 test_serve_parts_SRCS := userspace/listen.c userspace/top.c userspace/profile.c userspace/hashmap.c
 test_flame_tree_SRCS := userspace/flame_tree.c userspace/json.c userspace/hashmap.c
+test_heap_sampling_SRCS := userspace/heap_sampling.c
+test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/probe_site.c
 test_probe_site_LIBS := -ldl
 test_unwind_table_SRCS := userspace/unwind_table.c

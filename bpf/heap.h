@@ -1,0 +1,45 @@
+/*
+ * heap.h: what the heap profiler's BPF side (issue 6) shares with the
+ * agent. So far: which allocations are sampled, decided where they happen
+ * (in the uprobe) by code the agent's tests run too.
+ *
+ * As Go's runtime does: every thread counts down the bytes it allocates;
+ * the allocation that crosses zero is sampled, and the next distance is
+ * drawn from an exponential distribution with mean `rate` bytes, so each
+ * byte has the same chance 1/rate of triggering a sample and the sampled
+ * sizes are unbiased once scaled. BPF has no floating point: the draw
+ * reads a table of -ln(u) in 16.16 fixed point, filled by the agent.
+ */
+#ifndef BPFPROF_HEAP_H
+#define BPFPROF_HEAP_H
+
+#define HEAP_DRAW_TABLE 1024  /* entries; a power of two */
+#define HEAP_DRAW_SHIFT 16    /* the table's fixed point */
+
+/* One thread's countdown. */
+struct heap_countdown {
+	__s64 bytes_left; /* sample the allocation that takes it to zero or below */
+};
+
+/* Draws the next distance: rate x -ln(u), u uniform in (0, 1). rate 1
+ * samples every allocation. */
+static inline __u64 heap_next_distance(const __u32 *draw_table, __u64 rate, __u32 random)
+{
+	if (rate <= 1)
+		return 1;
+	return (rate * draw_table[random & (HEAP_DRAW_TABLE - 1)]) >> HEAP_DRAW_SHIFT;
+}
+
+/* Counts an allocation of size bytes; true when it is sampled (and the
+ * next distance is drawn). */
+static inline int heap_countdown_take(struct heap_countdown *countdown, const __u32 *draw_table, __u64 rate,
+				      __u64 size, __u32 random)
+{
+	countdown->bytes_left -= (__s64)size;
+	if (countdown->bytes_left > 0)
+		return 0;
+	countdown->bytes_left = (__s64)heap_next_distance(draw_table, rate, random);
+	return 1;
+}
+
+#endif
