@@ -13,6 +13,45 @@
 #ifndef BPFPROF_HEAP_H
 #define BPFPROF_HEAP_H
 
+#include "unwind.h"
+
+#define HEAP_COMM_LEN 16
+
+enum heap_event_kind {
+	HEAP_EVENT_ALLOC, /* a sampled allocation entered: its size and the stack that made it */
+	HEAP_EVENT_DONE,  /* that allocation returned: its address (0: it failed) */
+	HEAP_EVENT_FREE,  /* a sampled allocation was freed (or moved by realloc) */
+};
+
+/* The start of every record; DONE and FREE records are just this. */
+struct heap_event_header {
+	__u8 kind;           /* enum heap_event_kind */
+	__u8 user_stack_end; /* enum unwind_end */
+	__u16 pad;
+	__u32 tid;
+	__u64 address;
+	__u64 size;
+	__s32 user_depth; /* frames, or a negative errno */
+	__u32 pad2;
+};
+
+/* An ALLOC record: the header, the thread's name and its user stack. */
+struct heap_event {
+	struct heap_event_header header;
+	char comm[HEAP_COMM_LEN];
+	__u64 user_stack[UNWIND_MAX_FRAMES];
+};
+
+/* Per-CPU counters, so nothing is dropped silently. */
+enum heap_counter {
+	HEAP_COUNTER_CALLS,         /* allocation calls seen */
+	HEAP_COUNTER_SAMPLED,       /* of which sampled */
+	HEAP_COUNTER_RINGBUF_FULL,  /* events lost: no room in the ring buffer */
+	HEAP_COUNTER_LIVE_FULL,     /* sampled allocations whose free cannot be matched: the live map was full */
+	HEAP_COUNTER_THREADS_FULL,  /* calls not counted: no room for the thread's countdown */
+	HEAP_COUNTER_MAX,
+};
+
 #define HEAP_DRAW_TABLE 1024  /* entries; a power of two */
 #define HEAP_DRAW_SHIFT 16    /* the table's fixed point */
 

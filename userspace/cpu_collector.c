@@ -131,23 +131,6 @@ static int attach_every_cpu(struct cpu_collector *collector, const struct cpu_ev
 	return 0;
 }
 
-/* The walker reads the unwinder's maps, created once per session, so a
- * collector attached again later finds every table already loaded. */
-static int share_unwind_tables(struct cpu_bpf *skel, const struct unwinder *unwinder, char *err, size_t err_len)
-{
-	skel->rodata->unwind_mode = unwinder_mode(unwinder);
-	if (unwinder_mode(unwinder) == UNWIND_MODE_FP)
-		return 0;
-	if (bpf_map__reuse_fd(skel->maps.unwind_rows, unwinder_rows_fd(unwinder)) != 0 ||
-	    bpf_map__reuse_fd(skel->maps.unwind_pages, unwinder_pages_fd(unwinder)) != 0 ||
-	    bpf_map__reuse_fd(skel->maps.unwind_slots, unwinder_slots_fd(unwinder)) != 0 ||
-	    bpf_map__reuse_fd(skel->maps.unwind_processes, unwinder_processes_fd(unwinder)) != 0) {
-		snprintf(err, err_len, "cannot hand the unwind tables to the CPU sampler: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len)
@@ -172,7 +155,8 @@ struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *eve
 	collector->skel->rodata->target_tgid = (uint32_t)pid;
 	collector->skel->rodata->ringbuf_wakeup_bytes = ring_size / 4;
 	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size);
-	if (share_unwind_tables(collector->skel, unwinder, err, err_len) != 0) {
+	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
+	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0) {
 		collector_free(collector);
 		return NULL;
 	}

@@ -56,7 +56,15 @@ size_t stack_table_values(const struct stack_table *table)
 	return table->n_values;
 }
 
-int stack_table_add(struct stack_table *table, const struct stack_key *key, const int64_t *values)
+static void add_values(struct stack_table *table, size_t index, const int64_t *values)
+{
+	int64_t *totals = table->values + index * table->n_values;
+
+	for (size_t i = 0; i < table->n_values; i++)
+		totals[i] += values[i];
+}
+
+int64_t stack_table_add_indexed(struct stack_table *table, const struct stack_key *key, const int64_t *values)
 {
 	size_t header_words = sizeof(struct key_header) / sizeof(uint64_t);
 	size_t words = header_words + key->n_user + key->n_kernel;
@@ -84,10 +92,19 @@ int stack_table_add(struct stack_table *table, const struct stack_key *key, cons
 		memset(table->values + table->n_vectors * table->n_values, 0, table->n_values * sizeof(int64_t));
 		entry->value = table->n_vectors++;
 	}
-	int64_t *totals = table->values + entry->value * table->n_values;
-	for (size_t i = 0; i < table->n_values; i++)
-		totals[i] += values[i];
-	return 0;
+	add_values(table, entry->value, values);
+	return (int64_t)entry->value;
+}
+
+int stack_table_add(struct stack_table *table, const struct stack_key *key, const int64_t *values)
+{
+	return stack_table_add_indexed(table, key, values) < 0 ? -1 : 0;
+}
+
+void stack_table_add_to(struct stack_table *table, size_t index, const int64_t *values)
+{
+	if (index < table->n_vectors)
+		add_values(table, index, values);
 }
 
 int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,

@@ -29,6 +29,12 @@ size_t stack_table_values(const struct stack_table *table);
 /* Adds values (n_values of them) to the stack's totals; 0, or -1 when out of memory. */
 int stack_table_add(struct stack_table *table, const struct stack_key *key, const int64_t *values);
 
+/* The same, returning the stack's index (stable for the table's life), or
+ * -1; stack_table_add_to() adds to a stack by that index, as when a freed
+ * allocation is taken off the stack that made it. */
+int64_t stack_table_add_indexed(struct stack_table *table, const struct stack_key *key, const int64_t *values);
+void stack_table_add_to(struct stack_table *table, size_t index, const int64_t *values);
+
 /* Visits every stack; *cursor starts at 0. Returns 0 at the end. The key's
  * arrays and the values stay valid until the next stack_table_add. */
 int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,

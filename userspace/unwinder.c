@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "clock.h"
 #include "hashmap.h"
@@ -289,24 +290,28 @@ out:
 	return rc;
 }
 
-int unwinder_rows_fd(const struct unwinder *unwinder)
+int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len)
 {
-	return unwinder->rows_fd;
-}
+	const struct {
+		const char *name;
+		int fd;
+	} maps[] = {
+		{"unwind_rows", unwinder->rows_fd},
+		{"unwind_pages", unwinder->pages_fd},
+		{"unwind_slots", unwinder->slots_fd},
+		{"unwind_processes", unwinder->processes_fd},
+	};
 
-int unwinder_pages_fd(const struct unwinder *unwinder)
-{
-	return unwinder->pages_fd;
-}
-
-int unwinder_slots_fd(const struct unwinder *unwinder)
-{
-	return unwinder->slots_fd;
-}
-
-int unwinder_processes_fd(const struct unwinder *unwinder)
-{
-	return unwinder->processes_fd;
+	if (unwinder->mode == UNWIND_MODE_FP)
+		return 0;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(object, maps[i].name);
+		if (map == NULL || bpf_map__reuse_fd(map, maps[i].fd) != 0) {
+			snprintf(err, err_len, "cannot hand the unwind tables to a BPF program: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats)

@@ -43,11 +43,11 @@ enum unwind_mode unwinder_mode(const struct unwinder *unwinder);
 int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
 			  size_t err_len);
 
-/* The maps' descriptors for a BPF object to reuse; -1 before the first load. */
-int unwinder_rows_fd(const struct unwinder *unwinder);
-int unwinder_pages_fd(const struct unwinder *unwinder);
-int unwinder_slots_fd(const struct unwinder *unwinder);
-int unwinder_processes_fd(const struct unwinder *unwinder);
+struct bpf_object;
+/* Before a BPF object that includes user_stack.bpf.h is loaded: makes it
+ * use the unwinder's maps, so its walker finds every table already loaded
+ * (the caller sets the object's unwind_mode). 0, or -1 with a reason. */
+int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len);
 
 void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats);
 

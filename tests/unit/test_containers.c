@@ -130,10 +130,38 @@ static void stack_table_keeps_empty_stacks(void **state)
 	stack_table_free(table);
 }
 
+static void stack_table_adds_by_index(void **state)
+{
+	struct stack_table *table = stack_table_new(2);
+	uint64_t a[] = {0x401000}, b[] = {0x402000};
+	struct stack_key key = {.user = a, .n_user = 1, .thread = "t"};
+	int64_t alloc[] = {1, 64}, freed[] = {-1, -64};
+	(void)state;
+
+	int64_t first = stack_table_add_indexed(table, &key, alloc);
+	key.user = b;
+	int64_t second = stack_table_add_indexed(table, &key, alloc);
+	assert_true(first >= 0 && second >= 0 && first != second);
+	key.user = a;
+	assert_int_equal(stack_table_add_indexed(table, &key, alloc), first); /* the same stack, the same index */
+	stack_table_add_to(table, (size_t)first, freed);
+	stack_table_add_to(table, 99, freed); /* no such stack: ignored */
+
+	size_t cursor = 0;
+	struct stack_key got;
+	const int64_t *values;
+	while (stack_table_next(table, &cursor, &got, &values)) {
+		assert_int_equal(values[0], 1);
+		assert_int_equal(values[1], 64);
+	}
+	stack_table_free(table);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hashmap_finds_what_was_inserted_across_growth),
+		cmocka_unit_test(stack_table_adds_by_index),
 		cmocka_unit_test(hashmap_upsert_returns_existing_entry),
 		cmocka_unit_test(hashmap_keys_keep_their_address_and_distinguish_lengths),
 		cmocka_unit_test(stack_table_sums_values_of_equal_stacks),

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heap.bpf.c: sampled allocation tracing. Uprobes on the target's malloc
+ * family count every call against the calling thread's countdown
+ * (heap.h); only a sampled call walks its stack and writes a record, and
+ * its address is remembered so that its free, and only its free, is
+ * reported. An unsampled call costs the probe hit and a counter update.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "heap.h"
+#include "user_stack.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 target_tgid = 0;
+const volatile __u64 sample_rate = 512 * 1024;
+const volatile __u32 draw_table[HEAP_DRAW_TABLE] = {}; /* -ln(u), filled by the agent */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HEAP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* A thread's countdown, and whether its allocation in flight was sampled. */
+struct heap_thread {
+	struct heap_countdown countdown;
+	__u64 pending_size; /* the sampled call's size until it returns; 0: none */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tid */
+	__type(value, struct heap_thread);
+} threads SEC(".maps");
+
+/* Sampled allocations still live: address -> size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20); /* sized by the agent */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} live SEC(".maps");
+
+static __always_inline void count(__u32 counter)
+{
+	__u64 *value = bpf_map_lookup_elem(&counters, &counter);
+
+	if (value)
+		*value += 1;
+}
+
+static __always_inline struct heap_thread *thread_state(__u32 tid)
+{
+	struct heap_thread *thread = bpf_map_lookup_elem(&threads, &tid);
+
+	if (thread != NULL)
+		return thread;
+	/* A new thread starts at a random point of its first distance. */
+	struct heap_thread fresh = {
+		.countdown.bytes_left =
+			(__s64)heap_next_distance((const __u32 *)draw_table, sample_rate, bpf_get_prandom_u32()),
+	};
+	bpf_map_update_elem(&threads, &tid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+static __always_inline int on_allocation(void *ctx, __u64 size)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (pid_tgid >> 32 != target_tgid)
+		return 0;
+	count(HEAP_COUNTER_CALLS);
+	struct heap_thread *thread = thread_state((__u32)pid_tgid);
+	if (thread == NULL) {
+		count(HEAP_COUNTER_THREADS_FULL);
+		return 0;
+	}
+	if (!heap_countdown_take(&thread->countdown, (const __u32 *)draw_table, sample_rate, size,
+				 bpf_get_prandom_u32()))
+		return 0;
+	count(HEAP_COUNTER_SAMPLED);
+	thread->pending_size = size > 0 ? size : 1;
+
+	struct heap_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (event == NULL) {
+		count(HEAP_COUNTER_RINGBUF_FULL);
+		thread->pending_size = 0;
+		return 0;
+	}
+	event->header = (struct heap_event_header){.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .size = size};
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	event->header.user_depth = unwind_user_stack(ctx, event->user_stack, &event->header.user_stack_end);
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+static __always_inline void send_header(__u8 kind, __u32 tid, __u64 address, __u64 size)
+{
+	struct heap_event_header event = {.kind = kind, .tid = tid, .address = address, .size = size};
+
+	if (bpf_ringbuf_output(&events, &event, sizeof(event), 0) != 0)
+		count(HEAP_COUNTER_RINGBUF_FULL);
+}
+
+static __always_inline void on_free(__u64 address)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (pid_tgid >> 32 != target_tgid || address == 0)
+		return;
+	/* Frees of addresses never sampled end here, at one hash lookup. */
+	if (bpf_map_delete_elem(&live, &address) == 0)
+		send_header(HEAP_EVENT_FREE, (__u32)pid_tgid, address, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_entry, __u64 size)
+{
+	return on_allocation(ctx, size);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_entry, __u64 count, __u64 size)
+{
+	return on_allocation(ctx, count * size);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_entry, __u64 address, __u64 size)
+{
+	on_free(address);
+	return on_allocation(ctx, size);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_entry, __u64 address)
+{
+	on_free(address);
+	return 0;
+}
+
+/* Every allocation function's return: only a sampled call has work. */
+SEC("uretprobe")
+int BPF_KRETPROBE(allocation_return, __u64 address)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (pid_tgid >> 32 != target_tgid)
+		return 0;
+	__u32 tid = (__u32)pid_tgid;
+	struct heap_thread *thread = bpf_map_lookup_elem(&threads, &tid);
+	if (thread == NULL || thread->pending_size == 0)
+		return 0;
+	__u64 size = thread->pending_size;
+	thread->pending_size = 0;
+	if (address != 0 && bpf_map_update_elem(&live, &address, &size, BPF_ANY) != 0)
+		count(HEAP_COUNTER_LIVE_FULL);
+	send_header(HEAP_EVENT_DONE, tid, address, size);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * heap_collector.h: the thin glue around heap.bpf.c: find the allocator
+ * the target really uses, place its uprobes (on emulatable instructions,
+ * probe_site.c), and hand every record to a sink. Aggregation happens in
+ * heap_profile.c.
+ */
+#ifndef HEAP_COLLECTOR_H
+#define HEAP_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/types.h>
+
+#include "heap.h"
+#include "symbolizer.h"
+#include "unwinder.h"
+
+#define HEAP_RATE_DEFAULT (512 * 1024) /* bytes between samples on average, as Go's MemProfileRate */
+
+typedef void (*heap_event_sink)(void *ctx, const struct heap_event_header *event, size_t size);
+
+struct heap_collector_stats {
+	uint64_t calls, sampled, lost_ringbuf_full, live_full, threads_full;
+};
+
+struct heap_collector;
+
+/* Loads heap.bpf.c for pid and attaches it to the allocator the process
+ * maps (the first of its executable and libraries to define malloc).
+ * allocator names that object; NULL with a one-line reason in err. */
+struct heap_collector *heap_collector_start(pid_t pid, struct process_image *image, const struct unwinder *unwinder,
+					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
+					    size_t allocator_len, char *err, size_t err_len);
+/* Delivers pending records, waiting up to timeout_ms; how many, or -1. */
+int heap_collector_poll(struct heap_collector *collector, int timeout_ms);
+void heap_collector_read_stats(const struct heap_collector *collector, struct heap_collector_stats *stats);
+/* Detaches, delivers what is still buffered, and frees. */
+void heap_collector_stop(struct heap_collector *collector);
+
+#endif
