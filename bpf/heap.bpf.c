@@ -35,6 +35,7 @@ struct {
 struct heap_thread {
 	struct heap_countdown countdown;
 	__u64 pending_size; /* the sampled call's size until it returns; 0: none */
+	__u64 pending_sp;   /* its stack pointer at entry: the return that matches it has sp + 8 */
 };
 
 struct {
@@ -92,7 +93,10 @@ static __always_inline int on_allocation(void *ctx, __u64 size)
 				 bpf_get_prandom_u32()))
 		return 0;
 	count(HEAP_COUNTER_SAMPLED);
+	/* glibc's allocators call each other (realloc may malloc): the
+	 * return is matched by stack pointer, not by order. */
 	thread->pending_size = size > 0 ? size : 1;
+	thread->pending_sp = PT_REGS_SP((struct pt_regs *)ctx);
 
 	struct heap_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (event == NULL) {
@@ -162,7 +166,7 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
 	struct heap_thread *thread = bpf_map_lookup_elem(&threads, &tid);
-	if (thread == NULL || thread->pending_size == 0)
+	if (thread == NULL || thread->pending_size == 0 || PT_REGS_SP(ctx) != thread->pending_sp + 8)
 		return 0;
 	__u64 size = thread->pending_size;
 	thread->pending_size = 0;

@@ -82,6 +82,22 @@ int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t 
 	return 0;
 }
 
+int parse_heap_rate(const char *text, uint64_t *rate, char *err, size_t err_len)
+{
+	char *end;
+	unsigned long long value;
+
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 || value < 1 || value > HEAP_RATE_MAX) {
+		snprintf(err, err_len, "--heap-rate must be a whole number of bytes from 1 to %llu, not '%s'",
+			 (unsigned long long)HEAP_RATE_MAX, text);
+		return -1;
+	}
+	*rate = value;
+	return 0;
+}
+
 static const char *const format_names[] = {
 	[FORMAT_UNKNOWN] = "unknown",
 	[FORMAT_PPROF] = "pprof",

@@ -29,6 +29,12 @@ enum output_format {
 int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len);
 /* A sampling frequency from 1 to max_hz. */
 int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len);
+#define HEAP_RATE_MAX (1ULL << 30)
+
+/* --heap-rate: bytes between samples on average, 1 (every allocation) to
+ * HEAP_RATE_MAX. 0, or -1 with a reason. */
+int parse_heap_rate(const char *text, uint64_t *rate, char *err, size_t err_len);
+
 /* --unwind: "auto", "fp" or "dwarf". 0, or -1 with a reason. */
 int parse_unwind_mode(const char *text, enum unwind_mode *mode, char *err, size_t err_len);
 const char *unwind_mode_name(enum unwind_mode mode);

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_counters.h"
 #include "cpu.skel.h"
 #include "cpu_collector.h"
 
@@ -193,17 +194,9 @@ int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
 
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
-	int n_cpus = libbpf_num_possible_cpus();
-	uint64_t per_cpu[n_cpus > 0 ? n_cpus : 1];
-	uint64_t totals[CPU_COUNTER_MAX] = {0};
-	int fd = bpf_map__fd(collector->skel->maps.counters);
+	uint64_t totals[CPU_COUNTER_MAX];
 
-	for (uint32_t counter = 0; counter < CPU_COUNTER_MAX; counter++) {
-		if (bpf_map_lookup_elem(fd, &counter, per_cpu) != 0)
-			continue;
-		for (int cpu = 0; cpu < n_cpus; cpu++)
-			totals[counter] += per_cpu[cpu];
-	}
+	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), totals, CPU_COUNTER_MAX);
 	*stats = (struct cpu_collector_stats){
 		.samples = totals[CPU_COUNTER_SAMPLES],
 		.received = collector->received,

@@ -342,35 +342,6 @@ bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 	return alive;
 }
 
-/* How user stacks were walked and why each ended, so a reader can tell a
- * short stack from a truncated one. */
-static void describe_unwinding(struct profile *profile, const struct unwinder *unwinder,
-			       const struct cpu_window_result *r)
-{
-	enum unwind_mode mode = unwinder_mode(unwinder);
-	struct unwinder_stats stats;
-	char ends[512];
-	size_t used = 0;
-
-	if (mode == UNWIND_MODE_FP) {
-		profile_add_comment(profile, "user stacks: frame pointers (--unwind fp)");
-		return;
-	}
-	unwinder_read_stats(unwinder, &stats);
-	profile_add_comment(profile,
-			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel, "
-			    "built in %.0f ms)%s; %zu objects without tables",
-			    unwind_mode_name(mode), stats.objects, stats.rows,
-			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6,
-			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without);
-	for (int end = 0; end < UNWIND_END_MAX; end++)
-		if (r->user_stack_ends[end] > 0 && used < sizeof(ends))
-			used += (size_t)snprintf(ends + used, sizeof(ends) - used, "%s%llu %s", used > 0 ? ", " : "",
-						 (unsigned long long)r->user_stack_ends[end], unwind_end_name(end));
-	if (used > 0)
-		profile_add_comment(profile, "user stacks ended: %s", ends);
-}
-
 static void describe(struct profile *profile, const struct cpu_sampler *sampler, const struct cpu_window_result *r)
 {
 	const struct target *target = sampler->target;
@@ -379,7 +350,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    target->comm);
 	profile_add_comment(profile, "command: %s", target->cmdline);
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
-	describe_unwinding(profile, sampler->unwinder, r);
+	unwinder_describe(sampler->unwinder, profile, r->user_stack_ends);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",

@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
+#include "heap_collector.h"
+#include "heap_profile.h"
+#include "profile_builder.h"
 #include "session.h"
 #include "output.h"
 #include "record.h"
@@ -22,22 +26,28 @@
 #define WAIT_MS 200
 
 static const char record_usage[] =
-	"usage: bpfprof record --pid PID [--duration 30s] [--hz 99] [-o FILE] [--format pprof|folded|svg]\n"
-	"                      [--event cpu-clock] [--unwind auto|fp|dwarf]\n"
+	"usage: bpfprof record --pid PID [--type cpu|heap] [--duration 30s] [--hz 99] [-o FILE]\n"
+	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
+	"                      [--unwind auto|fp|dwarf]\n"
 	"\n"
-	"Samples the on-CPU stacks (user and kernel) of every thread of a running process,\n"
-	"including threads started while recording, and writes a CPU profile.\n"
+	"Records a profile of a running process, including threads started while recording:\n"
+	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
+	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does.\n"
 	"\n"
 	"  -p, --pid PID        the process to profile\n"
+	"  -t, --type T         cpu or heap (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -o, --output FILE    where to write (default cpu.pb.gz; - for standard output)\n"
+	"  -o, --output FILE    where to write (default cpu.pb.gz or heap.pb.gz; - for standard output)\n"
 	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
 	"                       (flamegraph.pl's input) or svg (an interactive flamegraph);\n"
-	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof\n"
+	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof;\n"
+	"                       heap folded and SVG output show in-use bytes\n"
 	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
 	"                       cycles and instructions where the machine has counters\n"
+	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
+	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
 	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
 	"                       where objects have them, frame pointers elsewhere), dwarf\n"
 	"                       (tables only) or fp (frame pointers only)\n"
@@ -46,8 +56,12 @@ static const char record_usage[] =
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
 	"If the process exits while recording, what was recorded is written (exit status 0).\n";
 
+enum profile_type { TYPE_CPU, TYPE_HEAP };
+
 struct record_options {
 	pid_t pid;
+	enum profile_type type;
+	uint64_t heap_rate;
 	uint64_t duration_ns;
 	unsigned hz;
 	const struct cpu_event *event;
@@ -70,17 +84,18 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		{"pid", required_argument, NULL, 'p'},      {"duration", required_argument, NULL, 'd'},
 		{"hz", required_argument, NULL, 'F'},       {"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'},   {"event", required_argument, NULL, 'e'},
-		{"unwind", required_argument, NULL, 'u'},   {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"unwind", required_argument, NULL, 'u'},   {"type", required_argument, NULL, 't'},
+		{"heap-rate", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	bool have_pid = false;
 	int opt;
 
 	*opts = (struct record_options){.duration_ns = 30000000000ULL, .hz = 99, .event = cpu_event_find("cpu-clock"),
-					  .unwind = UNWIND_MODE_AUTO};
+					  .unwind = UNWIND_MODE_AUTO, .heap_rate = HEAP_RATE_DEFAULT};
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:t:r:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
@@ -108,6 +123,15 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 			if (opts->event == NULL)
 				return cli_fail(2, "--event must be %s, not '%s'", cpu_event_names(), optarg);
 			break;
+		case 't':
+			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "heap") != 0)
+				return cli_fail(2, "--type must be cpu or heap, not '%s'", optarg);
+			opts->type = strcmp(optarg, "heap") == 0 ? TYPE_HEAP : TYPE_CPU;
+			break;
+		case 'r':
+			if (parse_heap_rate(optarg, &opts->heap_rate, err, sizeof(err)) != 0)
+				return cli_fail(2, "%s", err);
+			break;
 		case 'u':
 			if (parse_unwind_mode(optarg, &opts->unwind, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
@@ -126,6 +150,9 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		opts->format = opts->output != NULL ? format_for_path(opts->output) : FORMAT_PPROF;
 	if (opts->format == FORMAT_UNKNOWN)
 		opts->format = FORMAT_PPROF;
+	if (opts->output == NULL && opts->type == TYPE_HEAP)
+		opts->output = opts->format == FORMAT_SVG ? "heap.svg" : opts->format == FORMAT_FOLDED ? "heap.folded"
+												       : "heap.pb.gz";
 	if (opts->output == NULL)
 		opts->output = opts->format == FORMAT_SVG ? "cpu.svg" : opts->format == FORMAT_FOLDED ? "cpu.folded"
 												      : "cpu.pb.gz";
@@ -153,17 +180,162 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 	return out;
 }
 
-static int write_output(const struct record_options *opts, const struct target *target, struct profile *profile,
-			const struct cpu_collector_stats *stats, double seconds, FILE *out)
-{
-	char title[300], subtitle[300];
-	struct flamegraph_options svg = {.title = title, .subtitle = subtitle, .unit = "samples"};
+/* What one recording produced, whichever its type. */
+struct recording {
+	struct profile *profile;
+	double seconds;
+	size_t value_index;  /* the sample type folded and SVG output show */
+	const char *unit;    /* of that value, for the SVG */
+	char subtitle[300];  /* the SVG's */
+	char summary[300];   /* what the closing line says was recorded */
+};
 
-	snprintf(title, sizeof(title), "CPU profile of %s (PID %d)", target->comm, (int)target->pid);
-	snprintf(subtitle, sizeof(subtitle), "%.1f s at %u Hz (%s), %llu samples, %llu lost", seconds, opts->hz,
-		 opts->event->name, (unsigned long long)stats->received,
-		 (unsigned long long)stats->lost_ringbuf_full);
-	if (profile_write(out, profile, opts->format, 0, &svg) != 0)
+static void warn_if_exited(const struct target *target, bool exited, double seconds)
+{
+	if (exited)
+		fprintf(stderr, "bpfprof: warning: PID %d exited after %.1f s; writing the partial profile\n",
+			(int)target->pid, seconds);
+}
+
+static int record_cpu(const struct record_options *opts, struct session *session, struct recording *r, char *err,
+		      size_t err_len)
+{
+	const struct target *target = &session->target;
+	struct cpu_window_result result = {0};
+	struct cpu_window *window = cpu_window_open(session->cpu, opts->duration_ns, err, err_len);
+
+	if (window == NULL)
+		return -1;
+	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target->pid,
+		target->comm, opts->hz, (double)opts->duration_ns / 1e9);
+	while (!cpu_window_wait(window, WAIT_MS))
+		if (stop_requested)
+			cpu_window_stop(window);
+	cpu_window_close(window, &result);
+	r->seconds = (double)result.elapsed_ns / 1e9;
+	warn_if_exited(target, result.target_exited, r->seconds);
+	r->profile = cpu_sampler_profile(session->cpu, &result);
+	r->unit = "samples";
+	snprintf(r->subtitle, sizeof(r->subtitle), "%.1f s at %u Hz (%s), %llu samples, %llu lost", r->seconds,
+		 opts->hz, opts->event->name, (unsigned long long)result.stats.received,
+		 (unsigned long long)result.stats.lost_ringbuf_full);
+	snprintf(r->summary, sizeof(r->summary), "%llu samples in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)(result.stats.received - result.aggregation_failures),
+		 stack_table_count(result.stacks), r->seconds,
+		 (unsigned long long)(result.stats.lost_ringbuf_full + result.aggregation_failures));
+	stack_table_free(result.stacks);
+	if (r->profile == NULL) {
+		snprintf(err, err_len, "out of memory while building the profile");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_heap_event(void *ctx, const struct heap_event_header *event, size_t size)
+{
+	heap_profile_add(ctx, event, size);
+}
+
+static void describe_heap(struct profile *profile, const struct session *session, const char *allocator,
+			  uint64_t rate, const struct heap_collector_stats *c, const struct heap_profile_stats *h,
+			  bool exited, double seconds)
+{
+	const struct target *target = &session->target;
+
+	profile_add_comment(profile, "bpfprof %s: heap profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
+			    target->comm);
+	profile_add_comment(profile, "command: %s", target->cmdline);
+	profile_add_comment(profile, "allocator: malloc, calloc, realloc and free of %s; one sample every %llu bytes "
+				     "on average (--heap-rate), values scaled back as Go does",
+			    allocator, (unsigned long long)rate);
+	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
+				     "made before attach are invisible to it");
+	unwinder_describe(session->unwinder, profile, h->user_stack_ends);
+	profile_add_comment(profile,
+			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
+			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
+			    "map full), %llu (agent out of memory); %llu sampled calls never returned",
+			    (unsigned long long)c->calls, (unsigned long long)c->sampled, (unsigned long long)h->failed,
+			    (unsigned long long)h->frees, (unsigned long long)c->lost_ringbuf_full,
+			    (unsigned long long)c->live_full, (unsigned long long)c->threads_full,
+			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished);
+	if (exited)
+		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time", seconds);
+}
+
+static int record_heap(const struct record_options *opts, struct session *session, struct recording *r, char *err,
+		       size_t err_len)
+{
+	const struct target *target = &session->target;
+	struct heap_profile *heap = heap_profile_new(opts->heap_rate);
+	char allocator[256];
+	int64_t start_wall = wall_ns();
+	uint64_t started = monotonic_ns();
+
+	if (heap == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	struct heap_collector *collector = heap_collector_start(target->pid, session->image, session->unwinder,
+								opts->heap_rate, on_heap_event, heap, allocator,
+								sizeof(allocator), err, err_len);
+	if (collector == NULL) {
+		heap_profile_free(heap);
+		return -1;
+	}
+	fprintf(stderr, "bpfprof: tracing the allocations of PID %d (%s) in %s, one sample every %llu bytes, for "
+			"%.1f s; Ctrl-C to stop early\n",
+		(int)target->pid, target->comm, allocator, (unsigned long long)opts->heap_rate,
+		(double)opts->duration_ns / 1e9);
+	bool exited = false;
+	while (!stop_requested && monotonic_ns() - started < opts->duration_ns) {
+		if (heap_collector_poll(collector, WAIT_MS) < 0)
+			break;
+		if (!target_alive(target)) {
+			exited = true;
+			break;
+		}
+	}
+	struct heap_collector_stats collected;
+	heap_collector_stop(collector, &collected);
+	r->seconds = (double)(monotonic_ns() - started) / 1e9;
+	warn_if_exited(target, exited, r->seconds);
+
+	struct heap_profile_stats stats;
+	heap_profile_read_stats(heap, &stats);
+	r->profile = profile_new();
+	int rc = r->profile != NULL ? 0 : -1;
+	if (rc == 0) {
+		heap_profile_conventions(r->profile, opts->heap_rate);
+		r->profile->time_nanos = start_wall;
+		r->profile->duration_nanos = (int64_t)(r->seconds * 1e9);
+		describe_heap(r->profile, session, allocator, opts->heap_rate, &collected, &stats, exited, r->seconds);
+		rc = profile_add_stacks(r->profile, heap_profile_stacks(heap), session->image, session->symbolizer);
+	}
+	r->value_index = HEAP_INUSE_SPACE;
+	r->unit = "bytes";
+	snprintf(r->subtitle, sizeof(r->subtitle), "in-use bytes after %.1f s, one sample every %llu bytes",
+		 r->seconds, (unsigned long long)opts->heap_rate);
+	snprintf(r->summary, sizeof(r->summary),
+		 "%llu of %llu allocation calls sampled, %llu of them freed, in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)collected.sampled, (unsigned long long)collected.calls,
+		 (unsigned long long)stats.frees, stack_table_count(heap_profile_stacks(heap)), r->seconds,
+		 (unsigned long long)(collected.lost_ringbuf_full + collected.live_full + stats.agent_memory));
+	heap_profile_free(heap);
+	if (rc != 0)
+		snprintf(err, err_len, "out of memory while building the profile");
+	return rc;
+}
+
+static int write_output(const struct record_options *opts, const struct target *target,
+			const struct recording *r, FILE *out)
+{
+	char title[300];
+	struct flamegraph_options svg = {.title = title, .subtitle = r->subtitle, .unit = r->unit};
+
+	snprintf(title, sizeof(title), "%s profile of %s (PID %d)", opts->type == TYPE_HEAP ? "Heap" : "CPU",
+		 target->comm, (int)target->pid);
+	if (profile_write(out, r->profile, opts->format, r->value_index, &svg) != 0)
 		return -1;
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
@@ -193,53 +365,29 @@ int record_main(int argc, char **argv)
 		return rc;
 	}
 
-	struct profile *profile = NULL;
-	struct cpu_window_result result = {0};
-	rc = 1;
+	struct recording recording = {0};
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	struct cpu_window *window = cpu_window_open(session.cpu, opts.duration_ns, err, sizeof(err));
-	if (window == NULL) {
-		cli_fail(1, "%s", err);
+	rc = opts.type == TYPE_HEAP ? record_heap(&opts, &session, &recording, err, sizeof(err))
+				    : record_cpu(&opts, &session, &recording, err, sizeof(err));
+	if (rc != 0) {
+		rc = cli_fail(1, "%s", err);
 		goto out;
 	}
-	fprintf(stderr, "bpfprof: sampling PID %d (%s) at %u Hz for %.1f s; Ctrl-C to stop early\n", (int)target->pid,
-		target->comm, opts.hz, (double)opts.duration_ns / 1e9);
-	while (!cpu_window_wait(window, WAIT_MS))
-		if (stop_requested)
-			cpu_window_stop(window);
-	cpu_window_close(window, &result);
-	double seconds = (double)result.elapsed_ns / 1e9;
-	if (result.target_exited)
-		fprintf(stderr, "bpfprof: warning: PID %d exited after %.1f s; writing the partial profile\n",
-			(int)target->pid, seconds);
-
-	profile = cpu_sampler_profile(session.cpu, &result);
-	if (profile == NULL) {
-		cli_fail(1, "out of memory while building the profile");
-		goto out;
-	}
-	if (write_output(&opts, target, profile, &result.stats, seconds, out) != 0) {
-		cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+	if (write_output(&opts, target, &recording, out) != 0) {
+		rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;
 	}
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
 	double cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 			     (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-	fprintf(stderr,
-		"bpfprof: wrote %s (%s): %llu samples in %zu stacks over %.1f s, %llu lost; "
-		"the agent used %.2f s of CPU (%.2f%% of one core)\n",
-		to_stdout ? "standard output" : opts.output, format_name(opts.format),
-		(unsigned long long)(result.stats.received - result.aggregation_failures),
-		stack_table_count(result.stacks), seconds,
-		(unsigned long long)(result.stats.lost_ringbuf_full + result.aggregation_failures), cpu_seconds,
-		100 * cpu_seconds / seconds);
-	rc = 0;
+	fprintf(stderr, "bpfprof: wrote %s (%s): %s; the agent used %.2f s of CPU (%.2f%% of one core)\n",
+		to_stdout ? "standard output" : opts.output, format_name(opts.format), recording.summary, cpu_seconds,
+		100 * cpu_seconds / recording.seconds);
 out:
-	profile_free(profile);
-	stack_table_free(result.stacks);
+	profile_free(recording.profile);
 	session_close(&session);
 	if (!to_stdout) {
 		if (fclose(out) != 0 && rc == 0)

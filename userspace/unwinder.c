@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "unwind_table.h"
@@ -332,4 +333,33 @@ void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats 
 			stats->unsupported_rows += object->table.unsupported;
 		}
 	}
+}
+
+/* How user stacks were walked and why each ended, so a reader can tell a
+ * short stack from a truncated one. */
+void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
+		       const uint64_t ends_by_reason[UNWIND_END_MAX])
+{
+	enum unwind_mode mode = unwinder_mode(unwinder);
+	struct unwinder_stats stats;
+	char ends[512];
+	size_t used = 0;
+
+	if (mode == UNWIND_MODE_FP) {
+		profile_add_comment(profile, "user stacks: frame pointers (--unwind fp)");
+		return;
+	}
+	unwinder_read_stats(unwinder, &stats);
+	profile_add_comment(profile,
+			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel, "
+			    "built in %.0f ms)%s; %zu objects without tables",
+			    unwind_mode_name(mode), stats.objects, stats.rows,
+			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6,
+			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without);
+	for (int end = 0; end < UNWIND_END_MAX; end++)
+		if (ends_by_reason[end] > 0 && used < sizeof(ends))
+			used += (size_t)snprintf(ends + used, sizeof(ends) - used, "%s%llu %s", used > 0 ? ", " : "",
+						 (unsigned long long)ends_by_reason[end], unwind_end_name(end));
+	if (used > 0)
+		profile_add_comment(profile, "user stacks ended: %s", ends);
 }

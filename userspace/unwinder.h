@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 
+#include "profile.h"
 #include "symbolizer.h"
 #include "unwind.h"
 
@@ -50,5 +51,11 @@ struct bpf_object;
 int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len);
 
 void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats);
+
+/* Adds to a profile's comments how its user stacks were walked and why
+ * they ended (counts by enum unwind_end), so a reader can tell a short
+ * stack from a truncated one. */
+void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
+		       const uint64_t ends_by_reason[UNWIND_END_MAX]);
 
 #endif

@@ -1,0 +1,129 @@
+/*
+ * test_heap_profile.c: heap records into Go's four values per stack:
+ * allocations, frees, failures, realloc-style address reuse, a return that
+ * never came, and the scaling at a sampling rate.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heap_profile.h"
+
+static void send_alloc(struct heap_profile *heap, uint32_t tid, uint64_t size, uint64_t site)
+{
+	struct heap_event event = {.header = {.kind = HEAP_EVENT_ALLOC, .tid = tid, .size = size, .user_depth = 2}};
+
+	event.user_stack[0] = 0x1000; /* malloc */
+	event.user_stack[1] = site;
+	strcpy(event.comm, "worker");
+	heap_profile_add(heap, &event.header, sizeof(event));
+}
+
+static void send(struct heap_profile *heap, uint8_t kind, uint32_t tid, uint64_t address)
+{
+	struct heap_event_header header = {.kind = kind, .tid = tid, .address = address};
+
+	heap_profile_add(heap, &header, sizeof(header));
+}
+
+/* The four values of the stack whose caller frame is site. */
+static void values_at(const struct heap_profile *heap, uint64_t site, int64_t out[HEAP_VALUES])
+{
+	size_t cursor = 0;
+	struct stack_key key;
+	const int64_t *values;
+
+	memset(out, 0, HEAP_VALUES * sizeof(*out));
+	while (stack_table_next(heap_profile_stacks(heap), &cursor, &key, &values))
+		if (key.n_user == 2 && key.user[1] == site)
+			memcpy(out, values, HEAP_VALUES * sizeof(*out));
+}
+
+static void allocations_and_frees_at_rate_one(void **state)
+{
+	struct heap_profile *heap = heap_profile_new(1);
+	int64_t v[HEAP_VALUES];
+	struct heap_profile_stats stats;
+	(void)state;
+
+	for (uint64_t i = 0; i < 10; i++) { /* ten 100-byte blocks from site A, four freed */
+		send_alloc(heap, 7, 100, 0xa);
+		send(heap, HEAP_EVENT_DONE, 7, 0x10000 + i * 0x100);
+	}
+	for (uint64_t i = 0; i < 4; i++)
+		send(heap, HEAP_EVENT_FREE, 7, 0x10000 + i * 0x100);
+	send(heap, HEAP_EVENT_FREE, 7, 0xdead0000); /* never sampled: ignored */
+	values_at(heap, 0xa, v);
+	assert_int_equal(v[HEAP_ALLOC_OBJECTS], 10);
+	assert_int_equal(v[HEAP_ALLOC_SPACE], 1000);
+	assert_int_equal(v[HEAP_INUSE_OBJECTS], 6);
+	assert_int_equal(v[HEAP_INUSE_SPACE], 600);
+
+	send_alloc(heap, 8, 4096, 0xb); /* failed: counts nowhere */
+	send(heap, HEAP_EVENT_DONE, 8, 0);
+	values_at(heap, 0xb, v);
+	assert_int_equal(v[HEAP_ALLOC_SPACE], 0);
+	assert_int_equal(v[HEAP_INUSE_SPACE], 0);
+
+	/* The same address handed out again without its free seen. */
+	send_alloc(heap, 8, 50, 0xc);
+	send(heap, HEAP_EVENT_DONE, 8, 0x20000);
+	send_alloc(heap, 8, 70, 0xc);
+	send(heap, HEAP_EVENT_DONE, 8, 0x20000);
+	values_at(heap, 0xc, v);
+	assert_int_equal(v[HEAP_ALLOC_SPACE], 120);
+	assert_int_equal(v[HEAP_INUSE_SPACE], 70);
+
+	/* An allocation whose return never came: allocated, not known live. */
+	send_alloc(heap, 9, 30, 0xd);
+	send_alloc(heap, 9, 40, 0xe);
+	send(heap, HEAP_EVENT_DONE, 9, 0x30000);
+	values_at(heap, 0xd, v);
+	assert_int_equal(v[HEAP_ALLOC_SPACE], 30);
+	assert_int_equal(v[HEAP_INUSE_SPACE], 0);
+
+	heap_profile_read_stats(heap, &stats);
+	assert_int_equal(stats.allocations, 13);
+	assert_int_equal(stats.failed, 1);
+	assert_int_equal(stats.frees, 4);
+	assert_int_equal(stats.unfinished, 1);
+	heap_profile_free(heap);
+}
+
+static void samples_are_scaled_at_a_rate(void **state)
+{
+	struct heap_profile *heap = heap_profile_new(512 * 1024);
+	int64_t v[HEAP_VALUES];
+	(void)state;
+
+	send_alloc(heap, 1, 16, 0xa); /* one 16-byte sample stands for ~32768 allocations */
+	send(heap, HEAP_EVENT_DONE, 1, 0x1000);
+	values_at(heap, 0xa, v);
+	assert_true(v[HEAP_ALLOC_OBJECTS] > 32760 && v[HEAP_ALLOC_OBJECTS] < 32780);
+	assert_true(v[HEAP_ALLOC_SPACE] > 16 * 32760 && v[HEAP_ALLOC_SPACE] < 16 * 32780);
+	send(heap, HEAP_EVENT_FREE, 1, 0x1000);
+	values_at(heap, 0xa, v);
+	assert_int_equal(v[HEAP_INUSE_OBJECTS], 0);
+	assert_int_equal(v[HEAP_INUSE_SPACE], 0);
+
+	struct profile *profile = profile_new();
+	heap_profile_conventions(profile, 512 * 1024);
+	assert_int_equal(profile->n_sample_types, 4);
+	assert_int_equal(profile->period, 512 * 1024);
+	assert_string_equal(profile->default_sample_type, "inuse_space");
+	profile_free(profile);
+	heap_profile_free(heap);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(allocations_and_frees_at_rate_one),
+		cmocka_unit_test(samples_are_scaled_at_a_rate),
+	};
+	return cmocka_run_group_tests_name("heap_profile", tests, NULL, NULL);
+}
