@@ -7,7 +7,8 @@
 #                   server's throughput with and without profilers), bench-serve
 #                   (profile response time), bench-ui (page render time) and
 #                   bench-unwind (complete stacks: bpfprof's DWARF tables against
-#                   perf --call-graph dwarf, table sizes and build times)
+#                   perf --call-graph dwarf, table sizes and build times) and
+#                   bench-heap (ns a heap profiler adds per malloc/free pair)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -24,7 +25,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -51,7 +52,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -67,6 +68,9 @@ bench-ui: all $(WORKLOADS)
 
 bench-unwind: all $(WORKLOADS) $(BENCH_TOOLS)
 	bash scripts/bench-unwind.sh
+
+bench-heap: all $(WORKLOADS)
+	bash scripts/bench-heap.sh
 
 demo: all
 	bash scripts/demo.sh

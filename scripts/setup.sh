@@ -12,8 +12,10 @@ distro="${ID:-debian}"
 build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw-dev
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
-# valgrind for the pure modules, openssl(1) to decrypt what the server produced.
-run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant)
+# valgrind for the pure modules, openssl(1) to decrypt what the server produced,
+# heaptrack to run beside the heap profiler in make bench-heap.
+run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
+	heaptrack)
 # Node and npm only where they are not already there (some images bring their own).
 command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
 

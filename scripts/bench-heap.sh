@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make bench-heap: what heap profiling adds to each malloc/free pair, on
+# build/tests/malloc_pairs (a tight loop of 64-byte malloc + free): no
+# profiler, bpfprof --type heap at the default rate (512 KiB) and at rate 1
+# (every allocation), and heaptrack -p (attaches through gdb and records
+# every allocation), interleaved in rounds. Prints pairs per second, the
+# ratio to the unprofiled run in the same round (median of the rounds) and
+# the nanoseconds each configuration adds to a pair.
+#   ROUNDS=3 SECONDS_PER_RUN=6 scripts/bench-heap.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${ROUNDS:-3}
+run_seconds=${SECONDS_PER_RUN:-6}
+. scripts/bench-lib.sh
+
+configs=(none bpfprof-default bpfprof-rate1 heaptrack)
+
+# run CONFIG: one workload run with CONFIG attached from 0.3 s on; appends
+# its pairs per second from 2 s in (every profiler settled) to the end to
+# $work/CONFIG.
+run() {
+	local config=$1 profiler=
+	build/tests/malloc_pairs --seconds "$run_seconds" >"$work/workload.out" &
+	local workload=$!
+	sleep 0.3
+	case "$config" in
+	bpfprof-default)
+		build/bpfprof record --type heap --pid "$workload" --duration "$((run_seconds + 2))s" \
+			-o "$work/heap.pb.gz" 2>/dev/null &
+		profiler=$!
+		;;
+	bpfprof-rate1)
+		build/bpfprof record --type heap --heap-rate 1 --pid "$workload" --duration "$((run_seconds + 2))s" \
+			-o "$work/heap.pb.gz" 2>/dev/null &
+		profiler=$!
+		;;
+	heaptrack)
+		(cd "$work" && heaptrack -p "$workload" >/dev/null 2>&1) &
+		profiler=$!
+		;;
+	esac
+	local status=0
+	wait "$workload" || status=$?
+	[[ -n "$profiler" ]] && { kill -INT "$profiler" 2>/dev/null || true; wait "$profiler" || true; }
+	rm -f "$work"/heaptrack.*
+	if ((status != 0)); then
+		echo "$config: the workload exited with status $status; run left out" >&2
+		return 0
+	fi
+	awk '$1 == "tick" && $2 >= 2 { if (t0 == "") { t0 = $2; p0 = $3 } t = $2; p = $3 }
+		END { printf "%.0f\n", (p - p0) / (t - t0) }' "$work/workload.out" >>"$work/$config"
+}
+
+echo "malloc_pairs (64-byte malloc + free), ${run_seconds} s runs, $rounds interleaved rounds"
+for ((round = 0; round < rounds; round++)); do
+	for ((i = 0; i < ${#configs[@]}; i++)); do
+		run "${configs[$(((i + round) % ${#configs[@]}))]}"
+	done
+done
+
+printf '\n%-16s %14s %10s %14s\n' configuration "pairs/s" "vs none" "ns added/pair"
+for config in "${configs[@]}"; do
+	rate=$(median <"$work/$config")
+	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $2 }' | median)
+	added=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print 1e9 / $1 - 1e9 / $2 }' | median)
+	printf '%-16s %14.0f %10.4f %14.1f\n' "$config" "$rate" "$ratio" "$added"
+done
