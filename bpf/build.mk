@@ -2,7 +2,7 @@
 # running kernel's BTF) and their libbpf skeletons.
 
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
 BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h $(BUILD)/gen/heap.skel.h
 

@@ -46,11 +46,16 @@ struct {
 
 /* The walk's registers and frames: too big for the BPF stack, and
  * bpf_loop's callback can only be handed stack memory, so they live in a
- * per-CPU slot (a program runs to completion on its CPU). */
+ * per-CPU slot. A program stays on its CPU, but a uprobe's may be
+ * preempted there by another thread hitting the same probe: `busy` lets
+ * the second walk give up (counted as an unreadable stack) rather than
+ * scribble over the first. */
 struct user_walk {
 	__u64 pc, sp, bp;
 	__u32 tgid;
 	__u32 slot; /* the process's index in unwind_processes */
+	__u32 busy; /* a walk is using this slot */
+	__u32 pad2;
 	__u32 depth;
 	__u8 end;        /* enum unwind_end, once the walk stops */
 	__u8 bp_known;   /* false after a frame whose rbp rule the tables lack */
@@ -313,6 +318,10 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (s == NULL || regs == NULL)
 		return -22; /* EINVAL */
+	if (__sync_fetch_and_add(&s->busy, 1) != 0) {
+		__sync_fetch_and_add(&s->busy, -1);
+		return -16; /* EBUSY */
+	}
 	/* The registers the thread had when it last left user mode: where it
 	 * was interrupted, or the system call it is in. */
 	s->pc = regs->ip;
@@ -331,9 +340,9 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 	*end = s->end;
 	if (depth > UNWIND_MAX_FRAMES)
 		depth = UNWIND_MAX_FRAMES;
-	if (depth == 0)
-		return 0;
-	bpf_probe_read_kernel(frames, (depth & (UNWIND_MAX_FRAMES * 2 - 1)) * sizeof(__u64), s->frames);
+	if (depth > 0)
+		bpf_probe_read_kernel(frames, (depth & (UNWIND_MAX_FRAMES * 2 - 1)) * sizeof(__u64), s->frames);
+	__sync_fetch_and_add(&s->busy, -1);
 	return (int)depth;
 }
 

@@ -254,11 +254,13 @@ static void describe_heap(struct profile *profile, const struct session *session
 	profile_add_comment(profile,
 			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
 			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
-			    "map full), %llu (agent out of memory); %llu sampled calls never returned",
+			    "map full), %llu (agent out of memory); %llu sampled calls never returned; %llu stacks "
+			    "unreadable",
 			    (unsigned long long)c->calls, (unsigned long long)c->sampled, (unsigned long long)h->failed,
 			    (unsigned long long)h->frees, (unsigned long long)c->lost_ringbuf_full,
 			    (unsigned long long)c->live_full, (unsigned long long)c->threads_full,
-			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished);
+			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished,
+			    (unsigned long long)h->stack_errors);
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time", seconds);
 }
