@@ -11,6 +11,9 @@
 #include "cpu.h"
 #include "user_stack.bpf.h"
 
+#define BPF_COUNTER_MAX CPU_COUNTER_MAX
+#include "counters.bpf.h"
+
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the agent before load: the thread group to sample, and how full
@@ -22,21 +25,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024); /* resized by the agent from --hz */
 } samples SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CPU_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-static __always_inline void count(__u32 counter)
-{
-	__u64 *value = bpf_map_lookup_elem(&counters, &counter);
-
-	if (value)
-		*value += 1;
-}
 
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)

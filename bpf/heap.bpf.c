@@ -13,6 +13,9 @@
 #include "heap.h"
 #include "user_stack.bpf.h"
 
+#define BPF_COUNTER_MAX HEAP_COUNTER_MAX
+#include "counters.bpf.h"
+
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_tgid = 0;
@@ -23,13 +26,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HEAP_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 /* A thread's countdown, and whether its allocation in flight was sampled. */
 struct heap_thread {
@@ -53,14 +49,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } live SEC(".maps");
-
-static __always_inline void count(__u32 counter)
-{
-	__u64 *value = bpf_map_lookup_elem(&counters, &counter);
-
-	if (value)
-		*value += 1;
-}
 
 static __always_inline struct heap_thread *thread_state(__u32 tid)
 {
