@@ -32,6 +32,7 @@ struct heap_thread {
 	struct heap_countdown countdown;
 	__u64 pending_size; /* the sampled call's size until it returns; 0: none */
 	__u64 pending_sp;   /* its stack pointer at entry: the return that matches it has sp + 8 */
+	__u64 pending_out;  /* posix_memalign: where the address will be stored; 0: it is returned */
 };
 
 struct {
@@ -65,18 +66,25 @@ static __always_inline struct heap_thread *thread_state(__u32 tid)
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-static __always_inline int on_allocation(void *ctx, __u64 size)
+/* out: where the call stores the new address (posix_memalign), or 0 when
+ * it returns it. */
+static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (pid_tgid >> 32 != target_tgid)
 		return 0;
-	count(HEAP_COUNTER_CALLS);
 	struct heap_thread *thread = thread_state((__u32)pid_tgid);
 	if (thread == NULL) {
 		count(HEAP_COUNTER_THREADS_FULL);
 		return 0;
 	}
+	/* A tail call of a sampled call (glibc's reallocarray jumps to
+	 * realloc) is the same allocation: one call, one return. */
+	__u64 sp = PT_REGS_SP((struct pt_regs *)ctx);
+	if (thread->pending_size != 0 && thread->pending_sp == sp)
+		return 0;
+	count(HEAP_COUNTER_CALLS);
 	if (!heap_countdown_take(&thread->countdown, (const __u32 *)draw_table, sample_rate, size,
 				 bpf_get_prandom_u32()))
 		return 0;
@@ -84,7 +92,8 @@ static __always_inline int on_allocation(void *ctx, __u64 size)
 	/* glibc's allocators call each other (realloc may malloc): the
 	 * return is matched by stack pointer, not by order. */
 	thread->pending_size = size > 0 ? size : 1;
-	thread->pending_sp = PT_REGS_SP((struct pt_regs *)ctx);
+	thread->pending_sp = sp;
+	thread->pending_out = out;
 
 	struct heap_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (event == NULL) {
@@ -118,23 +127,44 @@ static __always_inline void on_free(__u64 address)
 		send_header(HEAP_EVENT_FREE, (__u32)pid_tgid, address, 0);
 }
 
+/* malloc, valloc, pvalloc */
 SEC("uprobe")
 int BPF_KPROBE(malloc_entry, __u64 size)
 {
-	return on_allocation(ctx, size);
+	return on_allocation(ctx, size, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(calloc_entry, __u64 count, __u64 size)
 {
-	return on_allocation(ctx, count * size);
+	return on_allocation(ctx, count * size, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(realloc_entry, __u64 address, __u64 size)
 {
 	on_free(address);
-	return on_allocation(ctx, size);
+	return on_allocation(ctx, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_entry, __u64 address, __u64 count, __u64 size)
+{
+	on_free(address);
+	return on_allocation(ctx, count * size, 0);
+}
+
+/* aligned_alloc, memalign */
+SEC("uprobe")
+int BPF_KPROBE(memalign_entry, __u64 alignment, __u64 size)
+{
+	return on_allocation(ctx, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_entry, __u64 out, __u64 alignment, __u64 size)
+{
+	return on_allocation(ctx, size, out);
 }
 
 SEC("uprobe")
@@ -158,6 +188,10 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 		return 0;
 	__u64 size = thread->pending_size;
 	thread->pending_size = 0;
+	/* posix_memalign returns 0 and stores the address. */
+	if (thread->pending_out != 0 &&
+	    (address != 0 || bpf_probe_read_user(&address, sizeof(address), (const void *)thread->pending_out) != 0))
+		address = 0;
 	if (address != 0 && bpf_map_update_elem(&live, &address, &size, BPF_ANY) != 0)
 		count(HEAP_COUNTER_LIVE_FULL);
 	send_header(HEAP_EVENT_DONE, tid, address, size);

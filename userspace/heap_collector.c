@@ -30,7 +30,7 @@
 
 struct heap_collector {
 	struct heap_bpf *skel;
-	struct bpf_link *links[8];
+	struct bpf_link *links[24]; /* an entry probe and a return probe per entry point */
 	int n_links;
 	struct ring_buffer *ring;
 	heap_event_sink sink;
@@ -63,14 +63,29 @@ static long function_offset(Elf *elf, const char *name)
 	return -1;
 }
 
+/* The entry points probed, with the program that reads each one's
+ * arguments; the first four must exist for an object to count as the
+ * allocator. */
+static const struct entry_point {
+	const char *name;
+	size_t program; /* index in heap_programs() */
+	bool returns;   /* the address comes back at the return */
+	bool required;
+} entry_points[] = {
+	{"malloc", 0, true, true},          {"calloc", 1, true, true},
+	{"realloc", 2, true, true},         {"free", 3, false, true},
+	{"reallocarray", 4, true, false},   {"aligned_alloc", 5, true, false},
+	{"memalign", 5, true, false},       {"posix_memalign", 6, true, false},
+	{"valloc", 0, true, false},         {"pvalloc", 0, true, false},
+};
+#define N_ENTRY_POINTS (sizeof(entry_points) / sizeof(entry_points[0]))
+
 struct allocator {
 	char path[300]; /* as the agent opens it: /proc/PID/root/... */
 	const struct map_entry *map;
-	long offsets[4]; /* malloc, calloc, realloc, free: file offsets */
-	uint8_t prologues[4][PROLOGUE_BYTES];
+	long offsets[N_ENTRY_POINTS]; /* file offsets; -1 where the object lacks the function */
+	uint8_t prologues[N_ENTRY_POINTS][PROLOGUE_BYTES];
 };
-
-static const char *const allocator_functions[4] = {"malloc", "calloc", "realloc", "free"};
 
 /* Whether the object behind map defines the malloc family; fills a. */
 static bool read_allocator(struct process_image *image, pid_t pid, const struct map_entry *map, struct allocator *a)
@@ -84,10 +99,12 @@ static bool read_allocator(struct process_image *image, pid_t pid, const struct 
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf != NULL) {
 		found = true;
-		for (int i = 0; i < 4 && found; i++) {
-			a->offsets[i] = function_offset(elf, allocator_functions[i]);
-			found = a->offsets[i] >= 0 && pread(fd, a->prologues[i], PROLOGUE_BYTES, a->offsets[i]) ==
-							      PROLOGUE_BYTES;
+		for (size_t i = 0; i < N_ENTRY_POINTS && found; i++) {
+			a->offsets[i] = function_offset(elf, entry_points[i].name);
+			if (a->offsets[i] >= 0 &&
+			    pread(fd, a->prologues[i], PROLOGUE_BYTES, a->offsets[i]) != PROLOGUE_BYTES)
+				a->offsets[i] = -1;
+			found = a->offsets[i] >= 0 || !entry_points[i].required;
 		}
 		elf_end(elf);
 	}
@@ -116,8 +133,12 @@ static int attach(struct heap_collector *collector, struct bpf_program *program,
 		  size_t offset, bool retprobe, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(program, pid, path, offset, &opts);
 
+	if (collector->n_links >= (int)(sizeof(collector->links) / sizeof(collector->links[0]))) {
+		snprintf(err, err_len, "too many uprobes");
+		return -1;
+	}
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(program, pid, path, offset, &opts);
 	if (link == NULL) {
 		snprintf(err, err_len, "cannot attach a uprobe to %s+0x%zx: %s", path, offset, strerror(errno));
 		return -1;
@@ -129,21 +150,32 @@ static int attach(struct heap_collector *collector, struct bpf_program *program,
 static int attach_allocator(struct heap_collector *collector, pid_t pid, const struct allocator *a, char *err,
 			    size_t err_len)
 {
-	struct bpf_program *entries[4] = {
-		collector->skel->progs.malloc_entry,
-		collector->skel->progs.calloc_entry,
-		collector->skel->progs.realloc_entry,
-		collector->skel->progs.free_entry,
+	struct bpf_program *programs[] = {
+		collector->skel->progs.malloc_entry,       collector->skel->progs.calloc_entry,
+		collector->skel->progs.realloc_entry,      collector->skel->progs.free_entry,
+		collector->skel->progs.reallocarray_entry, collector->skel->progs.memalign_entry,
+		collector->skel->progs.posix_memalign_entry,
 	};
 
-	for (int i = 0; i < 4; i++) {
-		bool is_free = i == 3;
-		struct probe_site site = probe_site_find(a->prologues[i], PROLOGUE_BYTES, is_free);
-		if (attach(collector, entries[i], pid, a->path, (size_t)a->offsets[i] + site.offset, false, err,
-			   err_len) != 0)
+	for (size_t i = 0; i < N_ENTRY_POINTS; i++) {
+		bool alias = false; /* glibc's aligned_alloc is memalign: probe the code once */
+		for (size_t j = 0; j < i; j++)
+			alias |= a->offsets[j] == a->offsets[i];
+		if (a->offsets[i] < 0 || alias)
+			continue;
+		const struct entry_point *entry = &entry_points[i];
+		/* A return probe takes over the return address at the entry,
+		 * after the entry's own handlers ran: an entry probe any later
+		 * would unwind from the kernel's trampoline. Only free, which
+		 * has no return probe, moves to a cheaper site. */
+		struct probe_site site = {0};
+		if (!entry->returns)
+			site = probe_site_find(a->prologues[i], PROLOGUE_BYTES, true);
+		if (attach(collector, programs[entry->program], pid, a->path, (size_t)a->offsets[i] + site.offset,
+			   false, err, err_len) != 0)
 			return -1;
-		if (!is_free && attach(collector, collector->skel->progs.allocation_return, pid, a->path,
-				       (size_t)a->offsets[i], true, err, err_len) != 0)
+		if (entry->returns && attach(collector, collector->skel->progs.allocation_return, pid, a->path,
+					     (size_t)a->offsets[i], true, err, err_len) != 0)
 			return -1;
 	}
 	return 0;

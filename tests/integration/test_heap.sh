@@ -44,6 +44,9 @@ expect_eq "rate 1: grow_buffer made 64 allocations" "$(value "$p" alloc_objects 
 expect_eq "rate 1: churn allocated 1 GiB" "$(value "$p" alloc_space churn)" 1073741824
 expect_eq "rate 1: churn allocated 16384 objects" "$(value "$p" alloc_objects churn)" 16384
 expect_eq "rate 1: churn keeps nothing" "$(value "$p" inuse_space churn)" ""
+expect_eq "rate 1: posix_memalign, aligned_alloc, memalign, reallocarray, valloc keep 15,832 bytes" \
+	"$(value "$p" inuse_space keep_aligned)" 15832
+expect_eq "rate 1: that is 5 objects" "$(value "$p" inuse_objects keep_aligned)" 5
 raw=$(go_pprof -raw "$p")
 expect_match "Go's heap sample types" "$raw" \
 	'alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes'

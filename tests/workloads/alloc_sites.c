@@ -7,12 +7,15 @@
  *   grow_buffer    realloc from 1 KiB to 64 KiB in 1 KiB steps, kept:
  *                  2,129,920 bytes allocated, 65,536 in use
  *   churn          16,384 x malloc(64 KiB) + free: 1 GiB allocated, none in use
+ *   keep_aligned   posix_memalign 8 KiB, aligned_alloc 640, memalign 1000,
+ *                  reallocarray 10 x 100, valloc 5000, kept: 15,832 bytes in use
  *
  *   alloc_sites [--threads N]   N threads each make all of the above
  *
  * Prints "alloc_sites: pid N" at start and "alloc_sites: done" when the
  * allocations are made; exits on SIGTERM.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +29,7 @@
 /* Stores through volatile pointers keep the compiler from removing
  * allocations it could prove unused. */
 void *volatile kept_small[64][SMALL_COUNT];
-void *volatile kept_calloc[64], *volatile kept_buffer[64];
+void *volatile kept_calloc[64], *volatile kept_buffer[64], *volatile kept_aligned[64][5];
 
 __attribute__((noinline)) void keep_small(int t)
 {
@@ -56,6 +59,18 @@ __attribute__((noinline)) void churn(void)
 	}
 }
 
+__attribute__((noinline)) void keep_aligned(int t)
+{
+	void *block = NULL;
+
+	if (posix_memalign(&block, 4096, 8192) == 0)
+		kept_aligned[t][0] = block;
+	kept_aligned[t][1] = aligned_alloc(64, 640);
+	kept_aligned[t][2] = memalign(256, 1000);
+	kept_aligned[t][3] = reallocarray(NULL, 10, 100);
+	kept_aligned[t][4] = valloc(5000);
+}
+
 static void *allocate_all(void *arg)
 {
 	int t = (int)(long)arg;
@@ -64,6 +79,7 @@ static void *allocate_all(void *arg)
 	keep_calloc(t);
 	grow_buffer(t);
 	churn();
+	keep_aligned(t);
 	return NULL;
 }
 
