@@ -1,8 +1,8 @@
 /*
  * heap_collector.c: heap.bpf.c's skeleton, its uprobes and its ring buffer.
  * The allocator is found in the target's own mappings (its executable
- * first, so an allocator linked in wins over libc's), and each entry probe
- * goes where probe_site.c says the kernel can emulate the instruction.
+ * first, so an allocator linked in wins over libc's); free's probe goes
+ * where probe_site.c says the kernel can emulate the instruction.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +68,7 @@ static long function_offset(Elf *elf, const char *name)
  * allocator. */
 static const struct entry_point {
 	const char *name;
-	size_t program; /* index in heap_programs() */
+	size_t program; /* index in attach_allocator's programs[] */
 	bool returns;   /* the address comes back at the return */
 	bool required;
 } entry_points[] = {
@@ -222,7 +222,8 @@ struct heap_collector *heap_collector_start(pid_t pid, struct process_image *ima
 	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
 	heap_fill_draw_table((uint32_t *)collector->skel->rodata->draw_table);
 	bpf_map__set_max_entries(collector->skel->maps.live, LIVE_ALLOCATIONS_MAX);
-	bpf_map__set_max_entries(collector->skel->maps.events, rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
+	bpf_map__set_max_entries(collector->skel->maps.events,
+				 rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
 	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
 		goto fail;
 	if (heap_bpf__load(collector->skel) != 0) {

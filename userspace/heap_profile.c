@@ -126,10 +126,11 @@ static void on_allocation(struct heap_profile *heap, const struct heap_event *ev
 	struct allocation a = {.objects = llround(scale), .bytes = llround(scale * (double)h->size)};
 	int64_t values[HEAP_VALUES] = {a.objects, a.bytes, a.objects, a.bytes};
 	uint32_t depth = h->user_depth > 0 ? (uint32_t)h->user_depth : 0;
-	struct stack_key key = {.user = (const uint64_t *)event->user_stack, .n_user = depth};
+	struct stack_key key = {
+		.user = (const uint64_t *)event->user_stack,
+		.n_user = depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES,
+	};
 
-	if (depth > UNWIND_MAX_FRAMES)
-		key.n_user = UNWIND_MAX_FRAMES;
 	memcpy(key.thread, event->comm, sizeof(key.thread));
 	if (h->user_depth < 0)
 		heap->stats.stack_errors++;

@@ -483,6 +483,7 @@ void process_image_object_info(const struct process_image *image, const struct m
 		.build_id = object != NULL ? object->build_id : "",
 		.has_symbols = object != NULL && object->has_symbols,
 		.has_dwarf = object != NULL && object->has_dwarf,
+		.identity = object,
 	};
 }
 

@@ -39,6 +39,8 @@ struct object_info {
 	const char *build_id; /* hex, "" when none */
 	bool has_symbols;     /* .symtab, .dynsym or a debug file gave names */
 	bool has_dwarf;       /* file names and line numbers are available */
+	const void *identity; /* the same for every mapping of the same object (by build ID, else file);
+				 NULL when the object could not be read */
 };
 
 struct symbolizer;

@@ -236,10 +236,8 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 		unwind_table_free(table);
 		return -1;
 	}
-	for (size_t i = 0; i < table->n_rows; i++) {
+	for (size_t i = 0; i < table->n_rows; i++)
 		table->unsupported += table->rows[i].cfa_kind == UNWIND_CFA_UNSUPPORTED;
-		table->rbp_unknown += table->rows[i].rbp_kind == UNWIND_RBP_UNSUPPORTED;
-	}
 	return 0;
 }
 

@@ -19,7 +19,6 @@ struct unwind_table {
 	struct unwind_entry *rows; /* sorted by pc, adjacent equal rules merged */
 	size_t n_rows, cap_rows;
 	size_t unsupported; /* rows where the walk must stop (a CFA rule it cannot follow) */
-	size_t rbp_unknown; /* rows after which the caller's rbp is unknown */
 	/* pages[p]: the row covering the first byte of the page at page_base
 	 * + p * 4 KiB, so a pc's row is between pages[p] and pages[p + 1]. */
 	uint32_t *pages;

@@ -111,19 +111,16 @@ enum unwind_mode unwinder_mode(const struct unwinder *unwinder)
 }
 
 /* The table of the object behind a mapping, built the first time any
- * process maps it; NULL when out of memory. */
+ * process maps it (objects are told apart as the symbolizer tells them);
+ * NULL when out of memory. */
 static struct object_table *object_table_for(struct unwinder *unwinder, struct process_image *image,
 					     const struct map_entry *map)
 {
 	struct object_info info;
-	char key[512];
 
 	process_image_object_info(image, map, &info);
-	int len = info.build_id[0] != '\0' ? snprintf(key, sizeof(key), "id:%s", info.build_id)
-					   : snprintf(key, sizeof(key), "file:%s:%llu", map->path,
-						      (unsigned long long)map->inode);
 	bool added;
-	struct hashmap_entry *entry = hashmap_upsert(unwinder->objects, key, (size_t)len, &added);
+	struct hashmap_entry *entry = hashmap_upsert(unwinder->objects, &info.identity, sizeof(info.identity), &added);
 	if (entry == NULL)
 		return NULL;
 	if (!added)
@@ -132,6 +129,8 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 	if (object == NULL)
 		return NULL;
 	entry->value = (uintptr_t)object;
+	if (info.identity == NULL) /* an object nothing could read (anonymous code, [vsyscall]) */
+		return object;
 
 	int fd = process_image_open_object(image, map);
 	char err[200];
@@ -218,15 +217,13 @@ static bool load_rows(struct unwinder *unwinder, struct object_table *object)
 int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
 			  size_t err_len)
 {
+	if (unwinder->mode == UNWIND_MODE_FP)
+		return 0;
 	size_t n_maps = process_image_count(image);
 	struct object_table **tables = calloc(n_maps > 0 ? n_maps : 1, sizeof(*tables));
 	uint64_t rows_needed = 0, pages_needed = 0;
 	int rc = -1;
 
-	if (unwinder->mode == UNWIND_MODE_FP) {
-		free(tables);
-		return 0;
-	}
 	if (tables == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
@@ -323,15 +320,11 @@ void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats 
 	*stats = (struct unwinder_stats){
 		.objects_without = unwinder->objects_without,
 		.rows = unwinder->rows_used,
-		.row_capacity = unwinder->row_capacity,
 		.build_ns = unwinder->build_ns,
 	};
 	while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
 		const struct object_table *object = (const struct object_table *)(uintptr_t)entry->value;
-		if (object != NULL && object->loaded) {
-			stats->objects++;
-			stats->unsupported_rows += object->table.unsupported;
-		}
+		stats->objects += object != NULL && object->loaded;
 	}
 }
 

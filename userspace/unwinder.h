@@ -22,8 +22,7 @@
 struct unwinder_stats {
 	size_t objects;          /* objects whose rows are in the map */
 	size_t objects_without;  /* executable objects walked by frame pointers: no CFI, unreadable, or no room */
-	size_t rows, row_capacity;
-	size_t unsupported_rows; /* rows where the walk must stop */
+	size_t rows;
 	uint64_t build_ns;       /* time spent compiling tables */
 };
 
