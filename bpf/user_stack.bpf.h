@@ -159,6 +159,34 @@ static __always_inline int unwind_read(__u64 *value, __u64 address)
 	return bpf_probe_read_user(value, sizeof(*value), (const void *)address);
 }
 
+/* Code without CFI: rbp points at the saved rbp, the return address above
+ * it; rbp 0 is the conventional outermost frame. Moves sp and bp to the
+ * caller's; 1 (stop, s->end set) or 0. */
+static __always_inline int unwind_by_frame_pointer(struct user_walk *s, __u64 *return_address)
+{
+	__u64 saved_bp;
+
+	if (unwind_mode == UNWIND_MODE_DWARF || !s->bp_known) {
+		s->end = UNWIND_END_NO_RULE;
+		return 1;
+	}
+	if (s->bp == 0) {
+		s->end = UNWIND_END_ROOT;
+		return 1;
+	}
+	if (s->bp < s->sp) {
+		s->end = UNWIND_END_BAD_FRAME;
+		return 1;
+	}
+	if (unwind_read(return_address, s->bp + 8) != 0 || unwind_read(&saved_bp, s->bp) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	s->sp = s->bp + 16;
+	s->bp = saved_bp;
+	return 0;
+}
+
 /* One frame: records pc, then moves the registers to the caller's. Returns
  * 1 (stop) with s->end set, or 0 to go on. */
 static long unwind_step(__u32 index, void *unused)
@@ -188,16 +216,19 @@ static long unwind_step(__u32 index, void *unused)
 	 * to a noreturn function): the call itself is what to look up. */
 	__u64 lookup = s->pc - mapping->bias - (s->exact_pc ? 0 : 1);
 	const struct unwind_entry *row = mapping->n_rows > 0 ? unwind_find_row(mapping, (__u32)lookup) : NULL;
-	__u8 cfa_kind = row != NULL ? row->cfa_kind : UNWIND_CFA_NONE;
 	__u64 cfa, base, return_address;
 
+	if (row == NULL || row->cfa_kind == UNWIND_CFA_NONE) {
+		if (unwind_by_frame_pointer(s, &return_address) != 0)
+			return 1;
+		goto caller;
+	}
+	__u8 cfa_kind = row->cfa_kind;
 	switch (cfa_kind) {
 	case UNWIND_CFA_RSP:
 	case UNWIND_CFA_RSP_DEREF:
 	case UNWIND_CFA_RBP:
 	case UNWIND_CFA_RBP_DEREF:
-		if (row == NULL)
-			return 1;
 		if ((cfa_kind == UNWIND_CFA_RBP || cfa_kind == UNWIND_CFA_RBP_DEREF) && !s->bp_known) {
 			s->end = UNWIND_END_NO_RULE;
 			return 1;
@@ -213,8 +244,6 @@ static long unwind_step(__u32 index, void *unused)
 		}
 		break;
 	case UNWIND_CFA_REG:
-		if (row == NULL)
-			return 1;
 		if (s->depth != 1 || unwind_leaf_register(row->cfa_reg, &base) != 0) {
 			s->end = UNWIND_END_NO_RULE;
 			return 1;
@@ -222,8 +251,6 @@ static long unwind_step(__u32 index, void *unused)
 		cfa = base + (__s64)row->cfa_offset;
 		break;
 	case UNWIND_CFA_PLT:
-		if (row == NULL)
-			return 1;
 		cfa = s->sp + (__s64)row->cfa_offset + ((s->pc & 15) >= (__u64)row->cfa_addend ? 8 : 0);
 		break;
 	case UNWIND_CFA_SIGNAL: {
@@ -245,28 +272,6 @@ static long unwind_step(__u32 index, void *unused)
 	case UNWIND_CFA_END:
 		s->end = UNWIND_END_ROOT;
 		return 1;
-	case UNWIND_CFA_NONE:
-		if (unwind_mode == UNWIND_MODE_DWARF || !s->bp_known) {
-			s->end = UNWIND_END_NO_RULE;
-			return 1;
-		}
-		/* Frame pointers: rbp points at the saved rbp, the return
-		 * address above it. rbp 0 is the conventional outermost frame. */
-		if (s->bp == 0) {
-			s->end = UNWIND_END_ROOT;
-			return 1;
-		}
-		if (s->bp < s->sp) {
-			s->end = UNWIND_END_BAD_FRAME;
-			return 1;
-		}
-		if (unwind_read(&return_address, s->bp + 8) != 0 || unwind_read(&base, s->bp) != 0) {
-			s->end = UNWIND_END_READ_FAULT;
-			return 1;
-		}
-		s->sp = s->bp + 16;
-		s->bp = base;
-		goto caller;
 	default:
 		s->end = UNWIND_END_NO_RULE;
 		return 1;
