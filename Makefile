@@ -8,7 +8,7 @@
 #                   (profile response time), bench-ui (page render time) and
 #                   bench-unwind (complete stacks: bpfprof's DWARF tables against
 #                   perf --call-graph dwarf, table sizes and build times) and
-#                   bench-heap (ns a heap profiler adds per malloc/free pair)
+#                   bench-heap (ns a heap profiler adds per malloc/free pair; demo-server throughput)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 

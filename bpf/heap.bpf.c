@@ -102,6 +102,7 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 		return 0;
 	}
 	event->header = (struct heap_event_header){.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .size = size};
+	event->time_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	event->header.user_depth = unwind_user_stack(ctx, event->user_stack, &event->header.user_stack_end);
 	bpf_ringbuf_submit(event, 0);
@@ -171,6 +172,18 @@ SEC("uprobe")
 int BPF_KPROBE(free_entry, __u64 address)
 {
 	on_free(address);
+	return 0;
+}
+
+/* When the target called exec (0: not yet): its heap and its code are
+ * then another program's, so the agent stops tracing there. */
+volatile __u64 exec_time_ns = 0;
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if ((__u32)task->tgid == target_tgid && exec_time_ns == 0)
+		exec_time_ns = bpf_ktime_get_ns();
 	return 0;
 }
 

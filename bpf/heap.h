@@ -1,7 +1,8 @@
 /*
  * heap.h: what the heap profiler's BPF side (issue 6) shares with the
- * agent. So far: which allocations are sampled, decided where they happen
- * (in the uprobe) by code the agent's tests run too.
+ * agent: its records and counters, and which allocations are sampled,
+ * decided where they happen (in the uprobe) by code the agent's tests run
+ * too.
  *
  * As Go's runtime does: every thread counts down the bytes it allocates;
  * the allocation that crosses zero is sampled, and the next distance is
@@ -35,9 +36,12 @@ struct heap_event_header {
 	__u32 pad2;
 };
 
-/* An ALLOC record: the header, the thread's name and its user stack. */
+/* An ALLOC record: the header, when it happened, the thread's name and
+ * its user stack. The time (CLOCK_MONOTONIC, as bpf_ktime_get_ns) dates
+ * the allocation for the leak view. */
 struct heap_event {
 	struct heap_event_header header;
+	__u64 time_ns;
 	char comm[HEAP_COMM_LEN];
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 };

@@ -5,13 +5,16 @@
 # (every allocation), and heaptrack -p (attaches through gdb and records
 # every allocation), interleaved in rounds. Prints pairs per second, the
 # ratio to the unprofiled run in the same round (median of the rounds) and
-# the nanoseconds each configuration adds to a pair.
-#   ROUNDS=3 SECONDS_PER_RUN=6 scripts/bench-heap.sh
+# the nanoseconds each configuration adds to a pair. Then the same four on
+# the demo server (naive encryptData, 1 KiB payloads, hey -c 8): requests
+# per second and the ratio to the unprofiled server in the same round.
+#   ROUNDS=3 SECONDS_PER_RUN=6 LOAD_SECONDS=5 scripts/bench-heap.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-3}
 run_seconds=${SECONDS_PER_RUN:-6}
+load_seconds=${LOAD_SECONDS:-5}
 . scripts/bench-lib.sh
 
 configs=(none bpfprof-default bpfprof-rate1 heaptrack)
@@ -65,4 +68,47 @@ for config in "${configs[@]}"; do
 	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $2 }' | median)
 	added=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print 1e9 / $1 - 1e9 / $2 }' | median)
 	printf '%-16s %14.0f %10.4f %14.1f\n' "$config" "$rate" "$ratio" "$added"
+done
+
+# serve_run CONFIG: the demo server under hey for load_seconds with CONFIG
+# attached (and settled) first; appends its requests per second to
+# $work/server.CONFIG.
+serve_run() {
+	local config=$1 profiler=
+	: >"$work/server.log"
+	build/encrypt-server --port 0 --impl naive --threads 4 >"$work/server.log" 2>&1 &
+	local server=$!
+	wait_for_port "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p'
+	local port=$PORT
+	case "$config" in
+	bpfprof-default) start_agent "$server" --heap; profiler=${pids[-1]} ;;
+	bpfprof-rate1) start_agent "$server" --heap-rate 1; profiler=${pids[-1]} ;;
+	heaptrack)
+		(cd "$work" && heaptrack -p "$server" >/dev/null 2>&1) &
+		profiler=$!
+		;;
+	esac
+	sleep 2 # tables built and probes placed, or heaptrack injected
+	hey -z "${load_seconds}s" -c 8 "http://127.0.0.1:$port/encrypt?size=1024" |
+		awk '/Requests\/sec/ { print $2 }' >>"$work/server.$config"
+	# The server goes first: heaptrack -p only lets go when its target exits.
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+	[[ -n "$profiler" ]] && { kill -INT "$profiler" 2>/dev/null || true; wait "$profiler" 2>/dev/null || true; }
+	rm -f "$work"/heaptrack.*
+}
+
+echo
+echo "demo server (naive encryptData, 1 KiB payloads, hey -c 8 for ${load_seconds} s), $rounds interleaved rounds"
+for ((round = 0; round < rounds; round++)); do
+	for ((i = 0; i < ${#configs[@]}; i++)); do
+		serve_run "${configs[$(((i + round) % ${#configs[@]}))]}"
+	done
+done
+
+printf '\n%-16s %14s %10s\n' configuration "requests/s" "vs none"
+for config in "${configs[@]}"; do
+	rate=$(median <"$work/server.$config")
+	ratio=$(paste -d' ' "$work/server.$config" "$work/server.none" | awk '{ print $1 / $2 }' | median)
+	printf '%-16s %14.0f %10.4f\n' "$config" "$rate" "$ratio"
 done

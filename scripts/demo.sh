@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's demo: start encrypt-server, attach `bpfprof serve` to it, load
+# The README's demo: start encrypt-server, attach `bpfprof serve --heap` to it, load
 # it with hey the way the Go tutorial does, and print where to look.
 # Ctrl-C stops everything it started.
 #   IMPL=naive|fast  DEMO_PORT=8080  AGENT_PORT=6060  LOAD_SECONDS=30  CONCURRENCY=100
@@ -45,7 +45,7 @@ server_pid=$!
 bound=$(wait_for_line "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$server_pid")
 base="http://127.0.0.1:$bound"
 
-"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "$bind:$agent_port" 2>"$work/agent.log" &
+"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "$bind:$agent_port" --heap 2>"$work/agent.log" &
 agent_pid=$!
 agent_bound=$(wait_for_line "$work/agent.log" 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$agent_pid")
 agent="http://127.0.0.1:$agent_bound"
@@ -57,6 +57,7 @@ bpfprof serve is attached to it:
   $agent/debug/pprof/             Go-compatible endpoints
   go tool pprof -top $agent/debug/pprof/profile?seconds=10
   go tool pprof -list encryptData $agent/debug/pprof/profile?seconds=10
+  go tool pprof -list encryptData $agent/debug/pprof/allocs     bytes allocated per line
 (Both listen on $bind; from a VM's host, use the forwarded ports on the host's 127.0.0.1.)
 
 Loading it for ${load_seconds}s with: hey -z ${load_seconds}s -c $concurrency $base/encrypt

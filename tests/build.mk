@@ -66,7 +66,8 @@ TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/as
 # Targets for the agent's integration tests. cpu_split keeps frame pointers
 # in every function and no tail calls, so its stacks are complete for the
 # frame-pointer unwinder.
-WORKLOADS := $(BUILD)/tests/cpu_split $(BUILD)/tests/many_stacks $(BUILD)/tests/alloc_sites $(BUILD)/tests/malloc_pairs
+WORKLOADS := $(BUILD)/tests/cpu_split $(BUILD)/tests/many_stacks $(BUILD)/tests/alloc_sites $(BUILD)/tests/malloc_pairs \
+	$(BUILD)/tests/fork_exec
 $(WORKLOADS): $(BUILD)/tests/%: tests/workloads/%.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-shrink-wrap $< -o $@ -lpthread

@@ -137,12 +137,25 @@ http() {
 		"http://127.0.0.1:$SERVER_PORT$path" "$@"
 }
 
+# get PATH: GETs PATH from the agent start_serve started; prints the
+# status; body in $TEST_TMP/body, headers in $TEST_TMP/headers.
+get() {
+	curl -s -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' "$AGENT_URL$1"
+}
+
 # go_pprof ARGS...: the real `go tool pprof`, with a writable cache and no network.
 go_pprof() {
 	HOME="$TEST_TMP" GOCACHE="$TEST_TMP/gocache" GOFLAGS=-mod=mod GOPROXY=off go tool pprof "$@" 2>&1
 }
 
 # start_workload NAME ARGS...: starts build/tests/NAME; sets WORKLOAD_PID.
+# heap_value PROFILE SAMPLE_INDEX FUNCTION: FUNCTION's cumulative value, in
+# bytes or objects, as go tool pprof -top -cum prints it (empty: none).
+heap_value() {
+	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index="$2" -unit=B "$1" |
+		awk -v f="$3" '$6 == f { v = $4; sub(/B$/, "", v); print v; exit }'
+}
+
 start_workload() {
 	local name=$1
 	shift

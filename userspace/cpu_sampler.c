@@ -3,9 +3,9 @@
  * and hands each sample to every open window. Windows end at their
  * deadline, when stopped, or when the target exits.
  *
- * Locks: `lock` guards the windows and the collector pointer; `symbols`
- * guards the process image and the symbolizer (libdwfl is not thread-safe).
- * Where both are held, `lock` is taken first.
+ * Locks: `lock` guards the windows and the collector pointer; the
+ * session's `symbols` guards the process image and the symbolizer. Where
+ * both are held, `lock` is taken first.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
+#include "session.h"
 
 #define POLL_MS 100
 #define REFRESH_INTERVAL_NS 1000000000ULL
@@ -36,12 +37,10 @@ struct cpu_window {
 };
 
 struct cpu_sampler {
+	struct session *session;
 	const struct target *target;
 	const struct cpu_event *event;
 	unsigned hz;
-	struct symbolizer *symbolizer;
-	struct process_image *image;
-	struct unwinder *unwinder;
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a window opened or ended */
@@ -49,8 +48,6 @@ struct cpu_sampler {
 	struct cpu_collector *collector;
 	pthread_t thread;
 	bool thread_started, shutting_down, target_gone, unmapped_address_seen;
-
-	pthread_mutex_t symbols;
 };
 
 /* Called by the collector for every sample, on the sampling thread. */
@@ -71,10 +68,9 @@ static void on_sample(void *ctx, const struct cpu_sample *sample)
 	}
 	/* A heuristic for code mapped later: skipped while a profile is being
 	 * symbolized, rather than stall the sampling thread behind it. */
-	if (!sampler->unmapped_address_seen && pthread_mutex_trylock(&sampler->symbols) == 0) {
-		for (uint32_t i = 0; i < key.n_user && !sampler->unmapped_address_seen; i++)
-			sampler->unmapped_address_seen = process_image_mapping(sampler->image, key.user[i]) == NULL;
-		pthread_mutex_unlock(&sampler->symbols);
+	if (!sampler->unmapped_address_seen && pthread_mutex_trylock(&sampler->session->symbols) == 0) {
+		sampler->unmapped_address_seen = !session_image_covers(sampler->session, key.user, key.n_user);
+		pthread_mutex_unlock(&sampler->session->symbols);
 	}
 	pthread_mutex_unlock(&sampler->lock);
 }
@@ -152,14 +148,9 @@ static void *sampling_loop(void *arg)
 		/* Code mapped after the snapshot (dlopen): look again, at most once a second. */
 		now = monotonic_ns();
 		if (alive && sampler->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
-			pthread_mutex_lock(&sampler->symbols);
-			if (process_image_refresh(sampler->image) == 0) {
-				char err[256];
-				if (unwinder_load_process(sampler->unwinder, sampler->image, sampler->target->pid, err,
-							  sizeof(err)) != 0)
-					fprintf(stderr, "bpfprof: warning: %s\n", err);
-			}
-			pthread_mutex_unlock(&sampler->symbols);
+			pthread_mutex_lock(&sampler->session->symbols);
+			session_refresh_image(sampler->session);
+			pthread_mutex_unlock(&sampler->session->symbols);
 			sampler->unmapped_address_seen = false;
 			last_refresh = now;
 		}
@@ -171,24 +162,19 @@ static void *sampling_loop(void *arg)
 	return NULL;
 }
 
-struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
-				    struct symbolizer *symbolizer, struct process_image *image,
-				    struct unwinder *unwinder)
+struct cpu_sampler *cpu_sampler_new(struct session *session, const struct cpu_event *event, unsigned hz)
 {
 	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
 
 	if (sampler == NULL)
 		return NULL;
 	*sampler = (struct cpu_sampler){
-		.target = target,
+		.session = session,
+		.target = &session->target,
 		.event = event,
 		.hz = hz,
-		.symbolizer = symbolizer,
-		.image = image,
-		.unwinder = unwinder,
 	};
 	pthread_mutex_init(&sampler->lock, NULL);
-	pthread_mutex_init(&sampler->symbols, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -210,7 +196,6 @@ void cpu_sampler_free(struct cpu_sampler *sampler)
 		pthread_join(sampler->thread, NULL);
 	pthread_cond_destroy(&sampler->changed);
 	pthread_mutex_destroy(&sampler->lock);
-	pthread_mutex_destroy(&sampler->symbols);
 	free(sampler);
 }
 
@@ -236,7 +221,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	}
 	if (sampler->collector == NULL) {
 		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz,
-							 sampler->unwinder, on_sample, sampler, err, err_len);
+							 sampler->session->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
 	}
@@ -281,15 +266,8 @@ void cpu_window_stop(struct cpu_window *window)
 bool cpu_window_wait(struct cpu_window *window, int timeout_ms)
 {
 	struct cpu_sampler *sampler = window->sampler;
-	struct timespec until;
+	struct timespec until = monotonic_after_ms(timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&sampler->lock);
 	while (!window->done && pthread_cond_timedwait(&sampler->changed, &sampler->lock, &until) != ETIMEDOUT)
 		;
@@ -326,11 +304,11 @@ bool cpu_sampler_symbol_name(struct cpu_sampler *sampler, uint64_t addr, char *n
 {
 	struct symbolization symbols;
 
-	pthread_mutex_lock(&sampler->symbols);
-	symbolize_user(sampler->image, addr, &symbols);
+	pthread_mutex_lock(&sampler->session->symbols);
+	symbolize_user(sampler->session->image, addr, &symbols);
 	if (symbols.n_frames > 0)
 		snprintf(name, len, "%s", symbols.frames[symbols.n_frames - 1].function);
-	pthread_mutex_unlock(&sampler->symbols);
+	pthread_mutex_unlock(&sampler->session->symbols);
 	return symbols.n_frames > 0;
 }
 
@@ -350,7 +328,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    target->comm);
 	profile_add_comment(profile, "command: %s", target->cmdline);
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
-	unwinder_describe(sampler->unwinder, profile, r->user_stack_ends);
+	unwinder_describe(sampler->session->unwinder, profile, r->user_stack_ends);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",
@@ -382,9 +360,9 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	profile->time_nanos = result->start_wall_ns;
 	profile->duration_nanos = (int64_t)result->elapsed_ns;
 	describe(profile, sampler, result);
-	pthread_mutex_lock(&sampler->symbols);
-	int rc = profile_add_stacks(profile, result->stacks, sampler->image, sampler->symbolizer);
-	pthread_mutex_unlock(&sampler->symbols);
+	pthread_mutex_lock(&sampler->session->symbols);
+	int rc = profile_add_stacks(profile, result->stacks, sampler->session->image, sampler->session->symbolizer);
+	pthread_mutex_unlock(&sampler->session->symbols);
 	if (rc != 0) {
 		profile_free(profile);
 		return NULL;

@@ -31,11 +31,12 @@ struct cpu_window_result {
 struct cpu_sampler;
 struct cpu_window;
 
-/* The sampler symbolizes through image and unwinds through unwinder (and
- * refreshes both when code is mapped later); all must outlive it. */
-struct cpu_sampler *cpu_sampler_new(const struct target *target, const struct cpu_event *event, unsigned hz,
-				    struct symbolizer *symbolizer, struct process_image *image,
-				    struct unwinder *unwinder);
+struct session;
+
+/* The sampler symbolizes and unwinds through the session's image and
+ * unwinder (and refreshes both when code is mapped later); the session
+ * must outlive it. */
+struct cpu_sampler *cpu_sampler_new(struct session *session, const struct cpu_event *event, unsigned hz);
 /* Ends every open window and detaches. */
 void cpu_sampler_free(struct cpu_sampler *sampler);
 

@@ -30,7 +30,7 @@
 
 struct heap_collector {
 	struct heap_bpf *skel;
-	struct bpf_link *links[24]; /* an entry probe and a return probe per entry point */
+	struct bpf_link *links[24]; /* an entry probe and a return probe per entry point, the exec watch */
 	int n_links;
 	struct ring_buffer *ring;
 	heap_event_sink sink;
@@ -178,6 +178,13 @@ static int attach_allocator(struct heap_collector *collector, pid_t pid, const s
 					     (size_t)a->offsets[i], true, err, err_len) != 0)
 			return -1;
 	}
+	/* Exec replaces the heap and the code the stacks name: watch for it. */
+	struct bpf_link *exec_link = bpf_program__attach(collector->skel->progs.target_exec);
+	if (exec_link == NULL) {
+		snprintf(err, err_len, "cannot watch the target for exec: %s", strerror(errno));
+		return -1;
+	}
+	collector->links[collector->n_links++] = exec_link;
 	return 0;
 }
 
@@ -252,7 +259,7 @@ int heap_collector_poll(struct heap_collector *collector, int timeout_ms)
 	return collector->delivered;
 }
 
-static void read_stats(const struct heap_collector *collector, struct heap_collector_stats *stats)
+void heap_collector_read_stats(const struct heap_collector *collector, struct heap_collector_stats *stats)
 {
 	uint64_t totals[HEAP_COUNTER_MAX];
 
@@ -266,6 +273,11 @@ static void read_stats(const struct heap_collector *collector, struct heap_colle
 	};
 }
 
+uint64_t heap_collector_exec_time(const struct heap_collector *collector)
+{
+	return collector->skel->bss->exec_time_ns;
+}
+
 void heap_collector_stop(struct heap_collector *collector, struct heap_collector_stats *stats)
 {
 	if (collector == NULL)
@@ -277,7 +289,7 @@ void heap_collector_stop(struct heap_collector *collector, struct heap_collector
 		ring_buffer__free(collector->ring);
 	}
 	if (stats != NULL)
-		read_stats(collector, stats);
+		heap_collector_read_stats(collector, stats);
 	heap_bpf__destroy(collector->skel);
 	free(collector);
 }

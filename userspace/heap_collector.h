@@ -35,6 +35,10 @@ struct heap_collector *heap_collector_start(pid_t pid, struct process_image *ima
 					    size_t allocator_len, char *err, size_t err_len);
 /* Delivers pending records, waiting up to timeout_ms; how many, or -1. */
 int heap_collector_poll(struct heap_collector *collector, int timeout_ms);
+/* The kernel side's counts so far. */
+void heap_collector_read_stats(const struct heap_collector *collector, struct heap_collector_stats *stats);
+/* When the target called exec (monotonic ns), or 0 while it has not. */
+uint64_t heap_collector_exec_time(const struct heap_collector *collector);
 /* Detaches, delivers what is still buffered, reads the final counts
  * (when stats is not NULL) and frees. */
 void heap_collector_stop(struct heap_collector *collector, struct heap_collector_stats *stats);

@@ -16,6 +16,7 @@
 struct allocation {
 	int64_t stack; /* index in the stack table */
 	int64_t objects, bytes;
+	uint64_t born_ns; /* monotonic */
 };
 
 struct heap_profile {
@@ -123,7 +124,8 @@ static void on_allocation(struct heap_profile *heap, const struct heap_event *ev
 {
 	const struct heap_event_header *h = &event->header;
 	double scale = heap_sample_scale(h->size, heap->rate);
-	struct allocation a = {.objects = llround(scale), .bytes = llround(scale * (double)h->size)};
+	struct allocation a = {
+		.objects = llround(scale), .bytes = llround(scale * (double)h->size), .born_ns = event->time_ns};
 	int64_t values[HEAP_VALUES] = {a.objects, a.bytes, a.objects, a.bytes};
 	uint32_t depth = h->user_depth > 0 ? (uint32_t)h->user_depth : 0;
 	struct stack_key key = {
@@ -200,15 +202,40 @@ const struct stack_table *heap_profile_stacks(const struct heap_profile *heap)
 	return heap->stacks;
 }
 
+struct stack_table *heap_profile_leaks(const struct heap_profile *heap, uint64_t born_before_ns)
+{
+	size_t n_stacks = stack_table_count(heap->stacks);
+	int64_t *values = calloc(n_stacks > 0 ? n_stacks : 1, 2 * sizeof(int64_t));
+	struct hashmap_entry *entry;
+	size_t cursor = 0;
+
+	if (values == NULL)
+		return NULL;
+	while ((entry = hashmap_next(heap->live, &cursor)) != NULL) {
+		if (entry->value == 0)
+			continue;
+		const struct allocation *a = &heap->allocations[entry->value - 1];
+		if (a->born_ns >= born_before_ns)
+			continue;
+		values[2 * a->stack] += a->objects;
+		values[2 * a->stack + 1] += a->bytes;
+	}
+	struct stack_table *leaks = stack_table_with_values(heap->stacks, values, 2);
+	free(values);
+	return leaks;
+}
+
 void heap_profile_read_stats(const struct heap_profile *heap, struct heap_profile_stats *stats)
 {
 	*stats = heap->stats;
 }
 
-void heap_profile_conventions(struct profile *profile, uint64_t rate)
+void heap_profile_conventions(struct profile *profile, uint64_t rate, bool in_use_only)
 {
-	profile_add_sample_type(profile, "alloc_objects", "count");
-	profile_add_sample_type(profile, "alloc_space", "bytes");
+	if (!in_use_only) {
+		profile_add_sample_type(profile, "alloc_objects", "count");
+		profile_add_sample_type(profile, "alloc_space", "bytes");
+	}
 	profile_add_sample_type(profile, "inuse_objects", "count");
 	profile_add_sample_type(profile, "inuse_space", "bytes");
 	profile->period_type = (struct value_type){

@@ -8,6 +8,7 @@
 #ifndef HEAP_PROFILE_H
 #define HEAP_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,9 +38,14 @@ void heap_profile_free(struct heap_profile *heap);
 void heap_profile_add(struct heap_profile *heap, const struct heap_event_header *event, size_t size);
 /* The stacks, with HEAP_VALUES values each; the heap profile's own. */
 const struct stack_table *heap_profile_stacks(const struct heap_profile *heap);
+/* The leak view: allocations still live that were made before
+ * born_before_ns (monotonic), by stack, as a new table of two values
+ * (objects, bytes; scaled as in use). NULL when out of memory. */
+struct stack_table *heap_profile_leaks(const struct heap_profile *heap, uint64_t born_before_ns);
 void heap_profile_read_stats(const struct heap_profile *heap, struct heap_profile_stats *stats);
-/* Sets Go's heap conventions on a new profile: the four sample types,
- * period_type space/bytes, period = rate, default sample type inuse_space. */
-void heap_profile_conventions(struct profile *profile, uint64_t rate);
+/* Sets Go's heap conventions on a new profile: the four sample types (the
+ * two in-use ones alone for the leak view), period_type space/bytes,
+ * period = rate, default sample type inuse_space. */
+void heap_profile_conventions(struct profile *profile, uint64_t rate, bool in_use_only);
 
 #endif

@@ -61,6 +61,25 @@ void profile_add_sample_type(struct profile *profile, const char *type, const ch
 	};
 }
 
+long profile_sample_type_index(const struct profile *profile, const char *type)
+{
+	for (size_t i = 0; i < profile->n_sample_types; i++)
+		if (strcmp(profile->sample_types[i].type, type) == 0)
+			return (long)i;
+	return -1;
+}
+
+size_t profile_default_value(const struct profile *profile)
+{
+	long index = profile->default_sample_type != NULL
+			     ? profile_sample_type_index(profile, profile->default_sample_type)
+			     : -1;
+
+	if (index >= 0)
+		return (size_t)index;
+	return profile->n_sample_types > 0 ? profile->n_sample_types - 1 : 0;
+}
+
 void profile_add_comment(struct profile *profile, const char *fmt, ...)
 {
 	char text[1024];

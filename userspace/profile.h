@@ -98,6 +98,10 @@ void profile_free(struct profile *profile);
 const char *profile_string(struct profile *profile, const char *s);
 
 void profile_add_sample_type(struct profile *profile, const char *type, const char *unit);
+/* The index of the sample type named type, or -1. */
+long profile_sample_type_index(const struct profile *profile, const char *type);
+/* The value viewers show first: the default sample type's, else the last. */
+size_t profile_default_value(const struct profile *profile);
 void profile_add_comment(struct profile *profile, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Indices of new (or, for functions, existing equal) entries; -1 on allocation failure. */

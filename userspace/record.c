@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "heap_collector.h"
 #include "heap_profile.h"
+#include "heap_tracer.h"
 #include "profile_builder.h"
 #include "session.h"
 #include "output.h"
@@ -26,28 +27,32 @@
 #define WAIT_MS 200
 
 static const char record_usage[] =
-	"usage: bpfprof record --pid PID [--type cpu|heap] [--duration 30s] [--hz 99] [-o FILE]\n"
+	"usage: bpfprof record --pid PID [--type cpu|heap|leaks] [--duration 30s] [--hz 99] [-o FILE]\n"
 	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
-	"                      [--unwind auto|fp|dwarf]\n"
+	"                      [--older-than 10s] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Records a profile of a running process, including threads started while recording:\n"
 	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
-	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does.\n"
+	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does;\n"
+	"--type leaks traces the same and keeps what is still live at the end and older\n"
+	"than --older-than (a leak view, as bcc's memleak).\n"
 	"\n"
 	"  -p, --pid PID        the process to profile\n"
-	"  -t, --type T         cpu or heap (default cpu)\n"
+	"  -t, --type T         cpu, heap or leaks (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -o, --output FILE    where to write (default cpu.pb.gz or heap.pb.gz; - for standard output)\n"
+	"  -o, --output FILE    where to write (default cpu.pb.gz, heap.pb.gz or leaks.pb.gz;\n"
+	"                       - for standard output)\n"
 	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
 	"                       (flamegraph.pl's input) or svg (an interactive flamegraph);\n"
 	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof;\n"
-	"                       heap folded and SVG output show in-use bytes\n"
+	"                       heap and leaks folded and SVG output show in-use bytes\n"
 	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
 	"                       cycles and instructions where the machine has counters\n"
 	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
 	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
+	"  -a, --older-than D   leaks: how long an allocation must have been live (default 10s)\n"
 	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
 	"                       where objects have them, frame pointers elsewhere), dwarf\n"
 	"                       (tables only) or fp (frame pointers only)\n"
@@ -56,12 +61,13 @@ static const char record_usage[] =
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
 	"If the process exits while recording, what was recorded is written (exit status 0).\n";
 
-enum profile_type { TYPE_CPU, TYPE_HEAP };
+enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS };
 
 struct record_options {
 	pid_t pid;
 	enum profile_type type;
 	uint64_t heap_rate;
+	uint64_t older_than_ns;
 	uint64_t duration_ns;
 	unsigned hz;
 	const struct cpu_event *event;
@@ -85,17 +91,19 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		{"hz", required_argument, NULL, 'F'},       {"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'},   {"event", required_argument, NULL, 'e'},
 		{"unwind", required_argument, NULL, 'u'},   {"type", required_argument, NULL, 't'},
-		{"heap-rate", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"heap-rate", required_argument, NULL, 'r'}, {"older-than", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	bool have_pid = false;
 	int opt;
 
 	*opts = (struct record_options){.duration_ns = 30000000000ULL, .hz = 99, .event = cpu_event_find("cpu-clock"),
-					  .unwind = UNWIND_MODE_AUTO, .heap_rate = HEAP_RATE_DEFAULT};
+					  .unwind = UNWIND_MODE_AUTO, .heap_rate = HEAP_RATE_DEFAULT,
+					  .older_than_ns = LEAK_AGE_DEFAULT_NS};
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:t:r:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:t:r:a:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
@@ -124,9 +132,18 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 				return cli_fail(2, "--event must be %s, not '%s'", cpu_event_names(), optarg);
 			break;
 		case 't':
-			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "heap") != 0)
-				return cli_fail(2, "--type must be cpu or heap, not '%s'", optarg);
-			opts->type = strcmp(optarg, "heap") == 0 ? TYPE_HEAP : TYPE_CPU;
+			if (strcmp(optarg, "cpu") == 0)
+				opts->type = TYPE_CPU;
+			else if (strcmp(optarg, "heap") == 0)
+				opts->type = TYPE_HEAP;
+			else if (strcmp(optarg, "leaks") == 0)
+				opts->type = TYPE_LEAKS;
+			else
+				return cli_fail(2, "--type must be cpu, heap or leaks, not '%s'", optarg);
+			break;
+		case 'a':
+			if (parse_duration(optarg, &opts->older_than_ns, err, sizeof(err)) != 0)
+				return cli_fail(2, "--older-than: %s", err);
 			break;
 		case 'r':
 			if (parse_heap_rate(optarg, &opts->heap_rate, err, sizeof(err)) != 0)
@@ -153,6 +170,9 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 	if (opts->output == NULL && opts->type == TYPE_HEAP)
 		opts->output = opts->format == FORMAT_SVG ? "heap.svg" : opts->format == FORMAT_FOLDED ? "heap.folded"
 												       : "heap.pb.gz";
+	if (opts->output == NULL && opts->type == TYPE_LEAKS)
+		opts->output = opts->format == FORMAT_SVG ? "leaks.svg" : opts->format == FORMAT_FOLDED ? "leaks.folded"
+													: "leaks.pb.gz";
 	if (opts->output == NULL)
 		opts->output = opts->format == FORMAT_SVG ? "cpu.svg" : opts->format == FORMAT_FOLDED ? "cpu.folded"
 												      : "cpu.pb.gz";
@@ -231,102 +251,49 @@ static int record_cpu(const struct record_options *opts, struct session *session
 	return 0;
 }
 
-static void on_heap_event(void *ctx, const struct heap_event_header *event, size_t size)
-{
-	heap_profile_add(ctx, event, size);
-}
-
-static void describe_heap(struct profile *profile, const struct session *session, const char *allocator,
-			  uint64_t rate, const struct heap_collector_stats *c, const struct heap_profile_stats *h,
-			  bool exited, double seconds)
-{
-	const struct target *target = &session->target;
-
-	profile_add_comment(profile, "bpfprof %s: heap profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
-			    target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
-	profile_add_comment(profile, "allocator: malloc, calloc, realloc and free of %s; one sample every %llu bytes "
-				     "on average (--heap-rate), values scaled back as Go does",
-			    allocator, (unsigned long long)rate);
-	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
-				     "made before attach are invisible to it");
-	unwinder_describe(session->unwinder, profile, h->user_stack_ends);
-	profile_add_comment(profile,
-			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
-			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
-			    "map full), %llu (agent out of memory); %llu sampled calls never returned; %llu stacks "
-			    "unreadable",
-			    (unsigned long long)c->calls, (unsigned long long)c->sampled, (unsigned long long)h->failed,
-			    (unsigned long long)h->frees, (unsigned long long)c->lost_ringbuf_full,
-			    (unsigned long long)c->live_full, (unsigned long long)c->threads_full,
-			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished,
-			    (unsigned long long)h->stack_errors);
-	if (exited)
-		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time", seconds);
-}
-
 static int record_heap(const struct record_options *opts, struct session *session, struct recording *r, char *err,
 		       size_t err_len)
 {
 	const struct target *target = &session->target;
-	struct heap_profile *heap = heap_profile_new(opts->heap_rate);
-	char allocator[256];
-	int64_t start_wall = wall_ns();
 	uint64_t started = monotonic_ns();
+	struct heap_tracer *tracer = heap_tracer_start(session, opts->heap_rate, err, err_len);
 
-	if (heap == NULL) {
-		snprintf(err, err_len, "out of memory");
+	if (tracer == NULL)
 		return -1;
-	}
-	struct heap_collector *collector = heap_collector_start(target->pid, session->image, session->unwinder,
-								opts->heap_rate, on_heap_event, heap, allocator,
-								sizeof(allocator), err, err_len);
-	if (collector == NULL) {
-		heap_profile_free(heap);
-		return -1;
-	}
-	fprintf(stderr, "bpfprof: tracing the allocations of PID %d (%s) in %s, one sample every %llu bytes, for "
-			"%.1f s; Ctrl-C to stop early\n",
-		(int)target->pid, target->comm, allocator, (unsigned long long)opts->heap_rate,
-		(double)opts->duration_ns / 1e9);
-	bool exited = false;
-	while (!stop_requested && monotonic_ns() - started < opts->duration_ns) {
-		if (heap_collector_poll(collector, WAIT_MS) < 0)
-			break;
-		if (!target_alive(target)) {
-			exited = true;
-			break;
-		}
-	}
-	struct heap_collector_stats collected;
-	heap_collector_stop(collector, &collected);
+	fprintf(stderr, "bpfprof: tracing the allocations of PID %d (%s), one sample every %llu bytes, for %.1f s; "
+			"Ctrl-C to stop early\n",
+		(int)target->pid, target->comm, (unsigned long long)opts->heap_rate, (double)opts->duration_ns / 1e9);
+	while (!stop_requested && monotonic_ns() - started < opts->duration_ns && !heap_tracer_wait(tracer, WAIT_MS))
+		;
 	r->seconds = (double)(monotonic_ns() - started) / 1e9;
-	warn_if_exited(target, exited, r->seconds);
+	heap_tracer_finish(tracer); /* removing the uprobes takes a moment: not part of the recording */
+	double traced;
+	const char *ended = heap_tracer_end_reason(tracer, &traced);
+	if (ended != NULL)
+		fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
+			(int)target->pid, ended, traced);
 
-	struct heap_profile_stats stats;
-	heap_profile_read_stats(heap, &stats);
-	r->profile = profile_new();
-	int rc = r->profile != NULL ? 0 : -1;
-	if (rc == 0) {
-		heap_profile_conventions(r->profile, opts->heap_rate);
-		r->profile->time_nanos = start_wall;
-		r->profile->duration_nanos = (int64_t)(r->seconds * 1e9);
-		describe_heap(r->profile, session, allocator, opts->heap_rate, &collected, &stats, exited, r->seconds);
-		rc = profile_add_stacks(r->profile, heap_profile_stacks(heap), session->image, session->symbolizer);
-	}
-	r->value_index = HEAP_INUSE_SPACE;
-	r->unit = "bytes";
-	snprintf(r->subtitle, sizeof(r->subtitle), "in-use bytes after %.1f s, one sample every %llu bytes",
-		 r->seconds, (unsigned long long)opts->heap_rate);
-	snprintf(r->summary, sizeof(r->summary),
-		 "%llu of %llu allocation calls sampled, %llu of them freed, in %zu stacks over %.1f s, %llu lost",
-		 (unsigned long long)collected.sampled, (unsigned long long)collected.calls,
-		 (unsigned long long)stats.frees, stack_table_count(heap_profile_stacks(heap)), r->seconds,
-		 (unsigned long long)(collected.lost_ringbuf_full + collected.live_full + stats.agent_memory));
-	heap_profile_free(heap);
-	if (rc != 0)
+	bool leaks = opts->type == TYPE_LEAKS;
+	r->profile = heap_tracer_profile(tracer, leaks ? HEAP_VIEW_LEAKS : HEAP_VIEW_HEAP, NULL, opts->older_than_ns);
+	uint64_t calls, sampled, lost;
+	heap_tracer_counts(tracer, &calls, &sampled, &lost);
+	heap_tracer_free(tracer);
+	if (r->profile == NULL) {
 		snprintf(err, err_len, "out of memory while building the profile");
-	return rc;
+		return -1;
+	}
+	r->value_index = profile_default_value(r->profile);
+	r->unit = "bytes";
+	if (leaks)
+		snprintf(r->subtitle, sizeof(r->subtitle), "bytes live for more than %.1f s at the end of %.1f s",
+			 (double)opts->older_than_ns / 1e9, r->seconds);
+	else
+		snprintf(r->subtitle, sizeof(r->subtitle), "in-use bytes after %.1f s, one sample every %llu bytes",
+			 r->seconds, (unsigned long long)opts->heap_rate);
+	snprintf(r->summary, sizeof(r->summary), "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)sampled, (unsigned long long)calls, r->profile->n_samples, r->seconds,
+		 (unsigned long long)lost);
+	return 0;
 }
 
 static int write_output(const struct record_options *opts, const struct target *target,
@@ -335,7 +302,8 @@ static int write_output(const struct record_options *opts, const struct target *
 	char title[300];
 	struct flamegraph_options svg = {.title = title, .subtitle = r->subtitle, .unit = r->unit};
 
-	snprintf(title, sizeof(title), "%s profile of %s (PID %d)", opts->type == TYPE_HEAP ? "Heap" : "CPU",
+	snprintf(title, sizeof(title), "%s of %s (PID %d)",
+		 opts->type == TYPE_HEAP ? "Heap profile" : opts->type == TYPE_LEAKS ? "Leaks" : "CPU profile",
 		 target->comm, (int)target->pid);
 	if (profile_write(out, r->profile, opts->format, r->value_index, &svg) != 0)
 		return -1;
@@ -371,7 +339,7 @@ int record_main(int argc, char **argv)
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	rc = opts.type == TYPE_HEAP ? record_heap(&opts, &session, &recording, err, sizeof(err))
+	rc = opts.type != TYPE_CPU ? record_heap(&opts, &session, &recording, err, sizeof(err))
 				    : record_cpu(&opts, &session, &recording, err, sizeof(err));
 	if (rc != 0) {
 		rc = cli_fail(1, "%s", err);

@@ -20,6 +20,8 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "heap_collector.h"
+#include "heap_tracer.h"
 #include "http_reply.h"
 #include "listen.h"
 #include "output.h"
@@ -36,10 +38,12 @@
 
 static const char serve_usage[] =
 	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99] [--unwind auto|fp|dwarf]\n"
+	"                     [--heap] [--heap-rate 524288]\n"
 	"\n"
 	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
 	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
-	"as it does against a Go program. Sampling runs only while a profile is requested.\n"
+	"as it does against a Go program. CPU sampling runs only while a profile is requested;\n"
+	"heap tracing (--heap) runs from the start, since in-use memory is counted from attach.\n"
 	"Stops on SIGINT or SIGTERM.\n"
 	"\n"
 	"  -p, --pid PID        the process to profile\n"
@@ -49,45 +53,106 @@ static const char serve_usage[] =
 	"  -F, --hz N           CPU samples per second per CPU, 1 to 10000 (default 99)\n"
 	"  -u, --unwind M       user stacks by auto (.eh_frame tables, frame pointers where an\n"
 	"                       object has none; the default), dwarf (tables only) or fp\n"
+	"  -m, --heap           trace allocations for /debug/pprof/heap, allocs and leaks (off by\n"
+	"                       default: every malloc and free of the target then costs a uprobe hit)\n"
+	"  -r, --heap-rate N    sample an allocation every N bytes on average (default 524288,\n"
+	"                       as Go's MemProfileRate; 1 records every one); implies --heap\n"
 	"  -h, --help           this text\n";
 
-/* The profiles Go serves; only those marked built are answered. */
+enum endpoint_state { BUILT, NEEDS_HEAP, NOT_BUILT };
+
+/* The profiles Go serves, and our leak view. */
 static const struct pprof_endpoint {
 	const char *name;
 	const char *description;
-	bool built;
+	enum endpoint_state state;
 } pprof_endpoints[] = {
-	{"profile", "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).", true},
-	{"cmdline", "The target's command line, arguments separated by NUL bytes.", true},
-	{"symbol", "Function names of addresses ('+'-separated, by GET or POST), as pprof asks for them.", true},
-	{"allocs", "Sampled heap allocations since attach.", false},
-	{"heap", "Sampled live heap allocations.", false},
-	{"block", "Stacks where threads blocked off-CPU.", false},
-	{"mutex", "Stacks that waited on contended locks.", false},
-	{"goroutine", "Every thread's current stack (the threads profile).", false},
-	{"threadcreate", "Stacks that created threads.", false},
-	{"trace", "A timeline of scheduling events (Go's format is Go-only; ours will differ).", false},
+	{"profile", "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).", BUILT},
+	{"cmdline", "The target's command line, arguments separated by NUL bytes.", BUILT},
+	{"symbol", "Function names of addresses ('+'-separated, by GET or POST), as pprof asks for them.", BUILT},
+	{"allocs", "Sampled allocations since attach (alloc_space first); ?seconds=N for the last N seconds.",
+	 NEEDS_HEAP},
+	{"heap", "Sampled allocations still in use, made since attach (inuse_space first); ?seconds=N for a delta.",
+	 NEEDS_HEAP},
+	{"leaks", "Allocations in use for more than ?older_than=N seconds (default 10), by stack, as bcc's memleak "
+		  "(bpfprof's own).",
+	 NEEDS_HEAP},
+	{"block", "Stacks where threads blocked off-CPU.", NOT_BUILT},
+	{"mutex", "Stacks that waited on contended locks.", NOT_BUILT},
+	{"goroutine", "Every thread's current stack (the threads profile).", NOT_BUILT},
+	{"threadcreate", "Stacks that created threads.", NOT_BUILT},
+	{"trace", "A timeline of scheduling events (Go's format is Go-only; ours will differ).", NOT_BUILT},
 };
 
 struct server {
 	struct session session;
-	struct ui_context ui; /* also holds when we attached, for / */
+	struct heap_tracer *heap; /* NULL without --heap */
+	struct ui_context ui;     /* also holds when we attached, for / */
 };
+
+static bool endpoint_available(const struct server *server, const struct pprof_endpoint *endpoint)
+{
+	return endpoint->state == BUILT || (endpoint->state == NEEDS_HEAP && server->heap != NULL);
+}
+
+/* A profile as Go sends it: gzipped protobuf as an attachment, or with
+ * debug set a text table of its first value. Frees the profile. */
+static enum MHD_Result send_profile(struct MHD_Connection *conn, struct profile *profile, bool text,
+				    const char *filename)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *stream = open_memstream(&buf, &len);
+	int rc = -1;
+
+	if (stream != NULL && text) {
+		struct top_table table;
+		size_t value = profile_default_value(profile);
+		rc = top_table_build(profile, value, &table);
+		if (rc == 0)
+			rc = top_table_write_text(stream, profile, &table, value, 100);
+		top_table_free(&table);
+	} else if (stream != NULL) {
+		rc = profile_write(stream, profile, FORMAT_PPROF, 0, NULL);
+	}
+	profile_free(profile);
+	if (stream == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return text ? http_send_stream(conn, stream, &buf, &len, rc, "text/plain; charset=utf-8", NULL)
+		    : http_send_stream(conn, stream, &buf, &len, rc, "application/octet-stream", filename);
+}
+
+/* Go's ?seconds= and ?debug=: 0 when seconds was given, 1 when not (the
+ * caller's default stays), -1 after answering 400. */
+static int read_seconds_and_debug(struct MHD_Connection *conn, long *seconds, long *debug, enum MHD_Result *refused)
+{
+	int has_seconds = http_query_number(conn, "seconds", seconds);
+
+	if (has_seconds < 0 || (has_seconds == 0 && *seconds <= 0)) {
+		*refused = http_error(conn, MHD_HTTP_BAD_REQUEST,
+				      "invalid value for \"seconds\" - must be a positive integer");
+		return -1;
+	}
+	if (*seconds > PROFILE_SECONDS_MAX) {
+		*refused = http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d",
+				      *seconds, PROFILE_SECONDS_MAX);
+		return -1;
+	}
+	if (http_query_number(conn, "debug", debug) < 0) {
+		*refused = http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
+		return -1;
+	}
+	return has_seconds;
+}
 
 static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Connection *conn)
 {
 	long seconds = DEFAULT_SECONDS, debug = 0;
+	enum MHD_Result refused;
 	char err[512];
 
-	int has_seconds = http_query_number(conn, "seconds", &seconds);
-	if (has_seconds < 0 || (has_seconds == 0 && seconds <= 0))
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"seconds\" - must be a positive integer");
-	if (seconds > PROFILE_SECONDS_MAX)
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds=%ld is more than this agent's limit of %d", seconds,
-				  PROFILE_SECONDS_MAX);
-	if (http_query_number(conn, "debug", &debug) < 0)
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
-
+	if (read_seconds_and_debug(conn, &seconds, &debug, &refused) < 0)
+		return refused;
 	struct cpu_window *window = cpu_window_open(server->session.cpu, (uint64_t)seconds * 1000000000ULL, err,
 						    sizeof(err));
 	if (window == NULL)
@@ -100,28 +165,49 @@ static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Conne
 	stack_table_free(result.stacks);
 	if (profile == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
-
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *stream = open_memstream(&buf, &len);
-	int rc = -1;
-	if (stream != NULL && debug != 0) {
-		struct top_table table;
-		rc = top_table_build(profile, 1, &table);
-		if (rc == 0)
-			rc = top_table_write_text(stream, profile, &table, 1, 100);
-		top_table_free(&table);
-	} else if (stream != NULL) {
-		rc = profile_write(stream, profile, FORMAT_PPROF, 0, NULL);
-	}
-	profile_free(profile);
-	if (stream == NULL)
-		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	return debug != 0 ? http_send_stream(conn, stream, &buf, &len, rc, "text/plain; charset=utf-8", NULL)
-			  : http_send_stream(conn, stream, &buf, &len, rc, "application/octet-stream", "profile");
+	return send_profile(conn, profile, debug != 0, "profile");
 }
 
-static enum MHD_Result serve_index(struct MHD_Connection *conn)
+/* heap, allocs and leaks, with Go's parameters: seconds (a delta), debug,
+ * gc (accepted; a C heap has no collector to run); older_than for leaks. */
+static enum MHD_Result serve_heap_profile(struct server *server, struct MHD_Connection *conn, const char *name)
+{
+	enum heap_view view = strcmp(name, "leaks") == 0    ? HEAP_VIEW_LEAKS
+			      : strcmp(name, "allocs") == 0 ? HEAP_VIEW_ALLOCS
+							    : HEAP_VIEW_HEAP;
+	long seconds = 0, debug = 0, older_than = (long)(LEAK_AGE_DEFAULT_NS / 1000000000ULL);
+	enum MHD_Result refused;
+
+	int has_seconds = read_seconds_and_debug(conn, &seconds, &debug, &refused);
+	if (has_seconds < 0)
+		return refused;
+	if (has_seconds == 0 && debug != 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds and debug params are incompatible");
+	if (view == HEAP_VIEW_LEAKS && has_seconds == 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "the leaks profile has no delta: ask with ?older_than=N");
+	int has_age = http_query_number(conn, "older_than", &older_than);
+	if (has_age < 0 || older_than < 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST,
+				  "invalid value for \"older_than\" - must be a whole number of seconds");
+
+	struct heap_mark *mark = NULL;
+	if (has_seconds == 0) {
+		mark = heap_tracer_mark(server->heap);
+		if (mark == NULL)
+			return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		heap_tracer_wait_until(server->heap, monotonic_ns() + (uint64_t)seconds * 1000000000ULL);
+	}
+	struct profile *profile =
+		heap_tracer_profile(server->heap, view, mark, (uint64_t)older_than * 1000000000ULL);
+	heap_mark_free(mark);
+	if (profile == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+	char filename[32];
+	snprintf(filename, sizeof(filename), "%s%s", name, mark != NULL ? "-delta" : "");
+	return send_profile(conn, profile, debug != 0, filename);
+}
+
+static enum MHD_Result serve_index(struct server *server, struct MHD_Connection *conn)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -135,12 +221,20 @@ static enum MHD_Result serve_index(struct MHD_Connection *conn)
 	      "<table>\n<tr><th>Profile</th><th>Description</th></tr>\n",
 	      page);
 	for (size_t i = 0; i < sizeof(pprof_endpoints) / sizeof(pprof_endpoints[0]); i++)
-		if (pprof_endpoints[i].built)
+		if (endpoint_available(server, &pprof_endpoints[i]))
 			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n",
 				pprof_endpoints[i].name, pprof_endpoints[i].name, pprof_endpoints[i].description);
-	fputs("</table>\n<p>Not built yet (they answer 404): ", page);
+	fputs("</table>\n", page);
+	if (server->heap == NULL)
+		fputs("<p>Heap tracing is off (start with <code>--heap</code>): heap, allocs and leaks answer 404.</p>\n",
+		      page);
+	else
+		fputs("<p>Heap profiles count allocations made since bpfprof attached; earlier ones are invisible to "
+		      "it.</p>\n",
+		      page);
+	fputs("<p>Not built yet (they answer 404): ", page);
 	for (size_t i = 0, shown = 0; i < sizeof(pprof_endpoints) / sizeof(pprof_endpoints[0]); i++)
-		if (!pprof_endpoints[i].built)
+		if (pprof_endpoints[i].state == NOT_BUILT)
 			fprintf(page, "%s%s", shown++ ? ", " : "", pprof_endpoints[i].name);
 	fputs(".</p>\n</body></html>\n", page);
 	return http_send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
@@ -290,7 +384,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return http_send(conn, MHD_HTTP_MOVED_PERMANENTLY, "text/html; charset=utf-8", (void *)"", 0,
 				     MHD_RESPMEM_PERSISTENT, NULL, "/debug/pprof/");
 	if (strcmp(url, "/debug/pprof/") == 0)
-		return serve_index(conn);
+		return serve_index(server, conn);
 	if (strncmp(url, "/debug/pprof/", 13) != 0)
 		return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 
@@ -298,9 +392,14 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	const struct pprof_endpoint *endpoint = find_endpoint(name);
 	if (endpoint == NULL)
 		return http_error(conn, MHD_HTTP_NOT_FOUND, "Unknown profile");
-	if (!endpoint->built)
+	if (endpoint->state == NOT_BUILT)
 		return http_error(conn, MHD_HTTP_NOT_FOUND,
 				  "profile \"%s\" is not available: bpfprof does not build it yet", name);
+	if (endpoint->state == NEEDS_HEAP && server->heap == NULL)
+		return http_error(conn, MHD_HTTP_NOT_FOUND,
+				  "profile \"%s\" needs heap tracing, which is off: start bpfprof serve with --heap", name);
+	if (endpoint->state == NEEDS_HEAP)
+		return serve_heap_profile(server, conn, name);
 	if (strcmp(name, "symbol") == 0) {
 		if (body->truncated)
 			return http_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "symbol lookup larger than %d bytes",
@@ -313,40 +412,55 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return serve_cpu_profile(server, conn);
 }
 
-static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_address *listen_at, unsigned *hz,
-			       enum unwind_mode *unwind)
+struct serve_options {
+	pid_t pid;
+	struct listen_address listen_at;
+	unsigned hz;
+	enum unwind_mode unwind;
+	uint64_t heap_rate; /* 0: heap tracing off */
+};
+
+static int parse_serve_options(int argc, char **argv, struct serve_options *opts)
 {
 	static const struct option long_options[] = {
 		{"pid", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
 		{"hz", required_argument, NULL, 'F'},  {"unwind", required_argument, NULL, 'u'},
+		{"heap", no_argument, NULL, 'm'},      {"heap-rate", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	bool have_pid = false;
 	int opt;
 
-	*hz = 99;
-	*unwind = UNWIND_MODE_AUTO;
-	listen_address_parse("127.0.0.1:6060", listen_at, err, sizeof(err));
+	*opts = (struct serve_options){.hz = 99, .unwind = UNWIND_MODE_AUTO};
+	listen_address_parse("127.0.0.1:6060", &opts->listen_at, err, sizeof(err));
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:l:F:u:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:l:F:u:mr:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (target_parse_pid(optarg, pid, err, sizeof(err)) != 0)
+			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
 			have_pid = true;
 			break;
 		case 'l':
-			if (listen_address_parse(optarg, listen_at, err, sizeof(err)) != 0)
+			if (listen_address_parse(optarg, &opts->listen_at, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
 			break;
 		case 'F':
-			if (parse_hz(optarg, HZ_MAX, hz, err, sizeof(err)) != 0)
+			if (parse_hz(optarg, HZ_MAX, &opts->hz, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
 			break;
 		case 'u':
-			if (parse_unwind_mode(optarg, unwind, err, sizeof(err)) != 0)
+			if (parse_unwind_mode(optarg, &opts->unwind, err, sizeof(err)) != 0)
+				return cli_fail(2, "%s", err);
+			break;
+		case 'm':
+			if (opts->heap_rate == 0)
+				opts->heap_rate = HEAP_RATE_DEFAULT;
+			break;
+		case 'r':
+			if (parse_heap_rate(optarg, &opts->heap_rate, err, sizeof(err)) != 0)
 				return cli_fail(2, "%s", err);
 			break;
 		case 'h':
@@ -362,37 +476,53 @@ static int parse_serve_options(int argc, char **argv, pid_t *pid, struct listen_
 	return 0;
 }
 
+/* Undoes what serve_main set up, in reverse. */
+static void server_close(struct server *server, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	snapshot_store_free(server->ui.snapshots);
+	heap_tracer_free(server->heap);
+	session_close(&server->session);
+}
+
 int serve_main(int argc, char **argv)
 {
-	struct listen_address listen_at;
+	struct serve_options opts;
 	struct server server = {0};
-	unsigned hz;
-	enum unwind_mode unwind;
-	pid_t pid;
 	char err[512];
-	int rc = parse_serve_options(argc, argv, &pid, &listen_at, &hz, &unwind);
+	int rc = parse_serve_options(argc, argv, &opts);
 
 	if (rc != 0)
 		return rc;
-	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), hz, unwind, err, sizeof(err)) != 0)
+	pid_t pid = opts.pid;
+	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err, sizeof(err)) !=
+	    0)
 		return cli_fail(1, "%s", err);
 
 	int port;
 	bool loopback;
-	int fd = listen_address_open(&listen_at, &port, &loopback, err, sizeof(err));
+	int fd = listen_address_open(&opts.listen_at, &port, &loopback, err, sizeof(err));
 	if (fd < 0) {
-		session_close(&server.session);
+		server_close(&server, -1);
 		return cli_fail(1, "%s", err);
+	}
+	if (opts.heap_rate != 0) {
+		server.heap = heap_tracer_start(&server.session, opts.heap_rate, err, sizeof(err));
+		if (server.heap == NULL) {
+			server_close(&server, fd);
+			return cli_fail(1, "%s", err);
+		}
 	}
 	server.ui = (struct ui_context){
 		.session = &server.session,
-		.snapshots = snapshot_store_new(server.session.cpu),
+		.heap = server.heap,
+		.snapshots = snapshot_store_new(server.session.cpu, server.heap),
 		.attached_wall_ns = wall_ns(),
-		.hz = hz,
+		.hz = opts.hz,
 	};
 	if (server.ui.snapshots == NULL) {
-		close(fd);
-		session_close(&server.session);
+		server_close(&server, fd);
 		return cli_fail(1, "out of memory");
 	}
 
@@ -410,15 +540,16 @@ int serve_main(int argc, char **argv)
 				 MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
 				 (unsigned int)IDLE_TIMEOUT_SECONDS, MHD_OPTION_END);
 	if (daemon == NULL) {
-		close(fd);
-		snapshot_store_free(server.ui.snapshots);
-		session_close(&server.session);
+		server_close(&server, fd);
 		return cli_fail(1, "libmicrohttpd could not start on port %d", port);
 	}
-	const char *host = listen_at.host[0] != '\0' ? listen_at.host : "0.0.0.0";
+	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
 	fprintf(stderr, "bpfprof: serving PID %d (%s) on http://%s%s%s:%d/debug/pprof/\n", (int)pid,
 		server.session.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+	if (server.heap != NULL)
+		fprintf(stderr, "bpfprof: tracing allocations, one sample every %llu bytes on average\n",
+			(unsigned long long)opts.heap_rate);
 	if (!loopback)
 		fprintf(stderr, "bpfprof: warning: listening beyond this machine; profiles expose the target's "
 				"code layout, file paths and command line to anyone who can connect\n");
@@ -426,10 +557,11 @@ int serve_main(int argc, char **argv)
 	int signo;
 	sigwait(&stop_signals, &signo);
 	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
+	/* Requests waiting out a window or a delta return what they have. */
 	cpu_sampler_end_windows(server.session.cpu);
+	if (server.heap != NULL)
+		heap_tracer_finish(server.heap);
 	MHD_stop_daemon(daemon);
-	close(fd);
-	snapshot_store_free(server.ui.snapshots);
-	session_close(&server.session);
+	server_close(&server, fd);
 	return 0;
 }

@@ -8,6 +8,7 @@ int session_open(struct session *session, pid_t pid, const struct cpu_event *eve
 		 enum unwind_mode unwind, char *err, size_t err_len)
 {
 	memset(session, 0, sizeof(*session));
+	pthread_mutex_init(&session->symbols, NULL);
 	if (target_open(pid, &session->target, err, err_len) != 0)
 		return -1;
 	if (target_check_privileges(&session->target, err, err_len) != 0)
@@ -27,8 +28,7 @@ int session_open(struct session *session, pid_t pid, const struct cpu_event *eve
 	}
 	if (unwinder_load_process(session->unwinder, session->image, pid, err, err_len) != 0)
 		goto fail;
-	session->cpu = cpu_sampler_new(&session->target, event, hz, session->symbolizer, session->image,
-				       session->unwinder);
+	session->cpu = cpu_sampler_new(session, event, hz);
 	if (session->cpu == NULL) {
 		snprintf(err, err_len, "out of memory");
 		goto fail;
@@ -46,6 +46,25 @@ void session_close(struct session *session)
 	process_image_free(session->image);
 	symbolizer_free(session->symbolizer);
 	target_close(&session->target);
+	pthread_mutex_destroy(&session->symbols);
 	memset(session, 0, sizeof(*session));
 	session->target.pidfd = -1;
+}
+
+bool session_image_covers(const struct session *session, const uint64_t *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (process_image_mapping(session->image, addrs[i]) == NULL)
+			return false;
+	return true;
+}
+
+void session_refresh_image(struct session *session)
+{
+	char err[256];
+
+	if (process_image_refresh(session->image) != 0)
+		return; /* the target is gone: nothing new can have been mapped */
+	if (unwinder_load_process(session->unwinder, session->image, session->target.pid, err, sizeof(err)) != 0)
+		fprintf(stderr, "bpfprof: warning: %s\n", err);
 }

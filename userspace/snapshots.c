@@ -1,4 +1,4 @@
-/* snapshots.c: background CPU recordings and the profiles they leave. */
+/* snapshots.c: background recordings and the profiles they leave. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 
 struct snapshot {
 	int id;
+	enum snapshot_kind kind;
 	enum snapshot_state state;
 	unsigned seconds;
 	int64_t started_unix_ms;
@@ -16,7 +17,8 @@ struct snapshot {
 	uint64_t samples, lost;
 	char error[256];
 	struct profile *profile;
-	struct cpu_window *window;
+	struct cpu_window *window; /* CPU */
+	struct heap_mark *mark;    /* allocs */
 	pthread_t thread;
 	struct snapshot_store *store;
 };
@@ -24,11 +26,27 @@ struct snapshot {
 struct snapshot_store {
 	pthread_mutex_t lock;
 	struct cpu_sampler *cpu;
+	struct heap_tracer *heap;
 	struct snapshot *items[SNAPSHOTS_MAX];
 	size_t count;
 };
 
-struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu)
+static const char *const kind_names[SNAPSHOT_KINDS] = {
+	[SNAPSHOT_CPU] = "cpu",
+	[SNAPSHOT_HEAP] = "heap",
+	[SNAPSHOT_ALLOCS] = "allocs",
+	[SNAPSHOT_LEAKS] = "leaks",
+};
+
+enum snapshot_kind snapshot_kind_named(const char *name)
+{
+	for (int kind = 0; kind < SNAPSHOT_KINDS; kind++)
+		if (strcmp(kind_names[kind], name) == 0)
+			return (enum snapshot_kind)kind;
+	return SNAPSHOT_KINDS;
+}
+
+struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu, struct heap_tracer *heap)
 {
 	struct snapshot_store *store = calloc(1, sizeof(*store));
 
@@ -36,6 +54,7 @@ struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu)
 		return NULL;
 	pthread_mutex_init(&store->lock, NULL);
 	store->cpu = cpu;
+	store->heap = heap;
 	return store;
 }
 
@@ -47,6 +66,7 @@ void snapshot_store_free(struct snapshot_store *store)
 	for (size_t i = 0; i < store->count; i++) {
 		struct snapshot *s = store->items[i];
 		pthread_join(s->thread, NULL);
+		heap_mark_free(s->mark);
 		profile_free(s->profile);
 		free(s);
 	}
@@ -54,7 +74,22 @@ void snapshot_store_free(struct snapshot_store *store)
 	free(store);
 }
 
-static void *record_snapshot(void *arg)
+/* On the recording thread: the snapshot's profile (NULL: out of memory) and its figures. */
+static void finish(struct snapshot *s, struct profile *profile, uint64_t elapsed_ns, uint64_t samples, uint64_t lost)
+{
+	pthread_mutex_lock(&s->store->lock);
+	s->window = NULL;
+	s->elapsed_ns = elapsed_ns;
+	s->samples = samples;
+	s->lost = lost;
+	s->profile = profile;
+	s->state = profile != NULL ? SNAPSHOT_READY : SNAPSHOT_FAILED;
+	if (profile == NULL)
+		snprintf(s->error, sizeof(s->error), "out of memory while building the profile");
+	pthread_mutex_unlock(&s->store->lock);
+}
+
+static void *record_cpu(void *arg)
 {
 	struct snapshot *s = arg;
 	struct cpu_window_result result;
@@ -63,20 +98,37 @@ static void *record_snapshot(void *arg)
 	struct profile *profile = cpu_sampler_profile(s->store->cpu, &result);
 	stack_table_free(result.stacks);
 
-	pthread_mutex_lock(&s->store->lock);
-	s->window = NULL;
-	s->elapsed_ns = result.elapsed_ns;
-	s->samples = result.stats.received - result.aggregation_failures;
-	s->lost = result.stats.lost_ringbuf_full + result.aggregation_failures;
-	s->profile = profile;
-	s->state = profile != NULL ? SNAPSHOT_READY : SNAPSHOT_FAILED;
-	if (profile == NULL)
-		snprintf(s->error, sizeof(s->error), "out of memory while building the profile");
-	pthread_mutex_unlock(&s->store->lock);
+	finish(s, profile, result.elapsed_ns, result.stats.received - result.aggregation_failures,
+	       result.stats.lost_ringbuf_full + result.aggregation_failures);
 	return NULL;
 }
 
-int snapshot_start(struct snapshot_store *store, unsigned seconds, bool *gone, char *err, size_t err_len)
+/* Heap kinds: allocs waits out its window, or the end of tracing (the
+ * target exited, the agent is stopping); the others are taken at once.
+ * Samples and lost count over the whole trace. */
+static void *record_heap(void *arg)
+{
+	struct snapshot *s = arg;
+	struct heap_tracer *heap = s->store->heap;
+	static const enum heap_view views[SNAPSHOT_KINDS] = {
+		[SNAPSHOT_HEAP] = HEAP_VIEW_HEAP,
+		[SNAPSHOT_ALLOCS] = HEAP_VIEW_ALLOCS,
+		[SNAPSHOT_LEAKS] = HEAP_VIEW_LEAKS,
+	};
+
+	if (s->kind == SNAPSHOT_ALLOCS)
+		heap_tracer_wait_until(heap, s->started_mono_ns + (uint64_t)s->seconds * 1000000000ULL);
+	struct profile *profile =
+		heap_tracer_profile(heap, views[s->kind], s->mark, (uint64_t)s->seconds * 1000000000ULL);
+	uint64_t calls, sampled, lost;
+	heap_tracer_counts(heap, &calls, &sampled, &lost);
+
+	finish(s, profile, monotonic_ns() - s->started_mono_ns, sampled, lost);
+	return NULL;
+}
+
+int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsigned seconds, bool *gone, char *err,
+		   size_t err_len)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	int id = -1;
@@ -91,21 +143,35 @@ int snapshot_start(struct snapshot_store *store, unsigned seconds, bool *gone, c
 		snprintf(err, err_len, "this agent keeps at most %d snapshots; restart it to take more", SNAPSHOTS_MAX);
 		goto out;
 	}
-	s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
-	if (s->window == NULL) {
-		*gone = !cpu_sampler_target_alive(store->cpu);
+	if (kind != SNAPSHOT_CPU && store->heap == NULL) {
+		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
+		goto out;
+	}
+	if (kind == SNAPSHOT_CPU) {
+		s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
+		if (s->window == NULL) {
+			*gone = !cpu_sampler_target_alive(store->cpu);
+			goto out;
+		}
+	}
+	if (kind == SNAPSHOT_ALLOCS && (s->mark = heap_tracer_mark(store->heap)) == NULL) {
+		snprintf(err, err_len, "out of memory");
 		goto out;
 	}
 	s->id = (int)store->count + 1;
-	s->seconds = seconds;
+	s->kind = kind;
+	s->seconds = kind == SNAPSHOT_HEAP ? 0 : seconds;
 	s->started_unix_ms = wall_ns() / 1000000;
 	s->started_mono_ns = monotonic_ns();
 	s->store = store;
-	if (pthread_create(&s->thread, NULL, record_snapshot, s) != 0) {
-		struct cpu_window_result dropped;
-		cpu_window_stop(s->window);
-		cpu_window_close(s->window, &dropped);
-		stack_table_free(dropped.stacks);
+	if (pthread_create(&s->thread, NULL, kind == SNAPSHOT_CPU ? record_cpu : record_heap, s) != 0) {
+		if (s->window != NULL) {
+			struct cpu_window_result dropped;
+			cpu_window_stop(s->window);
+			cpu_window_close(s->window, &dropped);
+			stack_table_free(dropped.stacks);
+		}
+		heap_mark_free(s->mark);
 		snprintf(err, err_len, "cannot start a recording thread");
 		goto out;
 	}
@@ -135,9 +201,9 @@ static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
 	uint64_t elapsed = s->state == SNAPSHOT_RECORDING ? monotonic_ns() - s->started_mono_ns : s->elapsed_ns;
 
 	fprintf(out,
-		"{\"id\":%d,\"kind\":\"cpu\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
+		"{\"id\":%d,\"kind\":\"%s\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
 		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"error\":",
-		s->id, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
+		s->id, kind_names[s->kind], state_names[s->state], s->seconds, (long long)s->started_unix_ms,
 		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost);
 	if (s->state == SNAPSHOT_FAILED)
 		json_write_string(out, s->error);
@@ -154,8 +220,7 @@ static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
 			fputs("}", out);
 		}
 		fputs("],\"default_sample_type\":", out);
-		json_write_string(out, p->default_sample_type != NULL ? p->default_sample_type
-								      : p->sample_types[p->n_sample_types - 1].type);
+		json_write_string(out, p->sample_types[profile_default_value(p)].type);
 		fputs(",\"comments\":[", out);
 		for (size_t i = 0; i < p->n_comments; i++) {
 			if (i > 0)
@@ -201,4 +266,13 @@ const struct profile *snapshot_profile(struct snapshot_store *store, int id, boo
 		*state = s->state;
 	pthread_mutex_unlock(&store->lock);
 	return profile;
+}
+
+const char *snapshot_kind_name(struct snapshot_store *store, int id)
+{
+	pthread_mutex_lock(&store->lock);
+	struct snapshot *s = find(store, id);
+	const char *name = s != NULL ? kind_names[s->kind] : "profile";
+	pthread_mutex_unlock(&store->lock);
+	return name;
 }

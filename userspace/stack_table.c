@@ -107,15 +107,11 @@ void stack_table_add_to(struct stack_table *table, size_t index, const int64_t *
 		add_values(table, index, values);
 }
 
-int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,
-		     const int64_t **values)
+static void decode_key(const struct hashmap_entry *entry, struct stack_key *key)
 {
-	struct hashmap_entry *entry = hashmap_next(table->stacks, cursor);
-
-	if (entry == NULL)
-		return 0;
 	struct key_header header;
 	const uint64_t *words = entry->key;
+
 	memcpy(&header, words, sizeof(header));
 	words += sizeof(header) / sizeof(uint64_t);
 	key->n_user = header.n_user;
@@ -123,6 +119,57 @@ int stack_table_next(const struct stack_table *table, size_t *cursor, struct sta
 	key->user = words;
 	key->kernel = words + header.n_user;
 	memcpy(key->thread, header.thread, sizeof(key->thread));
+}
+
+int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,
+		     const int64_t **values)
+{
+	struct hashmap_entry *entry = hashmap_next(table->stacks, cursor);
+
+	if (entry == NULL)
+		return 0;
+	decode_key(entry, key);
 	*values = table->values + entry->value * table->n_values;
 	return 1;
+}
+
+int64_t *stack_table_copy_values(const struct stack_table *table)
+{
+	size_t bytes = table->n_vectors * table->n_values * sizeof(int64_t);
+	int64_t *copy = bytes > 0 ? malloc(bytes) : NULL;
+
+	if (copy != NULL)
+		memcpy(copy, table->values, bytes);
+	return copy;
+}
+
+static bool all_zero(const int64_t *values, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (values[i] != 0)
+			return false;
+	return true;
+}
+
+struct stack_table *stack_table_with_values(const struct stack_table *table, const int64_t *values,
+					    size_t n_values)
+{
+	struct stack_table *out = stack_table_new(n_values);
+	size_t cursor = 0;
+	struct hashmap_entry *entry;
+
+	if (out == NULL)
+		return NULL;
+	while ((entry = hashmap_next(table->stacks, &cursor)) != NULL) {
+		const int64_t *vector = values + entry->value * n_values;
+		if (all_zero(vector, n_values))
+			continue;
+		struct stack_key key;
+		decode_key(entry, &key);
+		if (stack_table_add(out, &key, vector) != 0) {
+			stack_table_free(out);
+			return NULL;
+		}
+	}
+	return out;
 }

@@ -1,7 +1,7 @@
 /*
  * stack_table.h: interned stacks, each with a vector of values. Every
  * collector aggregates into one: the CPU sampler adds (1 sample, period ns)
- * per hit; heap and off-CPU collectors will add their own vectors.
+ * per hit, the heap profile Go's four heap values per allocation.
  */
 #ifndef STACK_TABLE_H
 #define STACK_TABLE_H
@@ -34,6 +34,17 @@ int stack_table_add(struct stack_table *table, const struct stack_key *key, cons
  * allocation is taken off the stack that made it. */
 int64_t stack_table_add_indexed(struct stack_table *table, const struct stack_key *key, const int64_t *values);
 void stack_table_add_to(struct stack_table *table, size_t index, const int64_t *values);
+
+/* A copy of every stack's values, stack_table_count() vectors of
+ * stack_table_values() each, by index: what a delta is later taken
+ * against. NULL when out of memory (or the table is empty). */
+int64_t *stack_table_copy_values(const struct stack_table *table);
+
+/* A new table of the same stacks with other values: n_values per stack,
+ * by index, from values; stacks whose new values are all zero are left
+ * out. NULL when out of memory. */
+struct stack_table *stack_table_with_values(const struct stack_table *table, const int64_t *values,
+					    size_t n_values);
 
 /* Visits every stack; *cursor starts at 0. Returns 0 at the end. The key's
  * arrays and the values stay valid until the next stack_table_add. */

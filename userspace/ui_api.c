@@ -36,24 +36,34 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	fputs(",\"cmdline\":", out);
 	json_write_string(out, target->cmdline);
 	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":%ld,\"attached_unix\":%lld,\"version\":\"%s\","
-		     "\"hz\":%u}\n",
+		     "\"hz\":%u,\"heap_rate\":%llu}\n",
 		alive ? target_thread_count(target) : 0, alive ? "true" : "false",
 		alive ? target_uptime_seconds(target) : -1, (long long)(ctx->attached_wall_ns / 1000000000LL),
-		BPFPROF_VERSION, ctx->hz);
+		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }
 
+/* POST /api/snapshots?kind=cpu|heap|allocs|leaks&seconds=N: seconds is
+ * the window (cpu, allocs) or the age of a leak; heap takes none. */
 static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connection *conn)
 {
+	const char *kind_name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind");
+	enum snapshot_kind kind = kind_name != NULL ? snapshot_kind_named(kind_name) : SNAPSHOT_CPU;
 	long seconds = 10;
 	char err[512];
 	bool gone;
 
+	if (kind == SNAPSHOT_KINDS)
+		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "kind must be cpu, heap, allocs or leaks");
+	if (kind != SNAPSHOT_CPU && ctx->heap == NULL)
+		return http_json_error(conn, MHD_HTTP_CONFLICT,
+				       "heap tracing is off: start bpfprof serve with --heap for heap profiles");
 	int has = http_query_number(conn, "seconds", &seconds);
-	if (has < 0 || seconds <= 0 || seconds > PROFILE_SECONDS_MAX)
-		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "seconds must be a whole number from 1 to %d",
+	long least = kind == SNAPSHOT_LEAKS ? 0 : 1;
+	if (has < 0 || seconds < least || seconds > PROFILE_SECONDS_MAX)
+		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "seconds must be a whole number from %ld to %d", least,
 				       PROFILE_SECONDS_MAX);
-	int id = snapshot_start(ctx->snapshots, (unsigned)seconds, &gone, err, sizeof(err));
+	int id = snapshot_start(ctx->snapshots, kind, (unsigned)seconds, &gone, err, sizeof(err));
 	if (id < 0)
 		return http_json_error(conn, gone ? MHD_HTTP_GONE : MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
 	char body[64];
@@ -84,12 +94,10 @@ static long sample_type_index(const struct profile *profile, struct MHD_Connecti
 	const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sample_type");
 
 	if (name == NULL)
-		name = profile->default_sample_type;
-	if (name == NULL)
-		return (long)profile->n_sample_types - 1;
-	for (size_t i = 0; i < profile->n_sample_types; i++)
-		if (strcmp(profile->sample_types[i].type, name) == 0)
-			return (long)i;
+		return (long)profile_default_value(profile);
+	long index = profile_sample_type_index(profile, name);
+	if (index >= 0)
+		return index;
 	*result = http_json_error(conn, MHD_HTTP_BAD_REQUEST, "this profile has no sample type \"%s\"", name);
 	return -1;
 }
@@ -115,7 +123,7 @@ static enum MHD_Result serve_view(struct ui_context *ctx, struct MHD_Connection 
 	int rc = -1;
 	if (view == VIEW_PPROF) {
 		char name[64];
-		snprintf(name, sizeof(name), "cpu-%ld.pb.gz", id);
+		snprintf(name, sizeof(name), "%s-%ld.pb.gz", snapshot_kind_name(ctx->snapshots, (int)id), id);
 		rc = profile_write(out, profile, FORMAT_PPROF, 0, NULL);
 		return http_send_stream(conn, out, &buf, &len, rc, "application/octet-stream", name);
 	}

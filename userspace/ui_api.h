@@ -16,6 +16,7 @@
 
 struct ui_context {
 	struct session *session;
+	struct heap_tracer *heap; /* NULL: heap tracing off */
 	struct snapshot_store *snapshots;
 	int64_t attached_wall_ns;
 	unsigned hz;

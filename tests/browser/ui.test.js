@@ -1,13 +1,16 @@
 // ui.test.js: the flamegraph UI of a real `bpfprof serve`, in Debian's
-// headless Chromium driven by playwright-core. The target is
+// headless Chromium driven by playwright-core. The CPU walk's target is
 // tests/workloads/cpu_split, whose work_a takes half the CPU and whose
-// late thread starts a few seconds in, so two snapshots differ.
+// late thread starts a few seconds in, so two snapshots differ. The heap
+// walk's is tests/workloads/alloc_sites under a second agent tracing every
+// allocation: the test signals it to allocate (SIGUSR1) and to exit.
 // Prints TAP; screenshots go to the artifact directory.
-//   node ui.test.js BASE_URL ARTIFACT_DIR
+//   node ui.test.js BASE_URL ARTIFACT_DIR HEAP_BASE_URL HEAP_TARGET_PID
 const { chromium } = require('playwright-core');
 const path = require('path');
 
-const [base, artifacts] = process.argv.slice(2);
+const [base, artifacts, heapBase, heapPidArg] = process.argv.slice(2);
+const heapPid = Number(heapPidArg);
 let count = 0;
 let failures = 0;
 function check(name, condition, detail) {
@@ -39,13 +42,47 @@ function canvasColours(page) {
   });
 }
 
-async function record(page, seconds, id) {
-  await page.fill('#rec-seconds', String(seconds));
+// Records (cpu, allocs) or takes (heap, leaks) snapshot `id` through the
+// Record form and waits until the page shows it. during() runs while it
+// records. Returns whether a progress bar showed; only a window has one.
+async function record(page, { kind = 'cpu', seconds, id, during }) {
+  await page.selectOption('#rec-kind', kind);
+  if (seconds !== undefined) await page.fill('#rec-seconds', String(seconds));
   await page.click('#rec-button');
-  const progress = await page.waitForSelector('.rec-item .bar', { timeout: 5000 }).then(() => true, () => false);
-  await page.waitForFunction((want) => location.hash.includes(`s=${want}`)
-    && !document.getElementById('graph-wrap').hidden, id, { timeout: (seconds + 10) * 1000 });
+  const windowed = kind === 'cpu' || kind === 'allocs';
+  const progress = windowed
+    && await page.waitForSelector('.rec-item .bar', { timeout: 5000 }).then(() => true, () => false);
+  if (during) await during();
+  await page.waitForFunction((want) => new RegExp(`[#&]s=${want}(&|$)`).test(location.hash)
+    && !document.getElementById('graph-wrap').hidden, id, { timeout: ((windowed ? seconds : 0) + 10) * 1000 });
   return progress;
+}
+
+// The sample type selector: its options and its value.
+function sampleTypes(page) {
+  return page.$eval('#sample-type', (sel) => ({ options: [...sel.options].map((o) => o.value), value: sel.value }));
+}
+
+// A top-table row's cells by function name (null: not listed).
+function topRow(page, fn) {
+  return page.$$eval('#top-table tbody tr[data-fn]', (rows, want) => {
+    const row = rows.find((r) => r.dataset.fn === want);
+    return row ? [...row.cells].map((c) => c.textContent) : null;
+  }, fn);
+}
+
+// The snapshot table's row for id, by column header.
+function snapRow(page, id) {
+  return page.$eval('#snap-table', (table, want) => {
+    const heads = [...table.tHead.rows[0].cells].map((c) => c.textContent);
+    const row = table.querySelector(`tbody tr[data-id="${want}"]`);
+    return row ? Object.fromEntries(heads.map((h, i) => [h, row.cells[i].textContent])) : null;
+  }, id);
+}
+
+// Which profile kinds the Record form offers: {kind: enabled}.
+function kindOptions(page) {
+  return page.$$eval('#rec-kind option', (opts) => Object.fromEntries(opts.map((o) => [o.value, !o.disabled])));
 }
 
 (async () => {
@@ -54,11 +91,16 @@ async function record(page, seconds, id) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run'],
   });
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   const offsite = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) offsite.push(r.url()); });
+  const newPage = async (origin) => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) offsite.push(r.url()); });
+    return p;
+  };
+  let page = await newPage(base);
   const shot = (name) => page.screenshot({ path: path.join(artifacts, name) });
 
   try {
@@ -67,7 +109,7 @@ async function record(page, seconds, id) {
       { timeout: 5000 });
     check('the page loads and shows the target', true);
 
-    check('recording shows a progress bar', await record(page, 2, 1));
+    check('recording shows a progress bar', await record(page, { seconds: 2, id: 1 }));
     const painted = await canvasColours(page);
     check('a real profile renders as frames', painted.painted > 2000, painted);
     await shot('ui-flame.png');
@@ -110,7 +152,7 @@ async function record(page, seconds, id) {
     // The late thread starts 8 s into the workload (Chromium may take seconds to start):
     // the second snapshot has it, the first does not.
     await page.waitForTimeout(6500);
-    await record(page, 2, 2);
+    await record(page, { seconds: 2, id: 2 });
     await page.check('#snap-table input[name="pick-base"][value="1"]');
     await page.check('#snap-table input[name="pick-target"][value="2"]');
     await page.click('#compare-button');
@@ -121,6 +163,97 @@ async function record(page, seconds, id) {
     check('the diff view shows growth in red and reduction in blue', diff.red > 200 && diff.blue > 200, diff);
     check('the diff legend explains the colours', /red/i.test(await page.textContent('#legend')));
     await shot('ui-diff.png');
+
+    // --- heap kinds on the same agent (--heap): cpu_split allocates nothing
+    // once running, so only what any heap snapshot has is checked here.
+    await page.selectOption('#rec-kind', 'leaks');
+    check('leaks ask for an age, from 0 s', await page.textContent('#rec-seconds-label') === 'Older than (s)'
+      && await page.getAttribute('#rec-seconds', 'min') === '0' && await page.textContent('#rec-button') === 'Find leaks');
+    await page.selectOption('#rec-kind', 'heap');
+    const hint = await page.textContent('#rec-hint');
+    check('heap kinds say what they count and the sampling rate', /since bpfprof attached/.test(hint)
+      && /524,288 bytes/.test(hint), hint);
+    check('a heap snapshot asks for no seconds', await page.isHidden('#rec-seconds')
+      && await page.textContent('#rec-button') === 'Take heap snapshot');
+    await record(page, { kind: 'heap', id: 3 });
+    const cpuHeapTypes = await sampleTypes(page);
+    check('a heap snapshot offers the four heap sample types, inuse_space chosen',
+      ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].every((t) => cpuHeapTypes.options.includes(t))
+      && cpuHeapTypes.value === 'inuse_space', cpuHeapTypes);
+    const comments = await page.textContent('#view-comments');
+    check('its comments say allocations before attach are invisible', /before attach/.test(comments), comments);
+    const heapRow = await snapRow(page, 3);
+    check('the table shows the kind, and "now" for its seconds', heapRow && heapRow.kind === 'heap'
+      && heapRow.secs === 'now', heapRow);
+    check('the title names the kind', /heap in use/.test(await page.textContent('#view-title')));
+    await page.check('#snap-table input[name="pick-base"][value="1"]');
+    await page.check('#snap-table input[name="pick-target"][value="3"]');
+    check('a CPU and a heap snapshot are not offered for comparison', await page.isDisabled('#compare-button')
+      && /share no sample type/.test(await page.textContent('#compare-hint')));
+
+    // --- an agent without --heap, as /api/target says heap_rate 0
+    const noHeap = await newPage(base);
+    await noHeap.route('**/api/target', async (route) => {
+      const response = await route.fetch();
+      route.fulfill({ response, json: Object.assign(await response.json(), { heap_rate: 0 }) });
+    });
+    await noHeap.goto(`${base}/ui/`);
+    await noHeap.waitForFunction(() => document.querySelector('#rec-kind option[value="heap"]').disabled, null,
+      { timeout: 5000 });
+    const offered = await kindOptions(noHeap);
+    const why = await noHeap.getAttribute('#rec-kind option[value="leaks"]', 'title');
+    check('without heap tracing only CPU is offered, and the others say why',
+      offered.cpu && !offered.heap && !offered.allocs && !offered.leaks && /--heap/.test(why), { offered, why });
+    await noHeap.close();
+
+    // --- the heap walk: alloc_sites allocates while allocations record
+    page = await newPage(heapBase);
+    await page.goto(`${heapBase}/ui/`);
+    await page.waitForFunction(() => /alloc_sites/.test(document.getElementById('target').textContent), null,
+      { timeout: 5000 });
+    check('an allocations recording shows a progress bar', await record(page, {
+      kind: 'allocs', seconds: 2, id: 1, during: async () => { await page.waitForTimeout(300); process.kill(heapPid, 'SIGUSR1'); },
+    }));
+    const allocTypes = await sampleTypes(page);
+    check('it opens on alloc_space', allocTypes.value === 'alloc_space' && allocTypes.options.length === 4, allocTypes);
+    const churn = await topRow(page, 'churn');
+    check('churn allocated 1 GiB in the window, shown in GiB', churn && churn.includes('1.00 GiB'), churn);
+
+    await record(page, { kind: 'heap', id: 2 });
+    check('a heap snapshot opens on inuse_space', (await sampleTypes(page)).value === 'inuse_space');
+    const heapPainted = await canvasColours(page);
+    check('and draws a flame graph', heapPainted.painted > 2000, heapPainted);
+    const calloc = await topRow(page, 'keep_calloc');
+    check('keep_calloc keeps 1 MiB, shown in MiB', calloc && calloc.includes('1.00 MiB'), calloc);
+    await shot('ui-heap.png');
+
+    await record(page, { kind: 'leaks', seconds: 1, id: 3 });
+    const leakTypes = await sampleTypes(page);
+    check('a leaks snapshot has the two in-use types, inuse_space chosen',
+      leakTypes.options.join() === 'inuse_objects,inuse_space' && leakTypes.value === 'inuse_space', leakTypes);
+    check('it lists the kept allocations, not the freed churn',
+      (await topRow(page, 'keep_small')) !== null && (await topRow(page, 'churn')) === null);
+    const leakRow = await snapRow(page, 3);
+    check('the table shows the least age as ≥1 s', leakRow && leakRow.secs === '≥1 s', leakRow);
+
+    await page.check('#snap-table input[name="pick-base"][value="2"]');
+    await page.check('#snap-table input[name="pick-target"][value="3"]');
+    await page.click('#compare-button');
+    await page.waitForFunction(() => location.hash.includes('base=2&target=3')
+      && !document.getElementById('graph-wrap').hidden, null, { timeout: 5000 });
+    const diffTypes = await sampleTypes(page);
+    check('heap and leaks compare on the types they share', diffTypes.options.join() === 'inuse_objects,inuse_space',
+      diffTypes);
+
+    process.kill(heapPid, 'SIGTERM');
+    await page.waitForFunction(() => document.querySelector('#rec-kind option[value="cpu"]').disabled, null,
+      { timeout: 10000 });
+    const afterExit = await kindOptions(page);
+    check('after the target exits, heap and leak snapshots are still offered, CPU and allocations not',
+      !afterExit.cpu && !afterExit.allocs && afterExit.heap && afterExit.leaks, afterExit);
+    await record(page, { kind: 'heap', id: 4 });
+    check('a heap snapshot after the exit shows the heap as of the exit', (await topRow(page, 'keep_calloc')) !== null
+      && /exited/.test(await page.textContent('#view-comments')));
 
     check('no script errors', errors.length === 0, errors);
     check('nothing fetched from outside the agent', offsite.length === 0, offsite);

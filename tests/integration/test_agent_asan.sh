@@ -53,4 +53,33 @@ wait "$serve_pid"
 expect_eq "serve under sanitizers stops with status 0, a recording in flight" "$?" 0
 no_reports "serve: no sanitizer report or leak" "$AGENT_LOG"
 
+# Heap tracing: its thread, profiles taken while records arrive, every heap
+# view and snapshot kind, a delta cut short by the target's exit, shutdown.
+start_workload alloc_sites --threads 2
+AGENT_BIN=$agent start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --heap-rate 4096
+heap_serve=$AGENT_PID
+url=$AGENT_URL
+curl -s -o /dev/null "$url/debug/pprof/allocs?seconds=30" &
+delta=$!
+curl -s -X POST -o /dev/null "$url/api/snapshots?kind=allocs&seconds=2"
+kill -USR1 "$WORKLOAD_PID"
+for path in /debug/pprof/heap "/debug/pprof/heap?debug=1" /debug/pprof/allocs "/debug/pprof/leaks?older_than=0" \
+	"/debug/pprof/heap?seconds=1"; do
+	curl -s -o /dev/null "$url$path"
+done
+curl -s -X POST -o /dev/null "$url/api/snapshots?kind=heap"
+curl -s -X POST -o /dev/null "$url/api/snapshots?kind=leaks&seconds=0"
+sleep 2.5
+for path in /api/snapshots /api/snapshots/1/flame /api/snapshots/2/top /api/snapshots/3/pprof; do
+	curl -s -o /dev/null "$url$path"
+done
+kill "$WORKLOAD_PID"
+wait "$delta"
+expect_eq "a heap delta cut short by the target's exit answers" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$url/debug/pprof/heap")" 200
+kill -TERM "$heap_serve"
+wait "$heap_serve"
+expect_eq "serve --heap under sanitizers stops with status 0" "$?" 0
+no_reports "serve --heap: no sanitizer report or leak" "$AGENT_LOG"
+
 finish

@@ -7,10 +7,20 @@ set -u
 artifacts=$ROOT/build/browser
 mkdir -p "$artifacts"
 start_workload cpu_split --seconds 120 --late-thread-ms 8000
-if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499; then
-	not_ok "serve starts for the browser" "$(cat "$AGENT_LOG")"
+if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499 --heap; then
+	not_ok "serve --heap starts for the browser" "$(cat "$AGENT_LOG")"
+	finish
+	exit
+fi
+cpu_url=$AGENT_URL
+# cpu_split allocates nothing once running, so its heap profiles are empty;
+# alloc_sites, traced at every allocation, gives the heap views known content
+# (the page sends it SIGUSR1 to allocate, then SIGTERM to see the exit).
+start_workload alloc_sites
+if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --heap-rate 1; then
+	not_ok "serve --heap-rate 1 starts for the browser" "$(cat "$AGENT_LOG")"
 	finish
 	exit
 fi
 # The page's own TAP lines count as this suite's tests.
-node "$ROOT/tests/browser/ui.test.js" "$AGENT_URL" "$artifacts"
+node "$ROOT/tests/browser/ui.test.js" "$cpu_url" "$artifacts" "$AGENT_URL" "$WORKLOAD_PID"

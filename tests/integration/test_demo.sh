@@ -22,6 +22,9 @@ expect_match "it is attached to the demo server" "$(curl -s "$agent/api/target")
 expect_match "a CPU profile of the loaded server shows it answering" \
 	"$(go_pprof -top -nodecount=1000 -nodefraction=0 "$agent/debug/pprof/profile?seconds=2")" \
 	'File: encrypt-server.*tcp_sendmsg'
+expect_match "the agent traces the heap: allocs names encryptData" \
+	"$(go_pprof -top -nodecount=1000 -nodefraction=0 "$agent/debug/pprof/allocs?seconds=2")" \
+	'Type: alloc_space.*encryptData'
 wait "$demo"
 expect_eq "demo exits 0 when asked to stop after the load" "$?" 0
 text=$(cat "$out")

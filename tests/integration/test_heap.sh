@@ -22,38 +22,31 @@ heap_profile() {
 	wait "$recorder"
 }
 
-# value PROFILE SAMPLE_INDEX FUNCTION: FUNCTION's cumulative value, in bytes
-# or objects, as go tool pprof -top -cum prints it.
-value() {
-	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index="$2" -unit=B "$1" |
-		awk -v f="$3" '$6 == f { v = $4; sub(/B$/, "", v); print v; exit }'
-}
-
 WORKLOAD_ARGS=()
 heap_profile "$TEST_TMP/exact.pb.gz" --heap-rate 1
 expect_eq "record --type heap exits 0" "$?" 0
 expect_match "and reports what it traced" "$(cat "$TEST_TMP/exact.pb.gz.err")" \
 	'wrote .*exact\.pb\.gz \(pprof\): [0-9]+ of [0-9]+ allocation calls sampled'
 p=$TEST_TMP/exact.pb.gz
-expect_eq "rate 1: keep_small has 100,000 bytes in use" "$(value "$p" inuse_space keep_small)" 100000
-expect_eq "rate 1: keep_small has 1000 objects in use" "$(value "$p" inuse_objects keep_small)" 1000
-expect_eq "rate 1: keep_calloc has 1 MiB in use" "$(value "$p" inuse_space keep_calloc)" 1048576
-expect_eq "rate 1: grow_buffer allocated 1 KiB + 2 KiB + ... + 64 KiB" "$(value "$p" alloc_space grow_buffer)" 2129920
-expect_eq "rate 1: grow_buffer keeps its last 64 KiB" "$(value "$p" inuse_space grow_buffer)" 65536
-expect_eq "rate 1: grow_buffer made 64 allocations" "$(value "$p" alloc_objects grow_buffer)" 64
-expect_eq "rate 1: churn allocated 1 GiB" "$(value "$p" alloc_space churn)" 1073741824
-expect_eq "rate 1: churn allocated 16384 objects" "$(value "$p" alloc_objects churn)" 16384
-expect_eq "rate 1: churn keeps nothing" "$(value "$p" inuse_space churn)" ""
+expect_eq "rate 1: keep_small has 100,000 bytes in use" "$(heap_value "$p" inuse_space keep_small)" 100000
+expect_eq "rate 1: keep_small has 1000 objects in use" "$(heap_value "$p" inuse_objects keep_small)" 1000
+expect_eq "rate 1: keep_calloc has 1 MiB in use" "$(heap_value "$p" inuse_space keep_calloc)" 1048576
+expect_eq "rate 1: grow_buffer allocated 1 KiB + 2 KiB + ... + 64 KiB" "$(heap_value "$p" alloc_space grow_buffer)" 2129920
+expect_eq "rate 1: grow_buffer keeps its last 64 KiB" "$(heap_value "$p" inuse_space grow_buffer)" 65536
+expect_eq "rate 1: grow_buffer made 64 allocations" "$(heap_value "$p" alloc_objects grow_buffer)" 64
+expect_eq "rate 1: churn allocated 1 GiB" "$(heap_value "$p" alloc_space churn)" 1073741824
+expect_eq "rate 1: churn allocated 16384 objects" "$(heap_value "$p" alloc_objects churn)" 16384
+expect_eq "rate 1: churn keeps nothing" "$(heap_value "$p" inuse_space churn)" ""
 expect_eq "rate 1: posix_memalign, aligned_alloc, memalign, reallocarray, valloc keep 15,832 bytes" \
-	"$(value "$p" inuse_space keep_aligned)" 15832
-expect_eq "rate 1: that is 5 objects" "$(value "$p" inuse_objects keep_aligned)" 5
+	"$(heap_value "$p" inuse_space keep_aligned)" 15832
+expect_eq "rate 1: that is 5 objects" "$(heap_value "$p" inuse_objects keep_aligned)" 5
 raw=$(go_pprof -raw "$p")
 expect_match "Go's heap sample types" "$raw" \
 	'alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes'
 expect_match "period type space/bytes, period = the rate" "$raw" 'PeriodType: space bytes'$'\n''Period: 1'
 expect_match "viewers default to inuse_space" "$(go_pprof -top "$p")" 'Type: inuse_space'
 comments=$(go_pprof -top "$p" | head -n 12)
-expect_match "comments name the allocator and the rate" "$comments" 'allocator: malloc, calloc, realloc and free of .*libc\.so\.6; one sample every 1 bytes'
+expect_match "comments name the allocator and the rate" "$comments" 'allocator: the malloc family of .*libc\.so\.6; one sample every 1 bytes'
 expect_match "comments say what in use means" "$comments" 'allocations made before attach are invisible'
 expect_match "comments count calls and losses" "$comments" 'allocation calls: [0-9]+ seen, [0-9]+ sampled .* lost: 0 \(ring buffer full\)'
 expect_match "stacks reach the thread's root" "$(go_pprof -top -cum -nodefraction=0 "$p")" 'start_thread'
@@ -63,7 +56,7 @@ kill "$WORKLOAD_PID"
 
 # --- the default rate: an estimate ---------------------------------------------
 heap_profile "$TEST_TMP/sampled.pb.gz"
-got=$(value "$TEST_TMP/sampled.pb.gz" alloc_space churn)
+got=$(heap_value "$TEST_TMP/sampled.pb.gz" alloc_space churn)
 check "default rate: churn's 1 GiB estimated within 10% (got ${got:-none} bytes)" \
 	awk -v g="${got:-0}" 'BEGIN { d = g / 1073741824 - 1; exit !(d < 0.1 && d > -0.1) }'
 expect_match "default rate: the period is 524288" "$(go_pprof -raw "$TEST_TMP/sampled.pb.gz")" 'Period: 524288'
@@ -73,8 +66,8 @@ kill "$WORKLOAD_PID"
 WORKLOAD_ARGS=(--threads 4)
 heap_profile "$TEST_TMP/threads.pb.gz" --heap-rate 1
 expect_eq "4 threads: keep_small has 4 x 100,000 bytes in use" \
-	"$(value "$TEST_TMP/threads.pb.gz" inuse_space keep_small)" 400000
-expect_eq "4 threads: churn allocated 4 GiB" "$(value "$TEST_TMP/threads.pb.gz" alloc_space churn)" 4294967296
+	"$(heap_value "$TEST_TMP/threads.pb.gz" inuse_space keep_small)" 400000
+expect_eq "4 threads: churn allocated 4 GiB" "$(heap_value "$TEST_TMP/threads.pb.gz" alloc_space churn)" 4294967296
 kill "$WORKLOAD_PID"
 WORKLOAD_ARGS=()
 
@@ -90,7 +83,7 @@ kill "$WORKLOAD_PID"
 wait "$recorder"
 expect_eq "a target exiting mid-profile still gives exit status 0" "$?" 0
 expect_match "with a warning" "$(cat "$TEST_TMP/exit.err")" 'warning: PID [0-9]+ exited after'
-expect_eq "and what was traced" "$(value "$TEST_TMP/exit.pb.gz" inuse_space keep_small)" 100000
+expect_eq "and what was traced" "$(heap_value "$TEST_TMP/exit.pb.gz" inuse_space keep_small)" 100000
 
 # --- bad input ---------------------------------------------------------------------
 start_workload alloc_sites
@@ -103,7 +96,7 @@ refused "--heap-rate 0" "--heap-rate must be a whole number of bytes from 1 to 1
 refused "--heap-rate abc" "--heap-rate must be a whole number of bytes" --type heap --heap-rate abc
 refused "--heap-rate -5" "--heap-rate must be a whole number of bytes" --type heap --heap-rate -5
 refused "--heap-rate too high" "--heap-rate must be a whole number of bytes" --type heap --heap-rate 2147483648
-refused "an unknown --type" "--type must be cpu or heap, not 'mutex'" --type mutex
+refused "an unknown --type" "--type must be cpu, heap or leaks, not 'mutex'" --type mutex
 kill "$WORKLOAD_PID"
 help=$("$bpfprof" record --help)
 expect_match "record --help explains --type" "$help" '--type T'

@@ -7,11 +7,6 @@ set -u
 
 bpfprof=$ROOT/build/bpfprof
 
-# get PATH: prints the status; body in $TEST_TMP/body, headers in $TEST_TMP/headers.
-get() {
-	curl -s -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' "$AGENT_URL$1"
-}
-
 start_workload cpu_split --seconds 120 --late-thread-ms 100
 split_pid=$WORKLOAD_PID
 if ! start_serve --pid "$split_pid" --listen 127.0.0.1:0; then
@@ -71,12 +66,16 @@ index=$(cat "$TEST_TMP/body")
 expect_match "the index links the CPU profile" "$index" 'href="profile\?debug=1"'
 expect_match "the index links cmdline" "$index" 'href="cmdline\?debug=1"'
 expect_match "the index links symbol" "$index" 'href="symbol\?debug=1"'
-expect_match "the index says what is not built" "$index" 'Not built yet.*heap'
+expect_match "the index says what is not built" "$index" 'Not built yet.*block'
+expect_match "the index says heap tracing is off" "$index" 'Heap tracing is off \(start with <code>--heap</code>\)'
 
 expect_eq "cmdline is 200" "$(get /debug/pprof/cmdline)" 200
 expect_eq "cmdline joins the arguments with NUL" "$(tr '\0' '|' <"$TEST_TMP/body")" \
 	"$ROOT/build/tests/cpu_split|--seconds|120|--late-thread-ms|100"
-for name in heap allocs goroutine block mutex threadcreate trace; do
+for name in heap allocs leaks; do
+	expect_eq "$name without --heap is 404" "$(get "/debug/pprof/$name")" 404
+done
+for name in goroutine block mutex threadcreate trace; do
 	expect_eq "$name is absent (404)" "$(get "/debug/pprof/$name")" 404
 done
 expect_match "and says it is not built" "$(cat "$TEST_TMP/body")" 'not available: bpfprof does not build it yet'

@@ -243,7 +243,95 @@
       el('span', { class: 'badge ' + (t.alive ? 'alive' : 'exited'), text: t.alive ? 'running' : 'exited' }));
     $('agent-version').textContent = t.version ? 'v' + t.version : '';
     $('exited-banner').hidden = !!t.alive;
+    $('exited-banner').textContent = 'The target exited; existing snapshots stay available'
+      + (t.heap_rate ? ', and heap and leak snapshots show its heap as of the exit.' : '.');
     document.title = 'bpfprof · ' + (t.comm || '') + ' (' + t.pid + ')';
+    renderRecordForm();
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Profile kinds                                                       */
+
+  // What the Record form asks for each kind. cpu and allocs record over a
+  // window (input: seconds, a progress bar); heap is the heap now (no input);
+  // leaks' seconds are the least age of a live allocation, so 0 is allowed.
+  // family: kinds of one family share sample types and so can be compared.
+  const KINDS = {
+    cpu: { option: 'CPU', name: 'CPU profile', button: 'Record CPU profile', input: 'Seconds', min: 1,
+      window: true, family: 'cpu' },
+    heap: { option: 'Heap in use', name: 'heap in use', button: 'Take heap snapshot', input: null, min: 0,
+      window: false, family: 'heap' },
+    allocs: { option: 'Allocations', name: 'allocations', button: 'Record allocations', input: 'Seconds', min: 1,
+      window: true, family: 'heap' },
+    leaks: { option: 'Leaks', name: 'leaks', button: 'Find leaks', input: 'Older than (s)', min: 0,
+      window: false, family: 'heap' },
+  };
+
+  function kindOf(s) { return KINDS[s.kind] || KINDS.cpu; }
+
+  // The secs column: a window's length, a leak query's least age, or "now".
+  function spanText(s) {
+    return s.kind === 'heap' ? 'now' : s.kind === 'leaks' ? '≥' + s.seconds + ' s' : s.seconds + ' s';
+  }
+
+  // The same in words, with the start time, for titles.
+  function spanWords(s) {
+    const at = s.started_unix_ms ? fmtClock(s.started_unix_ms) : '?';
+    return s.kind === 'heap' ? 'at ' + at
+      : s.kind === 'leaks' ? 'older than ' + s.seconds + ' s, at ' + at
+        : s.seconds + ' s from ' + at;
+  }
+
+  // Why a kind cannot be recorded now, or '' when it can. Until the target
+  // is known nothing is refused here; the agent's answer would say why.
+  function kindUnavailable(kind) {
+    const t = S.target;
+    if (!t) return '';
+    if (KINDS[kind].family === 'heap' && !t.heap_rate) {
+      return 'heap tracing is off: start bpfprof serve with --heap';
+    }
+    // Heap and leak snapshots read what the agent traced, which outlives the
+    // target; a window needs a live target to fill it.
+    if (!t.alive && KINDS[kind].window) {
+      return kind === 'cpu' ? 'the target exited; there is no CPU time left to record'
+        : 'the target exited; it makes no new allocations to record';
+    }
+    return '';
+  }
+
+  function renderKindOptions() {
+    const sel = $('rec-kind');
+    if (!sel.options.length) {
+      for (const k of Object.keys(KINDS)) sel.append(el('option', { value: k, text: KINDS[k].option }));
+    }
+    for (const o of sel.options) {
+      const why = kindUnavailable(o.value);
+      o.disabled = !!why;
+      o.title = why;
+    }
+  }
+
+  // Label, input, button and hint follow the chosen kind.
+  function renderRecordForm() {
+    renderKindOptions();
+    const kind = $('rec-kind').value;
+    const K = KINDS[kind];
+    const input = $('rec-seconds');
+    $('rec-seconds-label').textContent = K.input || '';
+    $('rec-seconds-label').hidden = !K.input;
+    input.hidden = !K.input;
+    input.disabled = !K.input;
+    input.min = String(K.min);
+    $('rec-button').textContent = K.button;
+    const why = kindUnavailable(kind);
+    const rate = S.target ? S.target.heap_rate : 0;
+    const hint = $('rec-hint');
+    const sampling = rate === 1 ? 'every allocation recorded' : 'sampled every ' + fmtInt(rate) + ' bytes on average';
+    hint.textContent = why ? 'Cannot record: ' + why + '.'
+      : K.family !== 'heap' || !rate ? ''
+        : 'Heap profiles count only allocations made since bpfprof attached (' + sampling + ').'
+          + (kind === 'leaks' ? ' Leaks: allocations still in use that are older than the given age.' : '');
+    hint.hidden = !hint.textContent;
     updateRecordButton();
   }
 
@@ -257,10 +345,9 @@
 
   function updateRecordButton() {
     const btn = $('rec-button');
-    const exited = S.target && !S.target.alive;
-    btn.disabled = exited || myRecordingActive();
-    btn.title = exited ? 'the target exited; nothing left to record'
-      : btn.disabled ? 'waiting for the recording started here to finish' : '';
+    const why = kindUnavailable($('rec-kind').value);
+    btn.disabled = !!why || myRecordingActive();
+    btn.title = why || (btn.disabled ? 'waiting for the recording started here to finish' : '');
   }
 
   function showRecError(msg) {
@@ -271,26 +358,35 @@
 
   async function startRecording(ev) {
     ev.preventDefault();
-    const raw = $('rec-seconds').value.trim();
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > 3600) {
-      showRecError('Seconds must be a whole number from 1 to 3600.');
-      return;
+    const kind = $('rec-kind').value;
+    const K = KINDS[kind];
+    let query = '?kind=' + kind;
+    let n = 0;
+    if (K.input) {
+      const raw = $('rec-seconds').value.trim();
+      n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < K.min || n > 3600) {
+        showRecError(K.input + ' must be a whole number from ' + K.min + ' to 3600.');
+        return;
+      }
+      query += '&seconds=' + n;
     }
     showRecError('');
     $('rec-button').disabled = true;
     try {
-      const r = await api('/api/snapshots?seconds=' + n, { method: 'POST' });
+      const r = await api('/api/snapshots' + query, { method: 'POST' });
       S.mine.add(r.id);
       S.lastMine = r.id;
       // Show the bar at once rather than after the next list poll.
-      S.snapshots.push({ id: r.id, kind: 'cpu', state: 'recording', seconds: n, started_unix_ms: Date.now(),
+      S.snapshots.push({ id: r.id, kind, state: 'recording', seconds: n, started_unix_ms: Date.now(),
         elapsed_ms: 0, samples: 0, lost: 0, error: null });
       renderSnapshots();
       refreshList();
     } catch (e) {
       showRecError('Could not start recording: ' + e.message);
-      if (e.status === 410) pollTargetOnce();
+      // 410: the target exited; 409: heap tracing is off. Either way the
+      // target's state tells the form what it can still offer.
+      if (e.status === 410 || e.status === 409) pollTargetOnce();
     }
     updateRecordButton();
   }
@@ -319,10 +415,14 @@
         progressItems.set(s.id, it);
         box.append(it.root);
       }
-      const total = Math.max(1, s.seconds * 1000);
-      const frac = Math.min(1, Math.max(0, s.elapsed_ms / total));
+      // Heap and leak snapshots have no window: they are done as soon as
+      // the agent has built them, so their bar shows just that step.
+      const K = kindOf(s);
+      const total = K.window ? Math.max(1, s.seconds * 1000) : 1;
+      const frac = K.window ? Math.min(1, Math.max(0, s.elapsed_ms / total)) : 1;
       const left = Math.max(0, (total - s.elapsed_ms) / 1000);
-      it.title.textContent = 'Recording #' + s.id + ' (' + s.seconds + ' s)' + (S.mine.has(s.id) ? '' : ' · started elsewhere');
+      it.title.textContent = (K.window ? 'Recording #' : 'Taking #') + s.id + ' (' + K.name + ', ' + spanText(s) + ')'
+        + (S.mine.has(s.id) ? '' : ' · started elsewhere');
       it.left.textContent = frac >= 1 ? 'finishing…' : Math.ceil(left) + ' s left · ' + Math.floor(frac * 100) + '%';
       it.fill.style.width = (frac * 100).toFixed(1) + '%';
       it.bar.setAttribute('aria-valuenow', String(Math.floor(frac * 100)));
@@ -446,13 +546,14 @@
         onkeydown: (e) => { if (ready && e.key === 'Enter' && e.target === e.currentTarget) openSnapshot(s.id, {}); },
       },
       el('td', { class: 'num', text: s.id }),
+      el('td', { text: s.kind || 'cpu' }),
       el('td', { text: s.started_unix_ms ? fmtClock(s.started_unix_ms) : '?' }),
-      el('td', { class: 'num', text: s.seconds }),
+      el('td', { class: 'num', text: spanText(s) }),
       el('td', {}, el('span', { class: 'badge ' + s.state, title: s.error || '', text: s.state })),
       el('td', { class: 'num', text: ready ? fmtInt(s.samples) : '—' }),
       el('td', { class: 'num', text: ready ? fmtInt(s.lost) : '—' }),
       el('td', {}, ready ? el('a', {
-        href: '/api/snapshots/' + s.id + '/pprof', download: 'bpfprof-' + s.id + '.pb.gz',
+        href: '/api/snapshots/' + s.id + '/pprof', download: pprofName(s),
         title: 'download snapshot #' + s.id + ' as a gzipped pprof file', onclick: (e) => e.stopPropagation(),
         text: 'pprof',
       }) : null),
@@ -460,20 +561,27 @@
       el('td', {}, radio('target')));
       tb.append(tr);
       if (s.state === 'failed' && s.error) {
-        tb.append(el('tr', { class: 'not-ready' }, el('td', { class: 'err', colspan: 9, text: '#' + s.id + ': ' + s.error })));
+        tb.append(el('tr', { class: 'not-ready' }, el('td', { class: 'err', colspan: 10, text: '#' + s.id + ': ' + s.error })));
       }
     }
   }
 
+  // The name the agent gives the download, so both ways of saving agree.
+  function pprofName(s) { return (s.kind || 'cpu') + '-' + s.id + '.pb.gz'; }
+
   function updateCompare() {
     const b = S.pickBase, t = S.pickTarget;
+    const sb = snapById(b) || {}, st = snapById(t) || {};
     const btn = $('compare-button');
-    const ok = b !== null && t !== null && b !== t
-      && (snapById(b) || {}).state === 'ready' && (snapById(t) || {}).state === 'ready';
+    // A CPU profile and a heap profile share no sample type; openDiff would
+    // refuse them, so they are not offered.
+    const apart = sb.kind && st.kind && kindOf(sb).family !== kindOf(st).family;
+    const ok = b !== null && t !== null && b !== t && !apart && sb.state === 'ready' && st.state === 'ready';
     btn.disabled = !ok;
     btn.textContent = ok ? 'Compare #' + b + ' → #' + t : 'Compare B → T';
     $('compare-hint').textContent = b === null || t === null ? 'pick a base and a target'
-      : b === t ? 'base and target must differ' : '';
+      : b === t ? 'base and target must differ'
+        : apart ? '#' + b + ' (' + sb.kind + ') and #' + t + ' (' + st.kind + ') share no sample type' : '';
   }
 
   /* ------------------------------------------------------------------ */
@@ -524,9 +632,7 @@
     }
     if (seq !== S.loadSeq) return;
     S.detail = d;
-    const kind = d.kind ? d.kind.toUpperCase() : '';
-    $('view-title').textContent = 'Snapshot #' + id + ' · ' + kind + ' profile · ' + d.seconds + ' s'
-      + (d.started_unix_ms ? ' from ' + fmtClock(d.started_unix_ms) : '');
+    $('view-title').textContent = 'Snapshot #' + id + ' · ' + kindOf(d).name + ' · ' + spanWords(d);
     if (d.state !== 'ready') {
       $('toolbar').hidden = true;
       S.viewWaiting = d.state === 'recording';
@@ -538,7 +644,7 @@
     $('view-comments').textContent = (d.comments || []).join('\n');
     const link = $('pprof-link');
     link.href = '/api/snapshots/' + id + '/pprof';
-    link.setAttribute('download', 'bpfprof-' + id + '.pb.gz');
+    link.setAttribute('download', pprofName(d));
     link.hidden = false;
     setSampleTypes(d.sample_types || [], d.default_sample_type, opts.type);
     await loadData(seq, opts);
@@ -575,8 +681,8 @@
       return;
     }
     S.detail = { base: db, target: dt };
-    $('view-title').textContent = 'Difference: base #' + base + ' (' + db.seconds + ' s) → target #' + target
-      + ' (' + dt.seconds + ' s)';
+    $('view-title').textContent = 'Difference: base #' + base + ' (' + kindOf(db).name + ', ' + spanText(db)
+      + ') → target #' + target + ' (' + kindOf(dt).name + ', ' + spanText(dt) + ')';
     // Only sample types present in both profiles, with the same unit, compare.
     const tb = new Map((db.sample_types || []).map((t) => [t.type, t.unit]));
     const common = (dt.sample_types || []).filter((t) => tb.get(t.type) === t.unit);
@@ -652,7 +758,11 @@
     S.scrollToRoot = true;
     refreshAll();
     if (isDiff) renderGone(); else $('gone').hidden = true;
-    if (S.model.root.v <= 0) showViewMsg('This profile is empty: no samples of ' + S.sampleType + '.');
+    if (S.model.root.v <= 0) {
+      const heap = !isDiff && kindOf(S.detail).family === 'heap';
+      showViewMsg('This profile is empty: no samples of ' + S.sampleType + '.'
+        + (heap ? ' Heap profiles see only sampled allocations made since bpfprof attached.' : ''));
+    }
   }
 
   /* ------------------------------------------------------------------ */
@@ -1305,6 +1415,7 @@
 
   function bindControls() {
     $('record-form').addEventListener('submit', startRecording);
+    $('rec-kind').addEventListener('change', () => { showRecError(''); renderRecordForm(); });
     $('compare-button').addEventListener('click', () => {
       if (S.pickBase !== null && S.pickTarget !== null) openDiff(S.pickBase, S.pickTarget, { type: S.sampleType });
     });
@@ -1394,6 +1505,7 @@
   }
 
   async function start() {
+    renderRecordForm();
     bindControls();
     setPressed();
     pollTarget();

@@ -1,0 +1,407 @@
+/*
+ * heap_tracer.c: the tracing thread and the profiles taken over it.
+ *
+ * Locks: `lock` guards the heap profile, the collector pointer and the end
+ * state; the sink takes it per record, so a profile is copied out under it
+ * and symbolized after, under the session's `symbols` alone.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "heap_collector.h"
+#include "heap_profile.h"
+#include "heap_tracer.h"
+#include "profile_builder.h"
+
+#define POLL_MS 200
+#define REFRESH_INTERVAL_NS 1000000000ULL
+
+enum heap_end { END_NONE, END_FINISHED, END_EXITED, END_EXEC };
+
+struct heap_tracer {
+	struct session *session;
+	uint64_t rate;
+	char allocator[256];
+	uint64_t attached_ns; /* monotonic */
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* tracing ended, or detaching finished */
+	struct heap_profile *heap;
+	struct heap_collector *collector;     /* NULL once detached */
+	struct heap_collector_stats counts;   /* the collector's, as of detaching */
+	uint64_t exec_ns;                     /* when the target called exec, once seen */
+	bool stop_requested, unmapped_address_seen;
+	enum heap_end end;
+	uint64_t ended_ns;
+	bool ended;    /* end is set */
+	bool detached; /* the collector is gone, its last records delivered */
+	pthread_t thread;
+};
+
+struct heap_mark {
+	int64_t *values; /* per stack index, HEAP_VALUES each */
+	size_t n_stacks;
+	uint64_t taken_ns;
+};
+
+/* Called by the collector for each record, on the tracing thread. */
+static void on_record(void *ctx, const struct heap_event_header *event, size_t size)
+{
+	struct heap_tracer *tracer = ctx;
+
+	pthread_mutex_lock(&tracer->lock);
+	if (event->kind == HEAP_EVENT_ALLOC && size >= sizeof(struct heap_event)) {
+		const struct heap_event *allocation = (const struct heap_event *)event;
+		/* After exec the allocations are the new program's, made in code the image does not hold. */
+		if (tracer->exec_ns == 0 && tracer->collector != NULL)
+			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
+		if (tracer->exec_ns != 0 && allocation->time_ns >= tracer->exec_ns) {
+			pthread_mutex_unlock(&tracer->lock);
+			return;
+		}
+		uint32_t depth = event->user_depth > 0 ? (uint32_t)event->user_depth : 0;
+		if (!tracer->unmapped_address_seen && pthread_mutex_trylock(&tracer->session->symbols) == 0) {
+			tracer->unmapped_address_seen = !session_image_covers(
+				tracer->session, (const uint64_t *)allocation->user_stack, depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
+			pthread_mutex_unlock(&tracer->session->symbols);
+		}
+	}
+	heap_profile_add(tracer->heap, event, size);
+	pthread_mutex_unlock(&tracer->lock);
+}
+
+/* On the tracing thread: ends tracing for `end`, then detaches, which
+ * takes a while (every uprobe goes) and delivers what is still buffered. */
+static void detach(struct heap_tracer *tracer, enum heap_end end)
+{
+	/* Readers see the end at once, and take the counts from here on. */
+	pthread_mutex_lock(&tracer->lock);
+	struct heap_collector *collector = tracer->collector;
+	heap_collector_read_stats(collector, &tracer->counts);
+	tracer->collector = NULL;
+	tracer->end = end;
+	tracer->ended = true;
+	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
+	pthread_cond_broadcast(&tracer->changed);
+	pthread_mutex_unlock(&tracer->lock);
+
+	struct heap_collector_stats counts;
+	heap_collector_stop(collector, &counts); /* delivers through on_record, which locks */
+
+	pthread_mutex_lock(&tracer->lock);
+	tracer->counts = counts;
+	tracer->detached = true;
+	pthread_cond_broadcast(&tracer->changed);
+	pthread_mutex_unlock(&tracer->lock);
+}
+
+static void *tracing_loop(void *arg)
+{
+	struct heap_tracer *tracer = arg;
+	uint64_t last_refresh = 0;
+	enum heap_end end = END_NONE;
+
+	while (end == END_NONE) {
+		/* Only this thread clears the pointer, so it reads it unlocked. */
+		if (heap_collector_poll(tracer->collector, POLL_MS) < 0) {
+			end = END_FINISHED;
+			break;
+		}
+		pthread_mutex_lock(&tracer->lock);
+		if (tracer->exec_ns == 0)
+			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
+		bool unmapped = tracer->unmapped_address_seen;
+		end = tracer->stop_requested ? END_FINISHED : tracer->exec_ns != 0 ? END_EXEC : END_NONE;
+		pthread_mutex_unlock(&tracer->lock);
+		if (end == END_NONE && !target_alive(&tracer->session->target))
+			end = END_EXITED;
+
+		/* Code mapped after attach (dlopen): look again, at most once a second. */
+		uint64_t now = monotonic_ns();
+		if (end == END_NONE && unmapped && now - last_refresh > REFRESH_INTERVAL_NS) {
+			pthread_mutex_lock(&tracer->session->symbols);
+			session_refresh_image(tracer->session);
+			pthread_mutex_unlock(&tracer->session->symbols);
+			pthread_mutex_lock(&tracer->lock);
+			tracer->unmapped_address_seen = false;
+			pthread_mutex_unlock(&tracer->lock);
+			last_refresh = now;
+		}
+	}
+	detach(tracer, end);
+	return NULL;
+}
+
+struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, char *err, size_t err_len)
+{
+	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
+
+	if (tracer == NULL || (tracer->heap = heap_profile_new(rate)) == NULL) {
+		free(tracer);
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	tracer->session = session;
+	tracer->rate = rate;
+	pthread_mutex_init(&tracer->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&tracer->changed, &attr);
+	pthread_condattr_destroy(&attr);
+	tracer->collector = heap_collector_start(session->target.pid, session->image, session->unwinder, rate,
+						 on_record, tracer, tracer->allocator, sizeof(tracer->allocator), err,
+						 err_len);
+	if (tracer->collector == NULL)
+		goto fail;
+	tracer->attached_ns = monotonic_ns();
+	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
+		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
+		heap_collector_stop(tracer->collector, NULL);
+		goto fail;
+	}
+	return tracer;
+fail:
+	pthread_cond_destroy(&tracer->changed);
+	pthread_mutex_destroy(&tracer->lock);
+	heap_profile_free(tracer->heap);
+	free(tracer);
+	return NULL;
+}
+
+/* Waits up to timeout_ms for *flag; its value then. */
+static bool wait_for(struct heap_tracer *tracer, const bool *flag, int timeout_ms)
+{
+	struct timespec until = monotonic_after_ms(timeout_ms);
+
+	pthread_mutex_lock(&tracer->lock);
+	while (!*flag && pthread_cond_timedwait(&tracer->changed, &tracer->lock, &until) != ETIMEDOUT)
+		;
+	bool set = *flag;
+	pthread_mutex_unlock(&tracer->lock);
+	return set;
+}
+
+void heap_tracer_finish(struct heap_tracer *tracer)
+{
+	pthread_mutex_lock(&tracer->lock);
+	tracer->stop_requested = true;
+	pthread_mutex_unlock(&tracer->lock);
+	while (!wait_for(tracer, &tracer->detached, 1000))
+		;
+}
+
+void heap_tracer_free(struct heap_tracer *tracer)
+{
+	if (tracer == NULL)
+		return;
+	heap_tracer_finish(tracer);
+	pthread_join(tracer->thread, NULL);
+	pthread_cond_destroy(&tracer->changed);
+	pthread_mutex_destroy(&tracer->lock);
+	heap_profile_free(tracer->heap);
+	free(tracer);
+}
+
+bool heap_tracer_wait(struct heap_tracer *tracer, int timeout_ms)
+{
+	return wait_for(tracer, &tracer->ended, timeout_ms);
+}
+
+void heap_tracer_wait_until(struct heap_tracer *tracer, uint64_t deadline_ns)
+{
+	for (uint64_t now = monotonic_ns(); now < deadline_ns; now = monotonic_ns()) {
+		uint64_t left_ms = (deadline_ns - now + 999999) / 1000000;
+		if (heap_tracer_wait(tracer, left_ms < 1000 ? (int)left_ms : 1000))
+			return;
+	}
+}
+
+static const char *end_reason(enum heap_end end)
+{
+	switch (end) {
+	case END_EXITED: return "exited";
+	case END_EXEC: return "called exec";
+	default: return NULL;
+	}
+}
+
+const char *heap_tracer_end_reason(struct heap_tracer *tracer, double *after_seconds)
+{
+	pthread_mutex_lock(&tracer->lock);
+	const char *reason = end_reason(tracer->end);
+	*after_seconds = reason != NULL ? (double)(tracer->ended_ns - tracer->attached_ns) / 1e9 : 0;
+	pthread_mutex_unlock(&tracer->lock);
+	return reason;
+}
+
+uint64_t heap_tracer_rate(const struct heap_tracer *tracer)
+{
+	return tracer->rate;
+}
+
+/* With `lock` held. */
+static void read_counts(struct heap_tracer *tracer, struct heap_collector_stats *counts)
+{
+	if (tracer->collector != NULL)
+		heap_collector_read_stats(tracer->collector, counts);
+	else
+		*counts = tracer->counts;
+}
+
+void heap_tracer_counts(struct heap_tracer *tracer, uint64_t *calls, uint64_t *sampled, uint64_t *lost)
+{
+	struct heap_collector_stats counts;
+	struct heap_profile_stats stats;
+
+	pthread_mutex_lock(&tracer->lock);
+	read_counts(tracer, &counts);
+	heap_profile_read_stats(tracer->heap, &stats);
+	pthread_mutex_unlock(&tracer->lock);
+	*calls = counts.calls;
+	*sampled = counts.sampled;
+	*lost = counts.lost_ringbuf_full + counts.live_full + counts.threads_full + stats.agent_memory;
+}
+
+struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
+{
+	struct heap_mark *mark = calloc(1, sizeof(*mark));
+
+	if (mark == NULL)
+		return NULL;
+	pthread_mutex_lock(&tracer->lock);
+	const struct stack_table *stacks = heap_profile_stacks(tracer->heap);
+	mark->n_stacks = stack_table_count(stacks);
+	mark->values = stack_table_copy_values(stacks);
+	mark->taken_ns = monotonic_ns();
+	pthread_mutex_unlock(&tracer->lock);
+	if (mark->n_stacks > 0 && mark->values == NULL) {
+		free(mark);
+		return NULL;
+	}
+	return mark;
+}
+
+void heap_mark_free(struct heap_mark *mark)
+{
+	if (mark == NULL)
+		return;
+	free(mark->values);
+	free(mark);
+}
+
+/* With `lock` held: the stacks and values the profile shows. */
+static struct stack_table *select_stacks(struct heap_tracer *tracer, enum heap_view view,
+					 const struct heap_mark *since, uint64_t min_age_ns, uint64_t now)
+{
+	const struct stack_table *stacks = heap_profile_stacks(tracer->heap);
+
+	if (view == HEAP_VIEW_LEAKS)
+		return heap_profile_leaks(tracer->heap, now > min_age_ns ? now - min_age_ns : 0);
+	size_t n_stacks = stack_table_count(stacks);
+	int64_t *values = stack_table_copy_values(stacks);
+	if (n_stacks > 0 && values == NULL)
+		return NULL;
+	for (size_t i = 0; since != NULL && i < since->n_stacks * HEAP_VALUES; i++)
+		values[i] -= since->values[i];
+	struct stack_table *selected = stack_table_with_values(stacks, values, HEAP_VALUES);
+	free(values);
+	return selected;
+}
+
+static const char *const view_names[] = {
+	[HEAP_VIEW_HEAP] = "heap",
+	[HEAP_VIEW_ALLOCS] = "allocs",
+	[HEAP_VIEW_LEAKS] = "leak",
+};
+
+static void describe(struct profile *profile, struct heap_tracer *tracer, enum heap_view view,
+		     const struct heap_mark *since, uint64_t min_age_ns, const struct heap_collector_stats *c,
+		     const struct heap_profile_stats *h, enum heap_end end, double traced_seconds)
+{
+	const struct target *target = &tracer->session->target;
+
+	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION, view_names[view],
+			    (int)target->pid, target->comm);
+	profile_add_comment(profile, "command: %s", target->cmdline);
+	profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on average "
+				     "(--heap-rate), values scaled back as Go does",
+			    tracer->allocator, (unsigned long long)tracer->rate);
+	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
+				     "made before attach are invisible to it");
+	if (view == HEAP_VIEW_LEAKS)
+		profile_add_comment(profile, "leaks: allocations still in use that were made more than %.1f s before "
+					     "the %s",
+				    (double)min_age_ns / 1e9, end != END_NONE ? "end of tracing" : "profile");
+	else if (since != NULL)
+		profile_add_comment(profile, "delta: what changed over the last %.1f s (as Go's ?seconds=N); "
+					     "negative in-use values are frees of older allocations",
+				    (double)(monotonic_ns() - since->taken_ns) / 1e9);
+	unwinder_describe(tracer->session->unwinder, profile, h->user_stack_ends);
+	profile_add_comment(profile,
+			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
+			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
+			    "map full), %llu (agent out of memory); %llu sampled calls never returned; %llu stacks "
+			    "unreadable",
+			    (unsigned long long)c->calls, (unsigned long long)c->sampled, (unsigned long long)h->failed,
+			    (unsigned long long)h->frees, (unsigned long long)c->lost_ringbuf_full,
+			    (unsigned long long)c->live_full, (unsigned long long)c->threads_full,
+			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished,
+			    (unsigned long long)h->stack_errors);
+	if (end == END_EXITED)
+		profile_add_comment(profile, "the target exited after %.1f s of tracing: the profile is as of its exit",
+				    traced_seconds);
+	else if (end == END_EXEC)
+		profile_add_comment(profile, "the target called exec after %.1f s of tracing: the profile is as of the "
+					     "exec; the new program is not traced (attach again to profile it)",
+				    traced_seconds);
+}
+
+struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view view, const struct heap_mark *since,
+				    uint64_t min_age_ns)
+{
+	struct profile *profile = profile_new();
+	struct heap_collector_stats counts;
+	struct heap_profile_stats stats;
+
+	if (profile == NULL)
+		return NULL;
+	pthread_mutex_lock(&tracer->lock);
+	enum heap_end end = tracer->end;
+	uint64_t now = end != END_NONE ? tracer->ended_ns : monotonic_ns();
+	struct stack_table *stacks = select_stacks(tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, now);
+	read_counts(tracer, &counts);
+	heap_profile_read_stats(tracer->heap, &stats);
+	bool refresh = tracer->unmapped_address_seen && end == END_NONE;
+	pthread_mutex_unlock(&tracer->lock);
+	if (stacks == NULL) {
+		profile_free(profile);
+		return NULL;
+	}
+
+	heap_profile_conventions(profile, tracer->rate, view == HEAP_VIEW_LEAKS);
+	if (view == HEAP_VIEW_ALLOCS)
+		profile->default_sample_type = "alloc_space";
+	profile->time_nanos = wall_ns();
+	profile->duration_nanos =
+		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
+	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, end,
+		 (double)(now - tracer->attached_ns) / 1e9);
+	pthread_mutex_lock(&tracer->session->symbols);
+	if (refresh)
+		session_refresh_image(tracer->session);
+	int rc = profile_add_stacks(profile, stacks, tracer->session->image, tracer->session->symbolizer);
+	pthread_mutex_unlock(&tracer->session->symbols);
+	stack_table_free(stacks);
+	if (rc != 0) {
+		profile_free(profile);
+		return NULL;
+	}
+	return profile;
+}
