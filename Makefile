@@ -9,6 +9,7 @@
 #                   bench-unwind (complete stacks: bpfprof's DWARF tables against
 #                   perf --call-graph dwarf, table sizes and build times) and
 #                   bench-heap (ns a heap profiler adds per malloc/free pair; demo-server throughput)
+#                   bench-offcpu (demo-server throughput under block, mutex and trace)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -25,7 +26,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -52,7 +53,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -71,6 +72,9 @@ bench-unwind: all $(WORKLOADS) $(BENCH_TOOLS)
 
 bench-heap: all $(WORKLOADS)
 	bash scripts/bench-heap.sh
+
+bench-offcpu: all
+	bash scripts/bench-offcpu.sh
 
 demo: all
 	bash scripts/demo.sh

@@ -4,7 +4,7 @@
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
-BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h $(BUILD)/gen/heap.skel.h
+BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h $(BUILD)/gen/heap.skel.h $(BUILD)/gen/offcpu.skel.h $(BUILD)/gen/timeline.skel.h
 
 $(VMLINUX_H): | $(SETUP_STAMP)
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
-	test_heap_sampling test_heap_profile
+	test_heap_sampling test_heap_profile test_trace_json
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -21,6 +21,7 @@ test_flame_tree_SRCS := userspace/flame_tree.c userspace/json.c userspace/hashma
 test_heap_profile_SRCS := userspace/heap_profile.c userspace/heap_sampling.c userspace/stack_table.c \
 	userspace/profile.c userspace/hashmap.c
 test_heap_profile_LIBS := -lm
+test_trace_json_SRCS := userspace/trace_json.c userspace/json.c userspace/hashmap.c
 test_heap_sampling_SRCS := userspace/heap_sampling.c
 test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/probe_site.c
@@ -67,7 +68,7 @@ TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/as
 # in every function and no tail calls, so its stacks are complete for the
 # frame-pointer unwinder.
 WORKLOADS := $(BUILD)/tests/cpu_split $(BUILD)/tests/many_stacks $(BUILD)/tests/alloc_sites $(BUILD)/tests/malloc_pairs \
-	$(BUILD)/tests/fork_exec
+	$(BUILD)/tests/fork_exec $(BUILD)/tests/waits
 $(WORKLOADS): $(BUILD)/tests/%: tests/workloads/%.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-shrink-wrap $< -o $@ -lpthread

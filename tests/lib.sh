@@ -149,6 +149,15 @@ go_pprof() {
 }
 
 # start_workload NAME ARGS...: starts build/tests/NAME; sets WORKLOAD_PID.
+# serve_waits: build/tests/waits in its waiting phase (60 s: a sleeper, a
+# lock holder and two waiters) with `bpfprof serve` attached to it.
+serve_waits() {
+	start_workload waits --seconds 60
+	kill -USR1 "$WORKLOAD_PID"
+	sleep 0.5
+	start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0
+}
+
 # heap_value PROFILE SAMPLE_INDEX FUNCTION: FUNCTION's cumulative value, in
 # bytes or objects, as go tool pprof -top -cum prints it (empty: none).
 heap_value() {

@@ -19,6 +19,7 @@
 #include "heap_collector.h"
 #include "heap_profile.h"
 #include "heap_tracer.h"
+#include "offcpu_profile.h"
 #include "profile_builder.h"
 #include "session.h"
 #include "output.h"
@@ -27,18 +28,19 @@
 #define WAIT_MS 200
 
 static const char record_usage[] =
-	"usage: bpfprof record --pid PID [--type cpu|heap|leaks] [--duration 30s] [--hz 99] [-o FILE]\n"
+	"usage: bpfprof record --pid PID [--type cpu|heap|leaks|block|mutex] [--duration 30s] [--hz 99] [-o FILE]\n"
 	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
-	"                      [--older-than 10s] [--unwind auto|fp|dwarf]\n"
+	"                      [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Records a profile of a running process, including threads started while recording:\n"
 	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
 	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does;\n"
 	"--type leaks traces the same and keeps what is still live at the end and older\n"
-	"than --older-than (a leak view, as bcc's memleak).\n"
+	"than --older-than (a leak view, as bcc's memleak); --type block measures where its\n"
+	"threads sleep off-CPU and --type mutex where they wait in futexes (contended locks).\n"
 	"\n"
 	"  -p, --pid PID        the process to profile\n"
-	"  -t, --type T         cpu, heap or leaks (default cpu)\n"
+	"  -t, --type T         cpu, heap, leaks, block or mutex (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
@@ -53,6 +55,7 @@ static const char record_usage[] =
 	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
 	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
 	"  -a, --older-than D   leaks: how long an allocation must have been live (default 10s)\n"
+	"  -w, --min-wait D     block and mutex: the shortest wait counted (default 1us)\n"
 	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
 	"                       where objects have them, frame pointers elsewhere), dwarf\n"
 	"                       (tables only) or fp (frame pointers only)\n"
@@ -61,18 +64,20 @@ static const char record_usage[] =
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
 	"If the process exits while recording, what was recorded is written (exit status 0).\n";
 
-enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS };
+enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS, TYPE_BLOCK, TYPE_MUTEX };
 
 struct record_options {
 	pid_t pid;
 	enum profile_type type;
 	uint64_t heap_rate;
 	uint64_t older_than_ns;
+	uint64_t min_wait_ns;
 	uint64_t duration_ns;
 	unsigned hz;
 	const struct cpu_event *event;
 	enum unwind_mode unwind;
 	const char *output;
+	char default_output[32];
 	enum output_format format;
 };
 
@@ -92,6 +97,7 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 		{"format", required_argument, NULL, 'f'},   {"event", required_argument, NULL, 'e'},
 		{"unwind", required_argument, NULL, 'u'},   {"type", required_argument, NULL, 't'},
 		{"heap-rate", required_argument, NULL, 'r'}, {"older-than", required_argument, NULL, 'a'},
+		{"min-wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	char err[256];
@@ -100,10 +106,10 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 
 	*opts = (struct record_options){.duration_ns = 30000000000ULL, .hz = 99, .event = cpu_event_find("cpu-clock"),
 					  .unwind = UNWIND_MODE_AUTO, .heap_rate = HEAP_RATE_DEFAULT,
-					  .older_than_ns = LEAK_AGE_DEFAULT_NS};
+					  .older_than_ns = LEAK_AGE_DEFAULT_NS, .min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS};
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:t:r:a:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:d:F:o:f:e:u:t:r:a:w:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (target_parse_pid(optarg, &opts->pid, err, sizeof(err)) != 0)
@@ -138,8 +144,16 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 				opts->type = TYPE_HEAP;
 			else if (strcmp(optarg, "leaks") == 0)
 				opts->type = TYPE_LEAKS;
+			else if (strcmp(optarg, "block") == 0)
+				opts->type = TYPE_BLOCK;
+			else if (strcmp(optarg, "mutex") == 0)
+				opts->type = TYPE_MUTEX;
 			else
-				return cli_fail(2, "--type must be cpu, heap or leaks, not '%s'", optarg);
+				return cli_fail(2, "--type must be cpu, heap, leaks, block or mutex, not '%s'", optarg);
+			break;
+		case 'w':
+			if (parse_duration(optarg, &opts->min_wait_ns, err, sizeof(err)) != 0)
+				return cli_fail(2, "--min-wait: %s", err);
 			break;
 		case 'a':
 			if (parse_duration(optarg, &opts->older_than_ns, err, sizeof(err)) != 0)
@@ -170,6 +184,12 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 	if (opts->output == NULL && opts->type == TYPE_HEAP)
 		opts->output = opts->format == FORMAT_SVG ? "heap.svg" : opts->format == FORMAT_FOLDED ? "heap.folded"
 												       : "heap.pb.gz";
+	if (opts->output == NULL && (opts->type == TYPE_BLOCK || opts->type == TYPE_MUTEX)) {
+		const char *name = opts->type == TYPE_BLOCK ? "block" : "mutex";
+		const char *extension = opts->format == FORMAT_SVG ? "svg" : opts->format == FORMAT_FOLDED ? "folded" : "pb.gz";
+		snprintf(opts->default_output, sizeof(opts->default_output), "%s.%s", name, extension);
+		opts->output = opts->default_output;
+	}
 	if (opts->output == NULL && opts->type == TYPE_LEAKS)
 		opts->output = opts->format == FORMAT_SVG ? "leaks.svg" : opts->format == FORMAT_FOLDED ? "leaks.folded"
 													: "leaks.pb.gz";
@@ -296,6 +316,48 @@ static int record_heap(const struct record_options *opts, struct session *sessio
 	return 0;
 }
 
+static int record_offcpu(const struct record_options *opts, struct session *session, struct recording *r,
+			 char *err, size_t err_len)
+{
+	const struct target *target = &session->target;
+	enum offcpu_kind kind = opts->type == TYPE_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX;
+	struct offcpu_window *window = offcpu_window_open(session, kind, opts->min_wait_ns, err, err_len);
+	uint64_t started = monotonic_ns();
+
+	if (window == NULL)
+		return -1;
+	fprintf(stderr, "bpfprof: tracing where PID %d (%s) waits (%s profile) for %.1f s; Ctrl-C to stop early\n",
+		(int)target->pid, target->comm, offcpu_kind_name(kind), (double)opts->duration_ns / 1e9);
+	bool exited = false;
+	while (!stop_requested && monotonic_ns() - started < opts->duration_ns) {
+		if (!target_alive(target)) {
+			exited = true;
+			break;
+		}
+		struct timespec pause = {.tv_nsec = WAIT_MS * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+	r->seconds = (double)(monotonic_ns() - started) / 1e9;
+	warn_if_exited(target, exited, r->seconds);
+	r->profile = offcpu_window_close(window, exited);
+	if (r->profile == NULL) {
+		snprintf(err, err_len, "out of memory while building the profile");
+		return -1;
+	}
+	r->value_index = 1;
+	r->unit = "nanoseconds";
+	int64_t waits = 0, waited = 0;
+	for (size_t i = 0; i < r->profile->n_samples; i++) {
+		waits += r->profile->samples[i].values[0];
+		waited += r->profile->samples[i].values[1];
+	}
+	snprintf(r->subtitle, sizeof(r->subtitle), "time waited over %.1f s (%s profile)", r->seconds,
+		 offcpu_kind_name(kind));
+	snprintf(r->summary, sizeof(r->summary), "%lld waits, %.3f s waited in all, in %zu stacks over %.1f s",
+		 (long long)waits, (double)waited / 1e9, r->profile->n_samples, r->seconds);
+	return 0;
+}
+
 static int write_output(const struct record_options *opts, const struct target *target,
 			const struct recording *r, FILE *out)
 {
@@ -303,7 +365,11 @@ static int write_output(const struct record_options *opts, const struct target *
 	struct flamegraph_options svg = {.title = title, .subtitle = r->subtitle, .unit = r->unit};
 
 	snprintf(title, sizeof(title), "%s of %s (PID %d)",
-		 opts->type == TYPE_HEAP ? "Heap profile" : opts->type == TYPE_LEAKS ? "Leaks" : "CPU profile",
+		 opts->type == TYPE_HEAP    ? "Heap profile"
+		 : opts->type == TYPE_LEAKS ? "Leaks"
+		 : opts->type == TYPE_BLOCK ? "Block profile"
+		 : opts->type == TYPE_MUTEX ? "Mutex profile"
+					    : "CPU profile",
 		 target->comm, (int)target->pid);
 	if (profile_write(out, r->profile, opts->format, r->value_index, &svg) != 0)
 		return -1;
@@ -339,8 +405,12 @@ int record_main(int argc, char **argv)
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	rc = opts.type != TYPE_CPU ? record_heap(&opts, &session, &recording, err, sizeof(err))
-				    : record_cpu(&opts, &session, &recording, err, sizeof(err));
+	if (opts.type == TYPE_BLOCK || opts.type == TYPE_MUTEX)
+		rc = record_offcpu(&opts, &session, &recording, err, sizeof(err));
+	else if (opts.type == TYPE_HEAP || opts.type == TYPE_LEAKS)
+		rc = record_heap(&opts, &session, &recording, err, sizeof(err));
+	else
+		rc = record_cpu(&opts, &session, &recording, err, sizeof(err));
 	if (rc != 0) {
 		rc = cli_fail(1, "%s", err);
 		goto out;

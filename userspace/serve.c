@@ -24,6 +24,11 @@
 #include "heap_tracer.h"
 #include "http_reply.h"
 #include "listen.h"
+#include "thread_stacks.h"
+#include "timeline_collector.h"
+#include "trace_json.h"
+#include "threads_view.h"
+#include "offcpu_profile.h"
 #include "output.h"
 #include "serve.h"
 #include "session.h"
@@ -77,15 +82,24 @@ static const struct pprof_endpoint {
 	{"leaks", "Allocations in use for more than ?older_than=N seconds (default 10), by stack, as bcc's memleak "
 		  "(bpfprof's own).",
 	 NEEDS_HEAP},
-	{"block", "Stacks where threads blocked off-CPU.", NOT_BUILT},
-	{"mutex", "Stacks that waited on contended locks.", NOT_BUILT},
-	{"goroutine", "Every thread's current stack (the threads profile).", NOT_BUILT},
+	{"block", "Time threads spent asleep off-CPU, by the stack where they blocked, over ?seconds=N (default 30).",
+	 BUILT},
+	{"mutex", "Time threads waited on contended locks (futex waits), by the waiter's stack, over ?seconds=N "
+		  "(default 30).",
+	 BUILT},
+	{"goroutine", "Every thread's current user stack, counted by stack (Go's goroutine profile: a thread for a "
+		      "goroutine); debug=1 groups them as text, debug=2 lists each with its state.",
+	 BUILT},
+	{"threads", "The same as goroutine, under its C name.", BUILT},
 	{"threadcreate", "Stacks that created threads.", NOT_BUILT},
-	{"trace", "A timeline of scheduling events (Go's format is Go-only; ours will differ).", NOT_BUILT},
+	{"trace", "Each thread's time on CPU, asleep and runnable, with wake-ups, over ?seconds=N (default 1), as "
+		  "Chrome trace-event JSON for Perfetto or chrome://tracing (not Go's runtime trace format).",
+	 BUILT},
 };
 
 struct server {
 	struct session session;
+	bool stopping; /* windows waiting out their time end now (read atomically) */
 	struct heap_tracer *heap; /* NULL without --heap */
 	struct ui_context ui;     /* also holds when we attached, for / */
 };
@@ -168,6 +182,132 @@ static enum MHD_Result serve_cpu_profile(struct server *server, struct MHD_Conne
 	return send_profile(conn, profile, debug != 0, "profile");
 }
 
+/* Waits out a window of seconds (draining the timeline meanwhile, when
+ * there is one); ends early when the agent stops. True when the target
+ * exited first. */
+static bool wait_out_window(struct server *server, long seconds, struct timeline_collector *timeline)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)seconds * 1000000000ULL;
+
+	while (monotonic_ns() < deadline && !__atomic_load_n(&server->stopping, __ATOMIC_RELAXED)) {
+		if (!target_alive(&server->session.target))
+			return true;
+		if (timeline != NULL) {
+			timeline_collector_poll(timeline, 100);
+		} else {
+			struct timespec pause = {.tv_nsec = 100 * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+	}
+	return false;
+}
+
+/* trace: the scheduler's timeline of every thread over ?seconds=N
+ * (default 1, as Go's), as Chrome trace-event JSON. */
+static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection *conn)
+{
+	long seconds = 1, debug = 0;
+	enum MHD_Result refused;
+	char err[512];
+
+	if (read_seconds_and_debug(conn, &seconds, &debug, &refused) < 0)
+		return refused;
+	if (!target_alive(&server->session.target))
+		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited", (int)server->session.target.pid,
+				  server->session.target.comm);
+	struct timeline_collector *timeline = timeline_collector_start(server->session.target.pid, err, sizeof(err));
+	if (timeline == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
+	struct thread_stacks threads;
+	if (threads_list(server->session.target.pid, &threads) != 0)
+		threads = (struct thread_stacks){0};
+	struct trace_info info = {
+		.pid = server->session.target.pid,
+		.comm = server->session.target.comm,
+		.threads = &threads,
+		.start_ns = monotonic_ns(),
+	};
+	wait_out_window(server, seconds, timeline);
+	info.end_ns = monotonic_ns();
+	struct timeline_events gathered;
+	timeline_collector_stop(timeline, &gathered);
+	info.events_seen = gathered.seen;
+	info.events_lost = gathered.lost;
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int rc = out != NULL ? trace_write_json(out, gathered.events, gathered.count, &info) : -1;
+	free(gathered.events);
+	thread_stacks_free(&threads);
+	if (out == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return http_send_stream(conn, out, &buf, &len, rc, "application/json", "trace.json");
+}
+
+/* block and mutex: a window of ?seconds=N (default 30) with Go's debug;
+ * ?min_wait_us=N sets the shortest wait counted (default 1). */
+static enum MHD_Result serve_offcpu_profile(struct server *server, struct MHD_Connection *conn, const char *name)
+{
+	enum offcpu_kind kind = strcmp(name, "mutex") == 0 ? OFFCPU_FUTEX : OFFCPU_BLOCK;
+	long seconds = DEFAULT_SECONDS, debug = 0, min_wait_us = (long)(OFFCPU_MIN_WAIT_DEFAULT_NS / 1000);
+	enum MHD_Result refused;
+	char err[512];
+
+	if (read_seconds_and_debug(conn, &seconds, &debug, &refused) < 0)
+		return refused;
+	if (http_query_number(conn, "min_wait_us", &min_wait_us) < 0 || min_wait_us < 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST,
+				  "invalid value for \"min_wait_us\" - must be a whole number of microseconds");
+	struct offcpu_window *window =
+		offcpu_window_open(&server->session, kind, (uint64_t)min_wait_us * 1000, err, sizeof(err));
+	if (window == NULL)
+		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+									       : MHD_HTTP_GONE,
+				  "cannot take a %s profile: %s", name, err);
+	bool exited = wait_out_window(server, seconds, NULL);
+	struct profile *profile = offcpu_window_close(window, exited);
+	if (profile == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+	return send_profile(conn, profile, debug != 0, name);
+}
+
+/* goroutine and threads: every thread now. Taking the stacks stops each
+ * thread for the time of its walk (ptrace), as eu-stack does. */
+static enum MHD_Result serve_threads(struct server *server, struct MHD_Connection *conn, const char *name)
+{
+	long debug = 0;
+	char err[512];
+	struct thread_stacks threads;
+
+	if (http_query_number(conn, "debug", &debug) < 0)
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
+	if (!target_alive(&server->session.target))
+		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited: it has no threads left",
+				  (int)server->session.target.pid, server->session.target.comm);
+	if (thread_stacks_take(server->session.target.pid, &threads, err, sizeof(err)) != 0)
+		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+									       : MHD_HTTP_GONE,
+				  "%s", err);
+	if (debug != 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		if (out == NULL) {
+			thread_stacks_free(&threads);
+			return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		}
+		threads_write_text(out, &server->session, &threads, debug);
+		thread_stacks_free(&threads);
+		return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
+	}
+	struct profile *profile = threads_profile(&server->session, &threads);
+	thread_stacks_free(&threads);
+	if (profile == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+	return send_profile(conn, profile, false, name);
+}
+
 /* heap, allocs and leaks, with Go's parameters: seconds (a delta), debug,
  * gc (accepted; a C heap has no collector to run); older_than for leaks. */
 static enum MHD_Result serve_heap_profile(struct server *server, struct MHD_Connection *conn, const char *name)
@@ -224,7 +364,9 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 		if (endpoint_available(server, &pprof_endpoints[i]))
 			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n",
 				pprof_endpoints[i].name, pprof_endpoints[i].name, pprof_endpoints[i].description);
-	fputs("</table>\n", page);
+	fputs("<tr><td><a href=\"goroutine?debug=2\">full thread stack dump</a></td><td>Every thread with its state "
+	      "and stack, one block each.</td></tr>\n</table>\n",
+	      page);
 	if (server->heap == NULL)
 		fputs("<p>Heap tracing is off (start with <code>--heap</code>): heap, allocs and leaks answer 404.</p>\n",
 		      page);
@@ -409,6 +551,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	if (strcmp(name, "cmdline") == 0)
 		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
 				     server->session.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+	if (strcmp(name, "block") == 0 || strcmp(name, "mutex") == 0)
+		return serve_offcpu_profile(server, conn, name);
+	if (strcmp(name, "goroutine") == 0 || strcmp(name, "threads") == 0)
+		return serve_threads(server, conn, name);
+	if (strcmp(name, "trace") == 0)
+		return serve_trace(server, conn);
 	return serve_cpu_profile(server, conn);
 }
 
@@ -558,6 +706,7 @@ int serve_main(int argc, char **argv)
 	sigwait(&stop_signals, &signo);
 	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
 	/* Requests waiting out a window or a delta return what they have. */
+	__atomic_store_n(&server.stopping, true, __ATOMIC_RELAXED);
 	cpu_sampler_end_windows(server.session.cpu);
 	if (server.heap != NULL)
 		heap_tracer_finish(server.heap);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_agent_asan.sh: the whole agent built with ASan+UBSan (build/asan/bpfprof)
 # through record and serve: every output format, concurrent windows, every
-# route, a target exiting, shutdown with a recording in flight. Any sanitizer
+# route (block, mutex and the threads view too), a target exiting, shutdown
+# with a recording in flight, and heap tracing. Any sanitizer
 # report or leak fails it.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -39,7 +40,9 @@ curl -s -X POST -o /dev/null "$url/api/snapshots?seconds=1"
 sleep 2.5
 for path in /api/target /api/snapshots /api/snapshots/1 /api/snapshots/1/flame /api/snapshots/1/top \
 	/api/snapshots/1/pprof "/api/diff?base=1&target=2" / /ui/ /debug/pprof/ /debug/pprof/cmdline \
-	"/debug/pprof/symbol?0x1" /debug/pprof/heap /nope "/debug/pprof/profile?seconds=x"; do
+	"/debug/pprof/symbol?0x1" /debug/pprof/heap /nope "/debug/pprof/profile?seconds=x" \
+	"/debug/pprof/block?seconds=1" "/debug/pprof/mutex?seconds=1&debug=1" /debug/pprof/goroutine \
+	"/debug/pprof/goroutine?debug=1" "/debug/pprof/threads?debug=2"; do
 	curl -s -o /dev/null "$url$path"
 done
 curl -s -X POST --data "0x1+0x2" -o /dev/null "$url/debug/pprof/symbol"

@@ -66,7 +66,7 @@ index=$(cat "$TEST_TMP/body")
 expect_match "the index links the CPU profile" "$index" 'href="profile\?debug=1"'
 expect_match "the index links cmdline" "$index" 'href="cmdline\?debug=1"'
 expect_match "the index links symbol" "$index" 'href="symbol\?debug=1"'
-expect_match "the index says what is not built" "$index" 'Not built yet.*block'
+expect_match "the index says what is not built" "$index" 'Not built yet.*threadcreate'
 expect_match "the index says heap tracing is off" "$index" 'Heap tracing is off \(start with <code>--heap</code>\)'
 
 expect_eq "cmdline is 200" "$(get /debug/pprof/cmdline)" 200
@@ -75,7 +75,7 @@ expect_eq "cmdline joins the arguments with NUL" "$(tr '\0' '|' <"$TEST_TMP/body
 for name in heap allocs leaks; do
 	expect_eq "$name without --heap is 404" "$(get "/debug/pprof/$name")" 404
 done
-for name in goroutine block mutex threadcreate trace; do
+for name in threadcreate; do
 	expect_eq "$name is absent (404)" "$(get "/debug/pprof/$name")" 404
 done
 expect_match "and says it is not built" "$(cat "$TEST_TMP/body")" 'not available: bpfprof does not build it yet'

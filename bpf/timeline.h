@@ -1,0 +1,34 @@
+/*
+ * timeline.h: the scheduler events timeline.bpf.c sends for the target's
+ * threads, from which the agent draws each thread's time on and off CPU.
+ */
+#ifndef BPFPROF_TIMELINE_H
+#define BPFPROF_TIMELINE_H
+
+#define TIMELINE_COMM_LEN 16
+
+enum timeline_kind {
+	TIMELINE_SWITCH_IN,  /* tid starts running on cpu */
+	TIMELINE_SWITCH_OUT, /* tid stops running on cpu, leaving in `state` */
+	TIMELINE_WAKEUP,     /* tid is made runnable by `other_tid` (of `other_tgid`) */
+};
+
+struct timeline_event {
+	__u64 time_ns; /* CLOCK_MONOTONIC */
+	__u32 tid;
+	__u32 other_tid;
+	__u32 other_tgid;
+	__u32 state;   /* SWITCH_OUT: the task state it left in (0: preempted, still runnable) */
+	__u16 cpu;
+	__u8 kind;     /* enum timeline_kind */
+	__u8 pad;
+	char comm[TIMELINE_COMM_LEN]; /* tid's name */
+};
+
+enum timeline_counter {
+	TIMELINE_COUNTER_EVENTS,       /* events of the target's threads */
+	TIMELINE_COUNTER_RINGBUF_FULL, /* of which lost: no room in the ring buffer */
+	TIMELINE_COUNTER_MAX,
+};
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test_trace.sh: /debug/pprof/trace on build/tests/waits: valid JSON in the
+# trace-event format (every event with its required fields), a named track
+# per thread, the sleeper mostly asleep, the waiters woken, nothing lost;
+# bad seconds, and a target that exited.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+serve_waits
+
+expect_eq "trace?seconds=2 answers" "$(get '/debug/pprof/trace?seconds=2')" 200
+expect_match "as JSON, to save" "$(tr -d '\r' <"$TEST_TMP/headers")" \
+	'Content-Type: application/json'$'\n''(.*'$'\n'')*Content-Disposition: attachment; filename="trace.json"|Content-Disposition: attachment; filename="trace.json"'$'\n''(.*'$'\n'')*Content-Type: application/json'
+# check_trace FILE PID: the format's rules and what waits does, one line per finding.
+report=$(python3 - "$TEST_TMP/body" "$WORKLOAD_PID" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+pid = int(sys.argv[2])
+events = doc["traceEvents"]
+bad = [e for e in events if "ph" not in e or "name" not in e or "pid" not in e
+       or (e["ph"] in ("X", "i") and not isinstance(e.get("ts"), (int, float)))
+       or (e["ph"] == "X" and (not isinstance(e.get("dur"), (int, float)) or e["dur"] < 0 or "tid" not in e))]
+print("malformed", len(bad))
+names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+print("threads", " ".join(sorted(names.values())))
+print("pids", " ".join(sorted({str(e["pid"]) for e in events})), "want", pid)
+def total(thread, name):
+    return sum(e["dur"] for e in events if e["ph"] == "X" and names.get(e.get("tid")) == thread and e["name"] == name)
+print("sleeper_asleep_share", round(total("sleeper", "sleeping") / (doc["otherData"]["window_seconds"] * 1e6), 3))
+print("sleeper_on_cpu_share", round(total("sleeper", "on CPU") / (doc["otherData"]["window_seconds"] * 1e6), 3))
+print("waiter_wakeups", sum(1 for e in events if e["ph"] == "i" and names.get(e["tid"]) == "waiter"))
+print("lost", doc["otherData"]["events_lost"])
+PY
+)
+expect_match "valid JSON with every event's required fields" "$report" 'malformed 0'$'\n'
+expect_match "a named track for every thread" "$report" 'threads holder sleeper waiter waiter waits'
+expect_match "all of them the target's" "$report" "pids $WORKLOAD_PID want $WORKLOAD_PID"
+check "the sleeper spends most of the window asleep ($(sed -n 's/sleeper_asleep_share //p' <<<"$report"))" \
+	awk -v s="$(sed -n 's/sleeper_asleep_share //p' <<<"$report")" 'BEGIN { exit !(s > 0.8 && s <= 1.0) }'
+check "and little of it on CPU ($(sed -n 's/sleeper_on_cpu_share //p' <<<"$report"))" \
+	awk -v s="$(sed -n 's/sleeper_on_cpu_share //p' <<<"$report")" 'BEGIN { exit !(s < 0.1) }'
+check "the waiters are woken when the lock is let go" \
+	awk -v n="$(sed -n 's/waiter_wakeups //p' <<<"$report")" 'BEGIN { exit !(n > 10) }'
+expect_match "nothing lost" "$report" $'\n''lost 0$'
+expect_eq "trace?seconds=-1 is refused" "$(get '/debug/pprof/trace?seconds=-1')" 400
+expect_match "the index says it is not Go's format" "$(curl -s "$AGENT_URL/debug/pprof/")" \
+	'Chrome trace-event JSON for Perfetto or chrome://tracing \(not Go.s runtime trace format\)'
+kill "$WORKLOAD_PID"
+wait "$WORKLOAD_PID" 2>/dev/null
+expect_eq "after the target exits: 410" "$(get '/debug/pprof/trace?seconds=1')" 410
+kill "$AGENT_PID"
+finish

@@ -1,0 +1,132 @@
+/*
+ * offcpu_profile.c: a window of off-CPU totals into a symbolized profile.
+ * The kernel did the aggregation; what is left is naming the stacks and
+ * saying honestly what the figures cover.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "offcpu_collector.h"
+#include "offcpu_profile.h"
+#include "profile_builder.h"
+
+struct offcpu_window {
+	struct session *session;
+	struct offcpu_collector *collector;
+	enum offcpu_kind kind;
+	uint64_t min_wait_ns;
+	uint64_t started_ns; /* monotonic */
+	int64_t started_wall_ns;
+};
+
+const char *offcpu_kind_name(enum offcpu_kind kind)
+{
+	return kind == OFFCPU_FUTEX ? "mutex" : "block";
+}
+
+struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+					 char *err, size_t err_len)
+{
+	struct offcpu_window *window = calloc(1, sizeof(*window));
+
+	if (window == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	if (!target_alive(&session->target)) {
+		snprintf(err, err_len, "PID %d (%s) has exited", (int)session->target.pid, session->target.comm);
+		free(window);
+		return NULL;
+	}
+	*window = (struct offcpu_window){.session = session, .kind = kind, .min_wait_ns = min_wait_ns};
+	window->collector =
+		offcpu_collector_start(session->target.pid, kind, min_wait_ns, session->unwinder, err, err_len);
+	if (window->collector == NULL) {
+		free(window);
+		return NULL;
+	}
+	window->started_ns = monotonic_ns();
+	window->started_wall_ns = wall_ns();
+	return window;
+}
+
+static void describe(struct profile *profile, const struct offcpu_window *window,
+		     const struct offcpu_collector_stats *stats, bool exited, double seconds)
+{
+	const struct target *target = &window->session->target;
+
+	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION,
+			    offcpu_kind_name(window->kind), (int)target->pid, target->comm);
+	profile_add_comment(profile, "command: %s", target->cmdline);
+	if (window->kind == OFFCPU_BLOCK)
+		profile_add_comment(profile, "block: time threads spent switched out asleep (I/O, sleeps, locks, "
+					     "condition variables), by the user and kernel stack where they blocked, "
+					     "from the scheduler's switch events");
+	else
+		profile_add_comment(profile, "mutex: time threads waited inside futex system calls (contended "
+					     "pthread mutexes and rwlocks, condition variables, semaphores), by the "
+					     "waiter's stack; an uncontended lock never enters the kernel and is not seen");
+	profile_add_comment(profile, "waits shorter than %.1f us are not counted, nor waits that began before the "
+				     "window or were still going at its end",
+			    (double)window->min_wait_ns / 1e3);
+	unwinder_describe(window->session->unwinder, profile, stats->user_stack_ends);
+	profile_add_comment(profile,
+			    "waits: %llu ended, %llu counted; lost: %llu (no room for a stack, a total or the "
+			    "thread's start, or a nested walk), %llu (agent out of memory); %llu user stacks unreadable",
+			    (unsigned long long)stats->waits, (unsigned long long)stats->counted,
+			    (unsigned long long)stats->lost, (unsigned long long)stats->unread,
+			    (unsigned long long)stats->stack_errors);
+	if (exited)
+		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
+				    seconds);
+}
+
+/* Code mapped after the image was read (dlopen) is taken in before naming. */
+static bool stacks_covered(struct session *session, const struct stack_table *stacks)
+{
+	size_t cursor = 0;
+	struct stack_key key;
+	const int64_t *values;
+
+	while (stack_table_next(stacks, &cursor, &key, &values))
+		if (!session_image_covers(session, key.user, key.n_user))
+			return false;
+	return true;
+}
+
+struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited)
+{
+	struct session *session = window->session;
+	struct stack_table *stacks = stack_table_new(2);
+	struct offcpu_collector_stats stats = {0};
+	uint64_t elapsed = monotonic_ns() - window->started_ns;
+	struct profile *profile = stacks != NULL ? profile_new() : NULL;
+
+	offcpu_collector_stop(window->collector, stacks, &stats);
+	if (profile != NULL) {
+		profile_add_sample_type(profile, "contentions", "count");
+		profile_add_sample_type(profile, "delay", "nanoseconds");
+		profile->period_type = (struct value_type){
+			.type = profile_string(profile, "contentions"),
+			.unit = profile_string(profile, "count"),
+		};
+		profile->period = 1;
+		profile->time_nanos = window->started_wall_ns;
+		profile->duration_nanos = (int64_t)elapsed;
+		describe(profile, window, &stats, target_exited, (double)elapsed / 1e9);
+		pthread_mutex_lock(&session->symbols);
+		if (!target_exited && !stacks_covered(session, stacks))
+			session_refresh_image(session);
+		int rc = profile_add_stacks(profile, stacks, session->image, session->symbolizer);
+		pthread_mutex_unlock(&session->symbols);
+		if (rc != 0) {
+			profile_free(profile);
+			profile = NULL;
+		}
+	}
+	stack_table_free(stacks);
+	free(window);
+	return profile;
+}

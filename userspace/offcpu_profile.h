@@ -1,0 +1,33 @@
+/*
+ * offcpu_profile.h: block and mutex profiles over a window: an off-CPU
+ * collector attached while the window is open, its totals symbolized into
+ * a profile with Go's conventions for both (contentions/count,
+ * delay/nanoseconds) and comments on what was and was not counted.
+ */
+#ifndef OFFCPU_PROFILE_H
+#define OFFCPU_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "offcpu.h"
+#include "profile.h"
+#include "session.h"
+
+#define OFFCPU_MIN_WAIT_DEFAULT_NS 1000ULL /* 1 us: shorter waits are noise to a profile */
+
+struct offcpu_window;
+
+/* Starts counting waits of kind of at least min_wait_ns. NULL with a
+ * one-line reason in err. */
+struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+					 char *err, size_t err_len);
+/* Ends the window (target_exited: it ended because the target did) and
+ * returns its profile, or NULL when out of memory; frees the window. */
+struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);
+
+/* "block" or "mutex". */
+const char *offcpu_kind_name(enum offcpu_kind kind);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * trace_json.h: the trace endpoint's output: scheduler events of the
+ * target's threads (timeline.bpf.c) drawn as the Chrome trace-event JSON
+ * format that Perfetto and chrome://tracing open. Each thread gets a track
+ * of slices: on CPU (with the CPU), sleeping or in disk sleep (until woken),
+ * runnable (woken or preempted, waiting for a CPU); wake-ups are instant
+ * events naming the waker. Threads without an event in the window still
+ * get their track, in the state /proc gave at the start. Pure: no BPF,
+ * unit-tested alone.
+ */
+#ifndef TRACE_JSON_H
+#define TRACE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <linux/types.h>
+
+#include "thread_stacks.h"
+#include "timeline.h"
+
+struct trace_info {
+	pid_t pid;
+	const char *comm;
+	const struct thread_stacks *threads; /* as /proc had them at the start (no stacks needed); may be NULL */
+	uint64_t start_ns, end_ns; /* the window, monotonic */
+	uint64_t events_seen, events_lost;
+};
+
+/* Sorts events by time (in place) and writes the JSON document. 0, or -1
+ * on a write error. */
+int trace_write_json(FILE *out, struct timeline_event *events, size_t n, const struct trace_info *info);
+
+#endif
