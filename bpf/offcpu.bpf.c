@@ -28,6 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_tgid = 0;
 const volatile __u64 min_wait_ns = 0; /* shorter waits are seen but not counted */
+const volatile bool include_preempted = false; /* the wall clock counts waiting for a CPU too */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -169,8 +170,10 @@ static __always_inline void end_wait(__u32 tid, enum offcpu_kind kind)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(block_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
-	/* A preempted thread still wants the CPU: only sleeps are blocking. */
-	if ((__u32)prev->tgid == target_tgid && (prev_state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) != 0)
+	/* A preempted thread still wants the CPU: only sleeps are blocking,
+	 * though both are time a wall clock sees pass off CPU. */
+	if ((__u32)prev->tgid == target_tgid &&
+	    (include_preempted || (prev_state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) != 0))
 		start_wait(ctx, (__u32)prev->pid, OFFCPU_BLOCK, true);
 	if ((__u32)next->tgid == target_tgid)
 		end_wait((__u32)next->pid, OFFCPU_BLOCK);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make bench-offcpu: what the block and mutex profiles (and the trace
-# timeline) cost the demo server under load: its requests per second with
-# nothing attached, with `record --type block`, with `record --type mutex`
-# and with a /debug/pprof/trace window running, interleaved in rounds; the
+# make bench-offcpu: what the block, mutex and wall-clock profiles and the
+# trace timeline cost the demo server under load: its requests per second
+# with nothing attached, with `record --type block`, `mutex` or `wall`, and
+# with a /debug/pprof/trace window running, interleaved in rounds; the
 # ratio to the unprofiled server of the same round (median of the rounds).
 #   ROUNDS=3 LOAD_SECONDS=5 IMPL=naive scripts/bench-offcpu.sh
 set -euo pipefail
@@ -13,7 +13,7 @@ load_seconds=${LOAD_SECONDS:-5}
 impl=${IMPL:-naive}
 . scripts/bench-lib.sh
 
-configs=(none block mutex trace)
+configs=(none block mutex wall trace)
 
 # run CONFIG: the demo server under hey with CONFIG attached first;
 # appends its requests per second to $work/CONFIG.
@@ -25,7 +25,7 @@ run() {
 	wait_for_port "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p'
 	local port=$PORT
 	case "$config" in
-	block | mutex)
+	block | mutex | wall)
 		build/bpfprof record --type "$config" --pid "$server" --duration "$((load_seconds + 3))s" \
 			-o "$work/$config.pb.gz" 2>/dev/null &
 		profiler=$!

@@ -360,9 +360,7 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	profile->time_nanos = result->start_wall_ns;
 	profile->duration_nanos = (int64_t)result->elapsed_ns;
 	describe(profile, sampler, result);
-	pthread_mutex_lock(&sampler->session->symbols);
-	int rc = profile_add_stacks(profile, result->stacks, sampler->session->image, sampler->session->symbolizer);
-	pthread_mutex_unlock(&sampler->session->symbols);
+	int rc = session_add_stacks(sampler->session, profile, result->stacks);
 	if (rc != 0) {
 		profile_free(profile);
 		return NULL;

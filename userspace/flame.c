@@ -9,6 +9,17 @@
 #include "flame.h"
 #include "hashmap.h"
 
+/* The sample's "state" label, or NULL. */
+static const char *sample_state(const struct profile *profile, const struct profile_sample *sample)
+{
+	for (uint32_t i = 0; i < sample->n_labels; i++) {
+		const struct profile_label *label = &profile->labels[sample->first_label + i];
+		if (label->str != NULL && strcmp(label->key, "state") == 0)
+			return label->str;
+	}
+	return NULL;
+}
+
 int flame_stacks_from_profile(const struct profile *profile, size_t value_index, struct flame_stacks *out)
 {
 	size_t n_frames = 0, n_stacks = 0;
@@ -19,6 +30,7 @@ int flame_stacks_from_profile(const struct profile *profile, size_t value_index,
 		if (sample->values[value_index] == 0)
 			continue;
 		n_stacks++;
+		n_frames += sample_state(profile, sample) != NULL;
 		for (uint32_t i = 0; i < sample->n_locations; i++) {
 			const struct profile_location *loc =
 				&profile->locations[profile->sample_locations[sample->first_location + i]];
@@ -40,6 +52,11 @@ int flame_stacks_from_profile(const struct profile *profile, size_t value_index,
 		stack->frames = out->frames + out->n_frames;
 		stack->value = sample->values[value_index];
 		out->total += stack->value;
+		const char *state = sample_state(profile, sample);
+		if (state != NULL) {
+			out->frames[out->n_frames++] = (struct flame_frame){.name = state, .kind = FLAME_STATE};
+			stack->depth++;
+		}
 		/* Locations are stored leaf first and their lines innermost
 		 * first: walk both backwards to go from the root down. */
 		for (uint32_t i = sample->n_locations; i-- > 0;) {
@@ -69,6 +86,7 @@ static const char *const kind_suffix[] = {
 	[FLAME_USER] = "",
 	[FLAME_KERNEL] = "_[k]",
 	[FLAME_INLINED] = "_[i]",
+	[FLAME_STATE] = "",
 };
 
 struct folded_line {

@@ -16,6 +16,7 @@ enum flame_frame_kind {
 	FLAME_USER,    /* a user-space function */
 	FLAME_KERNEL,  /* a kernel function */
 	FLAME_INLINED, /* a function inlined into its caller (the frame below it) */
+	FLAME_STATE,   /* not a function: the root a sample's "state" label makes (on-CPU, off-CPU) */
 };
 
 struct flame_frame {
@@ -40,7 +41,9 @@ struct flame_stacks {
 /*
  * One stack per sample with a non-zero value of sample type value_index,
  * locations expanded into their inlined frames (outermost first). Frames
- * with no function are named "object+0xoffset" or "0xaddress".
+ * with no function are named "object+0xoffset" or "0xaddress". A sample
+ * with a "state" label (the wall-clock profile's on-CPU and off-CPU)
+ * starts with that state as a frame, as pprof's -tagroot=state draws it.
  * 0, or -1 when out of memory.
  */
 int flame_stacks_from_profile(const struct profile *profile, size_t value_index, struct flame_stacks *out);

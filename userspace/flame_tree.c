@@ -30,6 +30,7 @@ static const char *const kind_names[] = {
 	[FLAME_USER] = "user",
 	[FLAME_KERNEL] = "kernel",
 	[FLAME_INLINED] = "inlined",
+	[FLAME_STATE] = "state",
 };
 
 static int64_t child_of(struct tree *tree, uint32_t parent, const struct flame_frame *frame)

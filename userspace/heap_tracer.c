@@ -378,7 +378,6 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 	struct stack_table *stacks = select_stacks(tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, now);
 	read_counts(tracer, &counts);
 	heap_profile_read_stats(tracer->heap, &stats);
-	bool refresh = tracer->unmapped_address_seen && end == END_NONE;
 	pthread_mutex_unlock(&tracer->lock);
 	if (stacks == NULL) {
 		profile_free(profile);
@@ -393,11 +392,7 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
 	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, end,
 		 (double)(now - tracer->attached_ns) / 1e9);
-	pthread_mutex_lock(&tracer->session->symbols);
-	if (refresh)
-		session_refresh_image(tracer->session);
-	int rc = profile_add_stacks(profile, stacks, tracer->session->image, tracer->session->symbolizer);
-	pthread_mutex_unlock(&tracer->session->symbols);
+	int rc = session_add_stacks(tracer->session, profile, stacks);
 	stack_table_free(stacks);
 	if (rc != 0) {
 		profile_free(profile);

@@ -42,7 +42,8 @@ static int attach(struct offcpu_collector *collector, struct bpf_program *progra
 }
 
 struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind, uint64_t min_wait_ns,
-						const struct unwinder *unwinder, char *err, size_t err_len)
+						bool include_preempted, const struct unwinder *unwinder, char *err,
+						size_t err_len)
 {
 	struct offcpu_collector *collector = calloc(1, sizeof(*collector));
 
@@ -59,6 +60,7 @@ struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind
 	}
 	collector->skel->rodata->target_tgid = (uint32_t)pid;
 	collector->skel->rodata->min_wait_ns = min_wait_ns;
+	collector->skel->rodata->include_preempted = include_preempted;
 	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
 	/* Only the programs this kind needs are loaded: a block profile never
 	 * pays for system-call tracing, a mutex profile never for switches. */
@@ -128,7 +130,7 @@ void offcpu_collector_stop(struct offcpu_collector *collector, struct stack_tabl
 		struct offcpu_total total;
 		if (key.kind != collector->kind || bpf_map_lookup_elem(totals_fd, &key, &total) != 0)
 			continue;
-		if (!read_total(stacks_fd, &key, &total, stacks, ends))
+		if (stacks == NULL || !read_total(stacks_fd, &key, &total, stacks, ends))
 			unread += total.count;
 	}
 	if (stats != NULL) {

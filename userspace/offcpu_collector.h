@@ -7,6 +7,7 @@
 #ifndef OFFCPU_COLLECTOR_H
 #define OFFCPU_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,11 +30,14 @@ struct offcpu_collector_stats {
 struct offcpu_collector;
 
 /* Loads offcpu.bpf.c for pid and attaches it for waits of kind of at
- * least min_wait_ns. NULL with a one-line reason in err. */
+ * least min_wait_ns (block waits include preemptions when
+ * include_preempted). NULL with a one-line reason in err. */
 struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind, uint64_t min_wait_ns,
-						const struct unwinder *unwinder, char *err, size_t err_len);
+						bool include_preempted, const struct unwinder *unwinder, char *err,
+						size_t err_len);
 /* Detaches, adds every stack's (count, nanoseconds) to stacks (two values
- * a stack) and frees. stats may be NULL. */
+ * a stack; NULL: the agent is out of memory, all counted unread) and
+ * frees. stats may be NULL. */
 void offcpu_collector_stop(struct offcpu_collector *collector, struct stack_table *stacks,
 			   struct offcpu_collector_stats *stats);
 

@@ -26,8 +26,8 @@ const char *offcpu_kind_name(enum offcpu_kind kind)
 	return kind == OFFCPU_FUTEX ? "mutex" : "block";
 }
 
-struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
-					 char *err, size_t err_len)
+static struct offcpu_window *open_window(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+					 bool include_preempted, char *err, size_t err_len)
 {
 	struct offcpu_window *window = calloc(1, sizeof(*window));
 
@@ -42,7 +42,8 @@ struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_ki
 	}
 	*window = (struct offcpu_window){.session = session, .kind = kind, .min_wait_ns = min_wait_ns};
 	window->collector =
-		offcpu_collector_start(session->target.pid, kind, min_wait_ns, session->unwinder, err, err_len);
+		offcpu_collector_start(session->target.pid, kind, min_wait_ns, include_preempted, session->unwinder, err,
+				       err_len);
 	if (window->collector == NULL) {
 		free(window);
 		return NULL;
@@ -50,6 +51,17 @@ struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_ki
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
 	return window;
+}
+
+struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+					 char *err, size_t err_len)
+{
+	return open_window(session, kind, min_wait_ns, false, err, err_len);
+}
+
+struct offcpu_window *offcpu_window_open_all(struct session *session, char *err, size_t err_len)
+{
+	return open_window(session, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
 }
 
 static void describe(struct profile *profile, const struct offcpu_window *window,
@@ -83,28 +95,26 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 				    seconds);
 }
 
-/* Code mapped after the image was read (dlopen) is taken in before naming. */
-static bool stacks_covered(struct session *session, const struct stack_table *stacks)
+struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct offcpu_collector_stats *stats,
+					   uint64_t *elapsed_ns)
 {
-	size_t cursor = 0;
-	struct stack_key key;
-	const int64_t *values;
+	struct stack_table *stacks = stack_table_new(2);
 
-	while (stack_table_next(stacks, &cursor, &key, &values))
-		if (!session_image_covers(session, key.user, key.n_user))
-			return false;
-	return true;
+	*elapsed_ns = monotonic_ns() - window->started_ns;
+	offcpu_collector_stop(window->collector, stacks, stats);
+	free(window);
+	return stacks;
 }
 
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited)
 {
 	struct session *session = window->session;
-	struct stack_table *stacks = stack_table_new(2);
+	struct offcpu_window described = *window;
 	struct offcpu_collector_stats stats = {0};
-	uint64_t elapsed = monotonic_ns() - window->started_ns;
+	uint64_t elapsed;
+	struct stack_table *stacks = offcpu_window_collect(window, &stats, &elapsed);
 	struct profile *profile = stacks != NULL ? profile_new() : NULL;
 
-	offcpu_collector_stop(window->collector, stacks, &stats);
 	if (profile != NULL) {
 		profile_add_sample_type(profile, "contentions", "count");
 		profile_add_sample_type(profile, "delay", "nanoseconds");
@@ -113,20 +123,14 @@ struct profile *offcpu_window_close(struct offcpu_window *window, bool target_ex
 			.unit = profile_string(profile, "count"),
 		};
 		profile->period = 1;
-		profile->time_nanos = window->started_wall_ns;
+		profile->time_nanos = described.started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
-		describe(profile, window, &stats, target_exited, (double)elapsed / 1e9);
-		pthread_mutex_lock(&session->symbols);
-		if (!target_exited && !stacks_covered(session, stacks))
-			session_refresh_image(session);
-		int rc = profile_add_stacks(profile, stacks, session->image, session->symbolizer);
-		pthread_mutex_unlock(&session->symbols);
-		if (rc != 0) {
+		describe(profile, &described, &stats, target_exited, (double)elapsed / 1e9);
+		if (session_add_stacks(session, profile, stacks) != 0) {
 			profile_free(profile);
 			profile = NULL;
 		}
 	}
 	stack_table_free(stacks);
-	free(window);
 	return profile;
 }

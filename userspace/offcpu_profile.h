@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
 #include "offcpu.h"
 #include "profile.h"
 #include "session.h"
@@ -23,9 +25,17 @@ struct offcpu_window;
  * one-line reason in err. */
 struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 char *err, size_t err_len);
+/* The same for all time off CPU, preemptions included: the wall clock's. */
+struct offcpu_window *offcpu_window_open_all(struct session *session, char *err, size_t err_len);
 /* Ends the window (target_exited: it ended because the target did) and
  * returns its profile, or NULL when out of memory; frees the window. */
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);
+
+/* Ends the window and hands over its totals: a table of (count,
+ * nanoseconds) per stack, or NULL when out of memory; frees the window. */
+struct offcpu_collector_stats;
+struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct offcpu_collector_stats *stats,
+					   uint64_t *elapsed_ns);
 
 /* "block" or "mutex". */
 const char *offcpu_kind_name(enum offcpu_kind kind);

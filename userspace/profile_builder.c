@@ -163,8 +163,14 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 			return -1;
 		(*ids)[n++] = (uint32_t)id;
 	}
-	struct profile_label thread = {.key = "thread", .str = key->thread};
-	return profile_add_sample(b->profile, *ids, n, values, &thread, key->thread[0] != '\0' ? 1 : 0);
+	static const char *const states[] = {[STACK_ON_CPU] = "on-CPU", [STACK_OFF_CPU] = "off-CPU"};
+	struct profile_label labels[2];
+	size_t n_labels = 0;
+	if (key->thread[0] != '\0')
+		labels[n_labels++] = (struct profile_label){.key = "thread", .str = key->thread};
+	if (key->state != STACK_STATE_NONE)
+		labels[n_labels++] = (struct profile_label){.key = "state", .str = states[key->state]};
+	return profile_add_sample(b->profile, *ids, n, values, labels, n_labels);
 }
 
 int profile_add_stacks(struct profile *profile, const struct stack_table *stacks, struct process_image *image,

@@ -20,6 +20,7 @@
 #include "heap_profile.h"
 #include "heap_tracer.h"
 #include "offcpu_profile.h"
+#include "wall_profile.h"
 #include "profile_builder.h"
 #include "session.h"
 #include "output.h"
@@ -28,7 +29,8 @@
 #define WAIT_MS 200
 
 static const char record_usage[] =
-	"usage: bpfprof record --pid PID [--type cpu|heap|leaks|block|mutex] [--duration 30s] [--hz 99] [-o FILE]\n"
+	"usage: bpfprof record --pid PID [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99]\n"
+	"                      [-o FILE]\n"
 	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
 	"                      [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
 	"\n"
@@ -37,10 +39,11 @@ static const char record_usage[] =
 	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does;\n"
 	"--type leaks traces the same and keeps what is still live at the end and older\n"
 	"than --older-than (a leak view, as bcc's memleak); --type block measures where its\n"
-	"threads sleep off-CPU and --type mutex where they wait in futexes (contended locks).\n"
+	"threads sleep off-CPU, --type mutex where they wait in futexes (contended locks) and\n"
+	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU).\n"
 	"\n"
 	"  -p, --pid PID        the process to profile\n"
-	"  -t, --type T         cpu, heap, leaks, block or mutex (default cpu)\n"
+	"  -t, --type T         cpu, heap, leaks, block, mutex or wall (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
@@ -64,7 +67,7 @@ static const char record_usage[] =
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
 	"If the process exits while recording, what was recorded is written (exit status 0).\n";
 
-enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS, TYPE_BLOCK, TYPE_MUTEX };
+enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS, TYPE_BLOCK, TYPE_MUTEX, TYPE_WALL };
 
 struct record_options {
 	pid_t pid;
@@ -148,8 +151,10 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 				opts->type = TYPE_BLOCK;
 			else if (strcmp(optarg, "mutex") == 0)
 				opts->type = TYPE_MUTEX;
+			else if (strcmp(optarg, "wall") == 0)
+				opts->type = TYPE_WALL;
 			else
-				return cli_fail(2, "--type must be cpu, heap, leaks, block or mutex, not '%s'", optarg);
+				return cli_fail(2, "--type must be cpu, heap, leaks, block, mutex or wall, not '%s'", optarg);
 			break;
 		case 'w':
 			if (parse_duration(optarg, &opts->min_wait_ns, err, sizeof(err)) != 0)
@@ -184,8 +189,8 @@ static int parse_record_options(int argc, char **argv, struct record_options *op
 	if (opts->output == NULL && opts->type == TYPE_HEAP)
 		opts->output = opts->format == FORMAT_SVG ? "heap.svg" : opts->format == FORMAT_FOLDED ? "heap.folded"
 												       : "heap.pb.gz";
-	if (opts->output == NULL && (opts->type == TYPE_BLOCK || opts->type == TYPE_MUTEX)) {
-		const char *name = opts->type == TYPE_BLOCK ? "block" : "mutex";
+	if (opts->output == NULL && (opts->type == TYPE_BLOCK || opts->type == TYPE_MUTEX || opts->type == TYPE_WALL)) {
+		const char *name = opts->type == TYPE_BLOCK ? "block" : opts->type == TYPE_MUTEX ? "mutex" : "wall";
 		const char *extension = opts->format == FORMAT_SVG ? "svg" : opts->format == FORMAT_FOLDED ? "folded" : "pb.gz";
 		snprintf(opts->default_output, sizeof(opts->default_output), "%s.%s", name, extension);
 		opts->output = opts->default_output;
@@ -316,18 +321,24 @@ static int record_heap(const struct record_options *opts, struct session *sessio
 	return 0;
 }
 
-static int record_offcpu(const struct record_options *opts, struct session *session, struct recording *r,
-			 char *err, size_t err_len)
+/* Block, mutex and wall: a window open for the duration, Ctrl-C or the
+ * target's exit, then its profile. */
+static int record_waits(const struct record_options *opts, struct session *session, struct recording *r,
+			char *err, size_t err_len)
 {
 	const struct target *target = &session->target;
 	enum offcpu_kind kind = opts->type == TYPE_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX;
-	struct offcpu_window *window = offcpu_window_open(session, kind, opts->min_wait_ns, err, err_len);
+	bool wall = opts->type == TYPE_WALL;
+	const char *name = wall ? "wall-clock" : offcpu_kind_name(kind);
+	struct wall_window *wall_window = wall ? wall_window_open(session, err, err_len) : NULL;
+	struct offcpu_window *window = wall ? NULL : offcpu_window_open(session, kind, opts->min_wait_ns, err, err_len);
 	uint64_t started = monotonic_ns();
 
-	if (window == NULL)
+	if (wall_window == NULL && window == NULL)
 		return -1;
-	fprintf(stderr, "bpfprof: tracing where PID %d (%s) waits (%s profile) for %.1f s; Ctrl-C to stop early\n",
-		(int)target->pid, target->comm, offcpu_kind_name(kind), (double)opts->duration_ns / 1e9);
+	fprintf(stderr, "bpfprof: tracing where PID %d (%s) spends its time (%s profile) for %.1f s; Ctrl-C to stop "
+			"early\n",
+		(int)target->pid, target->comm, name, (double)opts->duration_ns / 1e9);
 	bool exited = false;
 	while (!stop_requested && monotonic_ns() - started < opts->duration_ns) {
 		if (!target_alive(target)) {
@@ -339,22 +350,19 @@ static int record_offcpu(const struct record_options *opts, struct session *sess
 	}
 	r->seconds = (double)(monotonic_ns() - started) / 1e9;
 	warn_if_exited(target, exited, r->seconds);
-	r->profile = offcpu_window_close(window, exited);
+	r->profile = wall ? wall_window_close(wall_window, exited) : offcpu_window_close(window, exited);
 	if (r->profile == NULL) {
 		snprintf(err, err_len, "out of memory while building the profile");
 		return -1;
 	}
-	r->value_index = 1;
+	r->value_index = profile_default_value(r->profile);
 	r->unit = "nanoseconds";
-	int64_t waits = 0, waited = 0;
-	for (size_t i = 0; i < r->profile->n_samples; i++) {
-		waits += r->profile->samples[i].values[0];
-		waited += r->profile->samples[i].values[1];
-	}
-	snprintf(r->subtitle, sizeof(r->subtitle), "time waited over %.1f s (%s profile)", r->seconds,
-		 offcpu_kind_name(kind));
-	snprintf(r->summary, sizeof(r->summary), "%lld waits, %.3f s waited in all, in %zu stacks over %.1f s",
-		 (long long)waits, (double)waited / 1e9, r->profile->n_samples, r->seconds);
+	int64_t total = 0;
+	for (size_t i = 0; i < r->profile->n_samples; i++)
+		total += r->profile->samples[i].values[r->value_index];
+	snprintf(r->subtitle, sizeof(r->subtitle), "%s time over %.1f s", name, r->seconds);
+	snprintf(r->summary, sizeof(r->summary), "%.3f s of %s time in %zu stacks over %.1f s", (double)total / 1e9,
+		 wall ? "on- and off-CPU" : "waiting", r->profile->n_samples, r->seconds);
 	return 0;
 }
 
@@ -369,6 +377,7 @@ static int write_output(const struct record_options *opts, const struct target *
 		 : opts->type == TYPE_LEAKS ? "Leaks"
 		 : opts->type == TYPE_BLOCK ? "Block profile"
 		 : opts->type == TYPE_MUTEX ? "Mutex profile"
+		 : opts->type == TYPE_WALL  ? "Wall-clock profile"
 					    : "CPU profile",
 		 target->comm, (int)target->pid);
 	if (profile_write(out, r->profile, opts->format, r->value_index, &svg) != 0)
@@ -405,8 +414,8 @@ int record_main(int argc, char **argv)
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	if (opts.type == TYPE_BLOCK || opts.type == TYPE_MUTEX)
-		rc = record_offcpu(&opts, &session, &recording, err, sizeof(err));
+	if (opts.type == TYPE_BLOCK || opts.type == TYPE_MUTEX || opts.type == TYPE_WALL)
+		rc = record_waits(&opts, &session, &recording, err, sizeof(err));
 	else if (opts.type == TYPE_HEAP || opts.type == TYPE_LEAKS)
 		rc = record_heap(&opts, &session, &recording, err, sizeof(err));
 	else

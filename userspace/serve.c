@@ -27,6 +27,7 @@
 #include "thread_stacks.h"
 #include "timeline_collector.h"
 #include "trace_json.h"
+#include "wall_profile.h"
 #include "threads_view.h"
 #include "offcpu_profile.h"
 #include "output.h"
@@ -86,6 +87,9 @@ static const struct pprof_endpoint {
 	 BUILT},
 	{"mutex", "Time threads waited on contended locks (futex waits), by the waiter's stack, over ?seconds=N "
 		  "(default 30).",
+	 BUILT},
+	{"wall", "On-CPU and off-CPU time of every thread in one profile (label state=on-CPU|off-CPU) over "
+		 "?seconds=N (default 30): where the whole wall-clock time goes (bpfprof's own).",
 	 BUILT},
 	{"goroutine", "Every thread's current user stack, counted by stack (Go's goroutine profile: a thread for a "
 		      "goroutine); debug=1 groups them as text, debug=2 lists each with its state.",
@@ -243,6 +247,27 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 	if (out == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	return http_send_stream(conn, out, &buf, &len, rc, "application/json", "trace.json");
+}
+
+/* wall: a CPU window and a block window together, ?seconds=N (default 30). */
+static enum MHD_Result serve_wall_profile(struct server *server, struct MHD_Connection *conn)
+{
+	long seconds = DEFAULT_SECONDS, debug = 0;
+	enum MHD_Result refused;
+	char err[512];
+
+	if (read_seconds_and_debug(conn, &seconds, &debug, &refused) < 0)
+		return refused;
+	struct wall_window *window = wall_window_open(&server->session, err, sizeof(err));
+	if (window == NULL)
+		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+									       : MHD_HTTP_GONE,
+				  "cannot take a wall-clock profile: %s", err);
+	bool exited = wait_out_window(server, seconds, NULL);
+	struct profile *profile = wall_window_close(window, exited);
+	if (profile == NULL)
+		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
+	return send_profile(conn, profile, debug != 0, "wall");
 }
 
 /* block and mutex: a window of ?seconds=N (default 30) with Go's debug;
@@ -557,6 +582,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_threads(server, conn, name);
 	if (strcmp(name, "trace") == 0)
 		return serve_trace(server, conn);
+	if (strcmp(name, "wall") == 0)
+		return serve_wall_profile(server, conn);
 	return serve_cpu_profile(server, conn);
 }
 
@@ -665,7 +692,7 @@ int serve_main(int argc, char **argv)
 	server.ui = (struct ui_context){
 		.session = &server.session,
 		.heap = server.heap,
-		.snapshots = snapshot_store_new(server.session.cpu, server.heap),
+		.snapshots = snapshot_store_new(&server.session, server.heap),
 		.attached_wall_ns = wall_ns(),
 		.hz = opts.hz,
 	};

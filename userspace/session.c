@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "profile_builder.h"
 #include "session.h"
 
 int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz,
@@ -67,4 +68,27 @@ void session_refresh_image(struct session *session)
 		return; /* the target is gone: nothing new can have been mapped */
 	if (unwinder_load_process(session->unwinder, session->image, session->target.pid, err, sizeof(err)) != 0)
 		fprintf(stderr, "bpfprof: warning: %s\n", err);
+}
+
+/* With `symbols` held. */
+static bool image_covers_stacks(const struct session *session, const struct stack_table *stacks)
+{
+	size_t cursor = 0;
+	struct stack_key key;
+	const int64_t *values;
+
+	while (stack_table_next(stacks, &cursor, &key, &values))
+		if (!session_image_covers(session, key.user, key.n_user))
+			return false;
+	return true;
+}
+
+int session_add_stacks(struct session *session, struct profile *profile, const struct stack_table *stacks)
+{
+	pthread_mutex_lock(&session->symbols);
+	if (!image_covers_stacks(session, stacks))
+		session_refresh_image(session);
+	int rc = profile_add_stacks(profile, stacks, session->image, session->symbolizer);
+	pthread_mutex_unlock(&session->symbols);
+	return rc;
 }

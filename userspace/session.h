@@ -41,4 +41,10 @@ bool session_image_covers(const struct session *session, const uint64_t *addrs, 
  * again and unwind tables load for new objects. With `symbols` held. */
 void session_refresh_image(struct session *session);
 
+struct stack_table;
+struct profile;
+/* Names stacks into profile (profile_add_stacks) under `symbols`, taking in
+ * new code first when a stack needs it. 0, or -1 when out of memory. */
+int session_add_stacks(struct session *session, struct profile *profile, const struct stack_table *stacks);
+
 #endif

@@ -5,7 +5,9 @@
 
 #include "clock.h"
 #include "json.h"
+#include "offcpu_profile.h"
 #include "snapshots.h"
+#include "wall_profile.h"
 
 struct snapshot {
 	int id;
@@ -17,15 +19,19 @@ struct snapshot {
 	uint64_t samples, lost;
 	char error[256];
 	struct profile *profile;
-	struct cpu_window *window; /* CPU */
-	struct heap_mark *mark;    /* allocs */
+	struct cpu_window *window;        /* CPU */
+	struct heap_mark *mark;           /* allocs */
+	struct offcpu_window *off_window; /* block, mutex */
+	struct wall_window *wall_window;  /* wall */
 	pthread_t thread;
 	struct snapshot_store *store;
 };
 
 struct snapshot_store {
 	pthread_mutex_t lock;
+	struct session *session;
 	struct cpu_sampler *cpu;
+	bool closing; /* block, mutex and wall windows end now */
 	struct heap_tracer *heap;
 	struct snapshot *items[SNAPSHOTS_MAX];
 	size_t count;
@@ -36,6 +42,9 @@ static const char *const kind_names[SNAPSHOT_KINDS] = {
 	[SNAPSHOT_HEAP] = "heap",
 	[SNAPSHOT_ALLOCS] = "allocs",
 	[SNAPSHOT_LEAKS] = "leaks",
+	[SNAPSHOT_BLOCK] = "block",
+	[SNAPSHOT_MUTEX] = "mutex",
+	[SNAPSHOT_WALL] = "wall",
 };
 
 enum snapshot_kind snapshot_kind_named(const char *name)
@@ -46,14 +55,15 @@ enum snapshot_kind snapshot_kind_named(const char *name)
 	return SNAPSHOT_KINDS;
 }
 
-struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu, struct heap_tracer *heap)
+struct snapshot_store *snapshot_store_new(struct session *session, struct heap_tracer *heap)
 {
 	struct snapshot_store *store = calloc(1, sizeof(*store));
 
 	if (store == NULL)
 		return NULL;
 	pthread_mutex_init(&store->lock, NULL);
-	store->cpu = cpu;
+	store->session = session;
+	store->cpu = session->cpu;
 	store->heap = heap;
 	return store;
 }
@@ -63,6 +73,9 @@ void snapshot_store_free(struct snapshot_store *store)
 	if (store == NULL)
 		return;
 	cpu_sampler_end_windows(store->cpu);
+	pthread_mutex_lock(&store->lock);
+	store->closing = true;
+	pthread_mutex_unlock(&store->lock);
 	for (size_t i = 0; i < store->count; i++) {
 		struct snapshot *s = store->items[i];
 		pthread_join(s->thread, NULL);
@@ -127,6 +140,60 @@ static void *record_heap(void *arg)
 	return NULL;
 }
 
+/* Block, mutex and wall: the window waits out its seconds, the target's
+ * exit or the agent's stop. */
+static void *record_waits(void *arg)
+{
+	struct snapshot *s = arg;
+	struct snapshot_store *store = s->store;
+	uint64_t deadline = s->started_mono_ns + (uint64_t)s->seconds * 1000000000ULL;
+	bool exited = false, closing = false;
+
+	while (!closing && monotonic_ns() < deadline) {
+		if (!target_alive(&store->session->target)) {
+			exited = true;
+			break;
+		}
+		struct timespec pause = {.tv_nsec = 100 * 1000000L};
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&store->lock);
+		closing = store->closing;
+		pthread_mutex_unlock(&store->lock);
+	}
+	struct profile *profile = s->wall_window != NULL ? wall_window_close(s->wall_window, exited)
+							 : offcpu_window_close(s->off_window, exited);
+	uint64_t events = 0;
+	for (size_t i = 0; profile != NULL && i < profile->n_samples; i++)
+		events += s->kind == SNAPSHOT_WALL ? 1 : (uint64_t)profile->samples[i].values[0];
+	pthread_mutex_lock(&store->lock);
+	s->off_window = NULL;
+	s->wall_window = NULL;
+	pthread_mutex_unlock(&store->lock);
+	finish(s, profile, monotonic_ns() - s->started_mono_ns, events, 0);
+	return NULL;
+}
+
+/* Opens what a window kind records into; false with a reason. */
+static bool open_window(struct snapshot_store *store, struct snapshot *s, enum snapshot_kind kind, unsigned seconds,
+			char *err, size_t err_len)
+{
+	switch (kind) {
+	case SNAPSHOT_CPU:
+		s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
+		return s->window != NULL;
+	case SNAPSHOT_BLOCK:
+	case SNAPSHOT_MUTEX:
+		s->off_window = offcpu_window_open(store->session, kind == SNAPSHOT_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX,
+						   OFFCPU_MIN_WAIT_DEFAULT_NS, err, err_len);
+		return s->off_window != NULL;
+	case SNAPSHOT_WALL:
+		s->wall_window = wall_window_open(store->session, err, err_len);
+		return s->wall_window != NULL;
+	default:
+		return true;
+	}
+}
+
 int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsigned seconds, bool *gone, char *err,
 		   size_t err_len)
 {
@@ -143,16 +210,14 @@ int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsign
 		snprintf(err, err_len, "this agent keeps at most %d snapshots; restart it to take more", SNAPSHOTS_MAX);
 		goto out;
 	}
-	if (kind != SNAPSHOT_CPU && store->heap == NULL) {
+	bool heap_kind = kind == SNAPSHOT_HEAP || kind == SNAPSHOT_ALLOCS || kind == SNAPSHOT_LEAKS;
+	if (heap_kind && store->heap == NULL) {
 		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
 		goto out;
 	}
-	if (kind == SNAPSHOT_CPU) {
-		s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
-		if (s->window == NULL) {
-			*gone = !cpu_sampler_target_alive(store->cpu);
-			goto out;
-		}
+	if (!open_window(store, s, kind, seconds, err, err_len)) {
+		*gone = !target_alive(&store->session->target);
+		goto out;
 	}
 	if (kind == SNAPSHOT_ALLOCS && (s->mark = heap_tracer_mark(store->heap)) == NULL) {
 		snprintf(err, err_len, "out of memory");
@@ -164,13 +229,16 @@ int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsign
 	s->started_unix_ms = wall_ns() / 1000000;
 	s->started_mono_ns = monotonic_ns();
 	s->store = store;
-	if (pthread_create(&s->thread, NULL, kind == SNAPSHOT_CPU ? record_cpu : record_heap, s) != 0) {
+	void *(*recorder)(void *) = kind == SNAPSHOT_CPU ? record_cpu : heap_kind ? record_heap : record_waits;
+	if (pthread_create(&s->thread, NULL, recorder, s) != 0) {
 		if (s->window != NULL) {
 			struct cpu_window_result dropped;
 			cpu_window_stop(s->window);
 			cpu_window_close(s->window, &dropped);
 			stack_table_free(dropped.stacks);
 		}
+		profile_free(s->off_window != NULL ? offcpu_window_close(s->off_window, false) : NULL);
+		profile_free(s->wall_window != NULL ? wall_window_close(s->wall_window, false) : NULL);
 		heap_mark_free(s->mark);
 		snprintf(err, err_len, "cannot start a recording thread");
 		goto out;

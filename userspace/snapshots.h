@@ -2,7 +2,8 @@
  * snapshots.h: the profiles `serve` keeps for its UI. A snapshot records in
  * the background (the page shows its progress), then holds its profile for
  * viewing, downloading and diffing until the agent stops. Kinds: a CPU
- * window, the heap in use now, the allocations of a window, the leak view.
+ * window, the heap in use now, the allocations of a window, the leak view,
+ * block, mutex and wall-clock windows.
  */
 #ifndef SNAPSHOTS_H
 #define SNAPSHOTS_H
@@ -14,6 +15,7 @@
 
 #include "cpu_sampler.h"
 #include "heap_tracer.h"
+#include "session.h"
 #include "profile.h"
 
 #define SNAPSHOTS_MAX 64
@@ -29,16 +31,20 @@ enum snapshot_kind {
 	SNAPSHOT_HEAP,   /* in use now; seconds unused */
 	SNAPSHOT_ALLOCS, /* seconds: the window */
 	SNAPSHOT_LEAKS,  /* seconds: how old a live allocation must be */
+	SNAPSHOT_BLOCK,  /* seconds: the window */
+	SNAPSHOT_MUTEX,  /* seconds: the window */
+	SNAPSHOT_WALL,   /* seconds: the window */
 	SNAPSHOT_KINDS,
 };
 
-/* "cpu", "heap", "allocs", "leaks"; SNAPSHOT_KINDS when name is none. */
+/* "cpu", "heap", "allocs", "leaks", "block", "mutex", "wall"; SNAPSHOT_KINDS
+ * when name is none. */
 enum snapshot_kind snapshot_kind_named(const char *name);
 
 struct snapshot_store;
 
 /* heap may be NULL (heap tracing off): heap kinds are then refused. */
-struct snapshot_store *snapshot_store_new(struct cpu_sampler *cpu, struct heap_tracer *heap);
+struct snapshot_store *snapshot_store_new(struct session *session, struct heap_tracer *heap);
 /* Ends CPU recordings in progress (keeping what they got) and frees
  * everything; heap tracing must have been finished first. */
 void snapshot_store_free(struct snapshot_store *store);

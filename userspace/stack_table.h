@@ -11,12 +11,20 @@
 
 #define STACK_THREAD_NAME_LEN 16
 
+/* What a thread was doing, for profiles that hold both (wall clock). */
+enum stack_state {
+	STACK_STATE_NONE,
+	STACK_ON_CPU,
+	STACK_OFF_CPU,
+};
+
 struct stack_key {
 	const uint64_t *user;   /* leaf first, raw addresses as unwound */
 	uint32_t n_user;
 	const uint64_t *kernel; /* leaf first */
 	uint32_t n_kernel;
 	char thread[STACK_THREAD_NAME_LEN]; /* the thread's name, NUL-padded */
+	enum stack_state state;
 };
 
 struct stack_table;

@@ -60,10 +60,7 @@ struct profile *threads_profile(struct session *session, const struct thread_sta
 		profile_add_comment(profile, "stacks walked with libdwfl through ptrace, each thread stopped for "
 					     "its walk; %zu threads could not be walked",
 				    count_errors(threads));
-		pthread_mutex_lock(&session->symbols);
-		take_in_new_code(session, threads);
-		rc = profile_add_stacks(profile, stacks, session->image, session->symbolizer);
-		pthread_mutex_unlock(&session->symbols);
+		rc = session_add_stacks(session, profile, stacks);
 	}
 	stack_table_free(stacks);
 	if (rc != 0) {

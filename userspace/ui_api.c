@@ -43,8 +43,8 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }
 
-/* POST /api/snapshots?kind=cpu|heap|allocs|leaks&seconds=N: seconds is
- * the window (cpu, allocs) or the age of a leak; heap takes none. */
+/* POST /api/snapshots?kind=cpu|heap|allocs|leaks|block|mutex|wall&seconds=N:
+ * seconds is the window, or the age of a leak; heap takes none. */
 static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connection *conn)
 {
 	const char *kind_name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind");
@@ -54,8 +54,9 @@ static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connect
 	bool gone;
 
 	if (kind == SNAPSHOT_KINDS)
-		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "kind must be cpu, heap, allocs or leaks");
-	if (kind != SNAPSHOT_CPU && ctx->heap == NULL)
+		return http_json_error(conn, MHD_HTTP_BAD_REQUEST,
+				       "kind must be cpu, heap, allocs, leaks, block, mutex or wall");
+	if ((kind == SNAPSHOT_HEAP || kind == SNAPSHOT_ALLOCS || kind == SNAPSHOT_LEAKS) && ctx->heap == NULL)
 		return http_json_error(conn, MHD_HTTP_CONFLICT,
 				       "heap tracing is off: start bpfprof serve with --heap for heap profiles");
 	int has = http_query_number(conn, "seconds", &seconds);

@@ -42,14 +42,14 @@ function canvasColours(page) {
   });
 }
 
-// Records (cpu, allocs) or takes (heap, leaks) snapshot `id` through the
+// Records (cpu, allocs, block, mutex, wall) or takes (heap, leaks) snapshot `id` through the
 // Record form and waits until the page shows it. during() runs while it
 // records. Returns whether a progress bar showed; only a window has one.
 async function record(page, { kind = 'cpu', seconds, id, during }) {
   await page.selectOption('#rec-kind', kind);
   if (seconds !== undefined) await page.fill('#rec-seconds', String(seconds));
   await page.click('#rec-button');
-  const windowed = kind === 'cpu' || kind === 'allocs';
+  const windowed = !['heap', 'leaks'].includes(kind);
   const progress = windowed
     && await page.waitForSelector('.rec-item .bar', { timeout: 5000 }).then(() => true, () => false);
   if (during) await during();
@@ -205,6 +205,18 @@ function kindOptions(page) {
     check('without heap tracing only CPU is offered, and the others say why',
       offered.cpu && !offered.heap && !offered.allocs && !offered.leaks && /--heap/.test(why), { offered, why });
     await noHeap.close();
+
+    // --- the wall clock on cpu_split
+    check('a wall-clock recording shows a progress bar', await record(page, { kind: 'wall', seconds: 2, id: 4 }));
+    const wallTypes = await sampleTypes(page);
+    check('it has one sample type, wall', wallTypes.value === 'wall' && wallTypes.options.length === 1, wallTypes);
+    const states = await page.evaluate(async () => {
+      const tree = await (await fetch('/api/snapshots/4/flame')).json();
+      return JSON.stringify(tree).match(/"name":"(on|off)-CPU","kind":"state"/g) || [];
+    });
+    // cpu_split's threads rarely leave the CPU; waits.c's wall clock is checked in test_offcpu.
+    check('its flame tree starts with the on-CPU state', states.some((m) => /on-CPU/.test(m)), states);
+    await shot('ui-wall.png');
 
     // --- the heap walk: alloc_sites allocates while allocations record
     page = await newPage(heapBase);

@@ -10,9 +10,10 @@ set -u
 
 bpfprof=$ROOT/build/bpfprof
 
-# delay PROFILE FUNCTION: FUNCTION's cumulative delay in nanoseconds.
+# delay PROFILE FUNCTION [SAMPLE_TYPE]: FUNCTION's cumulative delay (or
+# SAMPLE_TYPE) in nanoseconds.
 delay() {
-	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index=delay -unit=ns "$1" |
+	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index="${3:-delay}" -unit=ns "$1" |
 		awk -v f="$2" '$6 == f { v = $4; sub(/ns$/, "", v); print v; exit }'
 }
 
@@ -64,6 +65,18 @@ expect_match "block: the kernel side of the wait is there" "$(go_pprof -top -cum
 	'do_nanosleep'
 check "block: the tracer's own frames are not" \
 	bash -c "! go tool pprof -top -cum '$TEST_TMP/block.pb.gz' 2>/dev/null | grep -q bpf_trace_run"
+kill "$WORKLOAD_PID"
+
+# --- the wall clock: on- and off-CPU time in one profile -----------------------------
+profile_waits wall "$TEST_TMP/wall.pb.gz"
+expect_eq "record --type wall exits 0" "$?" 0
+tags=$(go_pprof -tags "$TEST_TMP/wall.pb.gz")
+expect_match "wall: samples are labelled on-CPU and off-CPU" "$tags" 'state: Total .*'$'\n''.*(on|off)-CPU'$'\n''.*(on|off)-CPU'
+got=$(delay "$TEST_TMP/wall.pb.gz" sleep_a_while wall)
+want=$(measured sleep_ns)
+check "wall: sleep_a_while's time within 10% of the $want ns it measured (got ${got:-none})" near "$got" "$want"
+expect_match "wall: pprof -tagroot=state puts the two states at the root" \
+	"$(go_pprof -traces -tagroot=state "$TEST_TMP/wall.pb.gz")" 'off-CPU'
 kill "$WORKLOAD_PID"
 
 # --min-wait: the 10 ms sleeps and 20 ms lock waits stay, at 5 ms nothing shorter does.
@@ -131,7 +144,7 @@ kill "$SERVER_PID"
 # --- bad input ---------------------------------------------------------------------
 start_workload waits
 expect_refusal "--min-wait 5x" 2 "--min-wait: " "$bpfprof" record --type block --pid "$WORKLOAD_PID" --min-wait 5x
-expect_refusal "--type nosuch" 2 "--type must be cpu, heap, leaks, block or mutex, not 'nosuch'" \
+expect_refusal "--type nosuch" 2 "--type must be cpu, heap, leaks, block, mutex or wall, not 'nosuch'" \
 	"$bpfprof" record --type nosuch --pid "$WORKLOAD_PID"
 kill "$WORKLOAD_PID"
 

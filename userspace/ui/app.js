@@ -265,6 +265,12 @@
       window: true, family: 'heap' },
     leaks: { option: 'Leaks', name: 'leaks', button: 'Find leaks', input: 'Older than (s)', min: 0,
       window: false, family: 'heap' },
+    block: { option: 'Blocking (off-CPU)', name: 'block profile', button: 'Record blocking', input: 'Seconds',
+      min: 1, window: true, family: 'waits' },
+    mutex: { option: 'Lock contention', name: 'mutex profile', button: 'Record lock waits', input: 'Seconds',
+      min: 1, window: true, family: 'waits' },
+    wall: { option: 'Wall clock (on + off CPU)', name: 'wall-clock profile', button: 'Record wall clock',
+      input: 'Seconds', min: 1, window: true, family: 'wall' },
   };
 
   function kindOf(s) { return KINDS[s.kind] || KINDS.cpu; }
@@ -293,8 +299,8 @@
     // Heap and leak snapshots read what the agent traced, which outlives the
     // target; a window needs a live target to fill it.
     if (!t.alive && KINDS[kind].window) {
-      return kind === 'cpu' ? 'the target exited; there is no CPU time left to record'
-        : 'the target exited; it makes no new allocations to record';
+      return kind === 'allocs' ? 'the target exited; it makes no new allocations to record'
+        : 'the target exited; there is no time left to record';
     }
     return '';
   }
@@ -918,11 +924,22 @@
 
   // Returns [fill, text colour]. Hue comes from the name so one function keeps
   // its colour across zooms, reloads and snapshots.
+  // Under a wall-clock profile's off-CPU root, time spent waiting: blues,
+  // whatever the frame, so the two halves read apart at a glance.
+  function offCpu(n) {
+    for (let p = n.parent; p; p = p.parent) if (p.kind === 'state') return p.name === 'off-CPU';
+    return false;
+  }
+
   function kindColour(n) {
     if (n.col) return n.col;
     const h = hashName(n.name);
     const a = h % 997, b = (h >>> 10) % 997, c = (h >>> 20) % 997;
     let fill, dark = true;
+    if (n.kind !== 'state' && n.kind !== 'root' && offCpu(n)) {
+      n.col = ['hsl(' + (195 + a % 40) + ',' + (45 + b % 25) + '%,' + (55 + c % 15) + '%)', '#1b1b1b'];
+      return n.col;
+    }
     switch (n.kind) {
       case 'root': fill = ROOT_FILL; break;
       case 'kernel': // dull orange-brown, clearly apart from the bright user palette
@@ -931,6 +948,9 @@
         break;
       case 'inlined':
         fill = 'hsl(' + (170 + a % 20) + ',' + (44 + b % 16) + '%,' + (52 + c % 12) + '%)';
+        break;
+      case 'state': // the wall clock's two halves: on-CPU green, off-CPU blue
+        fill = n.name === 'off-CPU' ? 'hsl(215,55%,62%)' : 'hsl(120,35%,58%)';
         break;
       case 'user':
         fill = 'hsl(' + (a % 52) + ',' + (74 + b % 20) + '%,' + (58 + c % 10) + '%)';
