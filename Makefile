@@ -10,6 +10,7 @@
 #                   perf --call-graph dwarf, table sizes and build times) and
 #                   bench-heap (ns a heap profiler adds per malloc/free pair; demo-server throughput)
 #                   bench-offcpu (demo-server throughput under block, mutex and trace)
+#                   bench-overhead (the overhead report: every profile and its peers, one table)
 #   make demo       start the server, load it with hey, print the URLs
 #   make load       hey against a running server (PORT=8080)
 
@@ -26,7 +27,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup
 all:
 
 include demo-server/build.mk
@@ -53,7 +54,7 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -75,6 +76,9 @@ bench-heap: all $(WORKLOADS)
 
 bench-offcpu: all
 	bash scripts/bench-offcpu.sh
+
+bench-overhead: all
+	bash scripts/bench-overhead.sh
 
 demo: all
 	bash scripts/demo.sh
