@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The README's demo: start encrypt-server, attach `bpfprof serve --heap` to it, load
-# it with hey the way the Go tutorial does, and print where to look.
-# Ctrl-C stops everything it started.
+# The README's demo: start encrypt-server, attach `bpfprof serve --heap` to it, print
+# where to look, and load it with hey the way the Go tutorial does, round after round,
+# until Ctrl-C, which stops everything it started.
 #   IMPL=naive|fast  DEMO_PORT=8080  AGENT_PORT=6060  LOAD_SECONDS=30  CONCURRENCY=100
 #   DEMO_BIND=127.0.0.1  the address both listen on (0.0.0.0 inside the lab VM,
 #                        whose forwarded ports arrive on its NAT interface)
-#   DEMO_EXIT_AFTER_LOAD=1  stop once the load is done (used by the tests)
+#   DEMO_EXIT_AFTER_LOAD=1  stop after the first round of load (used by the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,13 +60,14 @@ bpfprof serve is attached to it:
   go tool pprof -list encryptData $agent/debug/pprof/allocs     bytes allocated per line
 (Both listen on $bind; from a VM's host, use the forwarded ports on the host's 127.0.0.1.)
 
-Loading it for ${load_seconds}s with: hey -z ${load_seconds}s -c $concurrency $base/encrypt
+Loading it in rounds of ${load_seconds}s until Ctrl-C: hey -z ${load_seconds}s -c $concurrency $base/encrypt
+  curl -X POST '$base/impl?name=fast'      switch to the fast encryptData meanwhile
 MSG
-hey -z "${load_seconds}s" -c "$concurrency" "$base/encrypt" | sed -n '/Summary/,/Requests\/sec/p;/Status code/,$p'
-curl -s "$base/stats"
-
-if [[ -n "${DEMO_EXIT_AFTER_LOAD:-}" ]]; then
-	exit 0
-fi
-echo "Load done; both keep running. Ctrl-C to stop."
-wait "$server_pid"
+# Rounds of load, each summarized, keep the profiles busy while the user
+# explores; Ctrl-C (or DEMO_EXIT_AFTER_LOAD, for the tests) ends them.
+while kill -0 "$server_pid" 2>/dev/null; do
+	hey -z "${load_seconds}s" -c "$concurrency" "$base/encrypt" | sed -n '/Summary/,/Requests\/sec/p;/Status code/,$p'
+	curl -s "$base/stats"
+	echo
+	[[ -n "${DEMO_EXIT_AFTER_LOAD:-}" ]] && exit 0
+done

@@ -9,7 +9,7 @@ out="$TEST_TMP/demo.out"
 	bash scripts/demo.sh >"$out" 2>&1) &
 demo=$!
 for _ in $(seq 100); do
-	grep -q 'Loading it for' "$out" && break
+	grep -q 'Loading it in rounds' "$out" && break
 	sleep 0.1
 done
 agent=$(sed -n 's/^  \(http:\/\/127\.0\.0\.1:[0-9]*\)\/ui\/.*/\1/p' "$out" | head -n 1)
@@ -30,6 +30,7 @@ expect_eq "demo exits 0 when asked to stop after the load" "$?" 0
 text=$(cat "$out")
 expect_match "demo prints the encrypt URL" "$text" 'http://127\.0\.0\.1:[0-9]+/encrypt'
 expect_match "demo prints the go tool pprof commands" "$text" 'go tool pprof -top http://127\.0\.0\.1:[0-9]+/debug/pprof/profile'
+expect_match "demo says how to switch to fast meanwhile" "$text" "curl -X POST 'http://127\\.0\\.0\\.1:[0-9]+/impl\\?name=fast'"
 expect_match "demo's load got only 200 responses" "$text" '\[200\][[:space:]]+[0-9]+ responses'
 check "demo's load got no errors" bash -c "! grep -q 'Error distribution' '$out'"
 expect_match "demo shows the server's counters" "$text" '"impl":"naive","requests":[1-9]'
