@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The README's demo: start encrypt-server, attach `bpfprof serve --heap` to it, print
+# The README's demo: start encrypt-server, attach `bpfprof serve` to it, print
 # where to look, and load it with hey the way the Go tutorial does, round after round,
 # until Ctrl-C, which stops everything it started.
 #   IMPL=naive|fast  DEMO_PORT=8080  AGENT_PORT=6060  LOAD_SECONDS=30  CONCURRENCY=100
 #   DEMO_BIND=127.0.0.1  the address both listen on (0.0.0.0 inside the lab VM,
 #                        whose forwarded ports arrive on its NAT interface)
 #   DEMO_EXIT_AFTER_LOAD=1  stop after the first round of load (used by the tests)
+#   HEAP=1  trace allocations too (serve --heap; its uprobes then show in CPU profiles)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,7 +46,7 @@ server_pid=$!
 bound=$(wait_for_line "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$server_pid")
 base="http://127.0.0.1:$bound"
 
-"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "$bind:$agent_port" --heap 2>"$work/agent.log" &
+"${as_root[@]}" build/bpfprof serve --pid "$server_pid" --listen "$bind:$agent_port" ${HEAP:+--heap} 2>"$work/agent.log" &
 agent_pid=$!
 agent_bound=$(wait_for_line "$work/agent.log" 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$agent_pid")
 agent="http://127.0.0.1:$agent_bound"
@@ -57,7 +58,8 @@ bpfprof serve is attached to it:
   $agent/debug/pprof/             Go-compatible endpoints
   go tool pprof -top $agent/debug/pprof/profile?seconds=10
   go tool pprof -list encryptData $agent/debug/pprof/profile?seconds=10
-  go tool pprof -list encryptData $agent/debug/pprof/allocs     bytes allocated per line
+$([[ -n "${HEAP:-}" ]] && echo "  go tool pprof -list encryptData $agent/debug/pprof/allocs     bytes allocated per line")
+  go tool pprof -top $agent/debug/pprof/mutex?seconds=10         where requests queue on locks
 (Both listen on $bind; from a VM's host, use the forwarded ports on the host's 127.0.0.1.)
 
 Loading it in rounds of ${load_seconds}s until Ctrl-C: hey -z ${load_seconds}s -c $concurrency $base/encrypt

@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 out="$TEST_TMP/demo.out"
-(cd "$ROOT" && DEMO_PORT=0 AGENT_PORT=0 LOAD_SECONDS=5 CONCURRENCY=20 DEMO_EXIT_AFTER_LOAD=1 \
+(cd "$ROOT" && DEMO_PORT=0 AGENT_PORT=0 LOAD_SECONDS=5 CONCURRENCY=20 DEMO_EXIT_AFTER_LOAD=1 HEAP=1 \
 	bash scripts/demo.sh >"$out" 2>&1) &
 demo=$!
 for _ in $(seq 100); do
