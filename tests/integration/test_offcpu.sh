@@ -138,6 +138,14 @@ demo_mutex() {
 demo_mutex "$TEST_TMP/naive.pb.gz"
 expect_eq "naive: the mutex profile under load is recorded" "$?" 0
 got=$(delay "$TEST_TMP/naive.pb.gz" read_random_iv)
+# Known intermittent fault (see docs/offcpu-profiling.md): a whole window's
+# totals have come back empty while its counters say waits were counted.
+# It is reported here, then the window is taken once more; twice in a row fails.
+if [[ -z "$got" ]]; then
+	echo "# empty mutex window on the demo server: $(go_pprof -top "$TEST_TMP/naive.pb.gz" | grep 'waits:')"
+	demo_mutex "$TEST_TMP/naive.pb.gz"
+	got=$(delay "$TEST_TMP/naive.pb.gz" read_random_iv)
+fi
 check "naive: threads queue on the random device's lock (${got:-0} ns in read_random_iv; $(tail -n 1 "$TEST_TMP/naive.pb.gz.err"))" \
 	test "${got:-0}" -gt 0
 curl -s -X POST "http://127.0.0.1:$SERVER_PORT/impl?name=fast" >/dev/null
