@@ -56,16 +56,12 @@ run() {
 }
 
 echo "malloc_pairs (64-byte malloc + free), ${run_seconds} s runs, $rounds interleaved rounds"
-for ((round = 0; round < rounds; round++)); do
-	for ((i = 0; i < ${#configs[@]}; i++)); do
-		run "${configs[$(((i + round) % ${#configs[@]}))]}"
-	done
-done
+interleave run "${configs[@]}"
 
 printf '\n%-16s %14s %10s %14s\n' configuration "pairs/s" "vs none" "ns added/pair"
 for config in "${configs[@]}"; do
 	rate=$(median <"$work/$config")
-	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $2 }' | median)
+	ratio=$(paired_ratio "$work/$config" "$work/none")
 	added=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print 1e9 / $1 - 1e9 / $2 }' | median)
 	printf '%-16s %14.0f %10.4f %14.1f\n' "$config" "$rate" "$ratio" "$added"
 done
@@ -100,15 +96,11 @@ serve_run() {
 
 echo
 echo "demo server (naive encryptData, 1 KiB payloads, hey -c 8 for ${load_seconds} s), $rounds interleaved rounds"
-for ((round = 0; round < rounds; round++)); do
-	for ((i = 0; i < ${#configs[@]}; i++)); do
-		serve_run "${configs[$(((i + round) % ${#configs[@]}))]}"
-	done
-done
+interleave serve_run "${configs[@]}"
 
 printf '\n%-16s %14s %10s\n' configuration "requests/s" "vs none"
 for config in "${configs[@]}"; do
 	rate=$(median <"$work/server.$config")
-	ratio=$(paste -d' ' "$work/server.$config" "$work/server.none" | awk '{ print $1 / $2 }' | median)
+	ratio=$(paired_ratio "$work/server.$config" "$work/server.none")
 	printf '%-16s %14.0f %10.4f\n' "$config" "$rate" "$ratio"
 done

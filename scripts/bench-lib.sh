@@ -34,6 +34,24 @@ start_agent() {
 	URL="http://127.0.0.1:$PORT"
 }
 
+# interleave FUNCTION CONFIG...: FUNCTION CONFIG for every configuration,
+# $rounds times, the order rotating each round so drift hits all alike.
+interleave() {
+	local run=$1 round i
+	shift
+	local configs=("$@")
+	for ((round = 0; round < rounds; round++)); do
+		for ((i = 0; i < ${#configs[@]}; i++)); do
+			"$run" "${configs[$(((i + round) % ${#configs[@]}))]}"
+		done
+	done
+}
+
+# paired_ratio FILE BASE: the median over rounds of FILE's first number
+# over BASE's, line by line (line i of each is round i, and both have as
+# many columns), which cancels drift between rounds.
+paired_ratio() { paste -d' ' "$1" "$2" | awk '{ print $1 / $(NF / 2 + 1) }' | median; }
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The sampler's average kernel time per run (every tick on every CPU, the

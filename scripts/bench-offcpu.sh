@@ -45,15 +45,11 @@ run() {
 }
 
 echo "demo server ($impl encryptData, 1 KiB payloads, hey -c 8 for ${load_seconds} s), $rounds interleaved rounds"
-for ((round = 0; round < rounds; round++)); do
-	for ((i = 0; i < ${#configs[@]}; i++)); do
-		run "${configs[$(((i + round) % ${#configs[@]}))]}"
-	done
-done
+interleave run "${configs[@]}"
 
 printf '\n%-12s %14s %10s\n' configuration "requests/s" "vs none"
 for config in "${configs[@]}"; do
 	rate=$(median <"$work/$config")
-	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $2 }' | median)
+	ratio=$(paired_ratio "$work/$config" "$work/none")
 	printf '%-12s %14.0f %10.4f\n' "$config" "$rate" "$ratio"
 done

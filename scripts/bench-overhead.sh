@@ -100,16 +100,12 @@ run() {
 
 echo "demo server ($impl encryptData, 4 threads, 1 KiB payloads) under hey -c $concurrency for ${load_seconds} s;"
 echo "$rounds interleaved rounds on $(nproc) CPUs, $(uname -r)"
-for ((round = 0; round < rounds; round++)); do
-	for ((i = 0; i < ${#configs[@]}; i++)); do
-		run "${configs[$(((i + round) % ${#configs[@]}))]}"
-	done
-done
+interleave run "${configs[@]}"
 
 printf '\n%-13s %11s %9s %14s %14s\n' configuration "requests/s" "vs none" "profiler CPU %" "profiler MiB"
 for config in "${configs[@]}"; do
 	rps=$(cut -d' ' -f1 "$work/$config" | median)
-	ratio=$(paste -d' ' "$work/$config" "$work/none" | awk '{ print $1 / $4 }' | median)
+	ratio=$(paired_ratio "$work/$config" "$work/none")
 	cpu=$(cut -d' ' -f2 "$work/$config" | median)
 	mib=$(cut -d' ' -f3 "$work/$config" | median)
 	printf '%-13s %11.0f %9.4f %14s %14s\n' "$config" "$rps" "$ratio" "$cpu" "$mib"
