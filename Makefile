@@ -51,7 +51,13 @@ $(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
 
-test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
+# The kernels tests/integration/test_kernels.sh boots: fetched from the
+# distribution's archive and unpacked into build/kernels, never installed.
+KERNELS_STAMP := $(BUILD)/kernels/releases
+$(KERNELS_STAMP): scripts/setup.sh | $(SETUP_STAMP)
+	bash scripts/setup.sh --kernels
+
+test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof $(KERNELS_STAMP)
 	bash tests/run.sh
 
 bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead

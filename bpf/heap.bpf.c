@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "heap.h"
+#include "maps.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX HEAP_COUNTER_MAX
@@ -62,8 +63,7 @@ static __always_inline struct heap_thread *thread_state(__u32 tid)
 		.countdown.bytes_left =
 			(__s64)heap_next_distance((const __u32 *)draw_table, sample_rate, bpf_get_prandom_u32()),
 	};
-	bpf_map_update_elem(&threads, &tid, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&threads, &tid);
+	return map_lookup_or_init(&threads, &tid, &fresh);
 }
 
 /* out: where the call stores the new address (posix_memalign), or 0 when

@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "offcpu.h"
+#include "maps.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX OFFCPU_COUNTER_MAX
@@ -29,6 +30,17 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_tgid = 0;
 const volatile __u64 min_wait_ns = 0; /* shorter waits are seen but not counted */
 const volatile bool include_preempted = false; /* the wall clock counts waiting for a CPU too */
+
+/* Set by the first run of either program: both fire for every task on the
+ * machine, so a window in which this stays 0 saw nothing and says so. Read
+ * before written, so the line is not bounced between CPUs on every event. */
+volatile __u32 probe_fired = 0;
+
+static __always_inline void note_fired(void)
+{
+	if (!probe_fired)
+		probe_fired = 1;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -118,9 +130,9 @@ static __always_inline __u64 take_stack(void *ctx, bool with_kernel)
 		stack->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	}
 	__u64 hash = hash_stack(stack);
-	long rc = bpf_map_update_elem(&stacks, &hash, stack, BPF_NOEXIST);
+	bool kept = map_insert_absent(&stacks, &hash, stack); /* or seen before */
 	__sync_fetch_and_add(&s->busy, -1);
-	if (rc != 0 && rc != -17 /* EEXIST: a stack seen before */) {
+	if (!kept) {
 		count(OFFCPU_COUNTER_STACKS_FULL);
 		return 0;
 	}
@@ -153,15 +165,11 @@ static __always_inline void end_wait(__u32 tid, enum offcpu_kind kind)
 	if (delay < min_wait_ns)
 		return;
 	count(OFFCPU_COUNTER_COUNTED);
-	struct offcpu_total *total = bpf_map_lookup_elem(&totals, &total_key);
+	struct offcpu_total first = {};
+	struct offcpu_total *total = map_lookup_or_init(&totals, &total_key, &first);
 	if (total == NULL) {
-		struct offcpu_total first = {};
-		bpf_map_update_elem(&totals, &total_key, &first, BPF_NOEXIST);
-		total = bpf_map_lookup_elem(&totals, &total_key);
-		if (total == NULL) {
-			count(OFFCPU_COUNTER_TOTALS_FULL);
-			return;
-		}
+		count(OFFCPU_COUNTER_TOTALS_FULL);
+		return;
 	}
 	__sync_fetch_and_add(&total->count, 1);
 	__sync_fetch_and_add(&total->ns, delay);
@@ -172,6 +180,7 @@ int BPF_PROG(block_switch, bool preempt, struct task_struct *prev, struct task_s
 {
 	/* A preempted thread still wants the CPU: only sleeps are blocking,
 	 * though both are time a wall clock sees pass off CPU. */
+	note_fired();
 	if ((__u32)prev->tgid == target_tgid &&
 	    (include_preempted || (prev_state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) != 0))
 		start_wait(ctx, (__u32)prev->pid, OFFCPU_BLOCK, true);
@@ -185,6 +194,7 @@ int BPF_PROG(futex_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
+	note_fired();
 	if (pid_tgid >> 32 != target_tgid)
 		return 0;
 	if (id == NR_FUTEX) {

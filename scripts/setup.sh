@@ -2,7 +2,22 @@
 # The one place that knows which system packages bpfprof needs. `./lab`, the
 # Makefile, CI and the Vagrant provisioner all call it; it installs only what
 # is missing, so a second run costs a dpkg query and nothing more.
+#
+#   scripts/setup.sh            the packages to build, run the demo and test
+#   scripts/setup.sh --kernels  also the kernels the tests boot under QEMU
+#                               (tests/kernels/): unpacked into build/kernels,
+#                               never installed, so the machine's own boot is
+#                               left as it was
 set -euo pipefail
+with_kernels=false
+case "${1:-}" in
+"") ;;
+--kernels) with_kernels=true ;;
+*)
+	echo "setup: unknown option ${1} (usage: setup.sh [--kernels])" >&2
+	exit 2
+	;;
+esac
 
 # shellcheck disable=SC1091
 . /etc/os-release
@@ -13,9 +28,10 @@ build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
 # valgrind for the pure modules, openssl(1) to decrypt what the server produced,
-# heaptrack to run beside the heap profiler in make bench-heap.
+# heaptrack to run beside the heap profiler in make bench-heap; QEMU, a static
+# busybox and cpio to boot other kernels with this machine's userland.
 run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
-	heaptrack)
+	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils)
 # Node and npm only where they are not already there (some images bring their own).
 command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
 
@@ -47,13 +63,52 @@ install_browser_driver() {
 	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
-if ((${#missing[@]} == 0)); then
-	install_browser_driver
-	exit 0
-fi
+# The kernels users run, as the distribution packages them: Debian 12's own
+# (6.1, the lab VM's) and its 6.12 backport. KERNEL_PACKAGES overrides the
+# list (metapackages; their linux-image-* and linux-modules-* dependencies
+# are what is fetched).
+case "$distro:${VERSION_CODENAME:-}" in
+debian:bookworm) default_kernels="linux-image-amd64 linux-image-6.12-amd64" ;;
+ubuntu:*) default_kernels="linux-image-generic" ;;
+*) default_kernels="linux-image-amd64" ;;
+esac
+kernel_packages=(${KERNEL_PACKAGES:-$default_kernels})
+kernels_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/kernels"
+
+# fetch_kernels: apt-get download + dpkg-deb -x into build/kernels/root,
+# modules indexed by depmod there; build/kernels/releases lists them.
+fetch_kernels() {
+	local meta pkg deb release releases=()
+	command -v depmod >/dev/null || PATH=$PATH:/usr/sbin:/sbin
+	mkdir -p "$kernels_dir/debs" "$kernels_dir/root"
+	apt-cache show "${kernel_packages[0]}" >/dev/null 2>&1 || "${as_root[@]}" apt-get update -qq
+	for meta in "${kernel_packages[@]}"; do
+		local pkgs
+		pkgs=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-\(image\|modules\)\(-extra\)\?-[0-9][^ ]*\)$/\1/p')
+		[[ -n "$pkgs" ]] || {
+			echo "setup: no kernel package behind $meta in this machine's archive" >&2
+			exit 1
+		}
+		for pkg in $pkgs; do
+			if [[ ! -e "$kernels_dir/root/.unpacked-$pkg" ]]; then
+				echo "setup: fetching $pkg (unpacked into build/kernels, not installed)"
+				(cd "$kernels_dir/debs" && apt-get download -qq "$pkg" 2>/dev/null)
+				deb=$(ls "$kernels_dir/debs/${pkg}_"*.deb | head -n 1)
+				dpkg-deb -x "$deb" "$kernels_dir/root"
+				rm -f "$deb"
+				: >"$kernels_dir/root/.unpacked-$pkg"
+			fi
+			[[ "$pkg" == linux-image-* ]] && releases+=("${pkg#linux-image-}")
+		done
+	done
+	for release in "${releases[@]}"; do
+		depmod -b "$kernels_dir/root" "$release"
+	done
+	printf '%s\n' "${releases[@]}" >"$kernels_dir/releases"
+}
 
 as_root=()
-if ((EUID != 0)); then
+if ((${#missing[@]} > 0)) && ((EUID != 0)); then
 	command -v sudo >/dev/null || {
 		echo "setup: need root or sudo to install: ${missing[*]}" >&2
 		exit 1
@@ -61,8 +116,13 @@ if ((EUID != 0)); then
 	as_root=(sudo)
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((${#missing[@]} > 0)); then
+	echo "setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	"${as_root[@]}" apt-get update -qq
+	"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 install_browser_driver
+if $with_kernels; then
+	fetch_kernels
+fi

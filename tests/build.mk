@@ -3,7 +3,8 @@
 
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
-	test_heap_sampling test_heap_profile test_trace_json
+	test_heap_sampling test_heap_profile test_trace_json test_window_health \
+	test_kernel_features
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -22,6 +23,8 @@ test_heap_profile_SRCS := userspace/heap_profile.c userspace/heap_sampling.c use
 	userspace/profile.c userspace/hashmap.c
 test_heap_profile_LIBS := -lm
 test_trace_json_SRCS := userspace/trace_json.c userspace/json.c userspace/hashmap.c
+test_kernel_features_SRCS := userspace/kernel_features.c
+test_window_health_SRCS := userspace/window_health.c userspace/profile.c userspace/hashmap.c
 test_heap_sampling_SRCS := userspace/heap_sampling.c
 test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/probe_site.c

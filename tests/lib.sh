@@ -109,7 +109,8 @@ record_under_load() {
 }
 
 # start_serve ARGS...: starts `bpfprof serve` (or $AGENT_BIN); sets AGENT_PID,
-# AGENT_LOG and AGENT_URL (http://127.0.0.1:PORT).
+# AGENT_LOG and AGENT_URL (http://127.0.0.1:PORT). Waits AGENT_START_SECONDS
+# (default 5) for it to listen.
 start_serve() {
 	AGENT_LOG="$TEST_TMP/serve.$RANDOM.log"
 	: >"$AGENT_LOG" # exists before the background job opens it, for the first sed
@@ -117,7 +118,7 @@ start_serve() {
 	AGENT_PID=$!
 	server_pids+=("$AGENT_PID")
 	local i port
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < ${AGENT_START_SECONDS:-5} * 20; i++)); do
 		port=$(sed -n 's/.*on http:\/\/[^ ]*:\([0-9]*\)\/debug\/pprof\/.*/\1/p' "$AGENT_LOG")
 		[[ -n "$port" ]] && break
 		kill -0 "$AGENT_PID" 2>/dev/null || return 1

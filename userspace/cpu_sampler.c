@@ -19,6 +19,7 @@
 #include "cpu_sampler.h"
 #include "profile_builder.h"
 #include "session.h"
+#include "window_health.h"
 
 #define POLL_MS 100
 #define REFRESH_INTERVAL_NS 1000000000ULL
@@ -34,6 +35,7 @@ struct cpu_window {
 	uint64_t user_stack_ends[UNWIND_END_MAX];
 	bool stop_requested, done, target_exited;
 	uint64_t elapsed_ns;
+	int64_t target_cpu_at_open, target_cpu_ns; /* the target's CPU time; -1: unknown */
 };
 
 struct cpu_sampler {
@@ -95,6 +97,8 @@ static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
+		int64_t cpu_now = target_cpu_ns(sampler->target);
+		w->target_cpu_ns = cpu_now >= 0 && w->target_cpu_at_open >= 0 ? cpu_now - w->target_cpu_at_open : -1;
 		w->target_exited = sampler->target_gone;
 		w->done = true;
 		*link = w->next;
@@ -233,6 +237,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		sampler->thread_started = true;
 	}
 	cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
+	window->target_cpu_at_open = target_cpu_ns(sampler->target);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
 	window->start_wall_ns = wall_ns();
@@ -294,6 +299,7 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 		.aggregation_failures = window->aggregation_failures,
 		.start_wall_ns = window->start_wall_ns,
 		.elapsed_ns = window->elapsed_ns,
+		.target_cpu_ns = window->target_cpu_ns,
 		.target_exited = window->target_exited,
 	};
 	memcpy(result->user_stack_ends, window->user_stack_ends, sizeof(result->user_stack_ends));
@@ -340,6 +346,23 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 	if (r->target_exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    (double)r->elapsed_ns / 1e9);
+	cpu_window_check_health(sampler, profile, r);
+}
+
+void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *profile,
+			     const struct cpu_window_result *r)
+{
+	window_health_check(profile, &(struct window_activity){
+					     .events = "CPU samples",
+					     .probe = "the perf-event sampler",
+					     /* five samples' worth of CPU */
+					     .busy_cpu_ns = 5000000000LL / sampler->hz,
+					     .fired = r->stats.samples,
+					     .kept = r->stats.received - r->aggregation_failures,
+					     .lost = r->stats.lost_ringbuf_full + r->aggregation_failures,
+					     .target_cpu_ns = r->target_cpu_ns,
+					     .seconds = (double)r->elapsed_ns / 1e9,
+				     });
 }
 
 struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cpu_window_result *result)

@@ -25,7 +25,8 @@ struct cpu_window_result {
 	uint64_t user_stack_ends[UNWIND_END_MAX]; /* samples received, by why their user stack ended */
 	int64_t start_wall_ns;
 	uint64_t elapsed_ns;
-	bool target_exited; /* the window ended because the target did */
+	int64_t target_cpu_ns; /* CPU the target used over the window; -1: unknown */
+	bool target_exited;    /* the window ended because the target did */
 };
 
 struct cpu_sampler;
@@ -57,6 +58,11 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
  * conventions and comments on the target, the rate and every loss. NULL
  * when out of memory. Safe to call from several threads. */
 struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cpu_window_result *result);
+
+/* Warns in the profile's comments when the window's sampler never fired
+ * although the target ran, or lost its samples (window_health.h). */
+void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *profile,
+			     const struct cpu_window_result *result);
 
 /* The function holding a user address of the target (the outermost one
  * where calls were inlined, as Go's symbol endpoint names the function that

@@ -18,6 +18,7 @@
 #include "heap_profile.h"
 #include "heap_tracer.h"
 #include "profile_builder.h"
+#include "window_health.h"
 
 #define POLL_MS 200
 #define REFRESH_INTERVAL_NS 1000000000ULL
@@ -29,6 +30,7 @@ struct heap_tracer {
 	uint64_t rate;
 	char allocator[256];
 	uint64_t attached_ns; /* monotonic */
+	int64_t target_cpu_at_attach, target_cpu_at_end; /* -1: unknown */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* tracing ended, or detaching finished */
@@ -48,6 +50,8 @@ struct heap_mark {
 	int64_t *values; /* per stack index, HEAP_VALUES each */
 	size_t n_stacks;
 	uint64_t taken_ns;
+	uint64_t calls;        /* allocation calls seen by then */
+	int64_t target_cpu_ns; /* the target's CPU time then; -1: unknown */
 };
 
 /* Called by the collector for each record, on the tracing thread. */
@@ -88,6 +92,7 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	tracer->end = end;
 	tracer->ended = true;
 	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
+	tracer->target_cpu_at_end = end == END_FINISHED ? target_cpu_ns(&tracer->session->target) : -1;
 	pthread_cond_broadcast(&tracer->changed);
 	pthread_mutex_unlock(&tracer->lock);
 
@@ -161,6 +166,7 @@ struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, ch
 	if (tracer->collector == NULL)
 		goto fail;
 	tracer->attached_ns = monotonic_ns();
+	tracer->target_cpu_at_attach = target_cpu_ns(&session->target);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
 		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
 		heap_collector_stop(tracer->collector, NULL);
@@ -280,6 +286,10 @@ struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
 	mark->n_stacks = stack_table_count(stacks);
 	mark->values = stack_table_copy_values(stacks);
 	mark->taken_ns = monotonic_ns();
+	struct heap_collector_stats counts;
+	read_counts(tracer, &counts);
+	mark->calls = counts.calls;
+	mark->target_cpu_ns = target_cpu_ns(&tracer->session->target);
 	pthread_mutex_unlock(&tracer->lock);
 	if (mark->n_stacks > 0 && mark->values == NULL) {
 		free(mark);
@@ -361,6 +371,22 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		profile_add_comment(profile, "the target called exec after %.1f s of tracing: the profile is as of the "
 					     "exec; the new program is not traced (attach again to profile it)",
 				    traced_seconds);
+	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
+	int64_t cpu_now = end == END_NONE ? target_cpu_ns(target) : tracer->target_cpu_at_end;
+	uint64_t lost = c->lost_ringbuf_full + c->live_full + c->threads_full + h->agent_memory;
+	char probe[320];
+	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", tracer->allocator);
+	window_health_check(profile, &(struct window_activity){
+					     .events = "allocation calls",
+					     .probe = probe,
+					     .fired = c->calls - (since != NULL ? since->calls : 0),
+					     .kept = c->sampled > lost ? c->sampled - lost : 0,
+					     .lost = lost,
+					     .target_cpu_ns = cpu_then >= 0 && cpu_now >= 0 ? cpu_now - cpu_then : -1,
+					     .busy_cpu_ns = 100000000, /* a tenth of a second */
+					     .seconds = since != NULL ? (double)(monotonic_ns() - since->taken_ns) / 1e9
+								      : traced_seconds,
+				     });
 }
 
 struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view view, const struct heap_mark *since,

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "kernel_probe.h"
 #include "record.h"
 #include "serve.h"
 
@@ -22,6 +23,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  record     sample a process's CPU stacks for a while and write a profile\n"
 	"  serve      serve Go-compatible /debug/pprof endpoints for a process over HTTP\n"
+	"  features   what this kernel offers each profile kind (--markdown: the table)\n"
 	"\n"
 	"  bpfprof <command> --help   flags of a command\n"
 	"  bpfprof --version          the version\n";
@@ -54,6 +56,8 @@ int main(int argc, char **argv)
 		return record_main(argc - 1, argv + 1);
 	if (strcmp(command, "serve") == 0)
 		return serve_main(argc - 1, argv + 1);
+	if (strcmp(command, "features") == 0)
+		return features_main(argc - 1, argv + 1);
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", command);
 	return 2;
 }

@@ -138,11 +138,13 @@ void offcpu_collector_stop(struct offcpu_collector *collector, struct stack_tabl
 		bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counts, OFFCPU_COUNTER_MAX);
 		*stats = (struct offcpu_collector_stats){
 			.waits = counts[OFFCPU_COUNTER_BLOCKS],
-			.counted = counts[OFFCPU_COUNTER_COUNTED],
+			/* a wait long enough to count whose total had no room is lost, not counted */
+			.counted = counts[OFFCPU_COUNTER_COUNTED] - counts[OFFCPU_COUNTER_TOTALS_FULL],
 			.lost = counts[OFFCPU_COUNTER_STACK_BUSY] + counts[OFFCPU_COUNTER_STACKS_FULL] +
 				counts[OFFCPU_COUNTER_TOTALS_FULL] + counts[OFFCPU_COUNTER_THREADS_FULL],
 			.stack_errors = counts[OFFCPU_COUNTER_USER_STACK_ERR],
 			.unread = unread,
+			.seen = collector->skel->bss->probe_fired,
 		};
 		memcpy(stats->user_stack_ends, ends, sizeof(ends));
 	}

@@ -24,6 +24,7 @@ struct offcpu_collector_stats {
 	uint64_t lost;          /* waits not counted: a stack or total had no room, or a walk was busy */
 	uint64_t stack_errors;  /* user stacks that could not be read (the wait counted, its stack empty) */
 	uint64_t unread;        /* totals the agent could not take into its table (out of memory) */
+	uint64_t seen;          /* whether the programs ran at all (for any task) */
 	uint64_t user_stack_ends[UNWIND_END_MAX]; /* counted waits, by why their user stack ended */
 };
 

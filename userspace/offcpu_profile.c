@@ -11,6 +11,7 @@
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
 #include "profile_builder.h"
+#include "window_health.h"
 
 struct offcpu_window {
 	struct session *session;
@@ -19,6 +20,7 @@ struct offcpu_window {
 	uint64_t min_wait_ns;
 	uint64_t started_ns; /* monotonic */
 	int64_t started_wall_ns;
+	int64_t target_cpu_at_open; /* -1: unknown */
 };
 
 const char *offcpu_kind_name(enum offcpu_kind kind)
@@ -50,6 +52,7 @@ static struct offcpu_window *open_window(struct session *session, enum offcpu_ki
 	}
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
+	window->target_cpu_at_open = target_cpu_ns(&session->target);
 	return window;
 }
 
@@ -93,6 +96,25 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
+	int64_t cpu_now = target_cpu_ns(target);
+	offcpu_check_health(profile, window->kind, stats,
+			    cpu_now >= 0 && window->target_cpu_at_open >= 0 ? cpu_now - window->target_cpu_at_open : -1,
+			    seconds);
+}
+
+void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,
+			 int64_t target_cpu_ns, double seconds)
+{
+	window_health_check(profile, &(struct window_activity){
+					     .events = "waits",
+					     .probe = kind == OFFCPU_BLOCK ? "tp_btf/sched_switch" : "tp_btf/sys_enter",
+					     .machine_wide = true,
+					     .fired = stats->seen,
+					     .kept = stats->counted,
+					     .lost = stats->lost + stats->unread,
+					     .target_cpu_ns = target_cpu_ns,
+					     .seconds = seconds,
+				     });
 }
 
 struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct offcpu_collector_stats *stats,

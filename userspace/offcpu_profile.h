@@ -17,6 +17,8 @@
 #include "profile.h"
 #include "session.h"
 
+struct offcpu_collector_stats;
+
 #define OFFCPU_MIN_WAIT_DEFAULT_NS 1000ULL /* 1 us: shorter waits are noise to a profile */
 
 struct offcpu_window;
@@ -30,6 +32,11 @@ struct offcpu_window *offcpu_window_open_all(struct session *session, char *err,
 /* Ends the window (target_exited: it ended because the target did) and
  * returns its profile, or NULL when out of memory; frees the window. */
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);
+
+/* Warns in the profile's comments when the kind's program never fired
+ * although the target ran, or lost its waits (window_health.h). */
+void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,
+			 int64_t target_cpu_ns, double seconds);
 
 /* Ends the window and hands over its totals: a table of (count,
  * nanoseconds) per stack, or NULL when out of memory; frees the window. */

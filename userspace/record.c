@@ -19,12 +19,15 @@
 #include "heap_collector.h"
 #include "heap_profile.h"
 #include "heap_tracer.h"
+#include "kernel_features.h"
+#include "kernel_probe.h"
 #include "offcpu_profile.h"
 #include "wall_profile.h"
 #include "profile_builder.h"
 #include "session.h"
 #include "output.h"
 #include "record.h"
+#include "window_health.h"
 
 #define WAIT_MS 200
 
@@ -67,6 +70,7 @@ static const char record_usage[] =
 	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
 	"If the process exits while recording, what was recorded is written (exit status 0).\n";
 
+/* In kernel_features.h's profile_kind_names order. */
 enum profile_type { TYPE_CPU, TYPE_HEAP, TYPE_LEAKS, TYPE_BLOCK, TYPE_MUTEX, TYPE_WALL };
 
 struct record_options {
@@ -394,6 +398,9 @@ int record_main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
+	/* record's types are the table's first six kinds, in its order */
+	if (kernel_check(profile_kind_names[opts.type], opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
+		return cli_fail(1, "%s", err);
 	if (session_open(&session, opts.pid, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	const struct target *target = &session.target;
@@ -435,6 +442,9 @@ int record_main(int argc, char **argv)
 	fprintf(stderr, "bpfprof: wrote %s (%s): %s; the agent used %.2f s of CPU (%.2f%% of one core)\n",
 		to_stdout ? "standard output" : opts.output, format_name(opts.format), recording.summary, cpu_seconds,
 		100 * cpu_seconds / recording.seconds);
+	const char *warning;
+	for (size_t i = 0; (warning = profile_warning(recording.profile, i)) != NULL; i++)
+		fprintf(stderr, "bpfprof: warning: %s\n", warning);
 out:
 	profile_free(recording.profile);
 	session_close(&session);

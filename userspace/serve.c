@@ -23,6 +23,7 @@
 #include "heap_collector.h"
 #include "heap_tracer.h"
 #include "http_reply.h"
+#include "kernel_probe.h"
 #include "listen.h"
 #include "thread_stacks.h"
 #include "timeline_collector.h"
@@ -105,6 +106,7 @@ struct server {
 	struct session session;
 	bool stopping; /* windows waiting out their time end now (read atomically) */
 	struct heap_tracer *heap; /* NULL without --heap */
+	bool frame_pointers_only; /* --unwind fp: the table-driven unwinder's features are not needed */
 	struct ui_context ui;     /* also holds when we attached, for / */
 };
 
@@ -518,6 +520,22 @@ static enum MHD_Result serve_symbols(struct server *server, struct MHD_Connectio
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
 }
 
+/* The profile kind behind an endpoint (kernel_features.h), NULL for those
+ * that need no BPF (cmdline, symbol). */
+static const char *endpoint_kind(const char *name)
+{
+	static const char *const kinds[][2] = {
+		{"profile", "cpu"},     {"heap", "heap"},   {"allocs", "heap"},  {"leaks", "leaks"},
+		{"block", "block"},     {"mutex", "mutex"}, {"wall", "wall"},    {"trace", "trace"},
+		{"goroutine", "threads"}, {"threads", "threads"},
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i][0], name) == 0)
+			return kinds[i][1];
+	return NULL;
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **request_cls)
@@ -565,6 +583,10 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	if (endpoint->state == NEEDS_HEAP && server->heap == NULL)
 		return http_error(conn, MHD_HTTP_NOT_FOUND,
 				  "profile \"%s\" needs heap tracing, which is off: start bpfprof serve with --heap", name);
+	char missing[512];
+	const char *kind = endpoint_kind(name);
+	if (kind != NULL && kernel_check(kind, server->frame_pointers_only, missing, sizeof(missing)) != 0)
+		return http_error(conn, MHD_HTTP_NOT_IMPLEMENTED, "%s", missing);
 	if (endpoint->state == NEEDS_HEAP)
 		return serve_heap_profile(server, conn, name);
 	if (strcmp(name, "symbol") == 0) {
@@ -671,6 +693,10 @@ int serve_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	pid_t pid = opts.pid;
+	server.frame_pointers_only = opts.unwind == UNWIND_MODE_FP;
+	if (kernel_check("cpu", server.frame_pointers_only, err, sizeof(err)) != 0 ||
+	    (opts.heap_rate != 0 && kernel_check("heap", server.frame_pointers_only, err, sizeof(err)) != 0))
+		return cli_fail(1, "%s", err);
 	if (session_open(&server.session, pid, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err, sizeof(err)) !=
 	    0)
 		return cli_fail(1, "%s", err);

@@ -51,9 +51,16 @@ static ssize_t read_proc_file(pid_t pid, const char *name, char *buf, size_t len
 	return total;
 }
 
-/* Field 22 of /proc/PID/stat, after the parenthesised name that may itself
- * hold spaces and parentheses. */
-static int read_start_ticks(pid_t pid, uint64_t *ticks, int *state_out)
+/* What bpfprof reads of /proc/PID/stat. */
+struct proc_stat {
+	int state;
+	uint64_t cpu_ticks;   /* utime + stime, fields 14 and 15 */
+	uint64_t start_ticks; /* field 22 */
+};
+
+/* Fields after the parenthesised name, which may itself hold spaces and
+ * parentheses. */
+static int read_stat(pid_t pid, struct proc_stat *out)
 {
 	char stat[1024];
 	ssize_t len = read_proc_file(pid, "stat", stat, sizeof(stat) - 1);
@@ -65,12 +72,11 @@ static int read_start_ticks(pid_t pid, uint64_t *ticks, int *state_out)
 	if (after_name == NULL)
 		return -1;
 	char state;
-	unsigned long long start;
-	if (sscanf(after_name + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &state, &start) != 2)
+	unsigned long long utime, stime, start;
+	if (sscanf(after_name + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &utime, &stime, &start) != 4)
 		return -1;
-	*ticks = start;
-	*state_out = state;
+	*out = (struct proc_stat){.state = state, .cpu_ticks = utime + stime, .start_ticks = start};
 	return 0;
 }
 
@@ -88,8 +94,6 @@ static pid_t read_tgid(pid_t pid)
 
 int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 {
-	int state;
-
 	memset(target, 0, sizeof(*target));
 	target->pid = pid;
 	target->pidfd = -1;
@@ -97,11 +101,13 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 		snprintf(err, err_len, "PID %d is bpfprof itself; profile another process", (int)pid);
 		return -1;
 	}
-	if (read_start_ticks(pid, &target->start_ticks, &state) != 0) {
+	struct proc_stat stat;
+	if (read_stat(pid, &stat) != 0) {
 		snprintf(err, err_len, "no process with PID %d", (int)pid);
 		return -1;
 	}
-	if (state == 'Z') {
+	target->start_ticks = stat.start_ticks;
+	if (stat.state == 'Z') {
 		snprintf(err, err_len, "PID %d is a zombie: it has exited and has nothing left to profile", (int)pid);
 		return -1;
 	}
@@ -147,8 +153,7 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 	/* A pidfd tells of the exit without a /proc read per check; opened
 	 * after the start time was read, it is checked to be the same process. */
 	target->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	uint64_t ticks;
-	if (target->pidfd >= 0 && (read_start_ticks(pid, &ticks, &state) != 0 || ticks != target->start_ticks)) {
+	if (target->pidfd >= 0 && (read_stat(pid, &stat) != 0 || stat.start_ticks != target->start_ticks)) {
 		snprintf(err, err_len, "PID %d exited while bpfprof was attaching", (int)pid);
 		target_close(target);
 		return -1;
@@ -167,14 +172,22 @@ void target_close(struct target *target)
 
 bool target_alive(const struct target *target)
 {
-	uint64_t ticks;
-	int state;
+	struct proc_stat stat;
 
 	if (target->pidfd >= 0) {
 		struct pollfd exited = {.fd = target->pidfd, .events = POLLIN};
 		return poll(&exited, 1, 0) == 0;
 	}
-	return read_start_ticks(target->pid, &ticks, &state) == 0 && ticks == target->start_ticks && state != 'Z';
+	return read_stat(target->pid, &stat) == 0 && stat.start_ticks == target->start_ticks && stat.state != 'Z';
+}
+
+int64_t target_cpu_ns(const struct target *target)
+{
+	struct proc_stat stat;
+
+	if (read_stat(target->pid, &stat) != 0 || stat.start_ticks != target->start_ticks)
+		return -1;
+	return (int64_t)(stat.cpu_ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK)));
 }
 
 int target_thread_count(const struct target *target)

@@ -32,6 +32,10 @@ void target_close(struct target *target);
 /* Whether the same process (not a recycled PID) still runs. */
 bool target_alive(const struct target *target);
 
+/* CPU time the target's threads have used so far (user + system, in
+ * clock ticks' resolution), or -1 when it is gone. */
+int64_t target_cpu_ns(const struct target *target);
+
 /* How many threads the target has now, or -1 when it is gone. */
 int target_thread_count(const struct target *target);
 /* Seconds since the target started, or -1 when it is gone. */

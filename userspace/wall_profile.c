@@ -88,6 +88,8 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
+	cpu_window_check_health(window->session->cpu, profile, on);
+	offcpu_check_health(profile, OFFCPU_BLOCK, off, on->target_cpu_ns, seconds);
 }
 
 struct profile *wall_window_close(struct wall_window *window, bool target_exited)

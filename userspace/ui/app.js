@@ -604,6 +604,16 @@
     m.hidden = !msg;
   }
 
+  // A profile's comments; those the agent marks as warnings (a window
+  // whose probes never fired, or that lost every event) stand out above.
+  function setComments(comments) {
+    const prefix = 'WARNING: ';
+    const warnings = comments.filter((c) => c.startsWith(prefix)).map((c) => 'Warning: ' + c.slice(prefix.length));
+    $('view-warnings').textContent = warnings.join('\n');
+    $('view-warnings').hidden = warnings.length === 0;
+    $('view-comments').textContent = comments.filter((c) => !c.startsWith(prefix)).join('\n');
+  }
+
   function clearGraph() {
     S.model = null;
     S.topRows = null;
@@ -623,7 +633,7 @@
     S.zoom = null;
     S.focusFn = opts.fn || null;
     $('view-title').textContent = 'Snapshot #' + id;
-    $('view-comments').textContent = '';
+    setComments([]);
     $('diff-tools').hidden = true;
     $('pprof-link').hidden = true;
     clearGraph();
@@ -647,7 +657,7 @@
       writeHash();
       return;
     }
-    $('view-comments').textContent = (d.comments || []).join('\n');
+    setComments(d.comments || []);
     const link = $('pprof-link');
     link.href = '/api/snapshots/' + id + '/pprof';
     link.setAttribute('download', pprofName(d));
@@ -666,7 +676,7 @@
     S.focusFn = opts.fn || null;
     if (opts.abs !== undefined) S.diffAbs = !!opts.abs;
     $('view-title').textContent = 'Difference #' + base + ' → #' + target;
-    $('view-comments').textContent = '';
+    setComments([]);
     $('pprof-link').hidden = true;
     clearGraph();
     showViewMsg('Loading the difference between #' + base + ' and #' + target + '…');

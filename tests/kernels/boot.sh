@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# tests/kernels/boot.sh: runs one command on another Linux kernel. Boots the
+# installed Debian kernel RELEASE (/boot/vmlinuz-RELEASE) under QEMU with
+# this machine's own / as a read-only root over virtio-9p, so the guest runs
+# exactly the binaries just built, and copies the command's output and exit
+# status back through a second, writable 9p share.
+#
+#   tests/kernels/boot.sh RELEASE OUT_DIR COMMAND...
+#
+# The command runs as root in a chroot of the host's / with tmpfs on /tmp,
+# /run and /dev/shm, proc, sysfs, devtmpfs, bpffs, tracefs and cgroup2
+# mounted, and lo up; no other network. Its stdout and stderr go to
+# OUT_DIR/output, the guest console to OUT_DIR/console, and boot.sh exits
+# with the command's status (124 when the guest never finished).
+# VM_TIMEOUT (seconds, default 900) bounds the whole run; VM_MEMORY (MiB,
+# default 3072) and VM_CPUS (default 2) size the guest. VM_ACCEL forces
+# kvm or tcg; otherwise KVM is used only where a guest really boots under
+# it (probed once and remembered in build/vm/accel), since nested guests on
+# some hosts hang right after the kernel decompresses.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+release=${1:?usage: boot.sh RELEASE OUT_DIR COMMAND...}
+out_dir=${2:?usage: boot.sh RELEASE OUT_DIR COMMAND...}
+shift 2
+(($# > 0)) || { echo "boot.sh: no command given" >&2; exit 2; }
+# Kernels come unpacked from their Debian packages (scripts/setup.sh
+# --kernels), or installed in /boot.
+kernel_root=$root/build/kernels/root
+[[ -r "$kernel_root/boot/vmlinuz-$release" ]] || kernel_root=/
+kernel=${kernel_root%/}/boot/vmlinuz-$release
+[[ -r "$kernel" ]] || { echo "boot.sh: no kernel $release (scripts/setup.sh --kernels fetches Debian's)" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 missing (scripts/setup.sh --kernels)" >&2; exit 2; }
+
+vm_dir=$root/build/vm
+mkdir -p "$vm_dir" "$out_dir"
+out_dir=$(cd "$out_dir" && pwd)
+rm -f "$out_dir/output" "$out_dir/status" "$out_dir/console" "$out_dir/booted"
+initrd=$(bash "$here/initramfs.sh" "$release" "$kernel_root" "$vm_dir")
+
+# The command, quoted for the guest's shell, and where to start it.
+printf '%q ' "$@" >"$out_dir/command"
+printf '%s\n' "$PWD" >"$out_dir/cwd"
+
+# qemu_run ACCEL SECONDS: boots the guest; returns when it powers off or
+# the time is up (then the guest is killed).
+qemu_run() {
+	local accel=$1 seconds=$2 cpu=max
+	local accel_opt=tcg,thread=single
+	if [[ "$accel" == kvm ]]; then
+		accel_opt=kvm
+	fi
+	timeout --foreground -k 5 "$seconds" qemu-system-x86_64 \
+		-accel "$accel_opt" -cpu "$cpu" -smp "${VM_CPUS:-2}" -m "${VM_MEMORY:-3072}" \
+		-nographic -no-reboot -nic none \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 bpfprof.results=results" \
+		-fsdev local,id=hostroot,path=/,readonly=on,multidevs=remap,security_model=none \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev local,id=results,path="$out_dir",multidevs=remap,security_model=none \
+		-device virtio-9p-pci,fsdev=results,mount_tag=results \
+		</dev/null >"$out_dir/console" 2>&1 || true
+}
+
+# KVM where a guest gets as far as our init within a minute, TCG otherwise.
+choose_accel() {
+	if [[ -n "${VM_ACCEL:-}" ]]; then
+		echo "$VM_ACCEL"
+		return
+	fi
+	if [[ -s "$vm_dir/accel" ]]; then
+		cat "$vm_dir/accel"
+		return
+	fi
+	local accel=tcg
+	if [[ -w /dev/kvm ]]; then
+		printf 'true ' >"$out_dir/command"
+		qemu_run kvm 60
+		[[ -e "$out_dir/booted" ]] && accel=kvm
+		printf '%q ' "$@" >"$out_dir/command"
+		rm -f "$out_dir/output" "$out_dir/status" "$out_dir/booted"
+	fi
+	echo "$accel" >"$vm_dir/accel"
+	echo "$accel"
+}
+
+accel=$(choose_accel "$@")
+echo "$accel" >"$out_dir/accel"
+qemu_run "$accel" "${VM_TIMEOUT:-900}"
+if [[ ! -s "$out_dir/status" ]]; then
+	echo "boot.sh: the guest on $release ($accel) did not finish; its console:" >&2
+	tail -n 30 "$out_dir/console" >&2
+	exit 124
+fi
+exit "$(cat "$out_dir/status")"

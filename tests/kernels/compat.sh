@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# tests/kernels/compat.sh: the kernel-compatibility suite. Every profile
+# type, through `record` and through `serve`'s endpoints, once each, on
+# workloads that know their own truth, with the exactness checks of the
+# host suites: the CPU split and roots of a program without frame pointers,
+# heap figures exact at rate 1, leaks, waits within 10 % of what the
+# workload measured, the threads view, the trace. It runs on whatever
+# kernel it finds itself on: the host's (tests/integration/test_kernels.sh
+# runs it there directly) and Debian's packaged kernels booted by
+# tests/kernels/boot.sh. Nothing here sleeps a fixed time waiting for the
+# agent: under emulation attaching takes several times longer.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+bpfprof=$ROOT/build/bpfprof
+kernel=$(uname -r)
+echo "# kernel $kernel"
+
+# until_line FILE ERE SECONDS: waits until FILE has a line matching ERE.
+until_line() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# record_attached ERR_FILE RECORD_ARGS...: starts `bpfprof record` in the
+# background (RECORDER), returns once it says it is collecting.
+record_attached() {
+	local err=$1
+	shift
+	"$bpfprof" record "$@" 2>"$err" &
+	RECORDER=$!
+	until_line "$err" '^bpfprof: (sampling|tracing) ' 120
+}
+
+# share FOLDED ERE: the percentage of samples whose stack matches ERE.
+share() {
+	awk -v re="$2" '{ n = $NF; total += n; if ($0 ~ re) hit += n }
+		END { if (total) printf "%.2f", 100 * hit / total }' "$1"
+}
+
+# near GOT WANT: GOT within 10 % of WANT.
+near() {
+	awk -v g="${1:-0}" -v w="${2:-1}" 'BEGIN { d = g / w - 1; exit !(d < 0.1 && d > -0.1) }'
+}
+
+# seconds_of PROFILE FUNCTION: FUNCTION's cumulative time in seconds.
+seconds_of() {
+	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -unit=s "$1" |
+		awk -v f="$2" '$6 == f { v = $4; sub(/s$/, "", v); printf "%.0f\n", v * 1e9; exit }'
+}
+
+# --- features: what this kernel offers, probed by the agent itself ----------
+features=$("$bpfprof" features)
+expect_eq "features: bpfprof features finds everything every kind needs" "$?" 0
+expect_eq "features: all eight kinds work here" "$(grep -c '^profile [a-z]* *works$' <<<"$features")" 8
+grep -E '^ ' <<<"$features" | sed 's/^/# /'
+
+# --- cpu: a 5:3:2 split through a shared leaf, no frame pointers ------------
+start_workload frameless --mode split --seconds 600
+record_attached "$TEST_TMP/cpu.err" --pid "$WORKLOAD_PID" --duration 4s --hz 999 -o "$TEST_TMP/cpu.folded"
+wait "$RECORDER"
+expect_eq "cpu: record exits 0" "$?" 0
+expect_eq "cpu: and warns of nothing" "$(grep -c warning "$TEST_TMP/cpu.err")" 0
+split=""
+for pair in work_a:50 work_b:30 work_c:20; do
+	fn=${pair%%:*} want=${pair##*:}
+	got=$(share "$TEST_TMP/cpu.folded" ";main;$fn;burn ")
+	split+="${got:-none} "
+	check "cpu: main;$fn;burn gets $want % within 3 points (got ${got:-none} %)" within 3 "$got" "$want"
+done
+got=$(share "$TEST_TMP/cpu.folded" ';main;')
+check "cpu: at least 99 % of samples reach main (got ${got:-none} %)" within 1 "$got" 100
+got=$(share "$TEST_TMP/cpu.folded" '^_start;')
+check "cpu: at least 99 % reach _start (got ${got:-none} %)" within 1 "$got" 100
+echo "# figures cpu split $split(of 50 30 20), $got % rooted"
+
+# The same target never allocates: a heap window over it must say that its
+# probes saw nothing while the target ran, not pass as an empty success.
+record_attached "$TEST_TMP/silent.err" --type heap --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/silent.pb.gz"
+wait "$RECORDER"
+expect_match "silent probes: the CLI warns" "$(cat "$TEST_TMP/silent.err")" \
+	'bpfprof: warning: no allocation calls in [0-9.]+ s although the target used [0-9.]+ s of CPU: the uprobes'
+expect_match "silent probes: and so does the profile" "$(go_pprof -raw "$TEST_TMP/silent.pb.gz" | head -n 12)" \
+	'WARNING: no allocation calls'
+kill "$WORKLOAD_PID"
+
+# --- heap at rate 1: exact --------------------------------------------------
+# record_allocations TYPE OUT [RECORD ARGS...]: records alloc_sites while it
+# allocates, stopped (Ctrl-C) 1.5 s after it is done: emulated, tracing
+# every allocation takes several seconds, more than a fixed window allows.
+record_allocations() {
+	local type=$1 out=$2 started status
+	shift 2
+	start_workload alloc_sites
+	record_attached "$out.err" --type "$type" --pid "$WORKLOAD_PID" --duration 120s --heap-rate 1 -o "$out" "$@"
+	started=$(date +%s%N)
+	kill -USR1 "$WORKLOAD_PID"
+	until_line "$(ls -t "$TEST_TMP"/alloc_sites.*.out | head -n 1)" 'alloc_sites: done' 100
+	echo "# figures alloc_sites traced at rate 1 in $((($(date +%s%N) - started) / 1000000)) ms"
+	sleep 1.5
+	kill -INT "$RECORDER"
+	wait "$RECORDER"
+	status=$?
+	kill "$WORKLOAD_PID"
+	return $status
+}
+record_allocations heap "$TEST_TMP/heap.pb.gz"
+expect_eq "heap: record exits 0" "$?" 0
+p=$TEST_TMP/heap.pb.gz
+expect_eq "heap: keep_small has 100,000 bytes in use" "$(heap_value "$p" inuse_space keep_small)" 100000
+expect_eq "heap: keep_small has 1000 objects in use" "$(heap_value "$p" inuse_objects keep_small)" 1000
+expect_eq "heap: keep_calloc has 1 MiB in use" "$(heap_value "$p" inuse_space keep_calloc)" 1048576
+expect_eq "heap: grow_buffer allocated 2,129,920 bytes" "$(heap_value "$p" alloc_space grow_buffer)" 2129920
+expect_eq "heap: grow_buffer keeps 65,536" "$(heap_value "$p" inuse_space grow_buffer)" 65536
+expect_eq "heap: churn allocated 1 GiB" "$(heap_value "$p" alloc_space churn)" 1073741824
+expect_eq "heap: churn keeps nothing" "$(heap_value "$p" inuse_space churn)" ""
+expect_eq "heap: the aligned family keeps 15,832 bytes" "$(heap_value "$p" inuse_space keep_aligned)" 15832
+comments=$(go_pprof -top "$p" | head -n 12)
+expect_match "heap: nothing lost" "$comments" 'lost: 0 \(ring buffer full\), 0 \(live-allocation map full\), 0 \(thread map full\)'
+echo "# figures heap keep_small $(heap_value "$p" inuse_space keep_small) B, churn $(heap_value "$p" alloc_space churn) B"
+
+# --- leaks: what is still live after a second -------------------------------
+record_allocations leaks "$TEST_TMP/leaks.pb.gz" --older-than 1s
+expect_eq "leaks: record exits 0" "$?" 0
+expect_eq "leaks: keep_calloc's 1 MiB is live" "$(heap_value "$TEST_TMP/leaks.pb.gz" inuse_space keep_calloc)" 1048576
+expect_eq "leaks: keep_small's 1000 objects are live" \
+	"$(heap_value "$TEST_TMP/leaks.pb.gz" inuse_objects keep_small)" 1000
+expect_eq "leaks: churn is not" "$(heap_value "$TEST_TMP/leaks.pb.gz" inuse_space churn)" ""
+
+# --- block, mutex, wall: waits the workload measures itself ------------------
+# wait_profile TYPE: records TYPE over the workload's 2-second phase; sets
+# waits_out to what the workload printed.
+wait_profile() {
+	start_workload waits --seconds 2
+	waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
+	record_attached "$TEST_TMP/$1.err" --type "$1" --pid "$WORKLOAD_PID" --duration 5s -o "$TEST_TMP/$1.pb.gz"
+	kill -USR1 "$WORKLOAD_PID"
+	wait "$RECORDER"
+	expect_eq "$1: record exits 0" "$?" 0
+	until_line "$waits_out" 'sleep_ns=' 30
+	kill "$WORKLOAD_PID"
+}
+measured() {
+	sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$waits_out"
+}
+
+wait_profile block
+got=$(seconds_of "$TEST_TMP/block.pb.gz" sleep_a_while) want=$(measured sleep_ns)
+check "block: sleep_a_while within 10 % of the $want ns it measured (got ${got:-none})" near "$got" "$want"
+figures="block sleep ${got:-none}/$want"
+got=$(seconds_of "$TEST_TMP/block.pb.gz" wait_for_lock) want=$(measured lock_wait_ns)
+check "block: wait_for_lock within 10 % of $want ns (got ${got:-none})" near "$got" "$want"
+figures+=" lock ${got:-none}/$want"
+expect_match "block: nothing lost" "$(go_pprof -top "$TEST_TMP/block.pb.gz" | head -n 12)" 'lost: 0 '
+
+wait_profile mutex
+got=$(seconds_of "$TEST_TMP/mutex.pb.gz" wait_for_lock) want=$(measured lock_wait_ns)
+check "mutex: wait_for_lock within 10 % of $want ns (got ${got:-none})" near "$got" "$want"
+figures+=", mutex lock ${got:-none}/$want"
+expect_eq "mutex: no sleep in the mutex profile" "$(seconds_of "$TEST_TMP/mutex.pb.gz" sleep_a_while)" ""
+expect_match "mutex: nothing lost" "$(go_pprof -top "$TEST_TMP/mutex.pb.gz" | head -n 12)" 'lost: 0 '
+
+wait_profile wall
+got=$(seconds_of "$TEST_TMP/wall.pb.gz" sleep_a_while) want=$(measured sleep_ns)
+check "wall: sleep_a_while within 10 % of the $want ns it measured (got ${got:-none})" near "$got" "$want"
+figures+=", wall sleep ${got:-none}/$want"
+echo "# figures $figures (ns, profile/measured)"
+
+# --- serve on the waits workload: threads, trace, block and mutex windows ----
+start_workload waits --seconds 600
+kill -USR1 "$WORKLOAD_PID"
+AGENT_START_SECONDS=120 start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0
+expect_eq "serve: starts" "$?" 0
+threads=$(ls "/proc/$WORKLOAD_PID/task" | wc -l)
+expect_eq "threads: goroutine?debug=2 answers" "$(get '/debug/pprof/goroutine?debug=2')" 200
+dump=$(cat "$TEST_TMP/body")
+expect_eq "threads: every thread listed" "$(grep -c '^thread ' <<<"$dump")" "$threads"
+expect_match "threads: the sleeper's stack is its own code" "$dump" '"sleeper" \[[^]]*\]:'$'\n''(.*'$'\n'')*sleeper\(\)'
+expect_match "threads: pprof form, one per thread" "$(go_pprof -top "$AGENT_URL/debug/pprof/goroutine")" \
+	"Showing nodes accounting for $threads, 100%"
+
+expect_eq "trace: trace?seconds=2 answers" "$(get '/debug/pprof/trace?seconds=2')" 200
+report=$(python3 - "$TEST_TMP/body" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+events = doc["traceEvents"]
+names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+asleep = sum(e["dur"] for e in events if e["ph"] == "X" and names.get(e.get("tid")) == "sleeper" and e["name"] == "sleeping")
+print("threads", " ".join(sorted(names.values())))
+print("asleep", round(asleep / (doc["otherData"]["window_seconds"] * 1e6), 3))
+print("lost", doc["otherData"]["events_lost"])
+PY
+)
+expect_match "trace: a named track for every thread" "$report" 'threads holder sleeper waiter waiter waits'
+asleep=$(sed -n 's/^asleep //p' <<<"$report")
+check "trace: the sleeper is asleep most of the window ($asleep)" awk -v s="${asleep:-0}" 'BEGIN { exit !(s > 0.6 && s <= 1.0) }'
+expect_match "trace: nothing lost" "$report" $'\n''lost 0$'
+
+# The sleeper sleeps all the time: its share of a window is the window.
+go_pprof -proto -output "$TEST_TMP/serve-block.pb.gz" "$AGENT_URL/debug/pprof/block?seconds=3" >/dev/null
+got=$(seconds_of "$TEST_TMP/serve-block.pb.gz" sleep_a_while)
+check "block endpoint: sleep_a_while fills the 3 s window within 10 % (got ${got:-none} ns)" near "$got" 3000000000
+go_pprof -proto -output "$TEST_TMP/serve-mutex.pb.gz" "$AGENT_URL/debug/pprof/mutex?seconds=3" >/dev/null
+got=$(seconds_of "$TEST_TMP/serve-mutex.pb.gz" wait_for_lock)
+check "mutex endpoint: the waiters wait on the lock (got ${got:-none} ns in 3 s)" \
+	awk -v g="${got:-0}" 'BEGIN { exit !(g > 1e9) }'
+kill "$WORKLOAD_PID"
+wait "$WORKLOAD_PID" 2>/dev/null
+kill "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+
+# --- serve --heap: the heap endpoints and a CPU window ----------------------
+start_workload alloc_sites
+AGENT_START_SECONDS=120 start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --heap --heap-rate 1
+expect_eq "serve --heap: starts" "$?" 0
+# curl, not go tool pprof, whose start-up under emulation takes seconds:
+# the delta must begin before the allocations do.
+curl -s -o "$TEST_TMP/delta.pb.gz" "$AGENT_URL/debug/pprof/allocs?seconds=15" &
+delta=$!
+sleep 2
+kill -USR1 "$WORKLOAD_PID"
+wait "$delta"
+until_line "$(ls -t "$TEST_TMP"/alloc_sites.*.out | head -n 1)" 'alloc_sites: done' 30
+expect_eq "allocs?seconds=15: churn's 1 GiB in the delta" "$(heap_value "$TEST_TMP/delta.pb.gz" alloc_space churn)" 1073741824
+go_pprof -proto -output "$TEST_TMP/inuse.pb.gz" "$AGENT_URL/debug/pprof/heap" >/dev/null
+expect_eq "heap endpoint: keep_small's 100,000 bytes in use" "$(heap_value "$TEST_TMP/inuse.pb.gz" inuse_space keep_small)" 100000
+expect_eq "heap endpoint: keep_calloc's 1 MiB" "$(heap_value "$TEST_TMP/inuse.pb.gz" inuse_space keep_calloc)" 1048576
+expect_eq "profile?seconds=1 answers" "$(get '/debug/pprof/profile?seconds=1')" 200
+expect_match "and is a CPU profile" "$(go_pprof -raw "$TEST_TMP/body")" 'PeriodType: cpu nanoseconds'
+kill "$WORKLOAD_PID"
+kill "$AGENT_PID"
+finish

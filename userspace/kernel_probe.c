@@ -1,0 +1,165 @@
+/*
+ * kernel_probe.c: probing the running kernel for the features bpfprof
+ * needs (kernel_probe.h).
+ */
+#include "kernel_probe.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel_features.h"
+
+#define BIT(f) (1u << (f))
+
+static pthread_once_t probed = PTHREAD_ONCE_INIT;
+static uint32_t present;
+static bool permitted; /* whether we may load BPF at all: without, nothing can be probed */
+static struct utsname uts;
+
+/* The typed tracepoint's prototype: void (*)(void *ctx, args...); NULL-safe. */
+static int sched_switch_arguments(const struct btf *btf)
+{
+	int id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	t = t != NULL ? btf__type_by_id(btf, t->type) : NULL; /* the pointer */
+	t = t != NULL && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	return t != NULL && btf_is_func_proto(t) ? btf_vlen(t) : -1;
+}
+
+/* Loads the smallest tracing program there is (a socket filter would load
+ * unprivileged where the sysctl allows it); false when we may not. */
+static bool may_load_programs(void)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_PERF_EVENT, NULL, "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return errno != EPERM && errno != EACCES;
+	close(fd);
+	return true;
+}
+
+static bool atomic_fetch_add_loads(void)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1},
+		{.code = BPF_STX | BPF_DW | BPF_ATOMIC,
+		 .dst_reg = BPF_REG_10,
+		 .src_reg = BPF_REG_1,
+		 .off = -8,
+		 .imm = BPF_ADD | BPF_FETCH},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool helper(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, id, NULL) == 1;
+}
+
+static void probe(void)
+{
+	uname(&uts);
+	permitted = may_load_programs();
+	if (!permitted)
+		return;
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (btf != NULL) {
+		present |= BIT(FEATURE_BTF);
+		int arguments = sched_switch_arguments(btf);
+		if (arguments > 0)
+			present |= BIT(FEATURE_TP_BTF);
+		if (arguments >= 5) /* ctx, preempt, prev, next, prev_state */
+			present |= BIT(FEATURE_PREV_STATE);
+		btf__free(btf);
+	}
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_PERF_EVENT, NULL) == 1)
+		present |= BIT(FEATURE_PERF_EVENT);
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK) == 0)
+		present |= BIT(FEATURE_UPROBE);
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1)
+		present |= BIT(FEATURE_RINGBUF);
+	if (atomic_fetch_add_loads())
+		present |= BIT(FEATURE_ATOMICS);
+	if (helper(BPF_FUNC_get_current_task_btf))
+		present |= BIT(FEATURE_CURRENT_TASK_BTF);
+	if (helper(BPF_FUNC_task_pt_regs))
+		present |= BIT(FEATURE_TASK_PT_REGS);
+	if (helper(BPF_FUNC_loop))
+		present |= BIT(FEATURE_LOOP);
+}
+
+uint32_t kernel_features_present(void)
+{
+	pthread_once(&probed, probe);
+	return present;
+}
+
+const char *kernel_release(void)
+{
+	pthread_once(&probed, probe);
+	return uts.release;
+}
+
+int kernel_check(const char *kind, bool frame_pointers_only, char *err, size_t err_len)
+{
+	uint32_t have = kernel_features_present();
+
+	/* Unprivileged, every probe fails: the privilege check says why. */
+	if (!permitted)
+		return 0;
+	return kernel_features_require(kind, frame_pointers_only, have, kernel_release(), err, err_len);
+}
+
+int features_main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
+		kernel_features_markdown(stdout);
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "bpfprof features: %s (usage: bpfprof features [--markdown])\n",
+			strcmp(argv[1], "--help") == 0 ? "prints what this kernel offers bpfprof" : "unknown flag");
+		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	}
+	uint32_t have = kernel_features_present();
+	if (!permitted) {
+		fprintf(stderr, "bpfprof features: may not load BPF programs here, so the kernel cannot be asked: run "
+				"as root (or with CAP_BPF and CAP_PERFMON)\n");
+		return 1;
+	}
+	printf("kernel %s\n", kernel_release());
+	for (int f = 0; f < FEATURE_COUNT; f++)
+		printf("  %-40s %-4s (Linux %s+)\n", kernel_feature_table[f].name, have & BIT(f) ? "yes" : "NO",
+		       kernel_feature_table[f].since);
+	int missing = 0;
+	for (size_t i = 0; i < PROFILE_KIND_COUNT; i++) {
+		char why[512];
+		bool works = kernel_check(profile_kind_names[i], false, why, sizeof(why)) == 0;
+		missing += !works;
+		printf("profile %-8s %s\n", profile_kind_names[i], works ? "works" : why);
+	}
+	return missing == 0 ? 0 : 1;
+}
