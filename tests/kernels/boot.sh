@@ -42,6 +42,7 @@ initrd=$(bash "$here/initramfs.sh" "$release" "$kernel_root" "$vm_dir")
 # The command, quoted for the guest's shell, and where to start it.
 printf '%q ' "$@" >"$out_dir/command"
 printf '%s\n' "$PWD" >"$out_dir/cwd"
+printf '%s\n' "$root" >"$out_dir/tree"
 
 # qemu_run ACCEL SECONDS: boots the guest; returns when it powers off or
 # the time is up (then the guest is killed).
