@@ -26,7 +26,8 @@ not_ok() {
 	for line in "$@"; do echo "# $line"; done
 }
 
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
+# check DESCRIPTION COMMAND...: passes when the command succeeds; returns
+# its verdict, so a failure can be explained.
 check() {
 	local description=$1
 	shift
@@ -34,6 +35,7 @@ check() {
 		ok "$description"
 	else
 		not_ok "$description" "command failed: $*" "$(head -c 2000 "$TEST_TMP/check.out")"
+		return 1
 	fi
 }
 

@@ -201,13 +201,18 @@ check "trace: the sleeper is asleep most of the window ($asleep)" awk -v s="${as
 expect_match "trace: nothing lost" "$report" $'\n''lost 0$'
 
 # The sleeper sleeps all the time: its share of a window is the window.
-go_pprof -proto -output "$TEST_TMP/serve-block.pb.gz" "$AGENT_URL/debug/pprof/block?seconds=3" >/dev/null
+# explain PROFILE: its comments, as TAP comments, after a failed check.
+explain() {
+	go_pprof -raw "$1" | sed -n '1,14s/^/# /p'
+}
+status=$(curl -s -o "$TEST_TMP/serve-block.pb.gz" -w '%{http_code}' "$AGENT_URL/debug/pprof/block?seconds=3")
 got=$(seconds_of "$TEST_TMP/serve-block.pb.gz" sleep_a_while)
-check "block endpoint: sleep_a_while fills the 3 s window within 10 % (got ${got:-none} ns)" near "$got" 3000000000
-go_pprof -proto -output "$TEST_TMP/serve-mutex.pb.gz" "$AGENT_URL/debug/pprof/mutex?seconds=3" >/dev/null
+check "block endpoint: sleep_a_while fills the 3 s window within 10 % (HTTP $status, got ${got:-none} ns)" \
+	near "$got" 3000000000 || explain "$TEST_TMP/serve-block.pb.gz"
+status=$(curl -s -o "$TEST_TMP/serve-mutex.pb.gz" -w '%{http_code}' "$AGENT_URL/debug/pprof/mutex?seconds=3")
 got=$(seconds_of "$TEST_TMP/serve-mutex.pb.gz" wait_for_lock)
-check "mutex endpoint: the waiters wait on the lock (got ${got:-none} ns in 3 s)" \
-	awk -v g="${got:-0}" 'BEGIN { exit !(g > 1e9) }'
+check "mutex endpoint: the waiters wait on the lock (HTTP $status, got ${got:-none} ns in 3 s)" \
+	awk -v g="${got:-0}" 'BEGIN { exit !(g > 1e9) }' || explain "$TEST_TMP/serve-mutex.pb.gz"
 kill "$WORKLOAD_PID"
 wait "$WORKLOAD_PID" 2>/dev/null
 kill "$AGENT_PID"
