@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# scripts/test-vagrant.sh (make test-vagrant): the lab VM end to end, booted for
+# real. Installs the host side (setup.sh --vagrant), starts libvirt's daemons if
+# they are not running, builds and adds the local Debian box if it is missing,
+# picks KVM or TCG by booting a KVM guest, `vagrant up` (which provisions with
+# scripts/setup.sh and make all), starts the demo in the guest, then from the
+# host reads a CPU profile with go tool pprof and screenshots the UI's
+# flamegraph through the forwarded port, and destroys the VM. Prints TAP and
+# the time of each phase. Too long for CI (about half an hour under TCG).
+#   BPFPROF_DEBIAN=12|13   the box: bpfprof/bookworm64-local (default) or trixie64-local
+#   BPFPROF_BOX=NAME       another box (e.g. debian/bookworm64, with internet)
+#   BPFPROF_LIBVIRT_DRIVER=kvm|qemu  skip the KVM probe
+#   KEEP_VM=1              leave the VM running (vagrant destroy -f by hand)
+set -euo pipefail
+. "$(dirname "$0")/../tests/lib.sh"
+cd "$ROOT"
+
+export BPFPROF_DEBIAN=${BPFPROF_DEBIAN:-12}
+case "$BPFPROF_DEBIAN" in
+12) suite=bookworm ;;
+13) suite=trixie ;;
+*)
+	echo "test-vagrant: BPFPROF_DEBIAN must be 12 or 13" >&2
+	exit 2
+	;;
+esac
+export BPFPROF_BOX=${BPFPROF_BOX:-bpfprof/${suite}64-local}
+export BPFPROF_NET=user
+artifacts=$ROOT/build/vagrant
+mkdir -p "$artifacts"
+log=$artifacts/test-vagrant.log
+: >"$log"
+agent=http://127.0.0.1:6060
+vm_up=
+
+timings=()
+# phase NAME COMMAND...: runs one phase with its output in the log, prints
+# ok/not ok with its time; returns the command's status.
+phase() {
+	local name=$1 start status
+	shift
+	start=$(date +%s)
+	echo "=== $name: $*" >>"$log"
+	if "$@" >>"$log" 2>&1; then status=0; else status=$?; fi
+	local took=$(($(date +%s) - start))
+	timings+=("$(printf '%-34s %5ds' "$name" "$took")")
+	if ((status == 0)); then
+		ok "$name (${took}s)"
+	else
+		not_ok "$name (${took}s)" "status $status; the last lines of $log:" \
+			"$(tail -n 15 "$log" | tr '\r' '\n' | grep -v Progress | tail -n 8)"
+	fi
+	return $status
+}
+
+report() {
+	echo "# timings (BPFPROF_BOX=$BPFPROF_BOX, driver ${BPFPROF_LIBVIRT_DRIVER:-?}):"
+	local t
+	for t in "${timings[@]}"; do echo "#   $t"; done
+}
+
+destroy_vm() {
+	[[ -n $vm_up && -z ${KEEP_VM:-} ]] || return 0
+	vm_up=
+	phase "vagrant destroy -f" bash -c 'cd vagrant && vagrant destroy -f' || true
+}
+# On any exit, including a failed phase, the VM goes; lib.sh's cleanup after.
+trap 'destroy_vm; report; cleanup_lib' EXIT
+# A failed phase ends the run: what follows needs it.
+stop() {
+	finish || true
+	exit 1
+}
+
+start_libvirt() {
+	# No systemd here: start the daemons by hand, only if they are not running.
+	pgrep -x virtlogd >/dev/null || virtlogd -d
+	pgrep -x libvirtd >/dev/null || libvirtd -d
+	local i
+	for i in $(seq 50); do
+		virsh -c qemu:///system version >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "libvirtd does not answer on qemu:///system"
+	return 1
+}
+
+ports_free() {
+	local port
+	for port in 2222 6060 8080; do
+		if ss -Hltn "sport = :$port" | grep -q .; then
+			echo "port $port is in use on this host: the lab VM forwards it"
+			return 1
+		fi
+	done
+}
+
+add_box() {
+	if vagrant box list | grep -q "^$BPFPROF_BOX "; then
+		echo "$BPFPROF_BOX is already added"
+		return 0
+	fi
+	case "$BPFPROF_BOX" in
+	bpfprof/*-local) bash scripts/vagrant-box.sh "$suite" ;;
+	*) vagrant box add --provider libvirt "$BPFPROF_BOX" ;;
+	esac
+}
+
+pick_driver() {
+	if [[ -z ${BPFPROF_LIBVIRT_DRIVER:-} ]]; then
+		local kernel=$artifacts/$suite/vmlinuz # the box's own, when this machine built it
+		[[ -f $kernel ]] || kernel=
+		BPFPROF_LIBVIRT_DRIVER=$(bash scripts/kvm-boots.sh $kernel)
+	fi
+	export BPFPROF_LIBVIRT_DRIVER
+	echo "libvirt domain type: $BPFPROF_LIBVIRT_DRIVER"
+}
+
+# The demo in the guest, detached from the SSH session that starts it.
+start_demo() {
+	(cd vagrant && vagrant ssh -c 'cd /bpfprof && sudo DEMO_BIND=0.0.0.0 LOAD_SECONDS=600 setsid nohup ./lab demo </dev/null >/tmp/demo.log 2>&1 & sleep 1; echo started')
+	local i
+	for i in $(seq 120); do
+		curl -sf -o /dev/null "$agent/ui/" && return 0
+		sleep 2
+	done
+	echo "the agent's UI never answered on $agent/ui/; the guest's demo log:"
+	(cd vagrant && vagrant ssh -c 'tail -n 20 /tmp/demo.log') || true
+	return 1
+}
+
+pprof_top() {
+	go_pprof -top "$agent/debug/pprof/profile?seconds=5" >"$artifacts/pprof-top.txt"
+	cat "$artifacts/pprof-top.txt"
+	grep -q encryptData "$artifacts/pprof-top.txt"
+}
+
+screenshot() {
+	rm -f "$artifacts/ui.png"
+	node tests/browser/vagrant-shot.js "$agent" 5 "$artifacts/ui.png" | tee "$artifacts/ui.json"
+}
+
+phase "host packages (setup.sh --vagrant)" bash scripts/setup.sh --vagrant || stop
+phase "libvirt daemons answer" start_libvirt || stop
+phase "host ports 2222, 6060, 8080 are free" ports_free || stop
+phase "box $BPFPROF_BOX is added" add_box || stop
+phase "KVM or TCG, by a real boot" pick_driver || stop
+echo "# domain type: $BPFPROF_LIBVIRT_DRIVER"
+vm_up=1
+phase "vagrant up (boot, setup.sh, make all)" bash -c 'cd vagrant && vagrant up --provider=libvirt' || stop
+# The network rule: the VM brought no bridge and no libvirt network up.
+active_nets=$(virsh -c qemu:///system net-list --name | sed '/^$/d')
+expect_eq "no libvirt network is active (user-mode networking only)" "$active_nets" ""
+phase "demo starts in the guest, UI reachable from the host" start_demo || stop
+phase "go tool pprof on the host reads the guest's profile" pprof_top || true
+expect_match "and the profile names encryptData" "$(cat "$artifacts/pprof-top.txt" 2>/dev/null)" encryptData
+phase "the UI, screenshotted from the host" screenshot || true
+shown=$(cat "$artifacts/ui.json" 2>/dev/null || true)
+painted=$(sed -n 's/.*"painted":\([0-9]*\).*/\1/p' <<<"$shown")
+check "the screenshot shows a painted flamegraph ($artifacts/ui.png)" test "${painted:-0}" -gt 1000
+expect_match "and the UI's top table lists encryptData" "$shown" '"encryptData"'
+destroy_vm
+finish
