@@ -116,16 +116,18 @@ pick_driver() {
 	echo "libvirt domain type: $BPFPROF_LIBVIRT_DRIVER"
 }
 
-# The demo in the guest, detached from the SSH session that starts it.
+# The demo in the guest as a transient systemd unit: it outlives the SSH
+# session that starts it (a backgrounded job under sudo keeps that session open).
 start_demo() {
-	(cd vagrant && vagrant ssh -c 'cd /bpfprof && sudo DEMO_BIND=0.0.0.0 LOAD_SECONDS=600 setsid nohup ./lab demo </dev/null >/tmp/demo.log 2>&1 & sleep 1; echo started')
+	(cd vagrant && vagrant ssh -c 'sudo systemd-run --quiet --unit=bpfprof-demo --working-directory=/bpfprof \
+		--setenv=DEMO_BIND=0.0.0.0 --setenv=LOAD_SECONDS=600 ./lab demo && echo "demo started in the guest"')
 	local i
 	for i in $(seq 120); do
 		curl -sf -o /dev/null "$agent/ui/" && return 0
 		sleep 2
 	done
 	echo "the agent's UI never answered on $agent/ui/; the guest's demo log:"
-	(cd vagrant && vagrant ssh -c 'tail -n 20 /tmp/demo.log') || true
+	(cd vagrant && vagrant ssh -c 'sudo journalctl -u bpfprof-demo --no-pager | tail -n 20') || true
 	return 1
 }
 
@@ -158,6 +160,6 @@ phase "the UI, screenshotted from the host" screenshot || true
 shown=$(cat "$artifacts/ui.json" 2>/dev/null || true)
 painted=$(sed -n 's/.*"painted":\([0-9]*\).*/\1/p' <<<"$shown")
 check "the screenshot shows a painted flamegraph ($artifacts/ui.png)" test "${painted:-0}" -gt 1000
-expect_match "and the UI's top table lists encryptData" "$shown" '"encryptData"'
+expect_match "and the UI's top table lists encryptData" "$shown" '"encryptData":true'
 destroy_vm
 finish

@@ -15,14 +15,18 @@ const seconds = Number(secondsArg);
   });
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(`${agent}/ui/`, { timeout: 60000 });
+  // The agent keeps its snapshots across page loads: the new one's id is past them all.
+  await page.waitForSelector('#snap-table', { timeout: 30000 });
+  const ids = await page.$$eval('#snap-table tbody tr[data-id]', (rows) => rows.map((r) => Number(r.dataset.id)));
+  const id = Math.max(0, ...ids) + 1;
   await page.selectOption('#rec-kind', 'cpu');
   await page.fill('#rec-seconds', String(seconds));
   await page.click('#rec-button');
   // An emulated VM answers slowly: allow a minute beyond the window.
-  await page.waitForFunction(() => /[#&]s=1(&|$)/.test(location.hash)
-    && !document.getElementById('graph-wrap').hidden, null, { timeout: (seconds + 60) * 1000 });
+  await page.waitForFunction((want) => new RegExp(`[#&]s=${want}(&|$)`).test(location.hash)
+    && !document.getElementById('graph-wrap').hidden, id, { timeout: (seconds + 60) * 1000 });
   await page.screenshot({ path: out });
-  const shown = await page.evaluate(() => {
+  const shown = await page.evaluate((want) => {
     const canvas = document.getElementById('graph');
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let painted = 0;
@@ -31,8 +35,8 @@ const seconds = Number(secondsArg);
       if (a >= 200 && !(r > 240 && g > 240 && b > 240)) painted++;
     }
     const functions = [...document.querySelectorAll('#top-table tbody tr[data-fn]')].map((r) => r.dataset.fn);
-    return { painted, functions: functions.slice(0, 30) };
-  });
+    return { snapshot: want, painted, rows: functions.length, encryptData: functions.includes('encryptData'), top: functions.slice(0, 5) };
+  }, id);
   console.log(JSON.stringify(shown));
   await browser.close();
 })().catch((e) => { console.error(`vagrant-shot: ${e.message.split('\n')[0]}`); process.exit(1); });
