@@ -34,6 +34,7 @@ agent=http://127.0.0.1:6060
 vm_up=
 
 timings=()
+run_start=$(date +%s)
 # phase NAME COMMAND...: runs one phase with its output in the log, prints
 # ok/not ok with its time; returns the command's status.
 phase() {
@@ -43,12 +44,13 @@ phase() {
 	echo "=== $name: $*" >>"$log"
 	if "$@" >>"$log" 2>&1; then status=0; else status=$?; fi
 	local took=$(($(date +%s) - start))
-	timings+=("$(printf '%-34s %5ds' "$name" "$took")")
+	timings+=("$(printf '%-56s %5ds' "$name" "$took")")
 	if ((status == 0)); then
 		ok "$name (${took}s)"
 	else
-		not_ok "$name (${took}s)" "status $status; the last lines of $log:" \
-			"$(tail -n 15 "$log" | tr '\r' '\n' | grep -v Progress | tail -n 8)"
+		local tail_lines
+		mapfile -t tail_lines < <(tail -n 30 "$log" | tr '\r' '\n' | grep -v Progress | tail -n 8 | cut -c1-240)
+		not_ok "$name (${took}s)" "status $status; the last lines of $log:" "${tail_lines[@]}"
 	fi
 	return $status
 }
@@ -57,6 +59,7 @@ report() {
 	echo "# timings (BPFPROF_BOX=$BPFPROF_BOX, driver ${BPFPROF_LIBVIRT_DRIVER:-?}):"
 	local t
 	for t in "${timings[@]}"; do echo "#   $t"; done
+	echo "#   $(printf '%-56s %5ds' total $(($(date +%s) - run_start)))"
 }
 
 destroy_vm() {
@@ -120,7 +123,7 @@ pick_driver() {
 # session that starts it (a backgrounded job under sudo keeps that session open).
 start_demo() {
 	(cd vagrant && vagrant ssh -c 'sudo systemd-run --quiet --unit=bpfprof-demo --working-directory=/bpfprof \
-		--setenv=DEMO_BIND=0.0.0.0 --setenv=LOAD_SECONDS=600 ./lab demo && echo "demo started in the guest"')
+		--setenv=DEMO_BIND=0.0.0.0 --setenv=LOAD_SECONDS=600 /bpfprof/lab demo && echo "demo started in the guest"')
 	local i
 	for i in $(seq 120); do
 		curl -sf -o /dev/null "$agent/ui/" && return 0
@@ -132,7 +135,9 @@ start_demo() {
 }
 
 pprof_top() {
-	go_pprof -top "$agent/debug/pprof/profile?seconds=5" >"$artifacts/pprof-top.txt"
+	# pprof waits 1.5x the window for an answer by default; an emulated guest
+	# behind an SSH tunnel (and the agent's first unwind tables) needs longer.
+	go_pprof -timeout 90 -top "$agent/debug/pprof/profile?seconds=5" >"$artifacts/pprof-top.txt"
 	cat "$artifacts/pprof-top.txt"
 	grep -q encryptData "$artifacts/pprof-top.txt"
 }
@@ -155,7 +160,7 @@ active_nets=$(virsh -c qemu:///system net-list --name | sed '/^$/d')
 expect_eq "no libvirt network is active (user-mode networking only)" "$active_nets" ""
 phase "demo starts in the guest, UI reachable from the host" start_demo || stop
 phase "go tool pprof on the host reads the guest's profile" pprof_top || true
-expect_match "and the profile names encryptData" "$(cat "$artifacts/pprof-top.txt" 2>/dev/null)" encryptData
+expect_match "and the profile names encryptData" "$(tr '\n' ' ' <"$artifacts/pprof-top.txt" 2>/dev/null)" encryptData
 phase "the UI, screenshotted from the host" screenshot || true
 shown=$(cat "$artifacts/ui.json" 2>/dev/null || true)
 painted=$(sed -n 's/.*"painted":\([0-9]*\).*/\1/p' <<<"$shown")
