@@ -5,6 +5,8 @@
 # hang right after its kernel decompresses, so this boots one and waits for
 # its first userspace line.
 #   scripts/kvm-boots.sh [KERNEL]   prints kvm or qemu; the reason goes to stderr
+# The verdict is also kept in build/vagrant/libvirt-driver, where the
+# Vagrantfile finds it when BPFPROF_LIBVIRT_DRIVER is not set.
 # KERNEL defaults to the lab box's (build/vagrant/bookworm/vmlinuz), else the
 # newest /boot/vmlinuz-*.
 set -euo pipefail
@@ -16,9 +18,12 @@ if [[ -z $kernel ]]; then
 	kernel=build/vagrant/bookworm/vmlinuz
 	[[ -f $kernel ]] || kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
 fi
+verdict_file=build/vagrant/libvirt-driver
+mkdir -p "$(dirname "$verdict_file")"
 say() { echo "kvm-boots: $*" >&2; }
-[[ -n $kernel && -r $kernel ]] || { say "no kernel to boot (build the box first)"; echo qemu; exit 0; }
-[[ -r /dev/kvm && -w /dev/kvm ]] || { say "/dev/kvm is not usable"; echo qemu; exit 0; }
+verdict() { echo "$1" >"$verdict_file"; echo "$1"; }
+[[ -n $kernel && -r $kernel ]] || { say "no kernel to boot (build the box first), so no verdict kept"; echo qemu; exit 0; }
+[[ -r /dev/kvm && -w /dev/kvm ]] || { say "/dev/kvm is not usable"; verdict qemu; exit 0; }
 # The guest has no libraries: busybox must be the static build (busybox-static).
 busybox=$(command -v busybox || true)
 if [[ -z $busybox ]] || ldd "$busybox" >/dev/null 2>&1; then
@@ -49,10 +54,10 @@ timeout "$timeout_s" qemu-system-x86_64 -accel kvm -m 256 -smp 1 -display none -
 took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 if grep -q BPFPROF-KVM-USERSPACE "$work/console" 2>/dev/null; then
 	say "a KVM guest reached userspace in ${took}s"
-	echo kvm
+	verdict kvm
 else
 	last=$(tail -c 300 "$work/console" 2>/dev/null | tr -s '\r\n' ' ' || true)
 	err=$(head -c 300 "$work/qemu.out" | tr -s '\n' ' ')
 	say "a KVM guest did not reach userspace in ${took}s (console ends: ${last:-nothing}${err:+; qemu: $err}); use TCG"
-	echo qemu
+	verdict qemu
 fi

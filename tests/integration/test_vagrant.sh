@@ -48,6 +48,11 @@ expect_match "provisioning goes through the project's setup script" "$provision"
 bash -c "$provision" >"$TEST_TMP/provision.log" 2>&1
 expect_eq "the provisioning script runs for real and succeeds" "$?" 0
 
+# The lab's scripts, which make test-vagrant runs (too long for this suite), parse.
+for script in vagrant-box.sh kvm-boots.sh test-vagrant.sh; do
+	check "scripts/$script parses" bash -n "$ROOT/scripts/$script"
+done
+
 # The package sets: --list prints the default one, which --vagrant extends.
 listed=$(bash "$ROOT/scripts/setup.sh" --list)
 expect_match "setup.sh --list prints the default packages" "$listed" $'(^|\n)libbpf-dev\n'
