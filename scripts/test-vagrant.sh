@@ -15,6 +15,8 @@ set -euo pipefail
 . "$(dirname "$0")/../tests/lib.sh"
 cd "$ROOT"
 
+# libvirt's system instance, box building (mmdebstrap, root-owned files) and apt need root.
+((EUID == 0)) || { echo "test-vagrant: run as root (libvirt's qemu:///system, apt, mmdebstrap)" >&2; exit 1; }
 export BPFPROF_DEBIAN=${BPFPROF_DEBIAN:-12}
 case "$BPFPROF_DEBIAN" in
 12) suite=bookworm ;;
@@ -71,6 +73,7 @@ destroy_vm() {
 trap 'destroy_vm; report; cleanup_lib' EXIT
 # A failed phase ends the run: what follows needs it.
 stop() {
+	destroy_vm
 	finish || true
 	exit 1
 }
