@@ -101,15 +101,25 @@ ports_free() {
 	done
 }
 
+# A local box made before setup.sh's list changed would leave provisioning to
+# install the difference under emulation: such a box is built again.
 add_box() {
+	local local_box= held=$artifacts/$suite/packages
+	[[ $BPFPROF_BOX == bpfprof/*-local ]] && local_box=1
 	if vagrant box list | grep -q "^$BPFPROF_BOX "; then
-		echo "$BPFPROF_BOX is already added"
-		return 0
+		if [[ -z $local_box ]] || cmp -s "$held" <(bash scripts/setup.sh --list); then
+			echo "$BPFPROF_BOX is already added"
+			return 0
+		fi
+		echo "$BPFPROF_BOX predates scripts/setup.sh's package list (or this checkout's build/): rebuilding"
+		bash scripts/vagrant-box.sh "$suite" --force
+		return
 	fi
-	case "$BPFPROF_BOX" in
-	bpfprof/*-local) bash scripts/vagrant-box.sh "$suite" ;;
-	*) vagrant box add --provider libvirt "$BPFPROF_BOX" ;;
-	esac
+	if [[ -n $local_box ]]; then
+		bash scripts/vagrant-box.sh "$suite"
+	else
+		vagrant box add --provider libvirt "$BPFPROF_BOX"
+	fi
 }
 
 pick_driver() {

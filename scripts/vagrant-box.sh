@@ -8,7 +8,7 @@
 # passwordless sudo, openssh, rsync, DHCP on eth0, and every package that
 # scripts/setup.sh installs, so provisioning finds them there instead of
 # installing them under emulation. Also leaves the box's kernel in
-# build/vagrant/<suite>/ for scripts/kvm-boots.sh. The root tree is made in
+# build/vagrant/<suite>/ for scripts/kvm-boots.sh, with the package list it holds. The root tree is made in
 # BOX_WORK (/var/tmp/bpfprof-box), outside build/, whose *.d files make reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,6 +114,7 @@ EOF
 chroot "$root" grub-mkimage -O i386-pc -o /tmp/core.img -p '(hd0,msdos1)/boot/grub' biosdisk part_msdos ext2
 mv "$root/tmp/core.img" "$work/core.img"
 cp "$root/usr/lib/grub/i386-pc/boot.img" "$work/boot.img"
+printf '%s\n' "${project_pkgs[@]}" >"$out/packages" # what test-vagrant compares with setup.sh --list
 cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
 echo "$kver" >"$out/kernel-version"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
