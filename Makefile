@@ -12,6 +12,9 @@
 #                   bench-offcpu (demo-server throughput under block, mutex and trace)
 #                   bench-overhead (the overhead report: every profile and its peers, one table)
 #   make demo       start the server, load it with hey, print the URLs
+#   make test-vagrant  the lab VM booted for real (vagrant-libvirt, a local Debian box,
+#                   TCG where KVM does not boot): pprof and the UI from the host; long,
+#                   root only, not part of make test
 #   make load       hey against a running server (PORT=8080)
 
 BUILD := build
@@ -27,7 +30,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup test-vagrant
 all:
 
 include demo-server/build.mk
@@ -88,6 +91,9 @@ bench-overhead: all
 
 demo: all
 	bash scripts/demo.sh
+
+test-vagrant:
+	bash scripts/test-vagrant.sh
 
 PORT ?= 8080
 load: | $(SETUP_STAMP)

@@ -8,16 +8,22 @@
 #                               (tests/kernels/): unpacked into build/kernels,
 #                               never installed, so the machine's own boot is
 #                               left as it was
+#   scripts/setup.sh --vagrant  also the lab VM's host side (make test-vagrant)
+#   scripts/setup.sh --list     print the default set, one a line, installing
+#                               nothing (the lab box pre-installs exactly these)
 set -euo pipefail
-with_kernels=false
-case "${1:-}" in
-"") ;;
---kernels) with_kernels=true ;;
-*)
-	echo "setup: unknown option ${1} (usage: setup.sh [--kernels])" >&2
-	exit 2
-	;;
-esac
+with_kernels=false with_vagrant=false list_only=false
+for arg in "$@"; do
+	case "$arg" in
+	--kernels) with_kernels=true ;;
+	--vagrant) with_vagrant=true ;;
+	--list) list_only=true ;;
+	*)
+		echo "setup: unknown option ${arg} (usage: setup.sh [--kernels] [--vagrant] | --list)" >&2
+		exit 2
+		;;
+	esac
+done
 
 # shellcheck disable=SC1091
 . /etc/os-release
@@ -32,8 +38,9 @@ build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw
 # busybox and cpio to boot other kernels with this machine's userland.
 run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
 	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils)
-# Node and npm only where they are not already there (some images bring their own).
-command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
+# Node and npm only where they are not already there (some images bring their own);
+# a fresh machine (--list) has neither.
+! $list_only && command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)
 
 case "$distro" in
 ubuntu)
@@ -46,6 +53,19 @@ ubuntu)
 	run_pkgs+=(linux-perf chromium)
 	;;
 esac
+
+if $list_only; then
+	printf '%s\n' "${build_pkgs[@]}" "${run_pkgs[@]}"
+	exit 0
+fi
+# The lab VM's host (make test-vagrant): libvirt with QEMU, the libvirt
+# provider, and what scripts/vagrant-box.sh needs to build a box from
+# Debian's archive (mmdebstrap, an MBR for the disk, qemu-img) and to see
+# whether KVM boots (a busybox initramfs). Ordinary users never need these.
+if $with_vagrant; then
+	run_pkgs+=(vagrant-libvirt libvirt-daemon-system qemu-system-x86 qemu-utils mmdebstrap fdisk e2fsprogs
+		busybox-static cpio rsync openssh-client)
+fi
 
 missing=()
 for pkg in "${build_pkgs[@]}" "${run_pkgs[@]}"; do
