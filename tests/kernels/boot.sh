@@ -15,8 +15,8 @@
 # VM_TIMEOUT (seconds, default 900) bounds the whole run; VM_MEMORY (MiB,
 # default 3072) and VM_CPUS (default 2) size the guest. VM_ACCEL forces
 # kvm or tcg; otherwise KVM is used only where a guest really boots under
-# it (probed once and remembered in build/vm/accel), since nested guests on
-# some hosts hang right after the kernel decompresses.
+# it (scripts/kvm-boots.sh, once), since nested guests on some hosts hang
+# right after the kernel decompresses.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -47,16 +47,14 @@ printf '%s\n' "$root" >"$out_dir/tree"
 # qemu_run ACCEL SECONDS: boots the guest; returns when it powers off or
 # the time is up (then the guest is killed).
 qemu_run() {
-	local accel=$1 seconds=$2 cpu=max
-	local accel_opt=tcg,thread=single
-	if [[ "$accel" == kvm ]]; then
-		accel_opt=kvm
-	fi
-	timeout --foreground -k 5 "$seconds" qemu-system-x86_64 \
-		-accel "$accel_opt" -cpu "$cpu" -smp "${VM_CPUS:-2}" -m "${VM_MEMORY:-3072}" \
+	local accel=(-accel tcg,thread=single -cpu max)
+	# KVM with QEMU's default CPU: -cpu host aborts on some nested hosts.
+	[[ "$1" == kvm ]] && accel=(-accel kvm)
+	timeout --foreground -k 5 "$2" qemu-system-x86_64 \
+		"${accel[@]}" -smp "${VM_CPUS:-2}" -m "${VM_MEMORY:-3072}" \
 		-nographic -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=4 bpfprof.results=results" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4" \
 		-fsdev local,id=hostroot,path=/,readonly=on,multidevs=remap,security_model=none \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev local,id=results,path="$out_dir",multidevs=remap,security_model=none \
@@ -64,29 +62,19 @@ qemu_run() {
 		</dev/null >"$out_dir/console" 2>&1 || true
 }
 
-# KVM where a guest gets as far as our init within a minute, TCG otherwise.
+# KVM only where a guest really reaches userspace under it (the lab VM's
+# probe, scripts/kvm-boots.sh, whose verdict is kept), TCG otherwise.
 choose_accel() {
 	if [[ -n "${VM_ACCEL:-}" ]]; then
 		echo "$VM_ACCEL"
 		return
 	fi
-	if [[ -s "$vm_dir/accel" ]]; then
-		cat "$vm_dir/accel"
-		return
-	fi
-	local accel=tcg
-	if [[ -w /dev/kvm ]]; then
-		printf 'true ' >"$out_dir/command"
-		qemu_run kvm 60
-		[[ -e "$out_dir/booted" ]] && accel=kvm
-		printf '%q ' "$@" >"$out_dir/command"
-		rm -f "$out_dir/output" "$out_dir/status" "$out_dir/booted"
-	fi
-	echo "$accel" >"$vm_dir/accel"
-	echo "$accel"
+	local verdict=$root/build/vagrant/libvirt-driver
+	[[ -s "$verdict" ]] || bash "$root/scripts/kvm-boots.sh" "$kernel" >/dev/null 2>"$vm_dir/kvm-probe.log" || true
+	if [[ "$(cat "$verdict" 2>/dev/null)" == kvm ]]; then echo kvm; else echo tcg; fi
 }
 
-accel=$(choose_accel "$@")
+accel=$(choose_accel)
 echo "$accel" >"$out_dir/accel"
 qemu_run "$accel" "${VM_TIMEOUT:-900}"
 if [[ ! -s "$out_dir/status" ]]; then
