@@ -1,8 +1,11 @@
 # bpf/build.mk: BPF objects (CO-RE, against vmlinux.h generated from the
 # running kernel's BTF) and their libbpf skeletons.
 
-BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+# x86-64 only: the unwinder's registers, frames and signal frames are its.
+ifneq ($(shell uname -m),x86_64)
+$(error bpfprof builds on x86-64 only, not $(shell uname -m))
+endif
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Ibpf
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
 BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h $(BUILD)/gen/heap.skel.h $(BUILD)/gen/offcpu.skel.h $(BUILD)/gen/timeline.skel.h
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * counters.bpf.h: a program's per-CPU event and loss counters, so nothing
  * is dropped silently; the agent sums them over the CPUs

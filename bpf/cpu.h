@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cpu.h: records shared by cpu.bpf.c and the agent's CPU collector.
  */

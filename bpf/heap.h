@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * heap.h: what the heap profiler's BPF side (issue 6) shares with the
  * agent: its records and counters, and which allocations are sampled,
@@ -58,6 +59,7 @@ enum heap_counter {
 
 #define HEAP_DRAW_TABLE 1024  /* entries; a power of two */
 #define HEAP_DRAW_SHIFT 16    /* the table's fixed point */
+_Static_assert((HEAP_DRAW_TABLE & (HEAP_DRAW_TABLE - 1)) == 0, "draws index the table with a mask");
 
 /* One thread's countdown. */
 struct heap_countdown {

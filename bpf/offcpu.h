@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * offcpu.h: what offcpu.bpf.c shares with the agent. Off-CPU time is
  * aggregated in the kernel, per stack: a thread's stack is hashed where it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * timeline.h: the scheduler events timeline.bpf.c sends for the target's
  * threads, from which the agent draws each thread's time on and off CPU.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * unwind.h: records shared by the user-stack unwinder (user_stack.bpf.h) and
  * the agent that fills its maps (userspace/unwinder.c).
@@ -63,6 +64,11 @@ struct unwind_entry {
 	__u8 cfa_reg;  /* UNWIND_CFA_REG: the DWARF register number */
 	__u8 pad;
 };
+
+/* What the walker and the table builder rely on, checked where both compile. */
+_Static_assert((UNWIND_MAX_FRAMES & (UNWIND_MAX_FRAMES - 1)) == 0, "the walker masks depths with UNWIND_MAX_FRAMES");
+_Static_assert((1 << UNWIND_MAPPING_SEARCH) > UNWIND_MAX_MAPPINGS, "too few search steps for the mappings");
+_Static_assert(sizeof(struct unwind_entry) == 16, "rows are 16 bytes in the kernel's map and in the docs");
 
 /* One executable mapping of a process, as the walker looks pcs up. A
  * binary search over all of a big object's rows misses the cache at every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * user_stack.bpf.h: the user-stack unwinder, the one boundary every BPF
  * program reads user stacks through. It walks frames from the thread's
@@ -9,6 +10,10 @@
  * creates them once and every program of a session reuses them) and the
  * read-only unwind_mode it sets before load.
  */
+#ifndef __TARGET_ARCH_x86
+#error "bpfprof's unwinder reads x86-64 registers and frames: only x86-64 is supported"
+#endif
+
 #ifndef BPFPROF_USER_STACK_BPF_H
 #define BPFPROF_USER_STACK_BPF_H
 
