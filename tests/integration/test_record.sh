@@ -32,7 +32,7 @@ expect_match "comments name the target, the rate and the losses" "$(go_pprof -to
 	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
-expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* UNIT\);'
+expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* round_unit\);'
 expect_match "samples carry thread labels" "$(go_pprof -tags "$TEST_TMP/split.pb.gz")" 'thread: .*cpu_split'
 
 "$bpfprof" record --pid "$split_pid" --duration 1s --hz 499 -o "$TEST_TMP/split.folded" 2>/dev/null

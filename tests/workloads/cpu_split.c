@@ -39,19 +39,24 @@ __attribute__((noinline)) void burn(uint64_t iterations)
 	publish(x);
 }
 
+/* Each round's length is drawn anew (one factor for all three shares, so
+ * the split stays 5:3:2): a round of fixed length can lock onto a sampling
+ * period and bias the shares by several points. */
+static uint64_t round_unit = UNIT;
+
 __attribute__((noinline)) void work_a(void)
 {
-	burn(5 * UNIT);
+	burn(5 * round_unit);
 }
 
 __attribute__((noinline)) void work_b(void)
 {
-	burn(3 * UNIT);
+	burn(3 * round_unit);
 }
 
 __attribute__((noinline)) void work_c(void)
 {
-	burn(2 * UNIT);
+	burn(2 * round_unit);
 }
 
 __attribute__((noinline)) void late_thread_work(void)
@@ -98,7 +103,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	double start = now(), end = start + (exit_after > 0 ? exit_after : seconds);
+	uint64_t draw = 88172645463325252ULL;
 	while (now() < end) {
+		draw ^= draw << 13, draw ^= draw >> 7, draw ^= draw << 17;
+		round_unit = UNIT / 2 + draw % UNIT;
 		work_a();
 		work_b();
 		work_c();
