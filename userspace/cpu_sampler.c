@@ -97,8 +97,7 @@ static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
-		int64_t cpu_now = target_cpu_ns(sampler->target);
-		w->target_cpu_ns = cpu_now >= 0 && w->target_cpu_at_open >= 0 ? cpu_now - w->target_cpu_at_open : -1;
+		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, target_cpu_ns(sampler->target));
 		w->target_exited = sampler->target_gone;
 		w->done = true;
 		*link = w->next;

@@ -261,6 +261,12 @@ static void read_counts(struct heap_tracer *tracer, struct heap_collector_stats 
 		*counts = tracer->counts;
 }
 
+/* Every sampled call that did not make it into the profile. */
+static uint64_t heap_lost(const struct heap_collector_stats *c, const struct heap_profile_stats *h)
+{
+	return c->lost_ringbuf_full + c->live_full + c->threads_full + h->agent_memory;
+}
+
 void heap_tracer_counts(struct heap_tracer *tracer, uint64_t *calls, uint64_t *sampled, uint64_t *lost)
 {
 	struct heap_collector_stats counts;
@@ -272,7 +278,7 @@ void heap_tracer_counts(struct heap_tracer *tracer, uint64_t *calls, uint64_t *s
 	pthread_mutex_unlock(&tracer->lock);
 	*calls = counts.calls;
 	*sampled = counts.sampled;
-	*lost = counts.lost_ringbuf_full + counts.live_full + counts.threads_full + stats.agent_memory;
+	*lost = heap_lost(&counts, &stats);
 }
 
 struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
@@ -373,7 +379,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 				    traced_seconds);
 	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
 	int64_t cpu_now = end == END_NONE ? target_cpu_ns(target) : tracer->target_cpu_at_end;
-	uint64_t lost = c->lost_ringbuf_full + c->live_full + c->threads_full + h->agent_memory;
+	uint64_t lost = heap_lost(c, h);
 	char probe[320];
 	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", tracer->allocator);
 	window_health_check(profile, &(struct window_activity){
@@ -382,7 +388,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 					     .fired = c->calls - (since != NULL ? since->calls : 0),
 					     .kept = c->sampled > lost ? c->sampled - lost : 0,
 					     .lost = lost,
-					     .target_cpu_ns = cpu_then >= 0 && cpu_now >= 0 ? cpu_now - cpu_then : -1,
+					     .target_cpu_ns = target_cpu_between(cpu_then, cpu_now),
 					     .busy_cpu_ns = 100000000, /* a tenth of a second */
 					     .seconds = since != NULL ? (double)(monotonic_ns() - since->taken_ns) / 1e9
 								      : traced_seconds,

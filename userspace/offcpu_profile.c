@@ -96,10 +96,8 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
-	int64_t cpu_now = target_cpu_ns(target);
 	offcpu_check_health(profile, window->kind, stats,
-			    cpu_now >= 0 && window->target_cpu_at_open >= 0 ? cpu_now - window->target_cpu_at_open : -1,
-			    seconds);
+			    target_cpu_between(window->target_cpu_at_open, target_cpu_ns(target)), seconds);
 }
 
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,

@@ -181,6 +181,11 @@ bool target_alive(const struct target *target)
 	return read_stat(target->pid, &stat) == 0 && stat.start_ticks == target->start_ticks && stat.state != 'Z';
 }
 
+int64_t target_cpu_between(int64_t then_ns, int64_t now_ns)
+{
+	return then_ns >= 0 && now_ns >= 0 ? now_ns - then_ns : -1;
+}
+
 int64_t target_cpu_ns(const struct target *target)
 {
 	struct proc_stat stat;

@@ -35,6 +35,8 @@ bool target_alive(const struct target *target);
 /* CPU time the target's threads have used so far (user + system, in
  * clock ticks' resolution), or -1 when it is gone. */
 int64_t target_cpu_ns(const struct target *target);
+/* The CPU used between two such readings; -1 when either is unknown. */
+int64_t target_cpu_between(int64_t then_ns, int64_t now_ns);
 
 /* How many threads the target has now, or -1 when it is gone. */
 int target_thread_count(const struct target *target);
