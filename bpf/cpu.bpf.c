@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "cpu.h"
+#include "maps.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX CPU_COUNTER_MAX
@@ -54,11 +55,6 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	if (bytes < 0)
 		count(CPU_COUNTER_KERNEL_STACK_ERR);
-
-	/* Waking the reader costs the sampled thread; let it drain on its own
-	 * timer and wake it only once the buffer is a quarter full. */
-	__u64 flags = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) > ringbuf_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-											  : BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(sample, flags);
+	ringbuf_submit_batched(&samples, sample, ringbuf_wakeup_bytes);
 	return 0;
 }

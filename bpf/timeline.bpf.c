@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "maps.bpf.h"
 #include "timeline.h"
 
 #define BPF_COUNTER_MAX TIMELINE_COUNTER_MAX
@@ -15,7 +16,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Set by the agent before load: the thread group to follow, and how much
+ * may wait in the ring buffer before an event wakes the reader. */
 const volatile __u32 target_tgid = 0;
+const volatile __u64 ringbuf_wakeup_bytes = 4 * 1024 * 1024;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -40,7 +44,7 @@ static __always_inline void send(enum timeline_kind kind, struct task_struct *ta
 	event->kind = kind;
 	event->pad = 0;
 	bpf_probe_read_kernel_str(event->comm, sizeof(event->comm), task->comm);
-	bpf_ringbuf_submit(event, 0);
+	ringbuf_submit_batched(&events, event, ringbuf_wakeup_bytes);
 }
 
 SEC("tp_btf/sched_switch")

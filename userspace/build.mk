@@ -8,7 +8,7 @@ AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table
 	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
 	userspace/target.c userspace/top.c userspace/listen.c userspace/json.c userspace/flame_tree.c \
 	userspace/heap_sampling.c userspace/heap_profile.c userspace/probe_site.c userspace/trace_json.c userspace/window_health.c userspace/kernel_features.c $(PROTO_GEN)
-AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/kernel_probe.c userspace/unwind_table.c userspace/unwinder.c userspace/bpf_counters.c userspace/cpu_collector.c userspace/heap_collector.c userspace/heap_tracer.c userspace/offcpu_collector.c userspace/offcpu_profile.c userspace/thread_stacks.c userspace/threads_view.c userspace/timeline_collector.c userspace/wall_profile.c userspace/cpu_sampler.c userspace/session.c \
+AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/kernel_probe.c userspace/unwind_table.c userspace/unwinder.c userspace/bpf_counters.c userspace/ring_reader.c userspace/cpu_collector.c userspace/heap_collector.c userspace/heap_tracer.c userspace/offcpu_collector.c userspace/offcpu_profile.c userspace/thread_stacks.c userspace/threads_view.c userspace/timeline_collector.c userspace/wall_profile.c userspace/cpu_sampler.c userspace/session.c \
 	userspace/record.c userspace/serve.c userspace/http_reply.c userspace/snapshots.c userspace/ui_api.c \
 	userspace/main.c
 UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)

@@ -16,6 +16,7 @@
 #include "bpf_counters.h"
 #include "cpu.skel.h"
 #include "cpu_collector.h"
+#include "ring_reader.h"
 
 static const struct cpu_event cpu_events[] = {
 	{"cpu-clock", "cpu", "nanoseconds", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, true},
@@ -182,12 +183,7 @@ struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *eve
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
 {
 	collector->delivered = 0;
-	/* Samples mostly arrive without a wakeup (see cpu.bpf.c): wait out
-	 * the timeout, then read whatever is there. */
-	int rc = ring_buffer__poll(collector->ring, timeout_ms);
-	if (rc >= 0 || rc == -EINTR)
-		rc = ring_buffer__consume(collector->ring);
-	if (rc < 0 && rc != -EINTR)
+	if (ring_read(collector->ring, timeout_ms) < 0)
 		return -1;
 	return collector->delivered;
 }

@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "bpf_counters.h"
+#include "ring_reader.h"
 #include "timeline.skel.h"
 #include "timeline_collector.h"
 
@@ -90,9 +91,7 @@ fail:
 
 int timeline_collector_poll(struct timeline_collector *collector, int timeout_ms)
 {
-	int rc = ring_buffer__poll(collector->ring, timeout_ms);
-
-	return rc < 0 && rc != -EINTR ? -1 : 0;
+	return ring_read(collector->ring, timeout_ms) < 0 ? -1 : 0;
 }
 
 void timeline_collector_stop(struct timeline_collector *collector, struct timeline_events *out)

@@ -36,9 +36,12 @@ expect_match "valid JSON with every event's required fields" "$report" 'malforme
 expect_match "a named track for every thread" "$report" 'threads holder sleeper waiter waiter waits'
 expect_match "all of them the target's" "$report" "pids $WORKLOAD_PID want $WORKLOAD_PID"
 check "the sleeper spends most of the window asleep ($(sed -n 's/sleeper_asleep_share //p' <<<"$report"))" \
-	awk -v s="$(sed -n 's/sleeper_asleep_share //p' <<<"$report")" 'BEGIN { exit !(s > 0.8 && s <= 1.0) }'
+	awk -v s="$(sed -n 's/sleeper_asleep_share //p' <<<"$report")" 'BEGIN { exit !(s > 0.9 && s <= 1.0) }'
+# A reader woken for every event preempted the sleeper after each switch in,
+# and that switch woke it again: the sleeper spent 5-10 % on CPU, ~4000 slices
+# a second. Batched wakeups leave it ~0.1 %.
 check "and little of it on CPU ($(sed -n 's/sleeper_on_cpu_share //p' <<<"$report"))" \
-	awk -v s="$(sed -n 's/sleeper_on_cpu_share //p' <<<"$report")" 'BEGIN { exit !(s < 0.1) }'
+	awk -v s="$(sed -n 's/sleeper_on_cpu_share //p' <<<"$report")" 'BEGIN { exit !(s < 0.02) }'
 check "the waiters are woken when the lock is let go" \
 	awk -v n="$(sed -n 's/waiter_wakeups //p' <<<"$report")" 'BEGIN { exit !(n > 10) }'
 expect_match "nothing lost" "$report" $'\n''lost 0$'
