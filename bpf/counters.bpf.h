@@ -2,7 +2,7 @@
 /*
  * counters.bpf.h: a program's per-CPU event and loss counters, so nothing
  * is dropped silently; the agent sums them over the CPUs
- * (userspace/bpf_counters.c). Define BPF_COUNTER_MAX (the number of
+ * (userspace/collect/bpf_counters.c). Define BPF_COUNTER_MAX (the number of
  * counters) before including.
  */
 #ifndef BPFPROF_COUNTERS_BPF_H

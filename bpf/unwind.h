@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * unwind.h: records shared by the user-stack unwinder (user_stack.bpf.h) and
- * the agent that fills its maps (userspace/unwinder.c).
+ * the agent that fills its maps (userspace/collect/unwinder.c).
  *
  * The agent compiles each object's call frame information into rows and
  * loads every object's rows once into one BPF array, where an object owns a

@@ -9,31 +9,31 @@ test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
 test_encrypt_LIBS := $(ENCRYPT_LIBS)
-test_containers_SRCS := userspace/hashmap.c userspace/stack_table.c
-test_cli_SRCS := userspace/cli.c
+test_containers_SRCS := userspace/base/hashmap.c userspace/model/stack_table.c
+test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
-test_proc_SRCS := userspace/proc_maps.c userspace/kallsyms.c userspace/hashmap.c
-test_flame_SRCS := userspace/flame.c userspace/profile.c userspace/hashmap.c
-test_pprof_SRCS := userspace/pprof.c userspace/profile.c userspace/hashmap.c $(PROTO_GEN)
+test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/base/hashmap.c
+test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
+test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
-test_flamegraph_svg_SRCS := userspace/flamegraph_svg.c
-test_serve_parts_SRCS := userspace/listen.c userspace/top.c userspace/profile.c userspace/hashmap.c
-test_flame_tree_SRCS := userspace/flame_tree.c userspace/json.c userspace/hashmap.c
-test_heap_profile_SRCS := userspace/heap_profile.c userspace/heap_sampling.c userspace/stack_table.c \
-	userspace/profile.c userspace/hashmap.c
+test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c
+test_serve_parts_SRCS := userspace/http/listen.c userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
+test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/json.c userspace/base/hashmap.c
+test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sampling.c userspace/model/stack_table.c \
+	userspace/model/profile.c userspace/base/hashmap.c
 test_heap_profile_LIBS := -lm
-test_trace_json_SRCS := userspace/trace_json.c userspace/json.c userspace/hashmap.c
-test_kernel_features_SRCS := userspace/kernel_features.c
-test_window_health_SRCS := userspace/window_health.c userspace/profile.c userspace/hashmap.c
-test_heap_sampling_SRCS := userspace/heap_sampling.c
+test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/json.c userspace/base/hashmap.c
+test_kernel_features_SRCS := userspace/collect/kernel_features.c
+test_window_health_SRCS := userspace/model/window_health.c userspace/model/profile.c userspace/base/hashmap.c
+test_heap_sampling_SRCS := userspace/model/heap_sampling.c
 test_heap_sampling_LIBS := -lm
-test_probe_site_SRCS := userspace/probe_site.c
+test_probe_site_SRCS := userspace/collect/probe_site.c
 test_probe_site_LIBS := -ldl
-test_unwind_table_SRCS := userspace/unwind_table.c
+test_unwind_table_SRCS := userspace/target/unwind_table.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
-test_symbolizer_SRCS := userspace/symbolizer.c userspace/proc_maps.c userspace/kallsyms.c userspace/demangle.c \
-	userspace/hashmap.c
+test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
+	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
 	libsymtest-debuglink.so libsymtest-debuglink.debug)
@@ -90,6 +90,6 @@ $(BUILD)/tests/frameless: tests/workloads/frameless.c | $(SETUP_STAMP)
 
 # make bench-unwind's table measurements (tests/bench/unwind_tables.c).
 BENCH_TOOLS := $(BUILD)/bench/unwind-tables
-$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/unwind_table.c)
+$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/target/unwind_table.c)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $^ -o $@ -ldw -lelf

@@ -1,16 +1,23 @@
 # userspace/build.mk: the bpfprof agent.
 
-INCLUDES += -Iuserspace -Ibpf -I$(BUILD)/gen
+# The agent's folders are its layers, lowest first (userspace/README.md):
+# a file includes headers of its own folder and of folders before it only
+# (tests/integration/test_layers.sh checks it).
+AGENT_LAYERS := base target model collect encode profiles http commands
+INCLUDES += $(addprefix -Iuserspace/,$(AGENT_LAYERS)) -Ibpf -I$(BUILD)/gen
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
-# The agent's pure modules: no BPF, unit-tested alone.
-AGENT_PURE_SRCS := userspace/hashmap.c userspace/profile.c userspace/stack_table.c userspace/proc_maps.c \
-	userspace/kallsyms.c userspace/demangle.c userspace/symbolizer.c userspace/profile_builder.c \
-	userspace/flame.c userspace/flamegraph_svg.c userspace/pprof.c userspace/output.c userspace/cli.c \
-	userspace/target.c userspace/top.c userspace/listen.c userspace/json.c userspace/flame_tree.c \
-	userspace/heap_sampling.c userspace/heap_profile.c userspace/probe_site.c userspace/trace_json.c userspace/window_health.c userspace/kernel_features.c $(PROTO_GEN)
-AGENT_SRCS := $(AGENT_PURE_SRCS) userspace/kernel_probe.c userspace/unwind_table.c userspace/unwinder.c userspace/bpf_counters.c userspace/ring_reader.c userspace/cpu_collector.c userspace/heap_collector.c userspace/heap_tracer.c userspace/offcpu_collector.c userspace/offcpu_profile.c userspace/thread_stacks.c userspace/threads_view.c userspace/timeline_collector.c userspace/wall_profile.c userspace/cpu_sampler.c userspace/session.c \
-	userspace/record.c userspace/serve.c userspace/http_reply.c userspace/snapshots.c userspace/ui_api.c \
-	userspace/main.c
+
+base_SRCS := cli.c hashmap.c json.c
+target_SRCS := target.c proc_maps.c kallsyms.c demangle.c symbolizer.c unwind_table.c
+model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_profile.c window_health.c
+collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c ring_reader.c unwinder.c cpu_collector.c \
+	heap_collector.c offcpu_collector.c timeline_collector.c thread_stacks.c
+encode_SRCS := pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
+profiles_SRCS := target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c snapshots.c
+http_SRCS := http_reply.c listen.c ui_api.c serve.c
+commands_SRCS := record.c main.c
+
+AGENT_SRCS := $(foreach layer,$(AGENT_LAYERS),$(addprefix userspace/$(layer)/,$($(layer)_SRCS))) $(PROTO_GEN)
 UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)
 AGENT_SRCS += $(BUILD)/gen/ui_assets.c
 AGENT_LIBS := -lbpf -ldw -lelf -lmicrohttpd -lprotobuf-c -lz -ldl -lm -lpthread
@@ -25,8 +32,7 @@ $(BUILD)/gen/ui_assets.c: $(UI_FILES) scripts/embed-ui.sh | $(SETUP_STAMP)
 	bash scripts/embed-ui.sh $@ $(UI_FILES)
 
 # Generated headers must exist before any agent object compiles the first time.
-$(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)) $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_PURE_SRCS)): \
-	| $(AGENT_GENERATED_HEADERS)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)): | $(AGENT_GENERATED_HEADERS)
 
 $(BUILD)/bpfprof: $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 	$(CC) $(CFLAGS) $^ -o $@ $(AGENT_LIBS)

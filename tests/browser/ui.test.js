@@ -1,16 +1,17 @@
 // ui.test.js: the flamegraph UI of a real `bpfprof serve`, in Debian's
 // headless Chromium driven by playwright-core. The CPU walk's target is
 // tests/workloads/cpu_split, whose work_a takes half the CPU and whose
-// late thread starts a few seconds in, so two snapshots differ. The heap
+// late thread starts when the page signals it, so two snapshots differ. The heap
 // walk's is tests/workloads/alloc_sites under a second agent tracing every
 // allocation: the test signals it to allocate (SIGUSR1) and to exit.
 // Prints TAP; screenshots go to the artifact directory.
-//   node ui.test.js BASE_URL ARTIFACT_DIR HEAP_BASE_URL HEAP_TARGET_PID
+//   node ui.test.js BASE_URL ARTIFACT_DIR HEAP_BASE_URL HEAP_TARGET_PID CPU_TARGET_PID
 const { chromium } = require('playwright-core');
 const path = require('path');
 
-const [base, artifacts, heapBase, heapPidArg] = process.argv.slice(2);
+const [base, artifacts, heapBase, heapPidArg, cpuPidArg] = process.argv.slice(2);
 const heapPid = Number(heapPidArg);
+const cpuPid = Number(cpuPidArg);
 let count = 0;
 let failures = 0;
 function check(name, condition, detail) {
@@ -149,9 +150,10 @@ function kindOptions(page) {
     check('sorting by cum puts a root-side function first', /main|__libc_start|_start|start_thread|clone/.test(firstByCum),
       firstByCum);
 
-    // The late thread starts 8 s into the workload (Chromium may take seconds to start):
-    // the second snapshot has it, the first does not.
-    await page.waitForTimeout(6500);
+    // The late thread starts on SIGUSR1, sent only now: the second snapshot
+    // has it, the first cannot (a start on a timer raced a slow Chromium).
+    process.kill(cpuPid, 'SIGUSR1');
+    await page.waitForTimeout(300);
     await record(page, { seconds: 2, id: 2 });
     await page.check('#snap-table input[name="pick-base"][value="1"]');
     await page.check('#snap-table input[name="pick-target"][value="2"]');

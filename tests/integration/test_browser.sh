@@ -6,7 +6,8 @@ set -u
 
 artifacts=$ROOT/build/browser
 mkdir -p "$artifacts"
-start_workload cpu_split --seconds 120 --late-thread-ms 8000
+start_workload cpu_split --seconds 120 --late-thread-on-usr1
+cpu_pid=$WORKLOAD_PID
 if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499 --heap; then
 	not_ok "serve --heap starts for the browser" "$(cat "$AGENT_LOG")"
 	finish
@@ -23,4 +24,4 @@ if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --heap-rate 1; then
 	exit
 fi
 # The page's own TAP lines count as this suite's tests.
-node "$ROOT/tests/browser/ui.test.js" "$cpu_url" "$artifacts" "$AGENT_URL" "$WORKLOAD_PID"
+node "$ROOT/tests/browser/ui.test.js" "$cpu_url" "$artifacts" "$AGENT_URL" "$WORKLOAD_PID" "$cpu_pid"

@@ -3,13 +3,17 @@
  * work_b and work_c as 5:3:2 through one shared leaf, burn(), so a
  * profiler's attribution can be checked against the truth.
  *
- *   cpu_split [--seconds N] [--late-thread-ms MS] [--exit-after-ms MS]
+ *   cpu_split [--seconds N] [--late-thread-ms MS | --late-thread-on-usr1] [--exit-after-ms MS]
  *
  * --late-thread-ms starts a second thread (named "late-worker") running
  * late_thread_work() that long after start: it is born after a profiler
- * attached. --exit-after-ms ends the process early, mid-profile.
+ * attached. --late-thread-on-usr1 starts it when SIGUSR1 arrives instead,
+ * for a test that must know which profiles have it. --exit-after-ms ends
+ * the process early, mid-profile.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +71,17 @@ __attribute__((noinline)) void late_thread_work(void)
 
 static void *late_thread(void *arg)
 {
-	useconds_t delay_us = (useconds_t)(uintptr_t)arg;
+	long delay_ms = (long)(intptr_t)arg;
 
-	usleep(delay_us);
+	if (delay_ms >= 0) {
+		usleep((useconds_t)delay_ms * 1000);
+	} else {
+		sigset_t usr1;
+		int signo;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigwait(&usr1, &signo);
+	}
 	pthread_setname_np(pthread_self(), "late-worker");
 	late_thread_work();
 	return NULL;
@@ -87,18 +99,33 @@ int main(int argc, char **argv)
 {
 	double seconds = 30, exit_after = 0;
 	long late_ms = -1;
+	bool late_on_usr1 = false;
 	pthread_t late;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--late-thread-on-usr1") == 0)
+			late_on_usr1 = true;
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--seconds") == 0)
+		if (strcmp(argv[i], "--late-thread-on-usr1") == 0)
+			i--; /* takes no value */
+		else if (strcmp(argv[i], "--seconds") == 0)
 			seconds = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "--late-thread-ms") == 0)
 			late_ms = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--exit-after-ms") == 0)
 			exit_after = atof(argv[i + 1]) / 1000;
 	}
-	if (late_ms >= 0)
-		pthread_create(&late, NULL, late_thread, (void *)(uintptr_t)(late_ms * 1000));
+	if (late_on_usr1) {
+		/* Blocked everywhere, so only the late thread's sigwait takes it. */
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+		late_ms = -1;
+	}
+	bool have_late = late_on_usr1 || late_ms >= 0;
+	if (have_late)
+		pthread_create(&late, NULL, late_thread, (void *)(intptr_t)late_ms);
 	printf("cpu_split: pid %d\n", (int)getpid());
 	fflush(stdout);
 
@@ -112,7 +139,9 @@ int main(int argc, char **argv)
 		work_c();
 	}
 	running = 0;
-	if (late_ms >= 0)
+	if (late_on_usr1)
+		pthread_cancel(late); /* may still wait for its signal */
+	if (have_late)
 		pthread_join(late, NULL);
 	return 0;
 }

@@ -23,7 +23,7 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 
 static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
 {
-	const struct target *target = &ctx->session->target;
+	const struct target *target = &ctx->session->image.target;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);

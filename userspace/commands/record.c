@@ -249,7 +249,7 @@ static void warn_if_exited(const struct target *target, bool exited, double seco
 static int record_cpu(const struct record_options *opts, struct session *session, struct recording *r, char *err,
 		      size_t err_len)
 {
-	const struct target *target = &session->target;
+	const struct target *target = &session->image.target;
 	struct cpu_window_result result = {0};
 	struct cpu_window *window = cpu_window_open(session->cpu, opts->duration_ns, err, err_len);
 
@@ -283,9 +283,9 @@ static int record_cpu(const struct record_options *opts, struct session *session
 static int record_heap(const struct record_options *opts, struct session *session, struct recording *r, char *err,
 		       size_t err_len)
 {
-	const struct target *target = &session->target;
+	const struct target *target = &session->image.target;
 	uint64_t started = monotonic_ns();
-	struct heap_tracer *tracer = heap_tracer_start(session, opts->heap_rate, err, err_len);
+	struct heap_tracer *tracer = heap_tracer_start(&session->image, opts->heap_rate, err, err_len);
 
 	if (tracer == NULL)
 		return -1;
@@ -330,12 +330,12 @@ static int record_heap(const struct record_options *opts, struct session *sessio
 static int record_waits(const struct record_options *opts, struct session *session, struct recording *r,
 			char *err, size_t err_len)
 {
-	const struct target *target = &session->target;
+	const struct target *target = &session->image.target;
 	enum offcpu_kind kind = opts->type == TYPE_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX;
 	bool wall = opts->type == TYPE_WALL;
 	const char *name = wall ? "wall-clock" : offcpu_kind_name(kind);
 	struct wall_window *wall_window = wall ? wall_window_open(session, err, err_len) : NULL;
-	struct offcpu_window *window = wall ? NULL : offcpu_window_open(session, kind, opts->min_wait_ns, err, err_len);
+	struct offcpu_window *window = wall ? NULL : offcpu_window_open(&session->image, kind, opts->min_wait_ns, err, err_len);
 	uint64_t started = monotonic_ns();
 
 	if (wall_window == NULL && window == NULL)
@@ -403,7 +403,7 @@ int record_main(int argc, char **argv)
 		return cli_fail(1, "%s", err);
 	if (session_open(&session, opts.pid, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct target *target = &session.target;
+	const struct target *target = &session.image.target;
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run

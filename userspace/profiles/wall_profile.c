@@ -37,7 +37,7 @@ struct wall_window *wall_window_open(struct session *session, char *err, size_t 
 		free(window);
 		return NULL;
 	}
-	window->off = offcpu_window_open_all(session, err, err_len);
+	window->off = offcpu_window_open_all(&session->image, err, err_len);
 	if (window->off == NULL) {
 		struct cpu_window_result dropped;
 		cpu_window_stop(window->cpu);
@@ -67,7 +67,7 @@ static int merge(struct stack_table *into, const struct stack_table *from, enum 
 static void describe(struct profile *profile, const struct wall_window *window, const struct cpu_window_result *on,
 		     const struct offcpu_collector_stats *off, bool exited, double seconds)
 {
-	const struct target *target = &window->session->target;
+	const struct target *target = &window->session->image.target;
 
 	profile_add_comment(profile, "bpfprof %s: wall-clock profile of PID %d (%s): on-CPU and off-CPU time in one",
 			    BPFPROF_VERSION, (int)target->pid, target->comm);
@@ -78,7 +78,7 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 				     "tool pprof -tagroot=state splits the graph)");
 	profile_add_comment(profile, "a thread asleep for the whole window has no event in it and does not show; "
 				     "waits that began before the window or outlast it are not counted");
-	unwinder_describe(window->session->unwinder, profile, on->user_stack_ends);
+	unwinder_describe(window->session->image.unwinder, profile, on->user_stack_ends);
 	profile_add_comment(profile,
 			    "on-CPU samples: %llu taken, %llu lost; off-CPU waits: %llu ended, %llu counted, %llu lost",
 			    (unsigned long long)on->stats.samples,
@@ -120,7 +120,7 @@ struct profile *wall_window_close(struct wall_window *window, bool target_exited
 		profile->time_nanos = window->started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
 		describe(profile, window, &on, &off, target_exited, (double)elapsed / 1e9);
-		rc = session_add_stacks(session, profile, wall);
+		rc = target_image_add_stacks(&session->image, profile, wall);
 	}
 	stack_table_free(on.stacks);
 	stack_table_free(off_stacks);

@@ -196,7 +196,7 @@ static bool wait_out_window(struct server *server, long seconds, struct timeline
 	uint64_t deadline = monotonic_ns() + (uint64_t)seconds * 1000000000ULL;
 
 	while (monotonic_ns() < deadline && !__atomic_load_n(&server->stopping, __ATOMIC_RELAXED)) {
-		if (!target_alive(&server->session.target))
+		if (!target_alive(&server->session.image.target))
 			return true;
 		if (timeline != NULL) {
 			timeline_collector_poll(timeline, 100);
@@ -218,18 +218,18 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 
 	if (read_seconds_and_debug(conn, &seconds, &debug, &refused) < 0)
 		return refused;
-	if (!target_alive(&server->session.target))
-		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited", (int)server->session.target.pid,
-				  server->session.target.comm);
-	struct timeline_collector *timeline = timeline_collector_start(server->session.target.pid, err, sizeof(err));
+	if (!target_alive(&server->session.image.target))
+		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited", (int)server->session.image.target.pid,
+				  server->session.image.target.comm);
+	struct timeline_collector *timeline = timeline_collector_start(server->session.image.target.pid, err, sizeof(err));
 	if (timeline == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
 	struct thread_stacks threads;
-	if (threads_list(server->session.target.pid, &threads) != 0)
+	if (threads_list(server->session.image.target.pid, &threads) != 0)
 		threads = (struct thread_stacks){0};
 	struct trace_info info = {
-		.pid = server->session.target.pid,
-		.comm = server->session.target.comm,
+		.pid = server->session.image.target.pid,
+		.comm = server->session.image.target.comm,
 		.threads = &threads,
 		.start_ns = monotonic_ns(),
 	};
@@ -262,7 +262,7 @@ static enum MHD_Result serve_wall_profile(struct server *server, struct MHD_Conn
 		return refused;
 	struct wall_window *window = wall_window_open(&server->session, err, sizeof(err));
 	if (window == NULL)
-		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+		return http_error(conn, target_alive(&server->session.image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
 									       : MHD_HTTP_GONE,
 				  "cannot take a wall-clock profile: %s", err);
 	bool exited = wait_out_window(server, seconds, NULL);
@@ -287,9 +287,9 @@ static enum MHD_Result serve_offcpu_profile(struct server *server, struct MHD_Co
 		return http_error(conn, MHD_HTTP_BAD_REQUEST,
 				  "invalid value for \"min_wait_us\" - must be a whole number of microseconds");
 	struct offcpu_window *window =
-		offcpu_window_open(&server->session, kind, (uint64_t)min_wait_us * 1000, err, sizeof(err));
+		offcpu_window_open(&server->session.image, kind, (uint64_t)min_wait_us * 1000, err, sizeof(err));
 	if (window == NULL)
-		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+		return http_error(conn, target_alive(&server->session.image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
 									       : MHD_HTTP_GONE,
 				  "cannot take a %s profile: %s", name, err);
 	bool exited = wait_out_window(server, seconds, NULL);
@@ -309,11 +309,11 @@ static enum MHD_Result serve_threads(struct server *server, struct MHD_Connectio
 
 	if (http_query_number(conn, "debug", &debug) < 0)
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "invalid value for \"debug\" - must be an integer");
-	if (!target_alive(&server->session.target))
+	if (!target_alive(&server->session.image.target))
 		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited: it has no threads left",
-				  (int)server->session.target.pid, server->session.target.comm);
-	if (thread_stacks_take(server->session.target.pid, &threads, err, sizeof(err)) != 0)
-		return http_error(conn, target_alive(&server->session.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
+				  (int)server->session.image.target.pid, server->session.image.target.comm);
+	if (thread_stacks_take(server->session.image.target.pid, &threads, err, sizeof(err)) != 0)
+		return http_error(conn, target_alive(&server->session.image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
 									       : MHD_HTTP_GONE,
 				  "%s", err);
 	if (debug != 0) {
@@ -324,11 +324,11 @@ static enum MHD_Result serve_threads(struct server *server, struct MHD_Connectio
 			thread_stacks_free(&threads);
 			return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		}
-		threads_write_text(out, &server->session, &threads, debug);
+		threads_write_text(out, &server->session.image, &threads, debug);
 		thread_stacks_free(&threads);
 		return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
 	}
-	struct profile *profile = threads_profile(&server->session, &threads);
+	struct profile *profile = threads_profile(&server->session.image, &threads);
 	thread_stacks_free(&threads);
 	if (profile == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory while building the profile");
@@ -424,7 +424,7 @@ static void html_escape(FILE *out, const char *s)
 
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
-	const struct target *target = &server->session.target;
+	const struct target *target = &server->session.image.target;
 	bool alive = cpu_sampler_target_alive(server->session.cpu);
 	char *buf = NULL, attached[64];
 	size_t len = 0;
@@ -514,7 +514,7 @@ static enum MHD_Result serve_symbols(struct server *server, struct MHD_Connectio
 	for (char *word = strtok_r(body->data, "+ \r\n", &save); word != NULL; word = strtok_r(NULL, "+ \r\n", &save)) {
 		uint64_t addr = strtoull(word, NULL, 0);
 		char name[512];
-		if (addr != 0 && cpu_sampler_symbol_name(server->session.cpu, addr, name, sizeof(name)))
+		if (addr != 0 && target_image_function_name(&server->session.image, addr, name, sizeof(name)))
 			fprintf(out, "%#llx %s\n", (unsigned long long)addr, name);
 	}
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
@@ -596,8 +596,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_symbols(server, conn, method, body);
 	}
 	if (strcmp(name, "cmdline") == 0)
-		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.target.argv,
-				     server->session.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session.image.target.argv,
+				     server->session.image.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
 	if (strcmp(name, "block") == 0 || strcmp(name, "mutex") == 0)
 		return serve_offcpu_profile(server, conn, name);
 	if (strcmp(name, "goroutine") == 0 || strcmp(name, "threads") == 0)
@@ -709,7 +709,7 @@ int serve_main(int argc, char **argv)
 		return cli_fail(1, "%s", err);
 	}
 	if (opts.heap_rate != 0) {
-		server.heap = heap_tracer_start(&server.session, opts.heap_rate, err, sizeof(err));
+		server.heap = heap_tracer_start(&server.session.image, opts.heap_rate, err, sizeof(err));
 		if (server.heap == NULL) {
 			server_close(&server, fd);
 			return cli_fail(1, "%s", err);
@@ -747,7 +747,7 @@ int serve_main(int argc, char **argv)
 	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
 	fprintf(stderr, "bpfprof: serving PID %d (%s) on http://%s%s%s:%d/debug/pprof/\n", (int)pid,
-		server.session.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+		server.session.image.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
 	if (server.heap != NULL)
 		fprintf(stderr, "bpfprof: tracing allocations, one sample every %llu bytes on average\n",
 			(unsigned long long)opts.heap_rate);

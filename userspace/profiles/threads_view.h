@@ -11,12 +11,12 @@
 #include <stdio.h>
 
 #include "profile.h"
-#include "session.h"
+#include "target_image.h"
 #include "thread_stacks.h"
 
 /* NULL when out of memory. */
-struct profile *threads_profile(struct session *session, const struct thread_stacks *threads);
+struct profile *threads_profile(struct target_image *image, const struct thread_stacks *threads);
 /* debug 1: threads grouped by stack and name; 2 (or more): each thread. */
-void threads_write_text(FILE *out, struct session *session, const struct thread_stacks *threads, long debug);
+void threads_write_text(FILE *out, struct target_image *image, const struct thread_stacks *threads, long debug);
 
 #endif

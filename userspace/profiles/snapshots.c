@@ -150,7 +150,7 @@ static void *record_waits(void *arg)
 	bool exited = false, closing = false;
 
 	while (!closing && monotonic_ns() < deadline) {
-		if (!target_alive(&store->session->target)) {
+		if (!target_alive(&store->session->image.target)) {
 			exited = true;
 			break;
 		}
@@ -183,7 +183,7 @@ static bool open_window(struct snapshot_store *store, struct snapshot *s, enum s
 		return s->window != NULL;
 	case SNAPSHOT_BLOCK:
 	case SNAPSHOT_MUTEX:
-		s->off_window = offcpu_window_open(store->session, kind == SNAPSHOT_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX,
+		s->off_window = offcpu_window_open(&store->session->image, kind == SNAPSHOT_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX,
 						   OFFCPU_MIN_WAIT_DEFAULT_NS, err, err_len);
 		return s->off_window != NULL;
 	case SNAPSHOT_WALL:
@@ -216,7 +216,7 @@ int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsign
 		goto out;
 	}
 	if (!open_window(store, s, kind, seconds, err, err_len)) {
-		*gone = !target_alive(&store->session->target);
+		*gone = !target_alive(&store->session->image.target);
 		goto out;
 	}
 	if (kind == SNAPSHOT_ALLOCS && (s->mark = heap_tracer_mark(store->heap)) == NULL) {

@@ -15,7 +15,7 @@
 
 #include "offcpu.h"
 #include "profile.h"
-#include "session.h"
+#include "target_image.h"
 
 struct offcpu_collector_stats;
 
@@ -25,10 +25,10 @@ struct offcpu_window;
 
 /* Starts counting waits of kind of at least min_wait_ns. NULL with a
  * one-line reason in err. */
-struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 char *err, size_t err_len);
 /* The same for all time off CPU, preemptions included: the wall clock's. */
-struct offcpu_window *offcpu_window_open_all(struct session *session, char *err, size_t err_len);
+struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len);
 /* Ends the window (target_exited: it ended because the target did) and
  * returns its profile, or NULL when out of memory; frees the window. */
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);

@@ -1,5 +1,5 @@
 /*
- * heap_tracer.h: heap tracing kept running over a session. A thread drains
+ * heap_tracer.h: heap tracing kept running over a target. A thread drains
  * the heap collector into a heap profile until told to stop or until the
  * target exits or calls exec; meanwhile any thread may take profiles of it
  * (Go's heap and allocs, and a leak view), whole or as the change since a
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "profile.h"
-#include "session.h"
+#include "target_image.h"
 
 #define LEAK_AGE_DEFAULT_NS 10000000000ULL /* the leak view's age when none is asked for */
 
@@ -26,9 +26,9 @@ enum heap_view {
 struct heap_tracer;
 struct heap_mark;
 
-/* Attaches to the session's target, one sample every rate bytes on
+/* Attaches to the image's target, one sample every rate bytes on
  * average. NULL with a one-line reason in err. */
-struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, char *err, size_t err_len);
+struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, char *err, size_t err_len);
 /* Ends tracing and waits until the last records are in (keeping
  * everything traced for profiles). */
 void heap_tracer_finish(struct heap_tracer *tracer);

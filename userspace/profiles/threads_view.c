@@ -23,16 +23,7 @@ static size_t count_errors(const struct thread_stacks *threads)
 }
 
 /* With `symbols` held: code mapped since attach (dlopen) is read before naming. */
-static void take_in_new_code(struct session *session, const struct thread_stacks *threads)
-{
-	for (size_t i = 0; i < threads->count; i++)
-		if (!session_image_covers(session, threads->threads[i].pcs, threads->threads[i].n_pcs)) {
-			session_refresh_image(session);
-			return;
-		}
-}
-
-struct profile *threads_profile(struct session *session, const struct thread_stacks *threads)
+struct profile *threads_profile(struct target_image *image, const struct thread_stacks *threads)
 {
 	struct profile *profile = profile_new();
 	struct stack_table *stacks = stack_table_new(1);
@@ -45,7 +36,7 @@ struct profile *threads_profile(struct session *session, const struct thread_sta
 		rc = stack_table_add(stacks, &key, &one);
 	}
 	if (rc == 0) {
-		const struct target *target = &session->target;
+		const struct target *target = &image->target;
 		profile_add_sample_type(profile, "goroutine", "count");
 		profile->period_type = (struct value_type){
 			.type = profile_string(profile, "goroutine"),
@@ -60,7 +51,7 @@ struct profile *threads_profile(struct session *session, const struct thread_sta
 		profile_add_comment(profile, "stacks walked with libdwfl through ptrace, each thread stopped for "
 					     "its walk; %zu threads could not be walked",
 				    count_errors(threads));
-		rc = session_add_stacks(session, profile, stacks);
+		rc = target_image_add_stacks(image, profile, stacks);
 	}
 	stack_table_free(stacks);
 	if (rc != 0) {
@@ -72,12 +63,12 @@ struct profile *threads_profile(struct session *session, const struct thread_sta
 
 /* One frame's functions (inlined ones first), Go's debug=2 way:
  * "function()\n\tfile:line\n". With `symbols` held. */
-static void write_frame(FILE *out, struct session *session, uint64_t pc, bool leaf, bool as_list)
+static void write_frame(FILE *out, struct target_image *image, uint64_t pc, bool leaf, bool as_list)
 {
 	struct symbolization symbols;
 	uint64_t lookup = leaf ? pc : pc - 1; /* a return address: the call is the byte before */
 
-	symbolize_user(session->image, lookup, &symbols);
+	symbolize_user(image->maps, lookup, &symbols);
 	if (symbols.n_frames == 0) {
 		if (as_list)
 			fprintf(out, "#\t%#llx\t?\n", (unsigned long long)pc);
@@ -102,7 +93,7 @@ static bool same_stack(const struct thread_stack *a, const struct thread_stack *
 }
 
 /* debug=1: each distinct (stack, name) once, with how many threads share it. */
-static void write_grouped(FILE *out, struct session *session, const struct thread_stacks *threads)
+static void write_grouped(FILE *out, struct target_image *image, const struct thread_stacks *threads)
 {
 	bool *done = calloc(threads->count > 0 ? threads->count : 1, sizeof(*done));
 
@@ -124,7 +115,7 @@ static void write_grouped(FILE *out, struct session *session, const struct threa
 			fprintf(out, " %#llx", (unsigned long long)t->pcs[k]);
 		fprintf(out, "\n# labels: {\"thread\":\"%s\"}\n", t->name);
 		for (size_t k = 0; k < t->n_pcs; k++)
-			write_frame(out, session, t->pcs[k], k == 0, true);
+			write_frame(out, image, t->pcs[k], k == 0, true);
 		if (t->error[0] != '\0')
 			fprintf(out, "#\t(stack unavailable: %s)\n", t->error);
 		fputc('\n', out);
@@ -133,27 +124,28 @@ static void write_grouped(FILE *out, struct session *session, const struct threa
 }
 
 /* debug=2: one block a thread, as Go prints each goroutine. */
-static void write_each(FILE *out, struct session *session, const struct thread_stacks *threads)
+static void write_each(FILE *out, struct target_image *image, const struct thread_stacks *threads)
 {
 	for (size_t i = 0; i < threads->count; i++) {
 		const struct thread_stack *t = &threads->threads[i];
 		fprintf(out, "thread %d \"%s\" [%s%s%s]:\n", (int)t->tid, t->name, thread_state_name(t->state),
 			t->wchan[0] != '\0' ? " in " : "", t->wchan);
 		for (size_t k = 0; k < t->n_pcs; k++)
-			write_frame(out, session, t->pcs[k], k == 0, false);
+			write_frame(out, image, t->pcs[k], k == 0, false);
 		if (t->error[0] != '\0')
 			fprintf(out, "(stack unavailable: %s)\n", t->error);
 		fputc('\n', out);
 	}
 }
 
-void threads_write_text(FILE *out, struct session *session, const struct thread_stacks *threads, long debug)
+void threads_write_text(FILE *out, struct target_image *image, const struct thread_stacks *threads, long debug)
 {
-	pthread_mutex_lock(&session->symbols);
-	take_in_new_code(session, threads);
+	target_image_lock(image);
+	for (size_t i = 0; i < threads->count; i++)
+		target_image_cover(image, threads->threads[i].pcs, threads->threads[i].n_pcs);
 	if (debug >= 2)
-		write_each(out, session, threads);
+		write_each(out, image, threads);
 	else
-		write_grouped(out, session, threads);
-	pthread_mutex_unlock(&session->symbols);
+		write_grouped(out, image, threads);
+	target_image_unlock(image);
 }

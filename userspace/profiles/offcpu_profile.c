@@ -14,7 +14,7 @@
 #include "window_health.h"
 
 struct offcpu_window {
-	struct session *session;
+	struct target_image *image;
 	struct offcpu_collector *collector;
 	enum offcpu_kind kind;
 	uint64_t min_wait_ns;
@@ -28,7 +28,7 @@ const char *offcpu_kind_name(enum offcpu_kind kind)
 	return kind == OFFCPU_FUTEX ? "mutex" : "block";
 }
 
-static struct offcpu_window *open_window(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+static struct offcpu_window *open_window(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 bool include_preempted, char *err, size_t err_len)
 {
 	struct offcpu_window *window = calloc(1, sizeof(*window));
@@ -37,14 +37,14 @@ static struct offcpu_window *open_window(struct session *session, enum offcpu_ki
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (!target_alive(&session->target)) {
-		snprintf(err, err_len, "PID %d (%s) has exited", (int)session->target.pid, session->target.comm);
+	if (!target_alive(&image->target)) {
+		snprintf(err, err_len, "PID %d (%s) has exited", (int)image->target.pid, image->target.comm);
 		free(window);
 		return NULL;
 	}
-	*window = (struct offcpu_window){.session = session, .kind = kind, .min_wait_ns = min_wait_ns};
+	*window = (struct offcpu_window){.image = image, .kind = kind, .min_wait_ns = min_wait_ns};
 	window->collector =
-		offcpu_collector_start(session->target.pid, kind, min_wait_ns, include_preempted, session->unwinder, err,
+		offcpu_collector_start(image->target.pid, kind, min_wait_ns, include_preempted, image->unwinder, err,
 				       err_len);
 	if (window->collector == NULL) {
 		free(window);
@@ -52,25 +52,25 @@ static struct offcpu_window *open_window(struct session *session, enum offcpu_ki
 	}
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
-	window->target_cpu_at_open = target_cpu_ns(&session->target);
+	window->target_cpu_at_open = target_cpu_ns(&image->target);
 	return window;
 }
 
-struct offcpu_window *offcpu_window_open(struct session *session, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 char *err, size_t err_len)
 {
-	return open_window(session, kind, min_wait_ns, false, err, err_len);
+	return open_window(image, kind, min_wait_ns, false, err, err_len);
 }
 
-struct offcpu_window *offcpu_window_open_all(struct session *session, char *err, size_t err_len)
+struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len)
 {
-	return open_window(session, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
+	return open_window(image, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
 }
 
 static void describe(struct profile *profile, const struct offcpu_window *window,
 		     const struct offcpu_collector_stats *stats, bool exited, double seconds)
 {
-	const struct target *target = &window->session->target;
+	const struct target *target = &window->image->target;
 
 	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION,
 			    offcpu_kind_name(window->kind), (int)target->pid, target->comm);
@@ -86,7 +86,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 	profile_add_comment(profile, "waits shorter than %.1f us are not counted, nor waits that began before the "
 				     "window or were still going at its end",
 			    (double)window->min_wait_ns / 1e3);
-	unwinder_describe(window->session->unwinder, profile, stats->user_stack_ends);
+	unwinder_describe(window->image->unwinder, profile, stats->user_stack_ends);
 	profile_add_comment(profile,
 			    "waits: %llu ended, %llu counted; lost: %llu (no room for a stack, a total or the "
 			    "thread's start, or a nested walk), %llu (agent out of memory); %llu user stacks unreadable",
@@ -128,7 +128,7 @@ struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct o
 
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited)
 {
-	struct session *session = window->session;
+	struct target_image *image = window->image;
 	struct offcpu_window described = *window;
 	struct offcpu_collector_stats stats = {0};
 	uint64_t elapsed;
@@ -146,7 +146,7 @@ struct profile *offcpu_window_close(struct offcpu_window *window, bool target_ex
 		profile->time_nanos = described.started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
 		describe(profile, &described, &stats, target_exited, (double)elapsed / 1e9);
-		if (session_add_stacks(session, profile, stacks) != 0) {
+		if (target_image_add_stacks(image, profile, stacks) != 0) {
 			profile_free(profile);
 			profile = NULL;
 		}

@@ -3,7 +3,7 @@
  *
  * Locks: `lock` guards the heap profile, the collector pointer and the end
  * state; the sink takes it per record, so a profile is copied out under it
- * and symbolized after, under the session's `symbols` alone.
+ * and symbolized after, under the target image's lock alone.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,12 +21,11 @@
 #include "window_health.h"
 
 #define POLL_MS 200
-#define REFRESH_INTERVAL_NS 1000000000ULL
 
 enum heap_end { END_NONE, END_FINISHED, END_EXITED, END_EXEC };
 
 struct heap_tracer {
-	struct session *session;
+	struct target_image *image;
 	uint64_t rate;
 	char allocator[256];
 	uint64_t attached_ns; /* monotonic */
@@ -38,7 +37,7 @@ struct heap_tracer {
 	struct heap_collector *collector;     /* NULL once detached */
 	struct heap_collector_stats counts;   /* the collector's, as of detaching */
 	uint64_t exec_ns;                     /* when the target called exec, once seen */
-	bool stop_requested, unmapped_address_seen;
+	bool stop_requested;
 	enum heap_end end;
 	uint64_t ended_ns;
 	bool ended;    /* end is set */
@@ -70,11 +69,8 @@ static void on_record(void *ctx, const struct heap_event_header *event, size_t s
 			return;
 		}
 		uint32_t depth = event->user_depth > 0 ? (uint32_t)event->user_depth : 0;
-		if (!tracer->unmapped_address_seen && pthread_mutex_trylock(&tracer->session->symbols) == 0) {
-			tracer->unmapped_address_seen = !session_image_covers(
-				tracer->session, (const uint64_t *)allocation->user_stack, depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
-			pthread_mutex_unlock(&tracer->session->symbols);
-		}
+		target_image_note_stack(tracer->image, (const uint64_t *)allocation->user_stack,
+					depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
 	}
 	heap_profile_add(tracer->heap, event, size);
 	pthread_mutex_unlock(&tracer->lock);
@@ -92,7 +88,7 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	tracer->end = end;
 	tracer->ended = true;
 	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
-	tracer->target_cpu_at_end = end == END_FINISHED ? target_cpu_ns(&tracer->session->target) : -1;
+	tracer->target_cpu_at_end = end == END_FINISHED ? target_cpu_ns(&tracer->image->target) : -1;
 	pthread_cond_broadcast(&tracer->changed);
 	pthread_mutex_unlock(&tracer->lock);
 
@@ -109,7 +105,6 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 static void *tracing_loop(void *arg)
 {
 	struct heap_tracer *tracer = arg;
-	uint64_t last_refresh = 0;
 	enum heap_end end = END_NONE;
 
 	while (end == END_NONE) {
@@ -121,29 +116,19 @@ static void *tracing_loop(void *arg)
 		pthread_mutex_lock(&tracer->lock);
 		if (tracer->exec_ns == 0)
 			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
-		bool unmapped = tracer->unmapped_address_seen;
 		end = tracer->stop_requested ? END_FINISHED : tracer->exec_ns != 0 ? END_EXEC : END_NONE;
 		pthread_mutex_unlock(&tracer->lock);
-		if (end == END_NONE && !target_alive(&tracer->session->target))
+		if (end == END_NONE && !target_alive(&tracer->image->target))
 			end = END_EXITED;
 
-		/* Code mapped after attach (dlopen): look again, at most once a second. */
-		uint64_t now = monotonic_ns();
-		if (end == END_NONE && unmapped && now - last_refresh > REFRESH_INTERVAL_NS) {
-			pthread_mutex_lock(&tracer->session->symbols);
-			session_refresh_image(tracer->session);
-			pthread_mutex_unlock(&tracer->session->symbols);
-			pthread_mutex_lock(&tracer->lock);
-			tracer->unmapped_address_seen = false;
-			pthread_mutex_unlock(&tracer->lock);
-			last_refresh = now;
-		}
+		if (end == END_NONE)
+			target_image_refresh_if_asked(tracer->image);
 	}
 	detach(tracer, end);
 	return NULL;
 }
 
-struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, char *err, size_t err_len)
+struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, char *err, size_t err_len)
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
@@ -152,7 +137,7 @@ struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, ch
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	tracer->session = session;
+	tracer->image = image;
 	tracer->rate = rate;
 	pthread_mutex_init(&tracer->lock, NULL);
 	pthread_condattr_t attr;
@@ -160,13 +145,13 @@ struct heap_tracer *heap_tracer_start(struct session *session, uint64_t rate, ch
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&tracer->changed, &attr);
 	pthread_condattr_destroy(&attr);
-	tracer->collector = heap_collector_start(session->target.pid, session->image, session->unwinder, rate,
+	tracer->collector = heap_collector_start(image->target.pid, image->maps, image->unwinder, rate,
 						 on_record, tracer, tracer->allocator, sizeof(tracer->allocator), err,
 						 err_len);
 	if (tracer->collector == NULL)
 		goto fail;
 	tracer->attached_ns = monotonic_ns();
-	tracer->target_cpu_at_attach = target_cpu_ns(&session->target);
+	tracer->target_cpu_at_attach = target_cpu_ns(&image->target);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
 		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
 		heap_collector_stop(tracer->collector, NULL);
@@ -295,7 +280,7 @@ struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
 	struct heap_collector_stats counts;
 	read_counts(tracer, &counts);
 	mark->calls = counts.calls;
-	mark->target_cpu_ns = target_cpu_ns(&tracer->session->target);
+	mark->target_cpu_ns = target_cpu_ns(&tracer->image->target);
 	pthread_mutex_unlock(&tracer->lock);
 	if (mark->n_stacks > 0 && mark->values == NULL) {
 		free(mark);
@@ -341,7 +326,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		     const struct heap_mark *since, uint64_t min_age_ns, const struct heap_collector_stats *c,
 		     const struct heap_profile_stats *h, enum heap_end end, double traced_seconds)
 {
-	const struct target *target = &tracer->session->target;
+	const struct target *target = &tracer->image->target;
 
 	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION, view_names[view],
 			    (int)target->pid, target->comm);
@@ -359,7 +344,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		profile_add_comment(profile, "delta: what changed over the last %.1f s (as Go's ?seconds=N); "
 					     "negative in-use values are frees of older allocations",
 				    (double)(monotonic_ns() - since->taken_ns) / 1e9);
-	unwinder_describe(tracer->session->unwinder, profile, h->user_stack_ends);
+	unwinder_describe(tracer->image->unwinder, profile, h->user_stack_ends);
 	profile_add_comment(profile,
 			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
 			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
@@ -424,7 +409,7 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
 	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, end,
 		 (double)(now - tracer->attached_ns) / 1e9);
-	int rc = session_add_stacks(tracer->session, profile, stacks);
+	int rc = target_image_add_stacks(tracer->image, profile, stacks);
 	stack_table_free(stacks);
 	if (rc != 0) {
 		profile_free(profile);

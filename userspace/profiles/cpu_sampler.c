@@ -3,9 +3,8 @@
  * and hands each sample to every open window. Windows end at their
  * deadline, when stopped, or when the target exits.
  *
- * Locks: `lock` guards the windows and the collector pointer; the
- * session's `symbols` guards the process image and the symbolizer. Where
- * both are held, `lock` is taken first.
+ * Locks: `lock` guards the windows and the collector pointer; the target
+ * image has its own. Where both are held, `lock` is taken first.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,11 +17,10 @@
 #include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
-#include "session.h"
+#include "target_image.h"
 #include "window_health.h"
 
 #define POLL_MS 100
-#define REFRESH_INTERVAL_NS 1000000000ULL
 
 struct cpu_window {
 	struct cpu_sampler *sampler;
@@ -39,7 +37,7 @@ struct cpu_window {
 };
 
 struct cpu_sampler {
-	struct session *session;
+	struct target_image *image;
 	const struct target *target;
 	const struct cpu_event *event;
 	unsigned hz;
@@ -49,7 +47,7 @@ struct cpu_sampler {
 	struct cpu_window *windows;
 	struct cpu_collector *collector;
 	pthread_t thread;
-	bool thread_started, shutting_down, target_gone, unmapped_address_seen;
+	bool thread_started, shutting_down, target_gone;
 };
 
 /* Called by the collector for every sample, on the sampling thread. */
@@ -68,12 +66,7 @@ static void on_sample(void *ctx, const struct cpu_sample *sample)
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures++;
 	}
-	/* A heuristic for code mapped later: skipped while a profile is being
-	 * symbolized, rather than stall the sampling thread behind it. */
-	if (!sampler->unmapped_address_seen && pthread_mutex_trylock(&sampler->session->symbols) == 0) {
-		sampler->unmapped_address_seen = !session_image_covers(sampler->session, key.user, key.n_user);
-		pthread_mutex_unlock(&sampler->session->symbols);
-	}
+	target_image_note_stack(sampler->image, key.user, key.n_user);
 	pthread_mutex_unlock(&sampler->lock);
 }
 
@@ -121,7 +114,6 @@ static void detach(struct cpu_sampler *sampler)
 static void *sampling_loop(void *arg)
 {
 	struct cpu_sampler *sampler = arg;
-	uint64_t last_refresh = 0;
 
 	pthread_mutex_lock(&sampler->lock);
 	while (!sampler->shutting_down) {
@@ -148,15 +140,7 @@ static void *sampling_loop(void *arg)
 			sampler->target_gone = true;
 		end_due_windows(sampler, !alive || polled < 0);
 
-		/* Code mapped after the snapshot (dlopen): look again, at most once a second. */
-		now = monotonic_ns();
-		if (alive && sampler->unmapped_address_seen && now - last_refresh > REFRESH_INTERVAL_NS) {
-			pthread_mutex_lock(&sampler->session->symbols);
-			session_refresh_image(sampler->session);
-			pthread_mutex_unlock(&sampler->session->symbols);
-			sampler->unmapped_address_seen = false;
-			last_refresh = now;
-		}
+		target_image_refresh_if_asked(sampler->image);
 	}
 	end_due_windows(sampler, true);
 	if (sampler->collector != NULL)
@@ -165,15 +149,15 @@ static void *sampling_loop(void *arg)
 	return NULL;
 }
 
-struct cpu_sampler *cpu_sampler_new(struct session *session, const struct cpu_event *event, unsigned hz)
+struct cpu_sampler *cpu_sampler_new(struct target_image *image, const struct cpu_event *event, unsigned hz)
 {
 	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
 
 	if (sampler == NULL)
 		return NULL;
 	*sampler = (struct cpu_sampler){
-		.session = session,
-		.target = &session->target,
+		.image = image,
+		.target = &image->target,
 		.event = event,
 		.hz = hz,
 	};
@@ -224,7 +208,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	}
 	if (sampler->collector == NULL) {
 		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz,
-							 sampler->session->unwinder, on_sample, sampler, err, err_len);
+							 sampler->image->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
 	}
@@ -305,18 +289,6 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 	free(window);
 }
 
-bool cpu_sampler_symbol_name(struct cpu_sampler *sampler, uint64_t addr, char *name, size_t len)
-{
-	struct symbolization symbols;
-
-	pthread_mutex_lock(&sampler->session->symbols);
-	symbolize_user(sampler->session->image, addr, &symbols);
-	if (symbols.n_frames > 0)
-		snprintf(name, len, "%s", symbols.frames[symbols.n_frames - 1].function);
-	pthread_mutex_unlock(&sampler->session->symbols);
-	return symbols.n_frames > 0;
-}
-
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 {
 	pthread_mutex_lock(&sampler->lock);
@@ -333,7 +305,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    target->comm);
 	profile_add_comment(profile, "command: %s", target->cmdline);
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
-	unwinder_describe(sampler->session->unwinder, profile, r->user_stack_ends);
+	unwinder_describe(sampler->image->unwinder, profile, r->user_stack_ends);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",
@@ -382,7 +354,7 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	profile->time_nanos = result->start_wall_ns;
 	profile->duration_nanos = (int64_t)result->elapsed_ns;
 	describe(profile, sampler, result);
-	int rc = session_add_stacks(sampler->session, profile, result->stacks);
+	int rc = target_image_add_stacks(sampler->image, profile, result->stacks);
 	if (rc != 0) {
 		profile_free(profile);
 		return NULL;

@@ -32,12 +32,11 @@ struct cpu_window_result {
 struct cpu_sampler;
 struct cpu_window;
 
-struct session;
+struct target_image;
 
-/* The sampler symbolizes and unwinds through the session's image and
- * unwinder (and refreshes both when code is mapped later); the session
- * must outlive it. */
-struct cpu_sampler *cpu_sampler_new(struct session *session, const struct cpu_event *event, unsigned hz);
+/* The sampler symbolizes and unwinds through the target's image (and asks
+ * it to look again when code is mapped later); the image must outlive it. */
+struct cpu_sampler *cpu_sampler_new(struct target_image *image, const struct cpu_event *event, unsigned hz);
 /* Ends every open window and detaches. */
 void cpu_sampler_free(struct cpu_sampler *sampler);
 
@@ -63,11 +62,6 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
  * although the target ran, or lost its samples (window_health.h). */
 void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *profile,
 			     const struct cpu_window_result *result);
-
-/* The function holding a user address of the target (the outermost one
- * where calls were inlined, as Go's symbol endpoint names the function that
- * owns the code); false when nothing names it. */
-bool cpu_sampler_symbol_name(struct cpu_sampler *sampler, uint64_t addr, char *name, size_t len);
 
 /* Whether the target still runs, as the sampler last saw it. */
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler);

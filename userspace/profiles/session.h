@@ -1,0 +1,25 @@
+/*
+ * session.h: what `record` and `serve` both hold while attached to a
+ * target: its image (target_image.h) and the CPU sampler over it.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <sys/types.h>
+
+#include "cpu_sampler.h"
+#include "target_image.h"
+
+struct session {
+	struct target_image image;
+	struct cpu_sampler *cpu;
+};
+
+/* Validates pid and our privileges, reads the target's image and prepares
+ * sampling (nothing is attached until a window opens). 0, or -1 with a
+ * one-line reason; nothing to close then. */
+int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz,
+		 enum unwind_mode unwind, char *err, size_t err_len);
+void session_close(struct session *session);
+
+#endif
