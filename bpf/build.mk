@@ -7,7 +7,9 @@ $(error bpfprof builds on x86-64 only, not $(shell uname -m))
 endif
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Ibpf
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
-BPF_SKELETONS := $(BUILD)/gen/cpu.skel.h $(BUILD)/gen/heap.skel.h $(BUILD)/gen/offcpu.skel.h $(BUILD)/gen/timeline.skel.h
+# One x.bpf.c and its x.h per program; each gets a skeleton, x.skel.h.
+BPF_APPS := cpu heap offcpu timeline
+BPF_SKELETONS := $(patsubst %,$(BUILD)/gen/%.skel.h,$(BPF_APPS))
 
 $(VMLINUX_H): | $(SETUP_STAMP)
 	@mkdir -p $(@D)

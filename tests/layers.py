@@ -5,7 +5,8 @@ The folders of ROOT/userspace listed in AGENT_LAYERS (userspace/build.mk),
 lowest first, are layers: a file may include headers of its own folder and of
 the folders before it, and the shared BPF records (bpf/*.h), never a later
 folder's. Modules (a .c with its .h) must not depend on each other in a
-cycle, within a folder too. Prints one line per finding and exits 1 when
+cycle, within a folder too, and no header may be named like a system
+one (or one of bpf/ or demo-server/, also on the include path). Prints one line per finding and exits 1 when
 there is any; prints the layer of every module with --list.
 """
 import os
@@ -39,6 +40,15 @@ def main():
     stray = [n for n in os.listdir(os.path.join(root, "userspace")) if n.endswith((".c", ".h"))]
     findings = [f"userspace/{n} is in no layer's folder" for n in sorted(stray)]
     shared = set(n for n in os.listdir(os.path.join(root, "bpf")) if n.endswith(".h"))
+    # Every folder is on the include path, so a header named like a system
+    # one (features.h, poll.h) would be picked up by libc's own includes.
+    system = os.environ.get("SYSTEM_INCLUDE", "/usr/include")
+    others = [system] + [os.path.join(root, d) for d in ("bpf", "demo-server")]
+    for name, layer in sorted(home.items()):
+        for other in others:
+            if name.endswith(".h") and os.path.exists(os.path.join(other, name)):
+                findings.append(f"userspace/{layer}/{name} has the name of a header in {other}/, "
+                                "which is on the include path too")
 
     depends = {}  # module -> modules it includes
     for name, layer in sorted(home.items()):

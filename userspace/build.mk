@@ -13,9 +13,9 @@ model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_pro
 collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c ring_reader.c unwinder.c cpu_collector.c \
 	heap_collector.c offcpu_collector.c timeline_collector.c thread_stacks.c
 encode_SRCS := pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
-profiles_SRCS := target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c snapshots.c
-http_SRCS := http_reply.c listen.c ui_api.c serve.c
-commands_SRCS := record.c main.c
+profiles_SRCS := window.c target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c profile_sources.c snapshots.c
+http_SRCS := http_reply.c listen.c ui_api.c http_server.c
+commands_SRCS := options.c features_command.c record.c serve.c main.c
 
 AGENT_SRCS := $(foreach layer,$(AGENT_LAYERS),$(addprefix userspace/$(layer)/,$($(layer)_SRCS))) $(PROTO_GEN)
 UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)

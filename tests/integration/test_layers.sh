@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_layers.sh: the agent's folders are layers (AGENT_LAYERS in
 # userspace/build.mk, lowest first): no file includes a later folder's
-# header, no two modules depend on each other in a cycle, every source
+# header, no two modules depend on each other in a cycle, no header is
+# named like a system header (every folder is on the include path), every source
 # file is in a layer's folder, and the build's source lists name exactly
 # the .c files the folders hold. The checker (tests/layers.py) is also run
 # on small trees that break each rule, so it is seen to fail.
@@ -45,6 +46,14 @@ printf '#include "c.h"\n' >"$tree/userspace/high/c.c"
 printf '#include "b.h"\n' >"$tree/userspace/high/c.h"
 expect_match "a cycle between modules of one layer is found" "$(python3 "$ROOT/tests/layers.py" "$tree")" \
 	'module cycle: b -> c -> b'
+
+tree=$TEST_TMP/system
+fake_tree "$tree"
+mkdir -p "$tree/include"
+: >"$tree/include/b.h"
+expect_match "a header named like a system one is found" \
+	"$(SYSTEM_INCLUDE="$tree/include" python3 "$ROOT/tests/layers.py" "$tree")" \
+	'userspace/high/b.h has the name of a header in .*/include/'
 
 tree=$TEST_TMP/stray
 fake_tree "$tree"

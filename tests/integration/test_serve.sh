@@ -140,6 +140,26 @@ expect_eq "diff without ids is 400" "$(get /api/diff)" 400
 expect_eq "seconds=0 is 400" "$(post '/api/snapshots?seconds=0')" 400
 expect_match "with a JSON reason" "$(cat "$TEST_TMP/body")" '"error":"seconds must be a whole number from 1 to 3600"'
 expect_eq "an unknown API path is 404" "$(get /api/nope)" 404
+expect_eq "GET /api/kinds is 200" "$(get /api/kinds)" 200
+expect_eq "it lists the kinds the UI records, from the agent's table" \
+	"$(json '" ".join(k["name"] + ":" + k["seconds"] for k in d["kinds"])' <"$TEST_TMP/body")" \
+	"cpu:window heap:none allocs:window leaks:age block:window mutex:window wall:window"
+expect_eq "a kind the UI does not record is refused" "$(post '/api/snapshots?kind=trace&seconds=1')" 400
+expect_match "naming those it does" "$(cat "$TEST_TMP/body")" 'kind must be cpu, heap, allocs, leaks, block, mutex or wall'
+
+# A client that gives up ends its window at once: the agent says so and the
+# sampler lets go of the target (its BPF program is unloaded).
+sampler_loaded() { bpftool prog show 2>/dev/null | grep -q 'name sample_cpu'; }
+curl -s -o /dev/null --max-time 1.5 "$AGENT_URL/debug/pprof/profile?seconds=30" &
+curl_pid=$!
+sleep 0.8
+check "while a client waits for its window, the sampler is loaded" sampler_loaded
+wait "$curl_pid"
+for ((i = 0; i < 40; i++)); do grep -q 'client of /debug/pprof/profile went away' "$AGENT_LOG" && break; sleep 0.1; done
+expect_match "a client gone mid-window ends the window (the agent says so)" "$(cat "$AGENT_LOG")" \
+	'the client of /debug/pprof/profile went away after 1\.[0-9] s; its window ended'
+for ((i = 0; i < 40; i++)); do sampler_loaded || break; sleep 0.1; done
+check "and the sampler is unloaded, not left running for 30 s" bash -c "! bpftool prog show | grep -q 'name sample_cpu'"
 
 # The target exits: the agent keeps serving, and says so.
 kill "$split_pid"

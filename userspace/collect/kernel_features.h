@@ -1,10 +1,12 @@
 /*
- * kernel_features.h: which kernel features each profile kind needs, since
- * which Linux release each exists, and the one-line refusal when one is
- * missing. The table is the single description: the agent checks it before
- * loading anything, `bpfprof features` prints it, and docs/kernels.md is
- * checked against it by the kernel-matrix suite. Pure: what the running
- * kernel has is found by kernel_probe.c.
+ * kernel_features.h: the kernel features bpfprof's BPF programs use, since
+ * which Linux release each exists, and the one-line refusal when a kind
+ * needs one the kernel lacks. Each kind's needs are in its row of the
+ * profile table (profile_sources.c), which hands them here as kernel_kind
+ * records: the agent checks them before loading anything, `bpfprof
+ * features` prints them, and docs/kernels.md is checked against that by
+ * the kernel-matrix suite. Pure: what the running kernel has is found by
+ * kernel_probe.c.
  */
 #ifndef KERNEL_FEATURES_H
 #define KERNEL_FEATURES_H
@@ -36,22 +38,28 @@ struct kernel_feature_info {
 
 extern const struct kernel_feature_info kernel_feature_table[FEATURE_COUNT];
 
-/* The profile kinds, in the order the agent names them. */
-#define PROFILE_KIND_COUNT 8
-extern const char *const profile_kind_names[PROFILE_KIND_COUNT];
+#define FEATURE_BIT(f) (1u << (f))
 
-/* The features a kind needs (a mask of 1 << enum kernel_feature); the
- * table-driven unwinder's own needs are added unless frame_pointers_only. */
-uint32_t kernel_features_needed(const char *kind, bool frame_pointers_only);
+/* What a profile kind needs: a mask of FEATURE_BIT()s, plus the table-driven
+ * unwinder's own when it takes user stacks. */
+struct kernel_kind {
+	const char *name;
+	uint32_t needs;
+	bool unwinds;
+};
+
+/* The features kind needs; the unwinder's are added unless
+ * frame_pointers_only. */
+uint32_t kernel_features_needed(const struct kernel_kind *kind, bool frame_pointers_only);
 
 /* 0 when every feature kind needs is in present; otherwise -1 and one line
  * naming the first missing feature, the release that has it, this kernel's
- * release and the kinds that still work here. */
-int kernel_features_require(const char *kind, bool frame_pointers_only, uint32_t present, const char *release,
-			    char *err, size_t err_len);
+ * release and which of kinds[0..n) still work here. */
+int kernel_features_require(const struct kernel_kind *kinds, size_t n, const struct kernel_kind *kind,
+			    bool frame_pointers_only, uint32_t present, const char *release, char *err, size_t err_len);
 
 /* The table as markdown (docs/kernels.md holds it verbatim): per feature its
- * release and the kinds that need it. */
-void kernel_features_markdown(FILE *out);
+ * release and which of kinds[0..n) need it. */
+void kernel_features_markdown(FILE *out, const struct kernel_kind *kinds, size_t n);
 
 #endif

@@ -123,43 +123,8 @@ const char *kernel_release(void)
 	return uts.release;
 }
 
-int kernel_check(const char *kind, bool frame_pointers_only, char *err, size_t err_len)
+bool kernel_probe_permitted(void)
 {
-	uint32_t have = kernel_features_present();
-
-	/* Unprivileged, every probe fails: the privilege check says why. */
-	if (!permitted)
-		return 0;
-	return kernel_features_require(kind, frame_pointers_only, have, kernel_release(), err, err_len);
-}
-
-int features_main(int argc, char **argv)
-{
-	if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
-		kernel_features_markdown(stdout);
-		return 0;
-	}
-	if (argc != 1) {
-		fprintf(stderr, "bpfprof features: %s (usage: bpfprof features [--markdown])\n",
-			strcmp(argv[1], "--help") == 0 ? "prints what this kernel offers bpfprof" : "unknown flag");
-		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
-	}
-	uint32_t have = kernel_features_present();
-	if (!permitted) {
-		fprintf(stderr, "bpfprof features: may not load BPF programs here, so the kernel cannot be asked: run "
-				"as root (or with CAP_BPF and CAP_PERFMON)\n");
-		return 1;
-	}
-	printf("kernel %s\n", kernel_release());
-	for (int f = 0; f < FEATURE_COUNT; f++)
-		printf("  %-40s %-4s (Linux %s+)\n", kernel_feature_table[f].name, have & BIT(f) ? "yes" : "NO",
-		       kernel_feature_table[f].since);
-	int missing = 0;
-	for (size_t i = 0; i < PROFILE_KIND_COUNT; i++) {
-		char why[512];
-		bool works = kernel_check(profile_kind_names[i], false, why, sizeof(why)) == 0;
-		missing += !works;
-		printf("profile %-8s %s\n", profile_kind_names[i], works ? "works" : why);
-	}
-	return missing == 0 ? 0 : 1;
+	pthread_once(&probed, probe);
+	return permitted;
 }

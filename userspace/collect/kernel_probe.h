@@ -17,14 +17,8 @@ uint32_t kernel_features_present(void);
 /* The running kernel's release (uname -r). */
 const char *kernel_release(void);
 
-/* 0 when the running kernel has what kind needs (or when we may not load
- * BPF at all, which the privilege check reports better); else -1 with the
- * one-line reason kernel_features_require gives. */
-int kernel_check(const char *kind, bool frame_pointers_only, char *err, size_t err_len);
-
-/* `bpfprof features [--markdown]`: each feature and whether this kernel has
- * it, then each profile kind and whether it works here; --markdown prints
- * the static table docs/kernels.md holds. */
-int features_main(int argc, char **argv);
+/* Whether we may load BPF at all: without, every probe fails, and the
+ * privilege check says why better than a missing feature would. */
+bool kernel_probe_permitted(void);
 
 #endif

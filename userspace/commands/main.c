@@ -10,7 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
-#include "kernel_probe.h"
+#include "features_command.h"
 #include "record.h"
 #include "serve.h"
 

@@ -236,14 +236,6 @@ fail:
 	return NULL;
 }
 
-void cpu_sampler_end_windows(struct cpu_sampler *sampler)
-{
-	pthread_mutex_lock(&sampler->lock);
-	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next)
-		w->stop_requested = true;
-	pthread_mutex_unlock(&sampler->lock);
-}
-
 void cpu_window_stop(struct cpu_window *window)
 {
 	pthread_mutex_lock(&window->sampler->lock);
@@ -251,7 +243,8 @@ void cpu_window_stop(struct cpu_window *window)
 	pthread_mutex_unlock(&window->sampler->lock);
 }
 
-bool cpu_window_wait(struct cpu_window *window, int timeout_ms)
+/* Waits up to timeout_ms for the window to end; true once it has. */
+static bool wait_for_end(struct cpu_window *window, int timeout_ms)
 {
 	struct cpu_sampler *sampler = window->sampler;
 	struct timespec until = monotonic_after_ms(timeout_ms);
@@ -266,7 +259,7 @@ bool cpu_window_wait(struct cpu_window *window, int timeout_ms)
 
 void cpu_window_close(struct cpu_window *window, struct cpu_window_result *result)
 {
-	while (!cpu_window_wait(window, 1000))
+	while (!wait_for_end(window, 1000))
 		;
 	const struct cpu_collector_stats *a = &window->stats_at_open, *b = &window->stats_at_end;
 	*result = (struct cpu_window_result){

@@ -43,13 +43,8 @@ void cpu_sampler_free(struct cpu_sampler *sampler);
 /* Opens a window of duration_ns, attaching the sampler if needed. NULL with
  * a one-line reason when it cannot (the target is gone, attach failed). */
 struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duration_ns, char *err, size_t err_len);
-/* Ends every open window now, as at shutdown: their owners get what was
- * collected so far. */
-void cpu_sampler_end_windows(struct cpu_sampler *sampler);
-/* Ends a window before its time (Ctrl-C, a client gone). */
+/* Ends a window before its time (its token fired: window.h). */
 void cpu_window_stop(struct cpu_window *window);
-/* Waits up to timeout_ms for the window to end; true once it has. */
-bool cpu_window_wait(struct cpu_window *window, int timeout_ms);
 /* Waits for the end, hands over what the window collected and frees it. */
 void cpu_window_close(struct cpu_window *window, struct cpu_window_result *result);
 

@@ -200,18 +200,12 @@ void heap_tracer_free(struct heap_tracer *tracer)
 	free(tracer);
 }
 
-bool heap_tracer_wait(struct heap_tracer *tracer, int timeout_ms)
+bool heap_tracer_ended(struct heap_tracer *tracer)
 {
-	return wait_for(tracer, &tracer->ended, timeout_ms);
-}
-
-void heap_tracer_wait_until(struct heap_tracer *tracer, uint64_t deadline_ns)
-{
-	for (uint64_t now = monotonic_ns(); now < deadline_ns; now = monotonic_ns()) {
-		uint64_t left_ms = (deadline_ns - now + 999999) / 1000000;
-		if (heap_tracer_wait(tracer, left_ms < 1000 ? (int)left_ms : 1000))
-			return;
-	}
+	pthread_mutex_lock(&tracer->lock);
+	bool ended = tracer->ended;
+	pthread_mutex_unlock(&tracer->lock);
+	return ended;
 }
 
 static const char *end_reason(enum heap_end end)

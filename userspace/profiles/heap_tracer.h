@@ -35,12 +35,9 @@ void heap_tracer_finish(struct heap_tracer *tracer);
 /* Detaches and frees. */
 void heap_tracer_free(struct heap_tracer *tracer);
 
-/* Waits up to timeout_ms; true once tracing has ended (finished, or the
- * target exited or called exec). */
-bool heap_tracer_wait(struct heap_tracer *tracer, int timeout_ms);
-/* Waits until deadline_ns (monotonic), or until tracing ends: the window
- * of a delta, which ends early when the target does. */
-void heap_tracer_wait_until(struct heap_tracer *tracer, uint64_t deadline_ns);
+/* Whether tracing has ended (finished, or the target exited or called
+ * exec): it ends the windows over it (window.h). */
+bool heap_tracer_ended(struct heap_tracer *tracer);
 /* When the target ended tracing: "exited" or "called exec", with how long
  * after attach; NULL while tracing runs or after heap_tracer_finish(). */
 const char *heap_tracer_end_reason(struct heap_tracer *tracer, double *after_seconds);

@@ -7,11 +7,10 @@
 #include "json.h"
 #include "offcpu_profile.h"
 #include "snapshots.h"
-#include "wall_profile.h"
 
 struct snapshot {
 	int id;
-	enum snapshot_kind kind;
+	const struct profile_source *source;
 	enum snapshot_state state;
 	unsigned seconds;
 	int64_t started_unix_ms;
@@ -19,52 +18,29 @@ struct snapshot {
 	uint64_t samples, lost;
 	char error[256];
 	struct profile *profile;
-	struct cpu_window *window;        /* CPU */
-	struct heap_mark *mark;           /* allocs */
-	struct offcpu_window *off_window; /* block, mutex */
-	struct wall_window *wall_window;  /* wall */
+	struct source_window *window; /* while recording, on its thread */
+	struct window_clock clock;
 	pthread_t thread;
 	struct snapshot_store *store;
 };
 
 struct snapshot_store {
 	pthread_mutex_t lock;
-	struct session *session;
-	struct cpu_sampler *cpu;
-	bool closing; /* block, mutex and wall windows end now */
-	struct heap_tracer *heap;
+	struct profile_context ctx;
+	struct cancel_token closing; /* ends every recording; hangs off the agent's */
 	struct snapshot *items[SNAPSHOTS_MAX];
 	size_t count;
 };
 
-static const char *const kind_names[SNAPSHOT_KINDS] = {
-	[SNAPSHOT_CPU] = "cpu",
-	[SNAPSHOT_HEAP] = "heap",
-	[SNAPSHOT_ALLOCS] = "allocs",
-	[SNAPSHOT_LEAKS] = "leaks",
-	[SNAPSHOT_BLOCK] = "block",
-	[SNAPSHOT_MUTEX] = "mutex",
-	[SNAPSHOT_WALL] = "wall",
-};
-
-enum snapshot_kind snapshot_kind_named(const char *name)
-{
-	for (int kind = 0; kind < SNAPSHOT_KINDS; kind++)
-		if (strcmp(kind_names[kind], name) == 0)
-			return (enum snapshot_kind)kind;
-	return SNAPSHOT_KINDS;
-}
-
-struct snapshot_store *snapshot_store_new(struct session *session, struct heap_tracer *heap)
+struct snapshot_store *snapshot_store_new(const struct profile_context *ctx, const struct cancel_token *agent)
 {
 	struct snapshot_store *store = calloc(1, sizeof(*store));
 
 	if (store == NULL)
 		return NULL;
 	pthread_mutex_init(&store->lock, NULL);
-	store->session = session;
-	store->cpu = session->cpu;
-	store->heap = heap;
+	store->ctx = *ctx;
+	store->closing.parent = agent;
 	return store;
 }
 
@@ -72,14 +48,10 @@ void snapshot_store_free(struct snapshot_store *store)
 {
 	if (store == NULL)
 		return;
-	cpu_sampler_end_windows(store->cpu);
-	pthread_mutex_lock(&store->lock);
-	store->closing = true;
-	pthread_mutex_unlock(&store->lock);
+	cancel_token_fire(&store->closing);
 	for (size_t i = 0; i < store->count; i++) {
 		struct snapshot *s = store->items[i];
 		pthread_join(s->thread, NULL);
-		heap_mark_free(s->mark);
 		profile_free(s->profile);
 		free(s);
 	}
@@ -87,115 +59,43 @@ void snapshot_store_free(struct snapshot_store *store)
 	free(store);
 }
 
-/* On the recording thread: the snapshot's profile (NULL: out of memory) and its figures. */
-static void finish(struct snapshot *s, struct profile *profile, uint64_t elapsed_ns, uint64_t samples, uint64_t lost)
+/* The recording thread: waits the window out, then keeps its profile. */
+static void *record_snapshot(void *arg)
 {
+	struct snapshot *s = arg;
+	struct window_figures figures = {0};
+
+	window_wait(&s->clock);
+	struct profile *profile = source_window_close(s->window, &s->clock, &figures);
 	pthread_mutex_lock(&s->store->lock);
 	s->window = NULL;
-	s->elapsed_ns = elapsed_ns;
-	s->samples = samples;
-	s->lost = lost;
+	s->elapsed_ns = monotonic_ns() - s->started_mono_ns;
+	s->samples = figures.samples;
+	s->lost = figures.lost;
 	s->profile = profile;
 	s->state = profile != NULL ? SNAPSHOT_READY : SNAPSHOT_FAILED;
 	if (profile == NULL)
 		snprintf(s->error, sizeof(s->error), "out of memory while building the profile");
 	pthread_mutex_unlock(&s->store->lock);
-}
-
-static void *record_cpu(void *arg)
-{
-	struct snapshot *s = arg;
-	struct cpu_window_result result;
-
-	cpu_window_close(s->window, &result);
-	struct profile *profile = cpu_sampler_profile(s->store->cpu, &result);
-	stack_table_free(result.stacks);
-
-	finish(s, profile, result.elapsed_ns, result.stats.received - result.aggregation_failures,
-	       result.stats.lost_ringbuf_full + result.aggregation_failures);
 	return NULL;
 }
 
-/* Heap kinds: allocs waits out its window, or the end of tracing (the
- * target exited, the agent is stopping); the others are taken at once.
- * Samples and lost count over the whole trace. */
-static void *record_heap(void *arg)
+/* What the UI's seconds ask of a source's window. */
+static struct window_request request_for(const struct profile_source *source, unsigned seconds)
 {
-	struct snapshot *s = arg;
-	struct heap_tracer *heap = s->store->heap;
-	static const enum heap_view views[SNAPSHOT_KINDS] = {
-		[SNAPSHOT_HEAP] = HEAP_VIEW_HEAP,
-		[SNAPSHOT_ALLOCS] = HEAP_VIEW_ALLOCS,
-		[SNAPSHOT_LEAKS] = HEAP_VIEW_LEAKS,
-	};
+	struct window_request request = {.min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS};
 
-	if (s->kind == SNAPSHOT_ALLOCS)
-		heap_tracer_wait_until(heap, s->started_mono_ns + (uint64_t)s->seconds * 1000000000ULL);
-	struct profile *profile =
-		heap_tracer_profile(heap, views[s->kind], s->mark, (uint64_t)s->seconds * 1000000000ULL);
-	uint64_t calls, sampled, lost;
-	heap_tracer_counts(heap, &calls, &sampled, &lost);
-
-	finish(s, profile, monotonic_ns() - s->started_mono_ns, sampled, lost);
-	return NULL;
-}
-
-/* Block, mutex and wall: the window waits out its seconds, the target's
- * exit or the agent's stop. */
-static void *record_waits(void *arg)
-{
-	struct snapshot *s = arg;
-	struct snapshot_store *store = s->store;
-	uint64_t deadline = s->started_mono_ns + (uint64_t)s->seconds * 1000000000ULL;
-	bool exited = false, closing = false;
-
-	while (!closing && monotonic_ns() < deadline) {
-		if (!target_alive(&store->session->image.target)) {
-			exited = true;
-			break;
-		}
-		struct timespec pause = {.tv_nsec = 100 * 1000000L};
-		nanosleep(&pause, NULL);
-		pthread_mutex_lock(&store->lock);
-		closing = store->closing;
-		pthread_mutex_unlock(&store->lock);
+	if (source->ui_seconds == UI_SECONDS_WINDOW) {
+		request.duration_ns = (uint64_t)seconds * 1000000000ULL;
+		request.delta = source->span == SPAN_NOW;
+	} else if (source->ui_seconds == UI_SECONDS_AGE) {
+		request.older_than_ns = (uint64_t)seconds * 1000000000ULL;
 	}
-	struct profile *profile = s->wall_window != NULL ? wall_window_close(s->wall_window, exited)
-							 : offcpu_window_close(s->off_window, exited);
-	uint64_t events = 0;
-	for (size_t i = 0; profile != NULL && i < profile->n_samples; i++)
-		events += s->kind == SNAPSHOT_WALL ? 1 : (uint64_t)profile->samples[i].values[0];
-	pthread_mutex_lock(&store->lock);
-	s->off_window = NULL;
-	s->wall_window = NULL;
-	pthread_mutex_unlock(&store->lock);
-	finish(s, profile, monotonic_ns() - s->started_mono_ns, events, 0);
-	return NULL;
+	return request;
 }
 
-/* Opens what a window kind records into; false with a reason. */
-static bool open_window(struct snapshot_store *store, struct snapshot *s, enum snapshot_kind kind, unsigned seconds,
-			char *err, size_t err_len)
-{
-	switch (kind) {
-	case SNAPSHOT_CPU:
-		s->window = cpu_window_open(store->cpu, (uint64_t)seconds * 1000000000ULL, err, err_len);
-		return s->window != NULL;
-	case SNAPSHOT_BLOCK:
-	case SNAPSHOT_MUTEX:
-		s->off_window = offcpu_window_open(&store->session->image, kind == SNAPSHOT_BLOCK ? OFFCPU_BLOCK : OFFCPU_FUTEX,
-						   OFFCPU_MIN_WAIT_DEFAULT_NS, err, err_len);
-		return s->off_window != NULL;
-	case SNAPSHOT_WALL:
-		s->wall_window = wall_window_open(store->session, err, err_len);
-		return s->wall_window != NULL;
-	default:
-		return true;
-	}
-}
-
-int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsigned seconds, bool *gone, char *err,
-		   size_t err_len)
+int snapshot_start(struct snapshot_store *store, const struct profile_source *source, unsigned seconds, bool *gone,
+		   char *err, size_t err_len)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	int id = -1;
@@ -210,36 +110,24 @@ int snapshot_start(struct snapshot_store *store, enum snapshot_kind kind, unsign
 		snprintf(err, err_len, "this agent keeps at most %d snapshots; restart it to take more", SNAPSHOTS_MAX);
 		goto out;
 	}
-	bool heap_kind = kind == SNAPSHOT_HEAP || kind == SNAPSHOT_ALLOCS || kind == SNAPSHOT_LEAKS;
-	if (heap_kind && store->heap == NULL) {
-		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
-		goto out;
-	}
-	if (!open_window(store, s, kind, seconds, err, err_len)) {
-		*gone = !target_alive(&store->session->image.target);
-		goto out;
-	}
-	if (kind == SNAPSHOT_ALLOCS && (s->mark = heap_tracer_mark(store->heap)) == NULL) {
-		snprintf(err, err_len, "out of memory");
+	struct window_request request = request_for(source, seconds);
+	struct window_figures figures;
+	s->window = source_window_open(source, &store->ctx, &request, &figures, err, err_len);
+	if (s->window == NULL) {
+		*gone = !target_alive(&store->ctx.session->image.target);
 		goto out;
 	}
 	s->id = (int)store->count + 1;
-	s->kind = kind;
-	s->seconds = kind == SNAPSHOT_HEAP ? 0 : seconds;
+	s->source = source;
+	s->seconds = source->ui_seconds == UI_SECONDS_NONE ? 0 : seconds;
 	s->started_unix_ms = wall_ns() / 1000000;
 	s->started_mono_ns = monotonic_ns();
 	s->store = store;
-	void *(*recorder)(void *) = kind == SNAPSHOT_CPU ? record_cpu : heap_kind ? record_heap : record_waits;
-	if (pthread_create(&s->thread, NULL, recorder, s) != 0) {
-		if (s->window != NULL) {
-			struct cpu_window_result dropped;
-			cpu_window_stop(s->window);
-			cpu_window_close(s->window, &dropped);
-			stack_table_free(dropped.stacks);
-		}
-		profile_free(s->off_window != NULL ? offcpu_window_close(s->off_window, false) : NULL);
-		profile_free(s->wall_window != NULL ? wall_window_close(s->wall_window, false) : NULL);
-		heap_mark_free(s->mark);
+	source_window_start_clock(s->window, &s->clock, &store->closing);
+	if (pthread_create(&s->thread, NULL, record_snapshot, s) != 0) {
+		cancel_token_fire(&s->clock.token);
+		window_check(&s->clock);
+		profile_free(source_window_close(s->window, &s->clock, &figures));
 		snprintf(err, err_len, "cannot start a recording thread");
 		goto out;
 	}
@@ -271,7 +159,7 @@ static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
 	fprintf(out,
 		"{\"id\":%d,\"kind\":\"%s\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
 		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"error\":",
-		s->id, kind_names[s->kind], state_names[s->state], s->seconds, (long long)s->started_unix_ms,
+		s->id, s->source->name, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
 		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost);
 	if (s->state == SNAPSHOT_FAILED)
 		json_write_string(out, s->error);
@@ -340,7 +228,7 @@ const char *snapshot_kind_name(struct snapshot_store *store, int id)
 {
 	pthread_mutex_lock(&store->lock);
 	struct snapshot *s = find(store, id);
-	const char *name = s != NULL ? kind_names[s->kind] : "profile";
+	const char *name = s != NULL ? s->source->name : "profile";
 	pthread_mutex_unlock(&store->lock);
 	return name;
 }

@@ -13,8 +13,6 @@
 #include "offcpu_profile.h"
 #include "wall_profile.h"
 
-#define WALL_WINDOW_MAX_NS (3600ULL * 1000000000ULL) /* closed by the caller long before */
-
 struct wall_window {
 	struct session *session;
 	struct cpu_window *cpu;
@@ -22,7 +20,7 @@ struct wall_window {
 	int64_t started_wall_ns;
 };
 
-struct wall_window *wall_window_open(struct session *session, char *err, size_t err_len)
+struct wall_window *wall_window_open(struct session *session, uint64_t duration_ns, char *err, size_t err_len)
 {
 	struct wall_window *window = calloc(1, sizeof(*window));
 
@@ -32,7 +30,7 @@ struct wall_window *wall_window_open(struct session *session, char *err, size_t 
 	}
 	window->session = session;
 	window->started_wall_ns = wall_ns();
-	window->cpu = cpu_window_open(session->cpu, WALL_WINDOW_MAX_NS, err, err_len);
+	window->cpu = cpu_window_open(session->cpu, duration_ns, err, err_len);
 	if (window->cpu == NULL) {
 		free(window);
 		return NULL;

@@ -10,15 +10,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "profile.h"
 #include "session.h"
 
 struct wall_window;
 
-/* Starts CPU sampling and block tracing together. NULL with a reason. */
-struct wall_window *wall_window_open(struct session *session, char *err, size_t err_len);
-/* Ends both and returns the merged profile, or NULL when out of memory;
+/* Starts CPU sampling and block tracing together, for duration_ns at
+ * most. NULL with a reason. */
+struct wall_window *wall_window_open(struct session *session, uint64_t duration_ns, char *err, size_t err_len);
+/* Ends both (early when the window was cut short) and returns the merged profile, or NULL when out of memory;
  * frees the window. */
 struct profile *wall_window_close(struct wall_window *window, bool target_exited);
 

@@ -252,39 +252,40 @@
   /* ------------------------------------------------------------------ */
   /* Profile kinds                                                       */
 
-  // What the Record form asks for each kind. cpu and allocs record over a
-  // window (input: seconds, a progress bar); heap is the heap now (no input);
-  // leaks' seconds are the least age of a live allocation, so 0 is allowed.
-  // family: kinds of one family share sample types and so can be compared.
-  const KINDS = {
-    cpu: { option: 'CPU', name: 'CPU profile', button: 'Record CPU profile', input: 'Seconds', min: 1,
-      window: true, family: 'cpu' },
-    heap: { option: 'Heap in use', name: 'heap in use', button: 'Take heap snapshot', input: null, min: 0,
-      window: false, family: 'heap' },
-    allocs: { option: 'Allocations', name: 'allocations', button: 'Record allocations', input: 'Seconds', min: 1,
-      window: true, family: 'heap' },
-    leaks: { option: 'Leaks', name: 'leaks', button: 'Find leaks', input: 'Older than (s)', min: 0,
-      window: false, family: 'heap' },
-    block: { option: 'Blocking (off-CPU)', name: 'block profile', button: 'Record blocking', input: 'Seconds',
-      min: 1, window: true, family: 'waits' },
-    mutex: { option: 'Lock contention', name: 'mutex profile', button: 'Record lock waits', input: 'Seconds',
-      min: 1, window: true, family: 'waits' },
-    wall: { option: 'Wall clock (on + off CPU)', name: 'wall-clock profile', button: 'Record wall clock',
-      input: 'Seconds', min: 1, window: true, family: 'wall' },
-  };
+  // The kinds the agent records, from its table (/api/kinds), and what the
+  // Record form asks for each: a window takes seconds and shows a progress
+  // bar; a kind taken at once takes nothing; an age (leaks) is the least age
+  // of a live allocation, so 0 is allowed. Kinds of one family carry the
+  // same sample types and so can be compared.
+  let KINDS = {};
+
+  function kindsFrom(list) {
+    const kinds = {};
+    for (const k of list.kinds) {
+      kinds[k.name] = {
+        option: k.option, name: k.title, button: k.button, family: k.family, needsHeap: k.needs_heap,
+        span: k.seconds, window: k.seconds === 'window',
+        input: k.seconds === 'window' ? 'Seconds' : k.seconds === 'age' ? 'Older than (s)' : null,
+        min: k.seconds === 'window' ? 1 : 0,
+      };
+    }
+    return kinds;
+  }
 
   function kindOf(s) { return KINDS[s.kind] || KINDS.cpu; }
 
   // The secs column: a window's length, a leak query's least age, or "now".
   function spanText(s) {
-    return s.kind === 'heap' ? 'now' : s.kind === 'leaks' ? '≥' + s.seconds + ' s' : s.seconds + ' s';
+    const span = kindOf(s).span;
+    return span === 'none' ? 'now' : span === 'age' ? '≥' + s.seconds + ' s' : s.seconds + ' s';
   }
 
   // The same in words, with the start time, for titles.
   function spanWords(s) {
     const at = s.started_unix_ms ? fmtClock(s.started_unix_ms) : '?';
-    return s.kind === 'heap' ? 'at ' + at
-      : s.kind === 'leaks' ? 'older than ' + s.seconds + ' s, at ' + at
+    const span = kindOf(s).span;
+    return span === 'none' ? 'at ' + at
+      : span === 'age' ? 'older than ' + s.seconds + ' s, at ' + at
         : s.seconds + ' s from ' + at;
   }
 
@@ -293,13 +294,13 @@
   function kindUnavailable(kind) {
     const t = S.target;
     if (!t) return '';
-    if (KINDS[kind].family === 'heap' && !t.heap_rate) {
+    if (KINDS[kind].needsHeap && !t.heap_rate) {
       return 'heap tracing is off: start bpfprof serve with --heap';
     }
     // Heap and leak snapshots read what the agent traced, which outlives the
     // target; a window needs a live target to fill it.
     if (!t.alive && KINDS[kind].window) {
-      return kind === 'allocs' ? 'the target exited; it makes no new allocations to record'
+      return KINDS[kind].needsHeap ? 'the target exited; it makes no new allocations to record'
         : 'the target exited; there is no time left to record';
     }
     return '';
@@ -334,7 +335,7 @@
     const hint = $('rec-hint');
     const sampling = rate === 1 ? 'every allocation recorded' : 'sampled every ' + fmtInt(rate) + ' bytes on average';
     hint.textContent = why ? 'Cannot record: ' + why + '.'
-      : K.family !== 'heap' || !rate ? ''
+      : !K.needsHeap || !rate ? ''
         : 'Heap profiles count only allocations made since bpfprof attached (' + sampling + ').'
           + (kind === 'leaks' ? ' Leaks: allocations still in use that are older than the given age.' : '');
     hint.hidden = !hint.textContent;
@@ -1535,6 +1536,12 @@
   }
 
   async function start() {
+    try {
+      KINDS = kindsFrom(await api('/api/kinds'));
+    } catch (e) {
+      showViewMsg('Cannot read the profile kinds this agent records: ' + e.message);
+      return;
+    }
     renderRecordForm();
     bindControls();
     setPressed();

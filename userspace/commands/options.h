@@ -1,0 +1,59 @@
+/*
+ * options.h: the flags of bpfprof's commands, parsed in one place. Each
+ * flag is described once (its names, how its value is read, its default);
+ * a command says which it takes, and gets one struct of their values.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "cpu_collector.h"
+#include "listen.h"
+#include "profile_sources.h"
+
+enum agent_flag {
+	FLAG_PID,
+	FLAG_TYPE,
+	FLAG_DURATION,
+	FLAG_HZ,
+	FLAG_OUTPUT,
+	FLAG_FORMAT,
+	FLAG_EVENT,
+	FLAG_UNWIND,
+	FLAG_HEAP,
+	FLAG_HEAP_RATE,
+	FLAG_OLDER_THAN,
+	FLAG_MIN_WAIT,
+	FLAG_LISTEN,
+	FLAG_COUNT,
+};
+
+#define TAKES(flag) (1u << (flag))
+
+struct agent_options {
+	pid_t pid;
+	const struct profile_source *source; /* --type (default cpu) */
+	uint64_t duration_ns;		     /* --duration (default 30 s) */
+	unsigned hz;			     /* --hz (default 99) */
+	const char *output;		     /* --output, or NULL */
+	enum output_format format;	     /* --format, or FORMAT_UNKNOWN */
+	const struct cpu_event *event;	     /* --event (default cpu-clock) */
+	enum unwind_mode unwind;	     /* --unwind (default auto) */
+	bool heap;			     /* --heap, or --heap-rate given */
+	uint64_t heap_rate;		     /* --heap-rate (default Go's 524288) */
+	uint64_t older_than_ns;		     /* --older-than (default 10 s) */
+	uint64_t min_wait_ns;		     /* --min-wait (default 1 us) */
+	struct listen_address listen_at;     /* --listen (default 127.0.0.1:6060) */
+};
+
+/* Reads `bpfprof command`'s flags (argv[0] is the command), accepting those
+ * in takes (TAKES(...) | ...) and --help, which prints usage and exits 0.
+ * --pid is required. 0, or 2 after a one-line usage error on stderr. */
+int agent_options_parse(const char *command, const char *usage, uint32_t takes, int argc, char **argv,
+			struct agent_options *opts);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * serve.c: `bpfprof serve`: attach to a PID and serve its profiles over
+ * HTTP until SIGINT or SIGTERM (the server itself is http/http_server.c).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "heap_tracer.h"
+#include "listen.h"
+#include "options.h"
+#include "profile_sources.h"
+#include "serve.h"
+#include "http_server.h"
+#include "session.h"
+
+static const char serve_usage[] =
+	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99] [--unwind auto|fp|dwarf]\n"
+	"                     [--heap] [--heap-rate 524288]\n"
+	"\n"
+	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
+	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
+	"as it does against a Go program. CPU sampling runs only while a profile is requested;\n"
+	"heap tracing (--heap) runs from the start, since in-use memory is counted from attach.\n"
+	"Stops on SIGINT or SIGTERM.\n"
+	"\n"
+	"  -p, --pid PID        the process to profile\n"
+	"  -l, --listen ADDR    HOST:PORT to serve on (default 127.0.0.1:6060; port 0 picks one).\n"
+	"                       Profiles expose the target's code layout, paths and command line:\n"
+	"                       keep it on loopback unless the network is trusted.\n"
+	"  -F, --hz N           CPU samples per second per CPU, 1 to 10000 (default 99)\n"
+	"  -u, --unwind M       user stacks by auto (.eh_frame tables, frame pointers where an\n"
+	"                       object has none; the default), dwarf (tables only) or fp\n"
+	"  -m, --heap           trace allocations for /debug/pprof/heap, allocs and leaks (off by\n"
+	"                       default: every malloc and free of the target then costs a uprobe hit)\n"
+	"  -r, --heap-rate N    sample an allocation every N bytes on average (default 524288,\n"
+	"                       as Go's MemProfileRate; 1 records every one); implies --heap\n"
+	"  -h, --help           this text\n";
+
+/* The kinds serve needs from the start: CPU sampling, and heap tracing
+ * with --heap. 0, or 1 after saying what the kernel lacks. */
+static int check_kernel(const struct agent_options *opts)
+{
+	bool frame_pointers_only = opts->unwind == UNWIND_MODE_FP;
+	char err[512];
+
+	if (profile_source_kernel_check(profile_source_named("cpu"), frame_pointers_only, err, sizeof(err)) != 0 ||
+	    (opts->heap &&
+	     profile_source_kernel_check(profile_source_named("heap"), frame_pointers_only, err, sizeof(err)) != 0))
+		return cli_fail(1, "%s", err);
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct agent_options opts;
+	struct session session;
+	struct heap_tracer *heap = NULL;
+	char err[512];
+	int rc = agent_options_parse("serve", serve_usage,
+				     TAKES(FLAG_PID) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
+					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE),
+				     argc, argv, &opts);
+
+	if (rc != 0 || (rc = check_kernel(&opts)) != 0)
+		return rc;
+	if (session_open(&session, opts.pid, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err, sizeof(err)) != 0)
+		return cli_fail(1, "%s", err);
+	int port;
+	bool loopback;
+	int fd = listen_address_open(&opts.listen_at, &port, &loopback, err, sizeof(err));
+	if (fd < 0) {
+		session_close(&session);
+		return cli_fail(1, "%s", err);
+	}
+	if (opts.heap && (heap = heap_tracer_start(&session.image, opts.heap_rate, err, sizeof(err))) == NULL) {
+		close(fd);
+		session_close(&session);
+		return cli_fail(1, "%s", err);
+	}
+
+	/* Stop signals go to sigwait() below, never to a connection thread. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	struct server *server =
+		server_start(&session, heap, opts.hz, opts.unwind == UNWIND_MODE_FP, fd, err, sizeof(err));
+	if (server == NULL) {
+		close(fd);
+		heap_tracer_free(heap);
+		session_close(&session);
+		return cli_fail(1, "%s on port %d", err, port);
+	}
+	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
+	bool ipv6 = strchr(host, ':') != NULL;
+	fprintf(stderr, "bpfprof: serving PID %d (%s) on http://%s%s%s:%d/debug/pprof/\n", (int)opts.pid,
+		session.image.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+	if (heap != NULL)
+		fprintf(stderr, "bpfprof: tracing allocations, one sample every %llu bytes on average\n",
+			(unsigned long long)opts.heap_rate);
+	if (!loopback)
+		fprintf(stderr, "bpfprof: warning: listening beyond this machine; profiles expose the target's "
+				"code layout, file paths and command line to anyone who can connect\n");
+
+	int signo;
+	sigwait(&stop_signals, &signo);
+	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
+	/* Windows (requests and snapshots) end and answer with what they have;
+	 * heap profiles stay available while the uprobes come off. */
+	server_end_windows(server);
+	if (heap != NULL)
+		heap_tracer_finish(heap);
+	server_free(server);
+	close(fd);
+	heap_tracer_free(heap);
+	session_close(&session);
+	return 0;
+}

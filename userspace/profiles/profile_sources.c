@@ -1,0 +1,485 @@
+/* profile_sources.c: the kinds' rows, and how each kind's window opens and closes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "kernel_probe.h"
+#include "offcpu_profile.h"
+#include "profile_sources.h"
+#include "thread_stacks.h"
+#include "threads_view.h"
+#include "wall_profile.h"
+
+struct source_window {
+	const struct profile_source *source;
+	const struct profile_context *ctx;
+	struct window_request request;
+	struct profile *(*close)(struct source_window *window, const struct window_clock *clock,
+				 struct window_figures *figures);
+	struct cpu_window *cpu;
+	struct heap_mark *mark;
+	struct offcpu_window *offcpu;
+	struct wall_window *wall;
+	struct thread_stacks threads;
+};
+
+static struct source_window *new_window(const struct profile_source *source, const struct profile_context *ctx,
+					const struct window_request *request,
+					struct profile *(*close)(struct source_window *, const struct window_clock *,
+								 struct window_figures *),
+					char *err, size_t err_len)
+{
+	struct source_window *window = calloc(1, sizeof(*window));
+
+	if (window == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	*window = (struct source_window){.source = source, .ctx = ctx, .request = *request, .close = close};
+	return window;
+}
+
+static double seconds_of(const struct window_clock *clock)
+{
+	return window_elapsed_seconds(clock);
+}
+
+/* ---- cpu: the sampler's window ---- */
+
+static struct profile *close_cpu(struct source_window *window, const struct window_clock *clock,
+				 struct window_figures *figures)
+{
+	const struct profile_context *ctx = window->ctx;
+	struct cpu_window_result result;
+
+	(void)clock;
+	cpu_window_stop(window->cpu);
+	cpu_window_close(window->cpu, &result);
+	double seconds = (double)result.elapsed_ns / 1e9;
+	struct profile *profile = cpu_sampler_profile(ctx->session->cpu, &result);
+	snprintf(figures->subtitle, sizeof(figures->subtitle), "%.1f s at %u Hz (%s), %llu samples, %llu lost", seconds,
+		 ctx->hz, ctx->event->name, (unsigned long long)result.stats.received,
+		 (unsigned long long)result.stats.lost_ringbuf_full);
+	figures->samples = result.stats.received - result.aggregation_failures;
+	figures->lost = result.stats.lost_ringbuf_full + result.aggregation_failures;
+	snprintf(figures->summary, sizeof(figures->summary), "%llu samples in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)figures->samples, stack_table_count(result.stacks), seconds,
+		 (unsigned long long)figures->lost);
+	figures->target_exited = result.target_exited;
+	stack_table_free(result.stacks);
+	return profile;
+}
+
+static struct source_window *open_cpu(const struct profile_source *source, const struct profile_context *ctx,
+				      const struct window_request *request, struct window_figures *figures, char *err,
+				      size_t err_len)
+{
+	struct source_window *window = new_window(source, ctx, request, close_cpu, err, err_len);
+
+	if (window == NULL)
+		return NULL;
+	window->cpu = cpu_window_open(ctx->session->cpu, request->duration_ns, err, err_len);
+	if (window->cpu == NULL) {
+		free(window);
+		return NULL;
+	}
+	snprintf(figures->detail, sizeof(figures->detail), " at %u Hz", ctx->hz);
+	return window;
+}
+
+/* ---- heap, allocs, leaks: views of the heap tracer ---- */
+
+static struct profile *close_heap(struct source_window *window, const struct window_clock *clock,
+				  struct window_figures *figures)
+{
+	struct heap_tracer *heap = window->ctx->heap;
+	enum heap_view view = (enum heap_view)window->source->arg;
+	double seconds = seconds_of(clock);
+	struct profile *profile = heap_tracer_profile(heap, view, window->mark, window->request.older_than_ns);
+	uint64_t calls, sampled, lost;
+
+	heap_mark_free(window->mark);
+	heap_tracer_counts(heap, &calls, &sampled, &lost);
+	figures->samples = sampled;
+	figures->lost = lost;
+	if (view == HEAP_VIEW_LEAKS)
+		snprintf(figures->subtitle, sizeof(figures->subtitle), "bytes live for more than %.1f s at the end of %.1f s",
+			 (double)window->request.older_than_ns / 1e9, seconds);
+	else
+		snprintf(figures->subtitle, sizeof(figures->subtitle), "%s bytes after %.1f s, one sample every %llu bytes",
+			 view == HEAP_VIEW_HEAP ? "in-use" : "allocated", seconds,
+			 (unsigned long long)heap_tracer_rate(heap));
+	snprintf(figures->summary, sizeof(figures->summary),
+		 "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost", (unsigned long long)sampled,
+		 (unsigned long long)calls, profile != NULL ? profile->n_samples : 0, seconds, (unsigned long long)lost);
+	return profile;
+}
+
+static struct source_window *open_heap(const struct profile_source *source, const struct profile_context *ctx,
+				       const struct window_request *request, struct window_figures *figures,
+				       char *err, size_t err_len)
+{
+	if (ctx->heap == NULL) {
+		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
+		return NULL;
+	}
+	struct source_window *window = new_window(source, ctx, request, close_heap, err, err_len);
+	if (window == NULL)
+		return NULL;
+	if (request->delta && (window->mark = heap_tracer_mark(ctx->heap)) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		free(window);
+		return NULL;
+	}
+	snprintf(figures->detail, sizeof(figures->detail), ", one sample every %llu bytes,",
+		 (unsigned long long)heap_tracer_rate(ctx->heap));
+	return window;
+}
+
+/* ---- block, mutex: off-CPU totals; wall: CPU samples and off-CPU time merged ---- */
+
+/* What a wait profile's summary says: its total time, and the events behind it. */
+static void describe_waits(const struct profile *profile, const char *what, double seconds, bool count_samples,
+			   struct window_figures *figures)
+{
+	size_t value = profile != NULL ? profile_default_value(profile) : 0;
+	int64_t total = 0;
+	uint64_t events = 0;
+
+	for (size_t i = 0; profile != NULL && i < profile->n_samples; i++) {
+		total += profile->samples[i].values[value];
+		events += count_samples ? 1 : (uint64_t)profile->samples[i].values[0];
+	}
+	figures->samples = events;
+	snprintf(figures->summary, sizeof(figures->summary), "%.3f s of %s time in %zu stacks over %.1f s",
+		 (double)total / 1e9, what, profile != NULL ? profile->n_samples : 0, seconds);
+}
+
+static struct profile *close_offcpu(struct source_window *window, const struct window_clock *clock,
+				    struct window_figures *figures)
+{
+	double seconds = seconds_of(clock);
+	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_TARGET_EXITED);
+
+	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->source->name, seconds);
+	describe_waits(profile, "waiting", seconds, false, figures);
+	return profile;
+}
+
+static struct source_window *open_offcpu(const struct profile_source *source, const struct profile_context *ctx,
+					 const struct window_request *request, struct window_figures *figures,
+					 char *err, size_t err_len)
+{
+	struct source_window *window = new_window(source, ctx, request, close_offcpu, err, err_len);
+
+	if (window == NULL)
+		return NULL;
+	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)source->arg,
+					    request->min_wait_ns, err, err_len);
+	if (window->offcpu == NULL) {
+		free(window);
+		return NULL;
+	}
+	snprintf(figures->detail, sizeof(figures->detail), " (%s profile)", source->name);
+	return window;
+}
+
+static struct profile *close_wall(struct source_window *window, const struct window_clock *clock,
+				  struct window_figures *figures)
+{
+	double seconds = seconds_of(clock);
+	struct profile *profile = wall_window_close(window->wall, clock->end == WINDOW_TARGET_EXITED);
+
+	snprintf(figures->subtitle, sizeof(figures->subtitle), "wall-clock time over %.1f s", seconds);
+	describe_waits(profile, "on- and off-CPU", seconds, true, figures);
+	return profile;
+}
+
+static struct source_window *open_wall(const struct profile_source *source, const struct profile_context *ctx,
+				       const struct window_request *request, struct window_figures *figures,
+				       char *err, size_t err_len)
+{
+	struct source_window *window = new_window(source, ctx, request, close_wall, err, err_len);
+
+	if (window == NULL)
+		return NULL;
+	window->wall = wall_window_open(ctx->session, request->duration_ns, err, err_len);
+	if (window->wall == NULL) {
+		free(window);
+		return NULL;
+	}
+	snprintf(figures->detail, sizeof(figures->detail), " (wall-clock profile)");
+	return window;
+}
+
+/* ---- threads: every thread's stack now ---- */
+
+static struct profile *close_threads(struct source_window *window, const struct window_clock *clock,
+				     struct window_figures *figures)
+{
+	struct profile *profile = threads_profile(&window->ctx->session->image, &window->threads);
+
+	(void)clock;
+	figures->samples = window->threads.count;
+	snprintf(figures->summary, sizeof(figures->summary), "%zu threads", window->threads.count);
+	thread_stacks_free(&window->threads);
+	return profile;
+}
+
+static struct source_window *open_threads(const struct profile_source *source, const struct profile_context *ctx,
+					  const struct window_request *request, struct window_figures *figures,
+					  char *err, size_t err_len)
+{
+	const struct target *target = &ctx->session->image.target;
+
+	(void)figures;
+	if (!target_alive(target)) {
+		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
+		return NULL;
+	}
+	struct source_window *window = new_window(source, ctx, request, close_threads, err, err_len);
+	if (window == NULL)
+		return NULL;
+	if (thread_stacks_take(target->pid, &window->threads, err, err_len) != 0) {
+		free(window);
+		return NULL;
+	}
+	return window;
+}
+
+/* debug=1 groups threads by stack, debug=2 lists each (Go's goroutine text). */
+static int write_threads_text(const struct profile_context *ctx, FILE *out, long debug, char *err, size_t err_len)
+{
+	const struct target *target = &ctx->session->image.target;
+	struct thread_stacks threads;
+
+	if (!target_alive(target)) {
+		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
+		return -1;
+	}
+	if (thread_stacks_take(target->pid, &threads, err, err_len) != 0)
+		return -1;
+	threads_write_text(out, &ctx->session->image, &threads, debug);
+	thread_stacks_free(&threads);
+	return 0;
+}
+
+/* ---- the table ---- */
+
+#define NEEDS(f) FEATURE_BIT(FEATURE_##f)
+#define HEAP_NEEDS (NEEDS(BTF) | NEEDS(UPROBE) | NEEDS(TP_BTF) | NEEDS(RINGBUF) | NEEDS(ATOMICS))
+
+const struct profile_source profile_sources[] = {
+	{
+		.name = "cpu", .endpoint = "profile", .title = "CPU profile", .activity = "sampling",
+		.description = "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).",
+		.family = "cpu", .unit = "samples", .output_value = 0, .span = SPAN_WINDOW, .default_seconds = 30,
+		.recordable = true, .snapshot = true,
+		.ui_option = "CPU", .ui_name = "CPU profile", .ui_button = "Record CPU profile",
+		.ui_seconds = UI_SECONDS_WINDOW, .open = open_cpu,
+		.kernel_needs = NEEDS(BTF) | NEEDS(PERF_EVENT) | NEEDS(RINGBUF) | NEEDS(ATOMICS), .unwinds = true,
+	},
+	{
+		.name = "heap", .endpoint = "heap", .title = "Heap profile", .activity = "tracing the allocations of",
+		.description = "Sampled allocations still in use, made since attach (inuse_space first); ?seconds=N "
+			       "for a delta.",
+		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
+		.recordable = true, .snapshot = true,
+		.ui_option = "Heap in use", .ui_name = "heap in use", .ui_button = "Take heap snapshot",
+		.ui_seconds = UI_SECONDS_NONE, .arg = HEAP_VIEW_HEAP, .open = open_heap,
+		.kernel_needs = HEAP_NEEDS, .unwinds = true,
+	},
+	{
+		.name = "allocs", .endpoint = "allocs", .title = "Allocations", .activity = "tracing the allocations of",
+		.description = "Sampled allocations since attach (alloc_space first); ?seconds=N for the last N seconds.",
+		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
+		.snapshot = true,
+		.ui_option = "Allocations", .ui_name = "allocations", .ui_button = "Record allocations",
+		.ui_seconds = UI_SECONDS_WINDOW, .arg = HEAP_VIEW_ALLOCS, .open = open_heap,
+		.kernel_needs = HEAP_NEEDS, .unwinds = true,
+	},
+	{
+		.name = "leaks", .endpoint = "leaks", .title = "Leaks", .activity = "tracing the allocations of",
+		.description = "Allocations in use for more than ?older_than=N seconds (default 10), by stack, as bcc's "
+			       "memleak (bpfprof's own).",
+		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_AGE, .needs_heap = true,
+		.recordable = true, .snapshot = true,
+		.ui_option = "Leaks", .ui_name = "leaks", .ui_button = "Find leaks",
+		.ui_seconds = UI_SECONDS_AGE, .arg = HEAP_VIEW_LEAKS, .open = open_heap,
+		.kernel_needs = HEAP_NEEDS, .unwinds = true,
+	},
+	{
+		.name = "block", .endpoint = "block", .title = "Block profile", .activity = "tracing the off-CPU time of",
+		.description = "Time threads spent asleep off-CPU, by the stack where they blocked, over ?seconds=N "
+			       "(default 30).",
+		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
+		.default_seconds = 30, .takes_min_wait = true, .recordable = true, .snapshot = true,
+		.ui_option = "Blocking (off-CPU)", .ui_name = "block profile", .ui_button = "Record blocking",
+		.ui_seconds = UI_SECONDS_WINDOW, .arg = OFFCPU_BLOCK, .open = open_offcpu,
+		.kernel_needs = NEEDS(BTF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) | NEEDS(ATOMICS), .unwinds = true,
+	},
+	{
+		.name = "mutex", .endpoint = "mutex", .title = "Mutex profile", .activity = "tracing the lock waits of",
+		.description = "Time threads waited on contended locks (futex waits), by the waiter's stack, over "
+			       "?seconds=N (default 30).",
+		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
+		.default_seconds = 30, .takes_min_wait = true, .recordable = true, .snapshot = true,
+		.ui_option = "Lock contention", .ui_name = "mutex profile", .ui_button = "Record lock waits",
+		.ui_seconds = UI_SECONDS_WINDOW, .arg = OFFCPU_FUTEX, .open = open_offcpu,
+		.kernel_needs = NEEDS(BTF) | NEEDS(TP_BTF) | NEEDS(ATOMICS), .unwinds = true,
+	},
+	{
+		.name = "wall", .endpoint = "wall", .title = "Wall-clock profile",
+		.activity = "tracing the on- and off-CPU time of",
+		.description = "On-CPU and off-CPU time of every thread in one profile (label state=on-CPU|off-CPU) "
+			       "over ?seconds=N (default 30): where the whole wall-clock time goes (bpfprof's own).",
+		.family = "wall", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
+		.default_seconds = 30, .recordable = true, .snapshot = true,
+		.ui_option = "Wall clock (on + off CPU)", .ui_name = "wall-clock profile",
+		.ui_button = "Record wall clock", .ui_seconds = UI_SECONDS_WINDOW, .open = open_wall,
+		.kernel_needs = NEEDS(BTF) | NEEDS(PERF_EVENT) | NEEDS(RINGBUF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) |
+				NEEDS(ATOMICS),
+		.unwinds = true,
+	},
+	{
+		.name = "threads", .endpoint = "goroutine", .alias = "threads", .title = "Threads",
+		.description = "Every thread's current user stack, counted by stack (Go's goroutine profile: a thread "
+			       "for a goroutine); debug=1 groups them as text, debug=2 lists each with its state.",
+		.family = "threads", .unit = "count", .output_value = -1, .span = SPAN_NOW, .open = open_threads,
+		.write_text = write_threads_text,
+		.kernel_needs = 0, /* ptrace and libdwfl: no BPF */
+	},
+	{
+		.name = "trace", .endpoint = "trace", .title = "Trace",
+		.description = "Each thread's time on CPU, asleep and runnable, with wake-ups, over ?seconds=N "
+			       "(default 1), as Chrome trace-event JSON for Perfetto or chrome://tracing (not Go's "
+			       "runtime trace format).",
+		.family = "trace", .span = SPAN_WINDOW, .default_seconds = 1,
+		.kernel_needs = NEEDS(BTF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) | NEEDS(RINGBUF), .unwinds = false,
+	},
+};
+
+const size_t profile_sources_count = sizeof(profile_sources) / sizeof(profile_sources[0]);
+_Static_assert(sizeof(profile_sources) / sizeof(profile_sources[0]) <= PROFILE_SOURCES_MAX,
+	       "PROFILE_SOURCES_MAX has room for every row");
+
+const struct profile_source *profile_source_named(const char *name)
+{
+	for (size_t i = 0; i < profile_sources_count; i++)
+		if (strcmp(profile_sources[i].name, name) == 0)
+			return &profile_sources[i];
+	return NULL;
+}
+
+const struct profile_source *profile_source_at(const char *endpoint)
+{
+	for (size_t i = 0; i < profile_sources_count; i++) {
+		const struct profile_source *s = &profile_sources[i];
+		if (strcmp(s->endpoint, endpoint) == 0 || (s->alias != NULL && strcmp(s->alias, endpoint) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+void profile_source_names(char *out, size_t len, bool recordable_only, bool snapshot_only)
+{
+	const char *names[sizeof(profile_sources) / sizeof(profile_sources[0])];
+	size_t n = 0, used = 0;
+
+	for (size_t i = 0; i < profile_sources_count; i++)
+		if ((!recordable_only || profile_sources[i].recordable) && (!snapshot_only || profile_sources[i].snapshot))
+			names[n++] = profile_sources[i].name;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int wrote = snprintf(out + used, len - used, "%s%s", sep, names[i]);
+		used += wrote > 0 ? (size_t)wrote : 0;
+	}
+}
+
+void profile_sources_kernel_kinds(struct kernel_kind *out)
+{
+	for (size_t i = 0; i < profile_sources_count; i++)
+		out[i] = (struct kernel_kind){profile_sources[i].name, profile_sources[i].kernel_needs,
+					      profile_sources[i].unwinds};
+}
+
+int profile_source_kernel_check(const struct profile_source *source, bool frame_pointers_only, char *err,
+				size_t err_len)
+{
+	struct kernel_kind kinds[sizeof(profile_sources) / sizeof(profile_sources[0])];
+
+	if (!kernel_probe_permitted())
+		return 0;
+	profile_sources_kernel_kinds(kinds);
+	return kernel_features_require(kinds, profile_sources_count, &kinds[source - profile_sources],
+				       frame_pointers_only, kernel_features_present(), kernel_release(), err, err_len);
+}
+
+struct source_window *source_window_open(const struct profile_source *source, const struct profile_context *ctx,
+					 const struct window_request *request, struct window_figures *figures,
+					 char *err, size_t err_len)
+{
+	*figures = (struct window_figures){0};
+	return source->open(source, ctx, request, figures, err, err_len);
+}
+
+/* The heap tracer's end (the target exited or called exec) ends its windows. */
+static bool heap_tracing_ended(void *heap)
+{
+	return heap_tracer_ended(heap);
+}
+
+void source_window_start_clock(const struct source_window *window, struct window_clock *clock,
+			       const struct cancel_token *parent)
+{
+	const struct profile_context *ctx = window->ctx;
+
+	/* A heap view reads what was traced, which outlives the target: only
+	 * the end of tracing cuts its window short. */
+	window_clock_start(clock, window->request.duration_ns, parent,
+			   window->source->needs_heap ? NULL : &ctx->session->image.target);
+	if (window->source->needs_heap) {
+		clock->source_ended = heap_tracing_ended;
+		clock->source = ctx->heap;
+	}
+}
+
+struct profile *source_window_close(struct source_window *window, const struct window_clock *clock,
+				    struct window_figures *figures)
+{
+	struct profile *profile = window->close(window, clock, figures);
+
+	if (clock->end == WINDOW_TARGET_EXITED)
+		figures->target_exited = true;
+	free(window);
+	return profile;
+}
+
+void profile_sources_write_json(FILE *out)
+{
+	static const char *const seconds_names[] = {
+		[UI_SECONDS_WINDOW] = "window", [UI_SECONDS_NONE] = "none", [UI_SECONDS_AGE] = "age"};
+	bool first = true;
+
+	fputs("{\"kinds\":[", out);
+	for (size_t i = 0; i < profile_sources_count; i++) {
+		const struct profile_source *s = &profile_sources[i];
+		if (!s->snapshot)
+			continue;
+		fputs(first ? "{\"name\":" : ",{\"name\":", out);
+		first = false;
+		json_write_string(out, s->name);
+		fputs(",\"option\":", out);
+		json_write_string(out, s->ui_option);
+		fputs(",\"title\":", out);
+		json_write_string(out, s->ui_name);
+		fputs(",\"button\":", out);
+		json_write_string(out, s->ui_button);
+		fputs(",\"family\":", out);
+		json_write_string(out, s->family);
+		fprintf(out, ",\"seconds\":\"%s\",\"needs_heap\":%s}", seconds_names[s->ui_seconds],
+			s->needs_heap ? "true" : "false");
+	}
+	fputs("]}\n", out);
+}
