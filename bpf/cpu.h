@@ -5,6 +5,7 @@
 #ifndef BPFPROF_CPU_H
 #define BPFPROF_CPU_H
 
+#include "counter_list.h"
 #include "unwind.h"
 
 #define MAX_STACK_DEPTH 127 /* kernel frames: the kernel's default perf_event_max_stack */
@@ -26,13 +27,13 @@ struct cpu_sample {
 	__u64 kernel_stack[MAX_STACK_DEPTH];
 };
 
-/* Per-CPU counters the kernel side keeps so that nothing is dropped silently. */
-enum cpu_counter {
-	CPU_COUNTER_SAMPLES,         /* target samples seen by the program */
-	CPU_COUNTER_RINGBUF_FULL,    /* samples lost: no room in the ring buffer */
-	CPU_COUNTER_USER_STACK_ERR,  /* samples whose user stack could not be read */
-	CPU_COUNTER_KERNEL_STACK_ERR,/* samples whose kernel stack could not be read */
-	CPU_COUNTER_MAX,
-};
+/* Per-CPU counters, so nothing is dropped silently, each with what it
+ * counts, as profile comments say it (counter_list.h). */
+#define CPU_COUNTERS(X) \
+	X(CPU_COUNTER_SAMPLES, "target samples seen by the program") \
+	X(CPU_COUNTER_RINGBUF_FULL, "samples with no room in the ring buffer") \
+	X(CPU_COUNTER_USER_STACK_ERR, "samples whose user stack could not be read") \
+	X(CPU_COUNTER_KERNEL_STACK_ERR, "samples whose kernel stack could not be read")
+enum cpu_counter { CPU_COUNTERS(BPF_COUNTER_ENUM) CPU_COUNTER_MAX };
 
 #endif

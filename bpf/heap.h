@@ -15,6 +15,7 @@
 #ifndef BPFPROF_HEAP_H
 #define BPFPROF_HEAP_H
 
+#include "counter_list.h"
 #include "unwind.h"
 
 #define HEAP_COMM_LEN 16
@@ -47,15 +48,15 @@ struct heap_event {
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 };
 
-/* Per-CPU counters, so nothing is dropped silently. */
-enum heap_counter {
-	HEAP_COUNTER_CALLS,         /* allocation calls seen */
-	HEAP_COUNTER_SAMPLED,       /* of which sampled */
-	HEAP_COUNTER_RINGBUF_FULL,  /* events lost: no room in the ring buffer */
-	HEAP_COUNTER_LIVE_FULL,     /* sampled allocations whose free cannot be matched: the live map was full */
-	HEAP_COUNTER_THREADS_FULL,  /* calls not counted: no room for the thread's countdown */
-	HEAP_COUNTER_MAX,
-};
+/* Per-CPU counters, so nothing is dropped silently, each with what it
+ * counts, as profile comments say it (counter_list.h). */
+#define HEAP_COUNTERS(X) \
+	X(HEAP_COUNTER_CALLS, "allocation calls seen") \
+	X(HEAP_COUNTER_SAMPLED, "of which sampled") \
+	X(HEAP_COUNTER_RINGBUF_FULL, "events with no room in the ring buffer") \
+	X(HEAP_COUNTER_LIVE_FULL, "sampled allocations whose free cannot be matched") \
+	X(HEAP_COUNTER_THREADS_FULL, "calls with no room for the thread's countdown")
+enum heap_counter { HEAP_COUNTERS(BPF_COUNTER_ENUM) HEAP_COUNTER_MAX };
 
 #define HEAP_DRAW_TABLE 1024  /* entries; a power of two */
 #define HEAP_DRAW_SHIFT 16    /* the table's fixed point */

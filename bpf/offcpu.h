@@ -8,6 +8,7 @@
 #ifndef BPFPROF_OFFCPU_H
 #define BPFPROF_OFFCPU_H
 
+#include "counter_list.h"
 #include "unwind.h"
 
 #define OFFCPU_COMM_LEN 16
@@ -42,16 +43,17 @@ struct offcpu_total {
 	__u64 ns;
 };
 
-enum offcpu_counter {
-	OFFCPU_COUNTER_BLOCKS,        /* waits of the target's threads that ended, of any length */
-	OFFCPU_COUNTER_COUNTED,       /* of which long enough to count */
-	OFFCPU_COUNTER_STACK_BUSY,    /* waits not counted: their stack could not be taken (nested walk) */
-	OFFCPU_COUNTER_STACKS_FULL,   /* waits not counted: no room for a new stack */
-	OFFCPU_COUNTER_TOTALS_FULL,   /* waits not counted: no room for a new total */
-	OFFCPU_COUNTER_THREADS_FULL,  /* waits not counted: no room for the thread's start */
-	OFFCPU_COUNTER_USER_STACK_ERR,/* stacks whose user part could not be read (kept, empty) */
-	OFFCPU_COUNTER_MAX,
-};
+/* Per-CPU counters, so nothing is dropped silently, each with what it
+ * counts, as profile comments say it (counter_list.h). */
+#define OFFCPU_COUNTERS(X) \
+	X(OFFCPU_COUNTER_BLOCKS, "waits of the target's threads that ended, of any length") \
+	X(OFFCPU_COUNTER_COUNTED, "of which long enough to count") \
+	X(OFFCPU_COUNTER_STACK_BUSY, "waits whose stack could not be taken") \
+	X(OFFCPU_COUNTER_STACKS_FULL, "waits with no room for a new stack") \
+	X(OFFCPU_COUNTER_TOTALS_FULL, "waits with no room for a new total") \
+	X(OFFCPU_COUNTER_THREADS_FULL, "waits with no room for the thread's start") \
+	X(OFFCPU_COUNTER_USER_STACK_ERR, "stacks whose user part could not be read (kept, empty)")
+enum offcpu_counter { OFFCPU_COUNTERS(BPF_COUNTER_ENUM) OFFCPU_COUNTER_MAX };
 
 /* FNV-1a over 64-bit words: the stack's name in the maps. */
 static inline __u64 offcpu_hash_word(__u64 hash, __u64 word)

@@ -6,6 +6,8 @@
 #ifndef BPFPROF_TIMELINE_H
 #define BPFPROF_TIMELINE_H
 
+#include "counter_list.h"
+
 #define TIMELINE_COMM_LEN 16
 
 enum timeline_kind {
@@ -26,10 +28,11 @@ struct timeline_event {
 	char comm[TIMELINE_COMM_LEN]; /* tid's name */
 };
 
-enum timeline_counter {
-	TIMELINE_COUNTER_EVENTS,       /* events of the target's threads */
-	TIMELINE_COUNTER_RINGBUF_FULL, /* of which lost: no room in the ring buffer */
-	TIMELINE_COUNTER_MAX,
-};
+/* Per-CPU counters, so nothing is dropped silently, each with what it
+ * counts, as profile comments say it (counter_list.h). */
+#define TIMELINE_COUNTERS(X) \
+	X(TIMELINE_COUNTER_EVENTS, "events of the target's threads") \
+	X(TIMELINE_COUNTER_RINGBUF_FULL, "of which with no room in the ring buffer")
+enum timeline_counter { TIMELINE_COUNTERS(BPF_COUNTER_ENUM) TIMELINE_COUNTER_MAX };
 
 #endif

@@ -4,7 +4,7 @@
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window
+	test_kernel_features test_window test_bpf_counters
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -23,6 +23,8 @@ test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sa
 	userspace/model/profile.c userspace/base/hashmap.c
 test_heap_profile_LIBS := -lm
 test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/json.c userspace/base/hashmap.c
+test_bpf_counters_SRCS := userspace/collect/bpf_counters.c userspace/model/profile.c userspace/base/hashmap.c
+test_bpf_counters_LIBS := -lbpf
 test_window_SRCS := userspace/profiles/window.c userspace/target/target.c
 test_kernel_features_SRCS := userspace/collect/kernel_features.c
 test_window_health_SRCS := userspace/model/window_health.c userspace/model/profile.c userspace/base/hashmap.c

@@ -101,5 +101,9 @@ kill "$WORKLOAD_PID"
 help=$("$bpfprof" record --help)
 expect_match "record --help explains --type" "$help" '--type T'
 expect_match "record --help explains --heap-rate" "$help" '--heap-rate N'
+# The kinds record takes come from the agent's table; its help must name each.
+kinds=$("$bpfprof" record --pid 1 --type nope 2>&1 | sed -n "s/.*--type must be \(.*\), not 'nope'.*/\1/p" | sed 's/ or /, /' | tr -d ',')
+check "record --help's usage line names every kind --type takes ($kinds)" bash -c '
+	for kind in '"$kinds"'; do grep -q -- "--type [a-z|]*\b$kind\b" <<<"$1" || exit 1; done' _ "$help"
 
 finish

@@ -30,6 +30,8 @@ expect_match "the main executable is mapping 1 with its build ID" "$raw" \
 	$'Mappings\n[ ]*1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ '"$ROOT"'/build/tests/cpu_split [0-9a-f]{40} \[FN\]\[FL\]\[LN\]\[IN\]'
 expect_match "comments name the target, the rate and the losses" "$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 12)" \
 	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
+expect_match "and every counter of the BPF program, with what it counts" "$(go_pprof -raw "$TEST_TMP/split.pb.gz")" \
+	'Comment: counters of cpu\.bpf\.c: [1-9][0-9]* target samples seen by the program; 0 samples with no room in the ring buffer; [0-9]+ samples whose user stack could not be read; [0-9]+ samples whose kernel stack could not be read'
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
 expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* round_unit\);'

@@ -1,4 +1,5 @@
 /* bpf_counters.c: the loss and event counters every BPF program keeps. */
+#include <stdio.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -18,4 +19,18 @@ void bpf_counters_sum(int map_fd, uint64_t *totals, uint32_t n)
 		for (int cpu = 0; cpu < n_cpus; cpu++)
 			totals[counter] += per_cpu[cpu];
 	}
+}
+
+void bpf_counters_describe(struct profile *profile, const char *program, const char *const *descriptions,
+			   const uint64_t *values, uint32_t n)
+{
+	char text[1024];
+	size_t used = 0;
+
+	for (uint32_t i = 0; i < n && used < sizeof(text); i++) {
+		int wrote = snprintf(text + used, sizeof(text) - used, "%s%llu %s", i > 0 ? "; " : "",
+				     (unsigned long long)values[i], descriptions[i]);
+		used += wrote > 0 ? (size_t)wrote : 0;
+	}
+	profile_add_comment(profile, "counters of %s: %s", program, text);
 }

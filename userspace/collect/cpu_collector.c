@@ -188,6 +188,8 @@ int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
 	return collector->delivered;
 }
 
+const char *const cpu_counter_descriptions[CPU_COUNTER_MAX] = {CPU_COUNTERS(BPF_COUNTER_DESCRIPTION)};
+
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
 	uint64_t totals[CPU_COUNTER_MAX];
@@ -200,6 +202,7 @@ void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_
 		.user_stack_errors = totals[CPU_COUNTER_USER_STACK_ERR],
 		.kernel_stack_errors = totals[CPU_COUNTER_KERNEL_STACK_ERR],
 	};
+	memcpy(stats->counters, totals, sizeof(totals));
 }
 
 void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats)

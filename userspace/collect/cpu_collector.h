@@ -39,7 +39,10 @@ struct cpu_collector_stats {
 	uint64_t lost_ringbuf_full; /* dropped: the ring buffer had no room */
 	uint64_t user_stack_errors; /* user stack unreadable (sample kept, stack empty) */
 	uint64_t kernel_stack_errors;
+	uint64_t counters[CPU_COUNTER_MAX]; /* the program's own, as cpu.h lists them */
 };
+
+extern const char *const cpu_counter_descriptions[CPU_COUNTER_MAX];
 
 struct cpu_collector;
 

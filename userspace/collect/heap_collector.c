@@ -259,6 +259,8 @@ int heap_collector_poll(struct heap_collector *collector, int timeout_ms)
 	return collector->delivered;
 }
 
+const char *const heap_counter_descriptions[HEAP_COUNTER_MAX] = {HEAP_COUNTERS(BPF_COUNTER_DESCRIPTION)};
+
 void heap_collector_read_stats(const struct heap_collector *collector, struct heap_collector_stats *stats)
 {
 	uint64_t totals[HEAP_COUNTER_MAX];
@@ -271,6 +273,7 @@ void heap_collector_read_stats(const struct heap_collector *collector, struct he
 		.live_full = totals[HEAP_COUNTER_LIVE_FULL],
 		.threads_full = totals[HEAP_COUNTER_THREADS_FULL],
 	};
+	memcpy(stats->counters, totals, sizeof(totals));
 }
 
 uint64_t heap_collector_exec_time(const struct heap_collector *collector)

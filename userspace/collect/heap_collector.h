@@ -23,7 +23,10 @@ typedef void (*heap_event_sink)(void *ctx, const struct heap_event_header *event
 
 struct heap_collector_stats {
 	uint64_t calls, sampled, lost_ringbuf_full, live_full, threads_full;
+	uint64_t counters[HEAP_COUNTER_MAX]; /* the program's own, as heap.h lists them */
 };
+
+extern const char *const heap_counter_descriptions[HEAP_COUNTER_MAX];
 
 struct heap_collector;
 

@@ -14,6 +14,8 @@
 #include "offcpu.skel.h"
 #include "offcpu_collector.h"
 
+const char *const offcpu_counter_descriptions[OFFCPU_COUNTER_MAX] = {OFFCPU_COUNTERS(BPF_COUNTER_DESCRIPTION)};
+
 struct offcpu_collector {
 	struct offcpu_bpf *skel;
 	enum offcpu_kind kind;
@@ -147,6 +149,7 @@ void offcpu_collector_stop(struct offcpu_collector *collector, struct stack_tabl
 			.seen = collector->skel->bss->probe_fired,
 		};
 		memcpy(stats->user_stack_ends, ends, sizeof(ends));
+		memcpy(stats->counters, counts, sizeof(counts));
 	}
 	collector_free(collector);
 }

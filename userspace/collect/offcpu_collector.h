@@ -26,7 +26,10 @@ struct offcpu_collector_stats {
 	uint64_t unread;        /* totals the agent could not take into its table (out of memory) */
 	uint64_t seen;          /* whether the programs ran at all (for any task) */
 	uint64_t user_stack_ends[UNWIND_END_MAX]; /* counted waits, by why their user stack ended */
+	uint64_t counters[OFFCPU_COUNTER_MAX];    /* the program's own, as offcpu.h lists them */
 };
+
+extern const char *const offcpu_counter_descriptions[OFFCPU_COUNTER_MAX];
 
 struct offcpu_collector;
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "bpf_counters.h"
 #include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
@@ -278,6 +279,8 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 		.target_cpu_ns = window->target_cpu_ns,
 		.target_exited = window->target_exited,
 	};
+	for (int i = 0; i < CPU_COUNTER_MAX; i++)
+		result->stats.counters[i] = b->counters[i] - a->counters[i];
 	memcpy(result->user_stack_ends, window->user_stack_ends, sizeof(result->user_stack_ends));
 	free(window);
 }
@@ -294,9 +297,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 {
 	const struct target *target = sampler->target;
 
-	profile_add_comment(profile, "bpfprof %s: CPU profile of PID %d (%s)", BPFPROF_VERSION, (int)target->pid,
-			    target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
+	target_describe(profile, target, "CPU profile");
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
 	unwinder_describe(sampler->image->unwinder, profile, r->user_stack_ends);
 	profile_add_comment(profile,
@@ -307,6 +308,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    (unsigned long long)r->stats.lost_ringbuf_full, (unsigned long long)r->aggregation_failures,
 			    (unsigned long long)r->stats.user_stack_errors,
 			    (unsigned long long)r->stats.kernel_stack_errors);
+	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
 	if (r->target_exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    (double)r->elapsed_ns / 1e9);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "bpf_counters.h"
 #include "clock.h"
 #include "heap_collector.h"
 #include "heap_profile.h"
@@ -322,9 +323,9 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 {
 	const struct target *target = &tracer->image->target;
 
-	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION, view_names[view],
-			    (int)target->pid, target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
+	char what[32];
+	snprintf(what, sizeof(what), "%s profile", view_names[view]);
+	target_describe(profile, target, what);
 	profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on average "
 				     "(--heap-rate), values scaled back as Go does",
 			    tracer->allocator, (unsigned long long)tracer->rate);
@@ -349,6 +350,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 			    (unsigned long long)c->live_full, (unsigned long long)c->threads_full,
 			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished,
 			    (unsigned long long)h->stack_errors);
+	bpf_counters_describe(profile, "heap.bpf.c", heap_counter_descriptions, c->counters, HEAP_COUNTER_MAX);
 	if (end == END_EXITED)
 		profile_add_comment(profile, "the target exited after %.1f s of tracing: the profile is as of its exit",
 				    traced_seconds);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "bpf_counters.h"
 #include "clock.h"
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
@@ -72,9 +73,9 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 {
 	const struct target *target = &window->image->target;
 
-	profile_add_comment(profile, "bpfprof %s: %s profile of PID %d (%s)", BPFPROF_VERSION,
-			    offcpu_kind_name(window->kind), (int)target->pid, target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
+	char what[32];
+	snprintf(what, sizeof(what), "%s profile", offcpu_kind_name(window->kind));
+	target_describe(profile, target, what);
 	if (window->kind == OFFCPU_BLOCK)
 		profile_add_comment(profile, "block: time threads spent switched out asleep (I/O, sleeps, locks, "
 					     "condition variables), by the user and kernel stack where they blocked, "
@@ -93,6 +94,8 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 			    (unsigned long long)stats->waits, (unsigned long long)stats->counted,
 			    (unsigned long long)stats->lost, (unsigned long long)stats->unread,
 			    (unsigned long long)stats->stack_errors);
+	bpf_counters_describe(profile, "offcpu.bpf.c", offcpu_counter_descriptions, stats->counters,
+			      OFFCPU_COUNTER_MAX);
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);

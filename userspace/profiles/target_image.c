@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "profile_builder.h"
 #include "target_image.h"
@@ -139,4 +140,11 @@ bool target_image_function_name(struct target_image *image, uint64_t addr, char 
 		snprintf(name, len, "%s", symbols.frames[symbols.n_frames - 1].function);
 	pthread_mutex_unlock(&image->lock);
 	return symbols.n_frames > 0;
+}
+
+void target_describe(struct profile *profile, const struct target *target, const char *what)
+{
+	profile_add_comment(profile, "bpfprof %s: %s of PID %d (%s)", BPFPROF_VERSION, what, (int)target->pid,
+			    target->comm);
+	profile_add_comment(profile, "command: %s", target->cmdline);
 }

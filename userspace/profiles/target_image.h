@@ -55,6 +55,10 @@ int target_image_add_stacks(struct target_image *image, struct profile *profile,
  * inlined, as Go's symbol endpoint names it); false when nothing names it. */
 bool target_image_function_name(struct target_image *image, uint64_t addr, char *name, size_t len);
 
+/* The two comments every profile starts with: "bpfprof VERSION: WHAT of PID
+ * N (comm)" and the target's command line. */
+void target_describe(struct profile *profile, const struct target *target, const char *what);
+
 /* For a caller that symbolizes frame by frame (symbolize_user on maps):
  * between lock and unlock, cover takes in new code when addrs need it (one
  * look per hold). */

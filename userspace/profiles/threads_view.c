@@ -44,10 +44,10 @@ struct profile *threads_profile(struct target_image *image, const struct thread_
 		};
 		profile->period = 1;
 		profile->time_nanos = wall_ns();
-		profile_add_comment(profile, "bpfprof %s: threads of PID %d (%s): %zu, each counted once by its "
-					     "user stack and name (Go's goroutine profile, a thread for a goroutine)",
-				    BPFPROF_VERSION, (int)target->pid, target->comm, threads->count);
-		profile_add_comment(profile, "command: %s", target->cmdline);
+		target_describe(profile, target, "threads");
+		profile_add_comment(profile, "%zu threads, each counted once by its user stack and name (Go's "
+					     "goroutine profile, a thread for a goroutine)",
+				    threads->count);
 		profile_add_comment(profile, "stacks walked with libdwfl through ptrace, each thread stopped for "
 					     "its walk; %zu threads could not be walked",
 				    count_errors(threads));

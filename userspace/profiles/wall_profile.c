@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "bpf_counters.h"
 #include "clock.h"
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
@@ -67,10 +68,8 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 {
 	const struct target *target = &window->session->image.target;
 
-	profile_add_comment(profile, "bpfprof %s: wall-clock profile of PID %d (%s): on-CPU and off-CPU time in one",
-			    BPFPROF_VERSION, (int)target->pid, target->comm);
-	profile_add_comment(profile, "command: %s", target->cmdline);
-	profile_add_comment(profile, "on-CPU: cpu-clock samples, each worth its period; off-CPU: from the scheduler's "
+	target_describe(profile, target, "wall-clock profile");
+	profile_add_comment(profile, "on-CPU and off-CPU time in one profile. on-CPU: cpu-clock samples, each worth its period; off-CPU: from the scheduler's "
 				     "switch events, sleeps and preemptions alike (waits of 1 us and more), by the stack "
 				     "the thread left the CPU in; each sample labelled state=on-CPU or state=off-CPU (go "
 				     "tool pprof -tagroot=state splits the graph)");
@@ -83,6 +82,8 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 			    (unsigned long long)(on->stats.lost_ringbuf_full + on->aggregation_failures),
 			    (unsigned long long)off->waits, (unsigned long long)off->counted,
 			    (unsigned long long)(off->lost + off->unread));
+	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, on->stats.counters, CPU_COUNTER_MAX);
+	bpf_counters_describe(profile, "offcpu.bpf.c", offcpu_counter_descriptions, off->counters, OFFCPU_COUNTER_MAX);
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
