@@ -86,7 +86,11 @@ void target_image_refresh_if_asked(struct target_image *image)
 {
 	if (!__atomic_load_n(&image->new_code_seen, __ATOMIC_RELAXED) || !target_alive(&image->target))
 		return;
-	pthread_mutex_lock(&image->lock);
+	/* Never behind a profile being named (which may be fetching debug
+	 * info from a debuginfod server): the draining thread tries again on
+	 * its next tick. */
+	if (pthread_mutex_trylock(&image->lock) != 0)
+		return;
 	if (monotonic_ns() - image->last_refresh_ns > REFRESH_INTERVAL_NS)
 		refresh(image);
 	pthread_mutex_unlock(&image->lock);

@@ -45,7 +45,8 @@ void target_image_close(struct target_image *image);
  * profile being symbolized must not stall sampling): then it checks nothing. */
 void target_image_note_stack(struct target_image *image, const uint64_t *addrs, size_t n);
 /* On a draining thread's tick: takes the fresh look a stack asked for, at
- * most once a second, unless the target is gone. */
+ * most once a second, unless the target is gone or the image is busy (a
+ * profile being named: the next tick looks). */
 void target_image_refresh_if_asked(struct target_image *image);
 
 /* Names stacks into profile (profile_add_stacks), taking in new code first
