@@ -105,13 +105,13 @@ struct symbolizer *symbolizer_new(void)
 
 	if (symbolizer == NULL)
 		return NULL;
-	/* A debuginfod server that answers nothing would hold a profile for
-	 * the client's default of 90 s per try of each object: a download that
-	 * has not started after DEBUGINFOD_TIMEOUT_DEFAULT seconds is given up
-	 * instead (the object keeps its symbol table), unless the user chose a
-	 * timeout. Measured with a silent server: about 60 s for a target's
-	 * four objects, not tens of minutes; fetching off the profile's path
-	 * is still to do. */
+	/* A debuginfod server that answers nothing would hold the attach (and
+	 * a profile) for the client's default of 90 s per try of each object:
+	 * a download that has not started after DEBUGINFOD_TIMEOUT_DEFAULT
+	 * seconds is given up instead (the object keeps its symbol table),
+	 * unless the user chose a timeout. Measured with a silent server: the
+	 * attach took 62 s for a target's four objects, not tens of minutes;
+	 * fetching in the background is still to do. */
 	if (getenv("DEBUGINFOD_URLS") != NULL)
 		setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_TIMEOUT_DEFAULT, 0);
 	symbolizer->objects = hashmap_new();
