@@ -190,19 +190,29 @@ int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
 
 const char *const cpu_counter_descriptions[CPU_COUNTER_MAX] = {CPU_COUNTERS(BPF_COUNTER_DESCRIPTION)};
 
+/* The named figures, from the program's counters. */
+static void name_counters(struct cpu_collector_stats *stats)
+{
+	stats->samples = stats->counters[CPU_COUNTER_SAMPLES];
+	stats->lost_ringbuf_full = stats->counters[CPU_COUNTER_RINGBUF_FULL];
+	stats->user_stack_errors = stats->counters[CPU_COUNTER_USER_STACK_ERR];
+	stats->kernel_stack_errors = stats->counters[CPU_COUNTER_KERNEL_STACK_ERR];
+}
+
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
-	uint64_t totals[CPU_COUNTER_MAX];
+	*stats = (struct cpu_collector_stats){.received = collector->received};
+	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), stats->counters, CPU_COUNTER_MAX);
+	name_counters(stats);
+}
 
-	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), totals, CPU_COUNTER_MAX);
-	*stats = (struct cpu_collector_stats){
-		.samples = totals[CPU_COUNTER_SAMPLES],
-		.received = collector->received,
-		.lost_ringbuf_full = totals[CPU_COUNTER_RINGBUF_FULL],
-		.user_stack_errors = totals[CPU_COUNTER_USER_STACK_ERR],
-		.kernel_stack_errors = totals[CPU_COUNTER_KERNEL_STACK_ERR],
-	};
-	memcpy(stats->counters, totals, sizeof(totals));
+void cpu_collector_stats_between(const struct cpu_collector_stats *before, const struct cpu_collector_stats *after,
+				 struct cpu_collector_stats *between)
+{
+	*between = (struct cpu_collector_stats){.received = after->received - before->received};
+	for (int i = 0; i < CPU_COUNTER_MAX; i++)
+		between->counters[i] = after->counters[i] - before->counters[i];
+	name_counters(between);
 }
 
 void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats)

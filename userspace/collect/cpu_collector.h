@@ -44,6 +44,10 @@ struct cpu_collector_stats {
 
 extern const char *const cpu_counter_descriptions[CPU_COUNTER_MAX];
 
+/* What happened between two readings: each counter's difference. */
+void cpu_collector_stats_between(const struct cpu_collector_stats *before, const struct cpu_collector_stats *after,
+				 struct cpu_collector_stats *between);
+
 struct cpu_collector;
 
 /* Loads and attaches, walking user stacks the unwinder's way through its

@@ -185,6 +185,13 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 	return http_send_stream(conn, out, &buf, &len, rc, "application/json", "trace.json");
 }
 
+/* Why a window or a view could not be taken: the target is gone (410,
+ * as Go answers for what no longer exists), or something else failed (500). */
+static unsigned int refusal_status(const struct server *server)
+{
+	return target_alive(&server->session->image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
+}
+
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
 static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn,
 				  const struct profile_source *source, long debug)
@@ -198,8 +205,7 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
 	if (source->write_text(&server->ctx, out, debug, err, sizeof(err)) != 0) {
 		fclose(out);
 		free(buf);
-		return http_error(conn, target_alive(&server->session->image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
-										     : MHD_HTTP_GONE,
+		return http_error(conn, refusal_status(server),
 				  "%s", err);
 	}
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
@@ -282,8 +288,7 @@ static enum MHD_Result serve_source(struct server *server, struct MHD_Connection
 	struct source_window *window = source_window_open(source, &server->ctx, &request, &figures, err, sizeof(err));
 	if (window == NULL) {
 		lower_title(source->title, what, sizeof(what));
-		return http_error(conn, target_alive(&server->session->image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR
-										     : MHD_HTTP_GONE,
+		return http_error(conn, refusal_status(server),
 				  "cannot take a %s: %s", what, err);
 	}
 	struct window_clock clock;

@@ -265,22 +265,14 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 	const struct cpu_collector_stats *a = &window->stats_at_open, *b = &window->stats_at_end;
 	*result = (struct cpu_window_result){
 		.stacks = window->stacks,
-		.stats =
-			{
-				.samples = b->samples - a->samples,
-				.received = window->received,
-				.lost_ringbuf_full = b->lost_ringbuf_full - a->lost_ringbuf_full,
-				.user_stack_errors = b->user_stack_errors - a->user_stack_errors,
-				.kernel_stack_errors = b->kernel_stack_errors - a->kernel_stack_errors,
-			},
 		.aggregation_failures = window->aggregation_failures,
 		.start_wall_ns = window->start_wall_ns,
 		.elapsed_ns = window->elapsed_ns,
 		.target_cpu_ns = window->target_cpu_ns,
 		.target_exited = window->target_exited,
 	};
-	for (int i = 0; i < CPU_COUNTER_MAX; i++)
-		result->stats.counters[i] = b->counters[i] - a->counters[i];
+	cpu_collector_stats_between(a, b, &result->stats);
+	result->stats.received = window->received; /* this window's own, not the collector's */
 	memcpy(result->user_stack_ends, window->user_stack_ends, sizeof(result->user_stack_ends));
 	free(window);
 }

@@ -39,11 +39,6 @@ static struct source_window *new_window(const struct profile_source *source, con
 	return window;
 }
 
-static double seconds_of(const struct window_clock *clock)
-{
-	return window_elapsed_seconds(clock);
-}
-
 /* ---- cpu: the sampler's window ---- */
 
 static struct profile *close_cpu(struct source_window *window, const struct window_clock *clock,
@@ -94,7 +89,7 @@ static struct profile *close_heap(struct source_window *window, const struct win
 {
 	struct heap_tracer *heap = window->ctx->heap;
 	enum heap_view view = (enum heap_view)window->source->arg;
-	double seconds = seconds_of(clock);
+	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = heap_tracer_profile(heap, view, window->mark, window->request.older_than_ns);
 	uint64_t calls, sampled, lost;
 
@@ -158,7 +153,7 @@ static void describe_waits(const struct profile *profile, const char *what, doub
 static struct profile *close_offcpu(struct source_window *window, const struct window_clock *clock,
 				    struct window_figures *figures)
 {
-	double seconds = seconds_of(clock);
+	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_TARGET_EXITED);
 
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->source->name, seconds);
@@ -187,7 +182,7 @@ static struct source_window *open_offcpu(const struct profile_source *source, co
 static struct profile *close_wall(struct source_window *window, const struct window_clock *clock,
 				  struct window_figures *figures)
 {
-	double seconds = seconds_of(clock);
+	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = wall_window_close(window->wall, clock->end == WINDOW_TARGET_EXITED);
 
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "wall-clock time over %.1f s", seconds);
@@ -226,21 +221,27 @@ static struct profile *close_threads(struct source_window *window, const struct 
 	return profile;
 }
 
+/* Every thread's stack now, for the profile and the text dump alike. */
+static int take_threads(const struct profile_context *ctx, struct thread_stacks *threads, char *err, size_t err_len)
+{
+	const struct target *target = &ctx->session->image.target;
+
+	if (!target_alive(target)) {
+		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
+		return -1;
+	}
+	return thread_stacks_take(target->pid, threads, err, err_len);
+}
+
 static struct source_window *open_threads(const struct profile_source *source, const struct profile_context *ctx,
 					  const struct window_request *request, struct window_figures *figures,
 					  char *err, size_t err_len)
 {
-	const struct target *target = &ctx->session->image.target;
-
 	(void)figures;
-	if (!target_alive(target)) {
-		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
-		return NULL;
-	}
 	struct source_window *window = new_window(source, ctx, request, close_threads, err, err_len);
 	if (window == NULL)
 		return NULL;
-	if (thread_stacks_take(target->pid, &window->threads, err, err_len) != 0) {
+	if (take_threads(ctx, &window->threads, err, err_len) != 0) {
 		free(window);
 		return NULL;
 	}
@@ -250,14 +251,9 @@ static struct source_window *open_threads(const struct profile_source *source, c
 /* debug=1 groups threads by stack, debug=2 lists each (Go's goroutine text). */
 static int write_threads_text(const struct profile_context *ctx, FILE *out, long debug, char *err, size_t err_len)
 {
-	const struct target *target = &ctx->session->image.target;
 	struct thread_stacks threads;
 
-	if (!target_alive(target)) {
-		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
-		return -1;
-	}
-	if (thread_stacks_take(target->pid, &threads, err, err_len) != 0)
+	if (take_threads(ctx, &threads, err, err_len) != 0)
 		return -1;
 	threads_write_text(out, &ctx->session->image, &threads, debug);
 	thread_stacks_free(&threads);
