@@ -8,7 +8,7 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Ibpf
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
 # One x.bpf.c and its x.h per program; each gets a skeleton, x.skel.h.
-BPF_APPS := cpu heap offcpu timeline
+BPF_APPS := cpu heap offcpu timeline process_tracker
 BPF_SKELETONS := $(patsubst %,$(BUILD)/gen/%.skel.h,$(BPF_APPS))
 
 $(VMLINUX_H): | $(SETUP_STAMP)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpu.bpf.c: on-CPU sampling. Attached to a cpu-clock perf event on every
- * CPU; keeps only the target's threads (so threads born after attach are
- * sampled too) and sends each sample's stacks to user space.
+ * CPU; keeps only the threads of the traced processes (so threads and
+ * processes born after attach are sampled too) and sends each sample's stacks to user space.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,6 +10,7 @@
 
 #include "cpu.h"
 #include "maps.bpf.h"
+#include "target_set.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX CPU_COUNTER_MAX
@@ -17,9 +18,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by the agent before load: the thread group to sample, and how full
- * the ring buffer may get before a sample wakes the reader. */
-const volatile __u32 target_tgid = 0;
+/* Set by the agent before load: how full the ring buffer may get before a
+ * sample wakes the reader. */
 const volatile __u64 ringbuf_wakeup_bytes = 1 << 20;
 
 struct {
@@ -32,7 +32,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (pid_tgid >> 32 != target_tgid)
+	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	count(CPU_COUNTER_SAMPLES);
 

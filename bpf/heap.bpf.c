@@ -12,6 +12,7 @@
 
 #include "heap.h"
 #include "maps.bpf.h"
+#include "target_set.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX HEAP_COUNTER_MAX
@@ -19,8 +20,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 target_tgid = 0;
 const volatile __u64 sample_rate = 512 * 1024;
+const volatile bool whole_set = false; /* several processes: an exec is an event, not the end */
 const volatile __u32 draw_table[HEAP_DRAW_TABLE] = {}; /* -ln(u), filled by the agent */
 
 struct {
@@ -48,7 +49,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20); /* sized by the agent */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
+	__type(key, struct heap_live_key);
 	__type(value, __u64);
 } live SEC(".maps");
 
@@ -72,7 +73,7 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (pid_tgid >> 32 != target_tgid)
+	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	struct heap_thread *thread = thread_state((__u32)pid_tgid);
 	if (thread == NULL) {
@@ -101,7 +102,8 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 		thread->pending_size = 0;
 		return 0;
 	}
-	event->header = (struct heap_event_header){.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .size = size};
+	event->header = (struct heap_event_header){
+		.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .tgid = pid_tgid >> 32, .size = size};
 	event->time_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	event->header.user_depth = unwind_user_stack(ctx, event->user_stack, &event->header.user_stack_end);
@@ -109,9 +111,10 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 	return 0;
 }
 
-static __always_inline void send_header(__u8 kind, __u32 tid, __u64 address, __u64 size)
+static __always_inline void send_header(__u8 kind, __u64 pid_tgid, __u64 address, __u64 size)
 {
-	struct heap_event_header event = {.kind = kind, .tid = tid, .address = address, .size = size};
+	struct heap_event_header event = {
+		.kind = kind, .tid = (__u32)pid_tgid, .tgid = pid_tgid >> 32, .address = address, .size = size};
 
 	if (bpf_ringbuf_output(&events, &event, sizeof(event), 0) != 0)
 		count(HEAP_COUNTER_RINGBUF_FULL);
@@ -121,11 +124,12 @@ static __always_inline void on_free(__u64 address)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (pid_tgid >> 32 != target_tgid || address == 0)
+	if (!in_target_set(pid_tgid >> 32) || address == 0)
 		return;
 	/* Frees of addresses never sampled end here, at one hash lookup. */
-	if (bpf_map_delete_elem(&live, &address) == 0)
-		send_header(HEAP_EVENT_FREE, (__u32)pid_tgid, address, 0);
+	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
+	if (bpf_map_delete_elem(&live, &key) == 0)
+		send_header(HEAP_EVENT_FREE, pid_tgid, address, 0);
 }
 
 /* malloc, valloc, pvalloc */
@@ -175,14 +179,18 @@ int BPF_KPROBE(free_entry, __u64 address)
 	return 0;
 }
 
-/* When the target called exec (0: not yet): its heap and its code are
+/* When the target (of one process) called exec (0: not yet): its heap and its code are
  * then another program's, so the agent stops tracing there. */
 volatile __u64 exec_time_ns = 0;
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if ((__u32)task->tgid == target_tgid && exec_time_ns == 0)
+	if (!in_target_set((__u32)task->tgid))
+		return 0;
+	if (whole_set)
+		send_header(HEAP_EVENT_EXEC, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
+	else if (exec_time_ns == 0)
 		exec_time_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -193,7 +201,7 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (pid_tgid >> 32 != target_tgid)
+	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
 	struct heap_thread *thread = bpf_map_lookup_elem(&threads, &tid);
@@ -205,8 +213,9 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 	if (thread->pending_out != 0 &&
 	    (address != 0 || bpf_probe_read_user(&address, sizeof(address), (const void *)thread->pending_out) != 0))
 		address = 0;
-	if (address != 0 && bpf_map_update_elem(&live, &address, &size, BPF_ANY) != 0)
+	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
+	if (address != 0 && bpf_map_update_elem(&live, &key, &size, BPF_ANY) != 0)
 		count(HEAP_COUNTER_LIVE_FULL);
-	send_header(HEAP_EVENT_DONE, tid, address, size);
+	send_header(HEAP_EVENT_DONE, pid_tgid, address, size);
 	return 0;
 }

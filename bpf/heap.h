@@ -24,6 +24,14 @@ enum heap_event_kind {
 	HEAP_EVENT_ALLOC, /* a sampled allocation entered: its size and the stack that made it */
 	HEAP_EVENT_DONE,  /* that allocation returned: its address (0: it failed) */
 	HEAP_EVENT_FREE,  /* a sampled allocation was freed (or moved by realloc) */
+	HEAP_EVENT_EXEC,  /* a process of a traced set called exec: its heap is another program's */
+};
+
+/* A live sampled allocation: addresses repeat across processes. */
+struct heap_live_key {
+	__u64 address;
+	__u32 tgid;
+	__u32 pad;
 };
 
 /* The start of every record; DONE and FREE records are just this. */
@@ -35,7 +43,7 @@ struct heap_event_header {
 	__u64 address;
 	__u64 size;
 	__s32 user_depth; /* frames, or a negative errno */
-	__u32 pad2;
+	__u32 tgid;       /* the process */
 };
 
 /* An ALLOC record: the header, when it happened, the thread's name and

@@ -14,6 +14,7 @@
 
 #include "offcpu.h"
 #include "maps.bpf.h"
+#include "target_set.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX OFFCPU_COUNTER_MAX
@@ -27,7 +28,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_FUTEX_WAITV 449
 #define FUTEX_CMD(op) ((op) & ~(128 | 256)) /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
 
-const volatile __u32 target_tgid = 0;
 const volatile __u64 min_wait_ns = 0; /* shorter waits are seen but not counted */
 const volatile bool include_preempted = false; /* the wall clock counts waiting for a CPU too */
 
@@ -99,6 +99,7 @@ static __always_inline __u64 hash_stack(const struct offcpu_stack *stack)
 	hash = offcpu_hash_word(hash, word);
 	__builtin_memcpy(&word, stack->comm + 8, sizeof(word));
 	hash = offcpu_hash_word(hash, word);
+	hash = offcpu_hash_word(hash, stack->tgid);
 	return hash != 0 ? hash : 1;
 }
 
@@ -119,6 +120,7 @@ static __always_inline __u64 take_stack(void *ctx, bool with_kernel)
 	struct offcpu_stack *stack = &s->stack;
 	__builtin_memset(stack->comm, 0, sizeof(stack->comm));
 	bpf_get_current_comm(stack->comm, sizeof(stack->comm));
+	stack->tgid = bpf_get_current_pid_tgid() >> 32;
 	stack->user_depth = unwind_user_stack(ctx, stack->user_stack, &stack->user_stack_end);
 	if (stack->user_depth < 0)
 		count(OFFCPU_COUNTER_USER_STACK_ERR);
@@ -181,10 +183,10 @@ int BPF_PROG(block_switch, bool preempt, struct task_struct *prev, struct task_s
 	/* A preempted thread still wants the CPU: only sleeps are blocking,
 	 * though both are time a wall clock sees pass off CPU. */
 	note_fired();
-	if ((__u32)prev->tgid == target_tgid &&
+	if (in_target_set((__u32)prev->tgid) &&
 	    (include_preempted || (prev_state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) != 0))
 		start_wait(ctx, (__u32)prev->pid, OFFCPU_BLOCK, true);
-	if ((__u32)next->tgid == target_tgid)
+	if (in_target_set((__u32)next->tgid))
 		end_wait((__u32)next->pid, OFFCPU_BLOCK);
 	return 0;
 }
@@ -195,7 +197,7 @@ int BPF_PROG(futex_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	note_fired();
-	if (pid_tgid >> 32 != target_tgid)
+	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	if (id == NR_FUTEX) {
 		/* Only the operations that wait: a wake never blocks. */
@@ -215,7 +217,7 @@ int BPF_PROG(futex_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (pid_tgid >> 32 == target_tgid)
+	if (in_target_set(pid_tgid >> 32))
 		end_wait((__u32)pid_tgid, OFFCPU_FUTEX);
 	return 0;
 }

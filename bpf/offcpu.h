@@ -27,7 +27,8 @@ struct offcpu_stack {
 	__s32 user_depth;   /* frames, or a negative errno */
 	__s32 kernel_depth; /* frames, or a negative errno; none for futex waits */
 	__u8 user_stack_end; /* enum unwind_end */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 tgid;          /* the process waiting */
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 	__u64 kernel_stack[OFFCPU_KERNEL_DEPTH];
 };

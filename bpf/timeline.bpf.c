@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.bpf.h"
+#include "target_set.bpf.h"
 #include "timeline.h"
 
 #define BPF_COUNTER_MAX TIMELINE_COUNTER_MAX
@@ -16,9 +17,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by the agent before load: the thread group to follow, and how much
- * may wait in the ring buffer before an event wakes the reader. */
-const volatile __u32 target_tgid = 0;
+/* Set by the agent before load: how much may wait in the ring buffer
+ * before an event wakes the reader. */
 const volatile __u64 ringbuf_wakeup_bytes = 4 * 1024 * 1024;
 
 struct {
@@ -37,6 +37,7 @@ static __always_inline void send(enum timeline_kind kind, struct task_struct *ta
 	}
 	event->time_ns = bpf_ktime_get_ns();
 	event->tid = (__u32)task->pid;
+	event->tgid = (__u32)task->tgid;
 	event->other_tid = other_tid;
 	event->other_tgid = other_tgid;
 	event->state = state;
@@ -51,9 +52,9 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(timeline_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	if ((__u32)prev->tgid == target_tgid)
+	if (in_target_set((__u32)prev->tgid))
 		send(TIMELINE_SWITCH_OUT, prev, 0, 0, prev_state);
-	if ((__u32)next->tgid == target_tgid)
+	if (in_target_set((__u32)next->tgid))
 		send(TIMELINE_SWITCH_IN, next, 0, 0, 0);
 	return 0;
 }
@@ -61,7 +62,7 @@ int BPF_PROG(timeline_switch, bool preempt, struct task_struct *prev, struct tas
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(timeline_wakeup, struct task_struct *task)
 {
-	if ((__u32)task->tgid != target_tgid)
+	if (!in_target_set((__u32)task->tgid))
 		return 0;
 	__u64 waker = bpf_get_current_pid_tgid();
 	send(TIMELINE_WAKEUP, task, (__u32)waker, (__u32)(waker >> 32), 0);

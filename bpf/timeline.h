@@ -19,6 +19,7 @@ enum timeline_kind {
 struct timeline_event {
 	__u64 time_ns; /* CLOCK_MONOTONIC */
 	__u32 tid;
+	__u32 tgid;
 	__u32 other_tid;
 	__u32 other_tgid;
 	__u32 state;   /* SWITCH_OUT: the task state it left in (0: preempted, still runnable) */

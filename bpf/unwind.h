@@ -16,7 +16,8 @@
 #define UNWIND_MAX_MAPPINGS 512  /* executable mappings of one process */
 #define UNWIND_MAPPING_SEARCH 10 /* binary-search steps: 2^10 > UNWIND_MAX_MAPPINGS */
 #define UNWIND_ROW_SEARCH 24     /* binary-search steps: objects of up to 16M rows */
-#define UNWIND_MAX_PROCESSES 16  /* processes one agent unwinds at once */
+#define UNWIND_MAX_PROCESSES 16  /* the programs' declared size; the agent sizes the maps it shares */
+#define UNWIND_NO_SLOT 0xffffffffu /* a process without a slot: past the end of any processes map */
 #define UNWIND_PAGE_SHIFT 12     /* the row index has an entry per 4 KiB of code */
 #define UNWIND_PAGE_SEARCH 16    /* binary-search steps within one page's rows */
 
@@ -84,13 +85,47 @@ struct unwind_mapping {
 	__u32 pad;
 };
 
+/* Go's stack switches (userspace/target/go_runtime.h): a frame in
+ * runtime.systemstack or morestack on a thread's g0 stack continues at
+ * the goroutine's saved context (m.curg's g.sched), at the caller of
+ * sched.pc (after morestack sched.pc is itself a frame: the function whose
+ * prologue asked for stack); one in runtime.mcall continues at sched.pc.
+ * runtime.mstart is g0's root. */
+enum unwind_go_switch {
+	UNWIND_GO_SYSTEMSTACK,
+	UNWIND_GO_MORESTACK,
+	UNWIND_GO_MCALL,
+	UNWIND_GO_NANOTIME, /* runtime.nanotime1 and walltime move SP to g0 for the vDSO call, */
+	UNWIND_GO_WALLTIME, /* keeping their caller's pc and sp in m.vdsoPC and m.vdsoSP */
+	UNWIND_GO_SIGRETURN, /* the signal restorer: the interrupted registers are in the ucontext */
+	UNWIND_GO_SWITCHES,
+};
+
+struct unwind_go {
+	__s64 g_tls; /* the current g's address minus the fs base; 0: not a Go program */
+	__u32 g_m, g_sched, m_curg, gobuf_sp, gobuf_pc, gobuf_bp;
+	__u32 m_vdso_sp, m_vdso_pc; /* 0: this Go keeps no vDSO context */
+	__u64 switch_start[UNWIND_GO_SWITCHES], switch_end[UNWIND_GO_SWITCHES]; /* runtime addresses */
+	__u64 root_start, root_end;
+};
+
 /* A process's slot in the processes array: looked up by tgid once per
  * stack (a hash lookup), then by index at every frame (an array lookup the
  * verifier inlines). */
 struct unwind_process {
 	__u32 tgid; /* whose slot this is, checked by the walker */
 	__u32 n_mappings;
+	struct unwind_go go;
 	struct unwind_mapping mappings[UNWIND_MAX_MAPPINGS]; /* sorted by start, disjoint */
+};
+
+/* Where the walker finds a process's mappings: its slot, and whose
+ * mappings the slot holds. A child forked into the set borrows its
+ * parent's (the same layout at fork) until the agent loads its own; a
+ * borrowed slot given to another process since is seen, not used. */
+struct unwind_slot {
+	__u32 slot;  /* index in the processes array */
+	__u32 owner; /* the tgid the slot was loaded for */
 };
 
 /* Why a user stack ended, kept with every sample. */

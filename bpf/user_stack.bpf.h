@@ -18,6 +18,7 @@
 #define BPFPROF_USER_STACK_BPF_H
 
 #include "unwind.h"
+#include "unwind_slots.bpf.h"
 
 const volatile __u32 unwind_mode = UNWIND_MODE_FP;
 
@@ -35,12 +36,6 @@ struct {
 	__type(value, __u32); /* a row index, relative to the object's first row */
 } unwind_pages SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, UNWIND_MAX_PROCESSES);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u32); /* its slot in unwind_processes */
-} unwind_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -58,14 +53,15 @@ struct {
 struct user_walk {
 	__u64 pc, sp, bp;
 	__u32 tgid;
-	__u32 slot; /* the process's index in unwind_processes */
-	__u32 busy; /* a walk is using this slot */
-	__u32 pad2;
+	__u32 slot;  /* the process's index in unwind_processes */
+	__u32 busy;  /* a walk is using this slot */
+	__u32 owner; /* whose mappings the slot must hold */
 	__u32 depth;
 	__u8 end;        /* enum unwind_end, once the walk stops */
 	__u8 bp_known;   /* false after a frame whose rbp rule the tables lack */
 	__u8 exact_pc;   /* pc is where execution stopped, not a return address */
-	__u8 pad[1];
+	__u8 go_switched; /* the walk crossed from g0 to a goroutine's stack */
+	__u64 fsbase;    /* the thread pointer: where a Go thread's g is found */
 	__u64 frames[UNWIND_MAX_FRAMES];
 };
 
@@ -192,6 +188,113 @@ static __always_inline int unwind_by_frame_pointer(struct user_walk *s, __u64 *r
 	return 0;
 }
 
+/* A signal trampoline's frame: the caller is the interrupted code, with
+ * its registers and exact pc. 0, or 1 with s->end set. */
+static __always_inline int unwind_signal_frame(struct user_walk *s)
+{
+	__u64 pc, sp, bp;
+
+	if (unwind_read(&pc, s->sp + UNWIND_SIGFRAME_RIP) != 0 || unwind_read(&sp, s->sp + UNWIND_SIGFRAME_RSP) != 0 ||
+	    unwind_read(&bp, s->sp + UNWIND_SIGFRAME_RBP) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	s->pc = pc;
+	s->sp = sp;
+	s->bp = bp;
+	s->bp_known = 1;
+	s->exact_pc = 1;
+	return 0;
+}
+
+/* A frame of a Go program where the stack switches (unwind.h): 1 to
+ * stop (s->end set), 0 with the registers moved past the switch, or -1
+ * when it is an ordinary frame. A global function: the verifier checks it
+ * once, not again on every path of the walk that calls it (which tripled
+ * the walker's load time). */
+__noinline int unwind_go_frame(const struct unwind_go *go, struct user_walk *s)
+{
+	__u64 pc, g, m, curg, sched_pc, sched_sp, sched_bp, caller;
+	int kind = -1;
+
+	if (go == NULL || s == NULL)
+		return -1;
+	pc = s->pc;
+
+	if (pc >= go->root_start && pc < go->root_end) {
+		s->end = UNWIND_END_ROOT;
+		return 1;
+	}
+	for (int i = 0; i < UNWIND_GO_SWITCHES; i++)
+		if (pc >= go->switch_start[i] && pc < go->switch_end[i])
+			kind = i;
+	if (kind == UNWIND_GO_SIGRETURN)
+		return unwind_signal_frame(s);
+	if (kind < 0 || (s->go_switched && kind < UNWIND_GO_NANOTIME))
+		return -1;
+	if (unwind_read(&g, s->fsbase + go->g_tls) != 0 || unwind_read(&m, g + go->g_m) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	if (kind == UNWIND_GO_NANOTIME || kind == UNWIND_GO_WALLTIME) {
+		__u64 vdso_sp, vdso_pc;
+		if (go->m_vdso_sp == 0 || unwind_read(&vdso_sp, m + go->m_vdso_sp) != 0 ||
+		    unwind_read(&vdso_pc, m + go->m_vdso_pc) != 0 || vdso_sp == 0)
+			return -1; /* not inside the vDSO call: an ordinary frame */
+		s->pc = vdso_pc;
+		s->sp = vdso_sp;
+		s->bp_known = 0; /* the caller's rbp is in no register we hold: its CFI finds its frame */
+		s->exact_pc = 0;
+		return 0;
+	}
+	if (unwind_read(&curg, m + go->m_curg) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	if (curg == g)
+		return -1; /* still on the goroutine's stack: before the switch */
+	if (curg == 0) {
+		/* g0 work for no goroutine (a parked one already let go). */
+		s->end = UNWIND_END_ROOT;
+		return 1;
+	}
+	__u64 sched = curg + go->g_sched;
+	if (unwind_read(&sched_pc, sched + go->gobuf_pc) != 0 || unwind_read(&sched_sp, sched + go->gobuf_sp) != 0 ||
+	    unwind_read(&sched_bp, sched + go->gobuf_bp) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	s->go_switched = 1;
+	s->bp = sched_bp;
+	s->bp_known = 1;
+	s->exact_pc = 0;
+	if (kind == UNWIND_GO_MCALL) {
+		s->pc = sched_pc;
+		s->sp = sched_sp;
+		return 0;
+	}
+	/* sched.pc has no frame of its own: its caller's return address is on
+	 * top of the goroutine's stack. After morestack it is the function
+	 * that asked for stack, in its prologue: a frame to keep. After
+	 * systemstack it is Go's marker, systemstack_switch, left out (its
+	 * symbol is one byte long and does not cover it). */
+	if (kind == UNWIND_GO_MORESTACK) {
+		if (s->depth >= UNWIND_MAX_FRAMES) {
+			s->end = UNWIND_END_DEPTH;
+			return 1;
+		}
+		s->frames[s->depth & (UNWIND_MAX_FRAMES - 1)] = sched_pc;
+		s->depth++;
+	}
+	if (unwind_read(&caller, sched_sp) != 0) {
+		s->end = UNWIND_END_READ_FAULT;
+		return 1;
+	}
+	s->pc = caller;
+	s->sp = sched_sp + 8;
+	return 0;
+}
+
 /* One frame: records pc, then moves the registers to the caller's. Returns
  * 1 (stop) with s->end set, or 0 to go on. */
 static long unwind_step(__u32 index, void *unused)
@@ -212,10 +315,15 @@ static long unwind_step(__u32 index, void *unused)
 
 	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->slot);
 	const struct unwind_mapping *mapping =
-		process != NULL && process->tgid == s->tgid ? unwind_find_mapping(process, s->pc) : NULL;
+		process != NULL && process->tgid == s->owner ? unwind_find_mapping(process, s->pc) : NULL;
 	if (mapping == NULL) {
 		s->end = UNWIND_END_UNKNOWN_PC;
 		return 1;
+	}
+	if (process->go.g_tls != 0) {
+		int go = unwind_go_frame(&process->go, s);
+		if (go >= 0)
+			return go > 0; /* the verifier wants 0 or 1 from a loop's callback */
 	}
 	/* A return address may be one past the function's last byte (a call
 	 * to a noreturn function): the call itself is what to look up. */
@@ -258,22 +366,8 @@ static long unwind_step(__u32 index, void *unused)
 	case UNWIND_CFA_PLT:
 		cfa = s->sp + (__s64)row->cfa_offset + ((s->pc & 15) >= (__u64)row->cfa_addend ? 8 : 0);
 		break;
-	case UNWIND_CFA_SIGNAL: {
-		/* The caller is the interrupted code: its registers, pc exact. */
-		__u64 pc, sp, bp;
-		if (unwind_read(&pc, s->sp + UNWIND_SIGFRAME_RIP) != 0 ||
-		    unwind_read(&sp, s->sp + UNWIND_SIGFRAME_RSP) != 0 ||
-		    unwind_read(&bp, s->sp + UNWIND_SIGFRAME_RBP) != 0) {
-			s->end = UNWIND_END_READ_FAULT;
-			return 1;
-		}
-		s->pc = pc;
-		s->sp = sp;
-		s->bp = bp;
-		s->bp_known = 1;
-		s->exact_pc = 1;
-		return 0;
-	}
+	case UNWIND_CFA_SIGNAL:
+		return unwind_signal_frame(s);
 	case UNWIND_CFA_END:
 		s->end = UNWIND_END_ROOT;
 		return 1;
@@ -338,12 +432,15 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 	s->sp = regs->sp;
 	s->bp = regs->bp;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 *slot = bpf_map_lookup_elem(&unwind_slots, &s->tgid);
-	s->slot = slot != NULL ? *slot : UNWIND_MAX_PROCESSES; /* none: every pc is unknown */
+	struct unwind_slot *slot = bpf_map_lookup_elem(&unwind_slots, &s->tgid);
+	s->slot = slot != NULL ? slot->slot : UNWIND_NO_SLOT; /* none: every pc is unknown */
+	s->owner = slot != NULL ? slot->owner : 0;
 	s->depth = 0;
 	s->end = UNWIND_END_DEPTH;
 	s->bp_known = 1;
 	s->exact_pc = 1;
+	s->go_switched = 0;
+	s->fsbase = task->thread.fsbase;
 	bpf_loop(UNWIND_MAX_FRAMES + 1, unwind_step, NULL, 0);
 
 	__u32 depth = s->depth;

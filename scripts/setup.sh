@@ -30,16 +30,18 @@ done
 distro="${ID:-debian}"
 
 # Build: compiler, BPF toolchain and every library the agent and demo link.
-build_pkgs=(make gcc clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw-dev
+build_pkgs=(make gcc g++ clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw-dev
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
 # valgrind for the pure modules, openssl(1) to decrypt what the server produced,
 # heaptrack to run beside the heap profiler in make bench-heap; QEMU, a static
 # busybox and cpio to boot other kernels with this machine's userland;
 # libdebuginfod1, which libdwfl loads to fetch debug info from DEBUGINFOD_URLS,
-# and the debuginfod server, which a test runs over a directory.
+# and the debuginfod server, which a test runs over a directory; nginx and
+# PostgreSQL, real servers with worker and per-connection processes that the
+# process-set tests start themselves.
 run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
-	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod)
+	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod nginx postgresql)
 # Node and npm only where they are not already there (some images bring their own);
 # a fresh machine (--list) has neither.
 ! $list_only && command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)

@@ -4,7 +4,7 @@
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window test_bpf_counters
+	test_kernel_features test_window test_bpf_counters test_go_runtime
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -32,6 +32,9 @@ test_heap_sampling_SRCS := userspace/model/heap_sampling.c
 test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/collect/probe_site.c
 test_probe_site_LIBS := -ldl
+test_go_runtime_SRCS := userspace/target/go_runtime.c
+test_go_runtime_LIBS := -ldw -lelf
+test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
 test_unwind_table_SRCS := userspace/target/unwind_table.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
@@ -74,7 +77,7 @@ TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/as
 # in every function and no tail calls, so its stacks are complete for the
 # frame-pointer unwinder.
 WORKLOADS := $(BUILD)/tests/cpu_split $(BUILD)/tests/many_stacks $(BUILD)/tests/alloc_sites $(BUILD)/tests/malloc_pairs \
-	$(BUILD)/tests/fork_exec $(BUILD)/tests/waits
+	$(BUILD)/tests/fork_exec $(BUILD)/tests/waits $(BUILD)/tests/forker
 $(WORKLOADS): $(BUILD)/tests/%: tests/workloads/%.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-shrink-wrap $< -o $@ -lpthread
@@ -90,6 +93,21 @@ $(BUILD)/tests/frameless: tests/workloads/frameless.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 		$< -o $@ -lcrypto -ldl
+
+# A C++ program for the symbolizer's demangling and inline frames.
+WORKLOADS += $(BUILD)/tests/cpp_work
+$(BUILD)/tests/cpp_work: tests/workloads/cpp_work.cpp | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+# A Go program, built by Debian's own Go toolchain from the standard library
+# alone (no module is fetched): the Go tests profile it with bpfprof and with
+# its own net/http/pprof at once.
+WORKLOADS += $(BUILD)/tests/goserver
+$(BUILD)/tests/goserver: tests/workloads/goserver/main.go | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	cd tests/workloads/goserver && HOME=$(abspath $(BUILD)) GOCACHE=$(abspath $(BUILD))/gocache GOPROXY=off \
+		GO111MODULE=off GOFLAGS= go build -o $(abspath $@) .
 
 # make bench-unwind's table measurements (tests/bench/unwind_tables.c).
 BENCH_TOOLS := $(BUILD)/bench/unwind-tables

@@ -146,6 +146,11 @@ get() {
 	curl -s -o "$TEST_TMP/body" -D "$TEST_TMP/headers" -w '%{http_code}' "$AGENT_URL$1"
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # go_pprof ARGS...: the real `go tool pprof`, with a writable cache and no network.
 go_pprof() {
 	HOME="$TEST_TMP" GOCACHE="$TEST_TMP/gocache" GOFLAGS=-mod=mod GOPROXY=off go tool pprof "$@" 2>&1

@@ -91,6 +91,72 @@ expect_match "silent probes: and so does the profile" "$(go_pprof -raw "$TEST_TM
 	'WARNING: no allocation calls'
 kill "$WORKLOAD_PID"
 
+# --- process sets: workers forked after attach, a process joining a cgroup ---
+forker_out=$TEST_TMP/forker.out
+"$ROOT/build/tests/forker" --children 2 --child-seconds 3 >"$forker_out" 2>&1 &
+forker=$!
+server_pids+=("$forker")
+until_line "$forker_out" '^forker: ready' 30
+record_attached "$TEST_TMP/kids.err" --pid "$forker" --children --duration 10s -o "$TEST_TMP/kids.pb.gz"
+kill -USR1 "$forker"
+wait "$RECORDER"
+expect_eq "children: record --children exits 0" "$?" 0
+mapfile -t workers < <(sed -n 's/^forker: worker //p' "$forker_out")
+tags=$(go_pprof -tags "$TEST_TMP/kids.pb.gz")
+for worker in "${workers[@]}"; do
+	expect_match "children: worker $worker, forked after attach, is sampled" "$tags" ": $worker($|"$'\n'")"
+done
+expect_match "children: their stacks are named (child_work)" "$(go_pprof -top "$TEST_TMP/kids.pb.gz")" 'child_work'
+kill "$forker"
+
+cgroup_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+if [[ -z "$cgroup_root" ]]; then
+	cgroup_root=$TEST_TMP/cgroup2
+	mkdir -p "$cgroup_root" && mount -t cgroup2 none "$cgroup_root"
+fi
+cgroup=$cgroup_root/bpfprof-compat-$$
+mkdir "$cgroup"
+start_workload cpu_split --seconds 600
+member=$WORKLOAD_PID
+echo "$member" >"$cgroup/cgroup.procs"
+start_workload cpu_split --seconds 600
+joiner=$WORKLOAD_PID
+record_attached "$TEST_TMP/cgroup.err" --cgroup "$cgroup" --duration 6s -o "$TEST_TMP/cgroup.pb.gz"
+echo "$joiner" >"$cgroup/cgroup.procs"
+wait "$RECORDER"
+tags=$(go_pprof -tags "$TEST_TMP/cgroup.pb.gz")
+expect_match "cgroup: its member is sampled" "$tags" ": $member($|"$'\n'")"
+expect_match "cgroup: a process moved in after attach is too" "$tags" ": $joiner($|"$'\n'")"
+for pid in $(cat "$cgroup/cgroup.procs"); do echo "$pid" >"$cgroup_root/cgroup.procs"; done
+rmdir "$cgroup"
+kill "$member" "$joiner"
+
+# --- a Go program: DWARF names, .debug_frame tables, the g0 stack switch ---
+go_port=$((20000 + RANDOM % 20000))
+"$ROOT/build/tests/goserver" -listen "127.0.0.1:$go_port" >"$TEST_TMP/goserver.out" 2>&1 &
+go_pid=$!
+server_pids+=("$go_pid")
+for ((i = 0; i < 300; i++)); do
+	curl -s -o /dev/null "http://127.0.0.1:$go_port/encrypt" && break
+	sleep 0.1
+done
+hey -z 60s -c 2 "http://127.0.0.1:$go_port/encrypt" >/dev/null 2>&1 &
+go_load=$!
+record_attached "$TEST_TMP/go.err" --pid "$go_pid" --duration 5s -o "$TEST_TMP/go.pb.gz"
+wait "$RECORDER"
+kill "$go_load" "$go_pid" 2>/dev/null
+expect_match "go: the handler is named from DWARF" "$(go_pprof -top -cum -nodecount=100 "$TEST_TMP/go.pb.gz")" 'main\.encryptHandler'
+go_ends=$(go_pprof -raw "$TEST_TMP/go.pb.gz" | sed -n 's/^Comment: user stacks ended: //p')
+go_rooted=$(awk -F', ' '{ for (i = 1; i <= NF; i++) { split($i, w, " "); all += w[1]; if ($i ~ /root/) root += w[1] } }
+	END { if (all) printf "%.1f", 100 * root / all }' <<<"$go_ends")
+# On this machine over 99 % of them do (tests/integration/test_go.sh asserts
+# it); in a TCG guest, whose clock has no vDSO fast path, 2-10 % (once 69 %)
+# of a run's stacks end at a pc outside known code, a gap not explained yet
+# (docs/go-programs.md): the bound here catches a walk that is broken, not
+# that gap.
+check "go: most stacks reach their root across the g0 switch (${go_rooted:-none}%: $go_ends)" \
+	awk -v r="${go_rooted:-0}" 'BEGIN { exit !(r >= 50) }'
+
 # --- heap at rate 1: exact --------------------------------------------------
 # record_allocations TYPE OUT [RECORD ARGS...]: records alloc_sites while it
 # allocates, stopped (Ctrl-C) 1.5 s after it is done: emulated, tracing

@@ -107,9 +107,56 @@ static void empty_profile_gives_no_stacks(void **state)
 	profile_free(p);
 }
 
+/* Samples of two processes: each stack starts with its process; samples
+ * of one process alone keep their stacks as they are. */
+static void several_processes_each_get_a_root(void **state)
+{
+	struct profile *p = profile_new();
+	struct flame_stacks stacks;
+	char *text = NULL;
+	size_t len = 0;
+	(void)state;
+
+	profile_add_sample_type(p, "samples", "count");
+	int32_t f_main = profile_intern_function(p, "main", NULL, "app.c", 1);
+	struct profile_line l_main = {(uint32_t)f_main, 3};
+	uint32_t loc_main = (uint32_t)profile_add_location(p, 0x401000, -1, &l_main, 1);
+	struct profile_label first[] = {{.key = "pid", .num = 12}, {.key = "comm", .str = "nginx"}},
+			     second[] = {{.key = "pid", .num = 13}, {.key = "comm", .str = "nginx"}};
+	int64_t one = 1, two = 2;
+	profile_add_sample(p, &loc_main, 1, &one, first, 2);
+	profile_add_sample(p, &loc_main, 1, &two, second, 2);
+	profile_add_sample(p, &loc_main, 1, &one, first, 2);
+	assert_int_equal(flame_stacks_from_profile(p, 0, &stacks), 0);
+	assert_int_equal(stacks.n_stacks, 3);
+	assert_int_equal(stacks.stacks[0].depth, 2);
+	assert_string_equal(stacks.stacks[0].frames[0].name, "nginx (PID 12)");
+	assert_int_equal(stacks.stacks[0].frames[0].kind, FLAME_PROCESS);
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(folded_write(out, &stacks), 0);
+	fclose(out);
+	assert_string_equal(text, "nginx (PID 12);main 2\nnginx (PID 13);main 2\n");
+	free(text);
+	flame_stacks_free(&stacks);
+	profile_free(p);
+
+	p = profile_new();
+	profile_add_sample_type(p, "samples", "count");
+	f_main = profile_intern_function(p, "main", NULL, "app.c", 1);
+	l_main = (struct profile_line){(uint32_t)f_main, 3};
+	loc_main = (uint32_t)profile_add_location(p, 0x401000, -1, &l_main, 1);
+	profile_add_sample(p, &loc_main, 1, &one, first, 2);
+	assert_int_equal(flame_stacks_from_profile(p, 0, &stacks), 0);
+	assert_int_equal(stacks.stacks[0].depth, 1);
+	assert_string_equal(stacks.stacks[0].frames[0].name, "main");
+	flame_stacks_free(&stacks);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(several_processes_each_get_a_root),
 		cmocka_unit_test(stacks_run_root_first_with_inlined_frames),
 		cmocka_unit_test(folded_output_merges_sorts_and_marks_kinds),
 		cmocka_unit_test(empty_profile_gives_no_stacks),

@@ -57,7 +57,7 @@ static void values_at(const struct heap_profile *heap, uint64_t site, int64_t ou
 
 static void allocations_and_frees_at_rate_one(void **state)
 {
-	struct heap_profile *heap = heap_profile_new(1);
+	struct heap_profile *heap = heap_profile_new(1, false);
 	int64_t v[HEAP_VALUES];
 	struct heap_profile_stats stats;
 	(void)state;
@@ -108,7 +108,7 @@ static void allocations_and_frees_at_rate_one(void **state)
 
 static void samples_are_scaled_at_a_rate(void **state)
 {
-	struct heap_profile *heap = heap_profile_new(512 * 1024);
+	struct heap_profile *heap = heap_profile_new(512 * 1024, false);
 	int64_t v[HEAP_VALUES];
 	(void)state;
 
@@ -140,7 +140,7 @@ static void samples_are_scaled_at_a_rate(void **state)
  * ones are not leaks, and stacks left with nothing are left out. */
 static void leaks_are_old_live_allocations(void **state)
 {
-	struct heap_profile *heap = heap_profile_new(1);
+	struct heap_profile *heap = heap_profile_new(1, false);
 	int64_t v[2];
 	(void)state;
 
@@ -176,7 +176,7 @@ static void leaks_are_old_live_allocations(void **state)
  * that did not change drop out. */
 static void deltas_subtract_an_earlier_copy(void **state)
 {
-	struct heap_profile *heap = heap_profile_new(1);
+	struct heap_profile *heap = heap_profile_new(1, false);
 	int64_t v[HEAP_VALUES];
 	(void)state;
 
@@ -215,9 +215,59 @@ static void deltas_subtract_an_earlier_copy(void **state)
 	heap_profile_free(heap);
 }
 
+/* Processes of a set: the same address in two of them is two allocations,
+ * each stack says its process, and an exec lets go of that process's heap. */
+static void a_set_keeps_processes_apart(void **state)
+{
+	struct heap_profile *heap = heap_profile_new(1, true);
+	(void)state;
+
+	struct heap_event first = {.header = {.kind = HEAP_EVENT_ALLOC, .tid = 11, .tgid = 10, .size = 100,
+					      .user_depth = 2}};
+	first.user_stack[0] = 0x1000;
+	first.user_stack[1] = 0x2000;
+	struct heap_event second = first;
+	second.header.tid = 21;
+	second.header.tgid = 20;
+	second.header.size = 300;
+	heap_profile_add(heap, &first.header, sizeof(first));
+	heap_profile_add(heap, &(struct heap_event_header){.kind = HEAP_EVENT_DONE, .tid = 11, .tgid = 10,
+							   .address = 0xa000},
+			 sizeof(struct heap_event_header));
+	heap_profile_add(heap, &second.header, sizeof(second));
+	heap_profile_add(heap, &(struct heap_event_header){.kind = HEAP_EVENT_DONE, .tid = 21, .tgid = 20,
+							   .address = 0xa000},
+			 sizeof(struct heap_event_header));
+	size_t cursor = 0, stacks = 0;
+	struct stack_key key;
+	const int64_t *v;
+	while (stack_table_next(heap_profile_stacks(heap), &cursor, &key, &v)) {
+		stacks++;
+		assert_int_equal(v[HEAP_INUSE_SPACE], key.pid == 10 ? 100 : 300);
+	}
+	assert_int_equal(stacks, 2);
+	/* The second's free leaves the first's allocation at that address alone. */
+	heap_profile_add(heap, &(struct heap_event_header){.kind = HEAP_EVENT_FREE, .tid = 21, .tgid = 20,
+							   .address = 0xa000},
+			 sizeof(struct heap_event_header));
+	heap_profile_add(heap, &(struct heap_event_header){.kind = HEAP_EVENT_EXEC, .tid = 11, .tgid = 10},
+			 sizeof(struct heap_event_header));
+	cursor = 0;
+	while (stack_table_next(heap_profile_stacks(heap), &cursor, &key, &v)) {
+		assert_int_equal(v[HEAP_INUSE_SPACE], 0);
+		assert_int_equal(v[HEAP_ALLOC_SPACE], key.pid == 10 ? 100 : 300);
+	}
+	struct heap_profile_stats stats;
+	heap_profile_read_stats(heap, &stats);
+	assert_int_equal(stats.frees, 1);
+	assert_int_equal(stats.execs, 1);
+	heap_profile_free(heap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_set_keeps_processes_apart),
 		cmocka_unit_test(leaks_are_old_live_allocations),
 		cmocka_unit_test(deltas_subtract_an_earlier_copy),
 		cmocka_unit_test(allocations_and_frees_at_rate_one),

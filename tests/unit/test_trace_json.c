@@ -17,18 +17,20 @@
 
 static struct timeline_event event(uint8_t kind, uint32_t tid, uint64_t time_ns, uint32_t state, const char *comm)
 {
-	struct timeline_event e = {.kind = kind, .tid = tid, .time_ns = time_ns, .state = state, .cpu = 1};
+	struct timeline_event e = {.kind = kind, .tid = tid, .tgid = 42, .time_ns = time_ns, .state = state, .cpu = 1};
 
 	strncpy(e.comm, comm, sizeof(e.comm));
 	return e;
 }
+
+static const struct trace_process server = {.pid = 42, .comm = "server"};
 
 static char *render(struct timeline_event *events, size_t n, uint64_t start, uint64_t end)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct trace_info info = {.pid = 42, .comm = "server", .start_ns = start, .end_ns = end,
+	struct trace_info info = {.processes = &server, .n_processes = 1, .start_ns = start, .end_ns = end,
 				  .events_seen = n, .events_lost = 3};
 
 	assert_int_equal(trace_write_json(out, events, n, &info), 0);
@@ -87,13 +89,14 @@ static void running_at_the_start_and_preempted(void **state)
 static void listed_threads_without_events(void **state)
 {
 	(void)state;
-	struct thread_stack listed[2] = {{.tid = 5, .name = "spinner", .state = 'R'},
-					 {.tid = 6, .name = "idle", .state = 'S'}};
+	struct thread_stack listed[2] = {{.pid = 42, .tid = 5, .name = "spinner", .state = 'R'},
+					 {.pid = 42, .tid = 6, .name = "idle", .state = 'S'}};
 	struct thread_stacks threads = {.threads = listed, .count = 2};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct trace_info info = {.pid = 42, .comm = "server", .threads = &threads, .start_ns = 0, .end_ns = 3000};
+	struct trace_info info = {
+		.processes = &server, .n_processes = 1, .threads = &threads, .start_ns = 0, .end_ns = 3000};
 
 	assert_int_equal(trace_write_json(out, NULL, 0, &info), 0);
 	fclose(out);

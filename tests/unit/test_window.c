@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "target.h"
 #include "window.h"
 
 static void a_window_lasts_its_duration(void **state)
@@ -24,7 +25,7 @@ static void a_window_lasts_its_duration(void **state)
 	struct window_clock clock;
 	(void)state;
 
-	window_clock_start(&clock, 250000000ULL, NULL, NULL);
+	window_clock_start(&clock, 250000000ULL, NULL);
 	assert_int_equal(window_check(&clock), WINDOW_RUNNING);
 	assert_int_equal(window_wait(&clock), WINDOW_DEADLINE);
 	double seconds = window_elapsed_seconds(&clock);
@@ -38,7 +39,7 @@ static void a_window_of_nothing_ends_at_once(void **state)
 	struct window_clock clock;
 	(void)state;
 
-	window_clock_start(&clock, 0, NULL, NULL);
+	window_clock_start(&clock, 0, NULL);
 	assert_int_equal(window_wait(&clock), WINDOW_DEADLINE);
 	assert_true(window_elapsed_seconds(&clock) < 0.01);
 }
@@ -49,9 +50,9 @@ static void tokens_end_the_windows_below_them(void **state)
 	struct window_clock snapshot, request, unrelated;
 	(void)state;
 
-	window_clock_start(&snapshot, 3600000000000ULL, &store, NULL);
-	window_clock_start(&request, 3600000000000ULL, &agent, NULL);
-	window_clock_start(&unrelated, 3600000000000ULL, &other, NULL);
+	window_clock_start(&snapshot, 3600000000000ULL, &store);
+	window_clock_start(&request, 3600000000000ULL, &agent);
+	window_clock_start(&unrelated, 3600000000000ULL, &other);
 	cancel_token_fire(&store);
 	assert_int_equal(window_check(&snapshot), WINDOW_CANCELLED);
 	assert_int_equal(window_check(&request), WINDOW_RUNNING);
@@ -61,6 +62,11 @@ static void tokens_end_the_windows_below_them(void **state)
 	cancel_token_fire(&unrelated.token);
 	assert_int_equal(window_wait(&unrelated), WINDOW_CANCELLED);
 	assert_false(cancel_token_fired(&other));
+}
+
+static bool target_exited(void *target)
+{
+	return !target_alive(target);
 }
 
 static void the_targets_exit_ends_it(void **state)
@@ -77,7 +83,9 @@ static void the_targets_exit_ends_it(void **state)
 		_exit(0);
 	}
 	assert_int_equal(target_open(child, &target, err, sizeof(err)), 0);
-	window_clock_start(&clock, 3600000000000ULL, NULL, &target);
+	window_clock_start(&clock, 3600000000000ULL, NULL);
+	clock.target_gone = target_exited;
+	clock.target = &target;
 	assert_int_equal(window_check(&clock), WINDOW_RUNNING);
 	waitpid(child, NULL, 0);
 	assert_int_equal(window_wait(&clock), WINDOW_TARGET_EXITED);
@@ -113,7 +121,7 @@ static void a_client_gone_and_a_source_ended_end_it(void **state)
 	(void)state;
 
 	polls = drained = 0;
-	window_clock_start(&clock, 3600000000000ULL, NULL, NULL);
+	window_clock_start(&clock, 3600000000000ULL, NULL);
 	clock.client_gone = gone_on_third_poll;
 	clock.drain = count_drain;
 	assert_int_equal(window_wait(&clock), WINDOW_CLIENT_GONE);
@@ -121,7 +129,7 @@ static void a_client_gone_and_a_source_ended_end_it(void **state)
 	assert_int_equal(drained, 2); /* in place of the sleeps between polls */
 	assert_string_equal(window_end_reason(clock.end), "the client went away");
 
-	window_clock_start(&clock, 3600000000000ULL, NULL, NULL);
+	window_clock_start(&clock, 3600000000000ULL, NULL);
 	clock.source_ended = ended_now;
 	clock.source = &ended;
 	assert_int_equal(window_wait(&clock), WINDOW_TARGET_EXITED);

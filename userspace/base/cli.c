@@ -183,6 +183,7 @@ int cli_check_operands(const char *command, int argc, char **argv, bool have_pid
 	if (optind < argc)
 		return cli_fail(2, "unexpected argument '%s' (see bpfprof %s --help)", argv[optind], command);
 	if (!have_pid)
-		return cli_fail(2, "--pid is required: which process to profile (see bpfprof %s --help)", command);
+		return cli_fail(2, "--pid is required: which process to profile (or --cgroup; see bpfprof %s --help)",
+				command);
 	return 0;
 }

@@ -133,7 +133,7 @@ static int attach_every_cpu(struct cpu_collector *collector, const struct cpu_ev
 	return 0;
 }
 
-struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
+struct cpu_collector *cpu_collector_start(const struct process_collector *set, const struct cpu_event *event, unsigned hz,
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len)
 {
@@ -154,11 +154,11 @@ struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *eve
 		return NULL;
 	}
 	uint32_t ring_size = ring_size_for(hz, n_cpus);
-	collector->skel->rodata->target_tgid = (uint32_t)pid;
 	collector->skel->rodata->ringbuf_wakeup_bytes = ring_size / 4;
 	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size);
 	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
-	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0) {
+	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0 ||
+	    unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0) {
 		collector_free(collector);
 		return NULL;
 	}
@@ -236,4 +236,5 @@ void cpu_sample_stack_key(const struct cpu_sample *sample, struct stack_key *key
 		.n_kernel = sample->kernel_depth > 0 ? (uint32_t)sample->kernel_depth : 0,
 	};
 	memcpy(key->thread, sample->comm, sizeof(key->thread));
+	key->pid = sample->pid;
 }

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "cpu.h"
+#include "process_collector.h"
 #include "stack_table.h"
 #include "unwinder.h"
 
@@ -50,9 +51,9 @@ void cpu_collector_stats_between(const struct cpu_collector_stats *before, const
 
 struct cpu_collector;
 
-/* Loads and attaches, walking user stacks the unwinder's way through its
- * tables; NULL with a one-line reason in err. */
-struct cpu_collector *cpu_collector_start(pid_t pid, const struct cpu_event *event, unsigned hz,
+/* Loads and attaches for the processes of set, walking user stacks the
+ * unwinder's way through its tables; NULL with a one-line reason in err. */
+struct cpu_collector *cpu_collector_start(const struct process_collector *set, const struct cpu_event *event, unsigned hz,
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len);
 /* Delivers pending samples to the sink, waiting up to timeout_ms for the

@@ -199,7 +199,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct heap_collector *heap_collector_start(pid_t pid, struct process_image *image, const struct unwinder *unwinder,
+struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
+					    struct process_image *image,
+					    const struct unwinder *unwinder,
 					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
 					    size_t allocator_len, char *err, size_t err_len)
 {
@@ -224,20 +226,23 @@ struct heap_collector *heap_collector_start(pid_t pid, struct process_image *ima
 		free(collector);
 		return NULL;
 	}
-	collector->skel->rodata->target_tgid = (uint32_t)pid;
 	collector->skel->rodata->sample_rate = rate;
+	collector->skel->rodata->whole_set = whole_set;
 	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
 	heap_fill_draw_table((uint32_t *)collector->skel->rodata->draw_table);
 	bpf_map__set_max_entries(collector->skel->maps.live, LIVE_ALLOCATIONS_MAX);
 	bpf_map__set_max_entries(collector->skel->maps.events,
 				 rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
+	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
+		goto fail;
 	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
 		goto fail;
 	if (heap_bpf__load(collector->skel) != 0) {
 		snprintf(err, err_len, "cannot load the heap tracer into the kernel: %s", strerror(errno));
 		goto fail;
 	}
-	if (attach_allocator(collector, pid, &a, err, err_len) != 0)
+	/* pid -1: the probes hit in every process that maps the file. */
+	if (attach_allocator(collector, whole_set ? -1 : pid, &a, err, err_len) != 0)
 		goto fail;
 	collector->ring = ring_buffer__new(bpf_map__fd(collector->skel->maps.events), on_event, collector, NULL);
 	if (collector->ring == NULL) {

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "heap.h"
+#include "process_collector.h"
 #include "symbolizer.h"
 #include "unwinder.h"
 
@@ -30,10 +31,16 @@ extern const char *const heap_counter_descriptions[HEAP_COUNTER_MAX];
 
 struct heap_collector;
 
-/* Loads heap.bpf.c for pid and attaches it to the allocator the process
- * maps (the first of its executable and libraries to define malloc).
- * allocator names that object; NULL with a one-line reason in err. */
-struct heap_collector *heap_collector_start(pid_t pid, struct process_image *image, const struct unwinder *unwinder,
+/* Loads heap.bpf.c for the processes of set and attaches it to the
+ * allocator pid (whose image is given) maps: the first of its executable
+ * and libraries to define malloc. For one process the probes are that
+ * process's; for a whole_set they are the file's, in every process mapping
+ * it (forked workers, later ones too), the set filtering in the kernel, and
+ * an exec is a record rather than the end. allocator names that object;
+ * NULL with a one-line reason in err. */
+struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
+					    struct process_image *image,
+					    const struct unwinder *unwinder,
 					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
 					    size_t allocator_len, char *err, size_t err_len);
 /* Delivers pending records, waiting up to timeout_ms; how many, or -1. */

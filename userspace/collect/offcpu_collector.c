@@ -43,7 +43,8 @@ static int attach(struct offcpu_collector *collector, struct bpf_program *progra
 	return 0;
 }
 
-struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_collector *offcpu_collector_start(const struct process_collector *set, enum offcpu_kind kind,
+						uint64_t min_wait_ns,
 						bool include_preempted, const struct unwinder *unwinder, char *err,
 						size_t err_len)
 {
@@ -60,7 +61,6 @@ struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind
 		free(collector);
 		return NULL;
 	}
-	collector->skel->rodata->target_tgid = (uint32_t)pid;
 	collector->skel->rodata->min_wait_ns = min_wait_ns;
 	collector->skel->rodata->include_preempted = include_preempted;
 	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
@@ -70,6 +70,8 @@ struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind
 	bpf_program__set_autoload(collector->skel->progs.block_switch, block);
 	bpf_program__set_autoload(collector->skel->progs.futex_enter, !block);
 	bpf_program__set_autoload(collector->skel->progs.futex_exit, !block);
+	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
+		goto fail;
 	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
 		goto fail;
 	if (offcpu_bpf__load(collector->skel) != 0) {
@@ -109,6 +111,7 @@ static bool read_total(int stacks_fd, const struct offcpu_key *key, const struct
 	if (stack_key.n_kernel > OFFCPU_KERNEL_DEPTH)
 		stack_key.n_kernel = OFFCPU_KERNEL_DEPTH;
 	memcpy(stack_key.thread, stack.comm, sizeof(stack_key.thread));
+	stack_key.pid = stack.tgid;
 	if (stack.user_stack_end < UNWIND_END_MAX)
 		user_stack_ends[stack.user_stack_end] += total->count;
 	int64_t values[2] = {(int64_t)total->count, (int64_t)total->ns};

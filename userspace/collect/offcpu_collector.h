@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "offcpu.h"
+#include "process_collector.h"
 #include "stack_table.h"
 #include "unwinder.h"
 
@@ -33,10 +34,11 @@ extern const char *const offcpu_counter_descriptions[OFFCPU_COUNTER_MAX];
 
 struct offcpu_collector;
 
-/* Loads offcpu.bpf.c for pid and attaches it for waits of kind of at
+/* Loads offcpu.bpf.c for the processes of set and attaches it for waits of kind of at
  * least min_wait_ns (block waits include preemptions when
  * include_preempted). NULL with a one-line reason in err. */
-struct offcpu_collector *offcpu_collector_start(pid_t pid, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_collector *offcpu_collector_start(const struct process_collector *set, enum offcpu_kind kind,
+						uint64_t min_wait_ns,
 						bool include_preempted, const struct unwinder *unwinder, char *err,
 						size_t err_len);
 /* Detaches, adds every stack's (count, nanoseconds) to stacks (two values

@@ -22,7 +22,6 @@ static const Dwfl_Callbacks proc_callbacks = {
 
 struct walk {
 	struct thread_stacks *out;
-	size_t cap;
 	pid_t pid;
 };
 
@@ -70,11 +69,11 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 static int on_thread(Dwfl_Thread *dwfl_thread, void *arg)
 {
 	struct walk *walk = arg;
-	struct thread_stack *thread = ARRAY_PUSH(walk->out->threads, walk->out->count, walk->cap);
+	struct thread_stack *thread = ARRAY_PUSH(walk->out->threads, walk->out->count, walk->out->cap);
 
 	if (thread == NULL)
 		return DWARF_CB_ABORT;
-	memset(thread, 0, sizeof(*thread));
+	thread->pid = walk->pid;
 	thread->tid = dwfl_thread_tid(dwfl_thread);
 	describe_thread(walk->pid, thread);
 	/* The walk ends with an error at the outermost frame more often than
@@ -88,9 +87,9 @@ int thread_stacks_take(pid_t pid, struct thread_stacks *out, char *err, size_t e
 {
 	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
 	struct walk walk = {.out = out, .pid = pid};
+	size_t before = out->count;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
 	if (dwfl == NULL) {
 		snprintf(err, err_len, "libdwfl: %s", dwfl_errmsg(-1));
 		return -1;
@@ -107,34 +106,32 @@ int thread_stacks_take(pid_t pid, struct thread_stacks *out, char *err, size_t e
 			 attach > 0 ? strerror(attach) : dwfl_errmsg(-1));
 		goto out;
 	}
-	if (dwfl_getthreads(dwfl, on_thread, &walk) != 0 && out->count == 0) {
+	if (dwfl_getthreads(dwfl, on_thread, &walk) != 0 && out->count == before) {
 		snprintf(err, err_len, "cannot list the threads of PID %d: %s", (int)pid, dwfl_errmsg(-1));
 		goto out;
 	}
 	/* Not one thread walked: that is ptrace refused, not a view to show. */
 	size_t walked = 0;
-	for (size_t i = 0; i < out->count; i++)
+	for (size_t i = before; i < out->count; i++)
 		walked += out->threads[i].error[0] == '\0';
-	if (out->count > 0 && walked == 0) {
+	if (out->count > before && walked == 0) {
 		snprintf(err, err_len, "cannot attach to PID %d with ptrace to walk its threads: %s (another tracer, "
 				       "such as gdb or strace, may hold it)",
-			 (int)pid, out->threads[0].error);
+			 (int)pid, out->threads[before].error);
 		goto out;
 	}
 	rc = 0;
 out:
 	dwfl_end(dwfl); /* detaches from every thread */
 	if (rc != 0)
-		thread_stacks_free(out);
+		out->count = before;
 	return rc;
 }
 
 int threads_list(pid_t pid, struct thread_stacks *out)
 {
 	char path[64];
-	size_t cap = 0;
 
-	memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *tasks = opendir(path);
 	if (tasks == NULL)
@@ -142,10 +139,10 @@ int threads_list(pid_t pid, struct thread_stacks *out)
 	for (struct dirent *entry; (entry = readdir(tasks)) != NULL;) {
 		if (entry->d_name[0] == '.')
 			continue;
-		struct thread_stack *thread = ARRAY_PUSH(out->threads, out->count, cap);
+		struct thread_stack *thread = ARRAY_PUSH(out->threads, out->count, out->cap);
 		if (thread == NULL)
 			break;
-		memset(thread, 0, sizeof(*thread));
+		thread->pid = pid;
 		thread->tid = (pid_t)atoi(entry->d_name);
 		describe_thread(pid, thread);
 	}

@@ -50,7 +50,7 @@ static void collector_free(struct timeline_collector *collector)
 	free(collector);
 }
 
-struct timeline_collector *timeline_collector_start(pid_t pid, char *err, size_t err_len)
+struct timeline_collector *timeline_collector_start(const struct process_collector *set, char *err, size_t err_len)
 {
 	struct timeline_collector *collector = calloc(1, sizeof(*collector));
 
@@ -64,7 +64,8 @@ struct timeline_collector *timeline_collector_start(pid_t pid, char *err, size_t
 		free(collector);
 		return NULL;
 	}
-	collector->skel->rodata->target_tgid = (uint32_t)pid;
+	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
+		goto fail;
 	if (timeline_bpf__load(collector->skel) != 0) {
 		snprintf(err, err_len, "cannot load the timeline into the kernel: %s", strerror(errno));
 		goto fail;

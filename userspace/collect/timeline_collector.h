@@ -12,6 +12,7 @@
 
 #include <linux/types.h>
 
+#include "process_collector.h"
 #include "timeline.h"
 
 #define TIMELINE_EVENTS_MAX (4U << 20) /* kept per window: 192 MiB at most */
@@ -24,7 +25,9 @@ struct timeline_events {
 
 struct timeline_collector;
 
-struct timeline_collector *timeline_collector_start(pid_t pid, char *err, size_t err_len);
+/* Loads timeline.bpf.c for the processes of set and attaches it. NULL
+ * with a one-line reason. */
+struct timeline_collector *timeline_collector_start(const struct process_collector *set, char *err, size_t err_len);
 /* Gathers pending events, waiting up to timeout_ms; -1 on error. */
 int timeline_collector_poll(struct timeline_collector *collector, int timeout_ms);
 /* Detaches, gathers what is still buffered, hands the events over (the

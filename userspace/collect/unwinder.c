@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
+#include "go_runtime.h"
 #include "unwind_table.h"
 #include "unwinder.h"
 
@@ -33,13 +34,16 @@ struct object_table {
 	bool has_pages;      /* its page index is in the map too */
 	bool built;  /* table holds rows (false: no CFI, unreadable) */
 	bool loaded; /* rows are in the map */
+	bool is_go;  /* a Go executable: go holds its runtime's layout */
+	struct go_runtime go;
 };
 
 struct unwinder {
 	enum unwind_mode mode;
 	struct hashmap *objects; /* object key -> struct object_table * */
 	int rows_fd, pages_fd, slots_fd, processes_fd;
-	pid_t slot_owner[UNWIND_MAX_PROCESSES]; /* 0: a free slot */
+	pid_t *slot_owner; /* 0: a free slot */
+	uint32_t n_slots;  /* processes unwound at once */
 	uint32_t rows_used, row_capacity;
 	uint32_t pages_used, page_capacity;
 	uint64_t build_ns;
@@ -61,18 +65,36 @@ const char *unwind_end_name(enum unwind_end end)
 	return (size_t)end < UNWIND_END_MAX ? names[end] : "?";
 }
 
-struct unwinder *unwinder_new(enum unwind_mode mode)
+/* The processes' maps do not depend on the tables' sizes: they exist from
+ * the start, so that programs loaded before any table (the process
+ * tracker) share them. */
+static int create_process_maps(struct unwinder *unwinder)
+{
+	/* Room for a forked child's borrowed entry beside every owner's. */
+	unwinder->slots_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_slots", sizeof(uint32_t),
+					    sizeof(struct unwind_slot), 2 * unwinder->n_slots, NULL);
+	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_process", sizeof(uint32_t),
+						sizeof(struct unwind_process), unwinder->n_slots, NULL);
+	return unwinder->slots_fd >= 0 && unwinder->processes_fd >= 0 ? 0 : -1;
+}
+
+struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
 {
 	struct unwinder *unwinder = calloc(1, sizeof(*unwinder));
 
 	if (unwinder == NULL)
 		return NULL;
 	unwinder->mode = mode;
+	unwinder->n_slots = max_processes > 0 ? max_processes : 1;
+	unwinder->slot_owner = calloc(unwinder->n_slots, sizeof(*unwinder->slot_owner));
 	unwinder->rows_fd = unwinder->pages_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
-	if (unwinder->objects == NULL || unwinder->process == NULL) {
+	if (unwinder->objects == NULL || unwinder->process == NULL || unwinder->slot_owner == NULL ||
+	    (mode != UNWIND_MODE_FP && create_process_maps(unwinder) != 0)) {
+		int saved = errno;
 		unwinder_free(unwinder);
+		errno = saved;
 		return NULL;
 	}
 	return unwinder;
@@ -102,6 +124,7 @@ void unwinder_free(struct unwinder *unwinder)
 	if (unwinder->processes_fd >= 0)
 		close(unwinder->processes_fd);
 	free(unwinder->process);
+	free(unwinder->slot_owner);
 	free(unwinder);
 }
 
@@ -137,6 +160,7 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 	uint64_t started = monotonic_ns();
 	object->built = fd >= 0 && unwind_table_build(fd, &object->table, err, sizeof(err)) == 0 &&
 			object->table.n_rows > 0;
+	object->is_go = fd >= 0 && go_runtime_read(fd, &object->go) == 0;
 	unwinder->build_ns += monotonic_ns() - started;
 	if (fd >= 0)
 		close(fd);
@@ -165,16 +189,9 @@ static int create_maps(struct unwinder *unwinder, uint64_t rows_needed, uint64_t
 			 strerror(errno));
 		return -1;
 	}
-	unwinder->slots_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "unwind_slots", sizeof(uint32_t), sizeof(uint32_t),
-					    UNWIND_MAX_PROCESSES, NULL);
-	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_process", sizeof(uint32_t),
-						sizeof(struct unwind_process), UNWIND_MAX_PROCESSES, NULL);
-	if (unwinder->slots_fd < 0 || unwinder->processes_fd < 0) {
-		snprintf(err, err_len, "cannot create the unwinder's process map: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
+
 
 /* Appends n values to an array map after its *used entries; false when
  * they do not fit. */
@@ -214,6 +231,53 @@ static bool load_rows(struct unwinder *unwinder, struct object_table *object)
 	return true;
 }
 
+/* A runtime address of a Go function, where the mapping holding it is. */
+static bool go_address(const struct map_entry *map, uint64_t bias, const struct go_range *range, __u64 *start,
+		       __u64 *end)
+{
+	*start = range->start + bias;
+	*end = range->end + bias;
+	return range->end != 0 && *start >= map->start && *end <= map->end;
+}
+
+/* For a Go program: where its runtime switches stacks, in this process's
+ * addresses (unwind.h). */
+static void describe_go_runtime(struct unwind_process *process, struct process_image *image,
+				struct object_table **tables, size_t n_maps)
+{
+	for (size_t i = 0; i < n_maps; i++) {
+		const struct map_entry *map = process_image_mapping_at(image, i);
+		const struct go_runtime *go = &tables[i]->go;
+		struct unwind_go *out = &process->go;
+		uint64_t bias;
+		if (!tables[i]->is_go || !process_image_load_bias(image, map, &bias) ||
+		    !go_address(map, bias, &go->systemstack, &out->switch_start[UNWIND_GO_SYSTEMSTACK],
+				&out->switch_end[UNWIND_GO_SYSTEMSTACK]))
+			continue;
+		go_address(map, bias, &go->morestack, &out->switch_start[UNWIND_GO_MORESTACK],
+			   &out->switch_end[UNWIND_GO_MORESTACK]);
+		go_address(map, bias, &go->mcall, &out->switch_start[UNWIND_GO_MCALL],
+			   &out->switch_end[UNWIND_GO_MCALL]);
+		go_address(map, bias, &go->nanotime, &out->switch_start[UNWIND_GO_NANOTIME],
+			   &out->switch_end[UNWIND_GO_NANOTIME]);
+		go_address(map, bias, &go->walltime, &out->switch_start[UNWIND_GO_WALLTIME],
+			   &out->switch_end[UNWIND_GO_WALLTIME]);
+		go_address(map, bias, &go->sigreturn, &out->switch_start[UNWIND_GO_SIGRETURN],
+			   &out->switch_end[UNWIND_GO_SIGRETURN]);
+		out->m_vdso_sp = go->m_vdso_sp;
+		out->m_vdso_pc = go->m_vdso_pc;
+		go_address(map, bias, &go->mstart, &out->root_start, &out->root_end);
+		out->g_tls = go->g_tls;
+		out->g_m = go->g_m;
+		out->g_sched = go->g_sched;
+		out->m_curg = go->m_curg;
+		out->gobuf_sp = go->gobuf_sp;
+		out->gobuf_pc = go->gobuf_pc;
+		out->gobuf_bp = go->gobuf_bp;
+		return;
+	}
+}
+
 int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
 			  size_t err_len)
 {
@@ -243,14 +307,21 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 		goto out;
 
 	uint32_t slot = 0;
-	while (slot < UNWIND_MAX_PROCESSES && unwinder->slot_owner[slot] != pid && unwinder->slot_owner[slot] != 0)
+	uint32_t free_slot = unwinder->n_slots;
+	while (slot < unwinder->n_slots && unwinder->slot_owner[slot] != pid) {
+		if (unwinder->slot_owner[slot] == 0 && free_slot == unwinder->n_slots)
+			free_slot = slot;
 		slot++;
-	if (slot == UNWIND_MAX_PROCESSES) {
-		snprintf(err, err_len, "cannot unwind more than %d processes at once", UNWIND_MAX_PROCESSES);
+	}
+	if (slot == unwinder->n_slots)
+		slot = free_slot;
+	if (slot == unwinder->n_slots) {
+		snprintf(err, err_len, "cannot unwind more than %u processes at once", unwinder->n_slots);
 		goto out;
 	}
 	struct unwind_process *process = unwinder->process;
 	memset(process, 0, sizeof(*process));
+	describe_go_runtime(process, image, tables, n_maps);
 	process->tgid = (uint32_t)pid;
 	unwinder->objects_without = 0;
 	for (size_t i = 0; i < n_maps && process->n_mappings < UNWIND_MAX_MAPPINGS; i++) {
@@ -275,8 +346,9 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 		};
 	}
 	uint32_t key = (uint32_t)pid;
+	struct unwind_slot entry = {.slot = slot, .owner = (uint32_t)pid};
 	if (bpf_map_update_elem(unwinder->processes_fd, &slot, process, BPF_ANY) != 0 ||
-	    bpf_map_update_elem(unwinder->slots_fd, &key, &slot, BPF_ANY) != 0) {
+	    bpf_map_update_elem(unwinder->slots_fd, &key, &entry, BPF_ANY) != 0) {
 		snprintf(err, err_len, "cannot load the mappings of PID %d into the unwinder: %s", (int)pid,
 			 strerror(errno));
 		goto out;
@@ -286,6 +358,18 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 out:
 	free(tables);
 	return rc;
+}
+
+void unwinder_forget_process(struct unwinder *unwinder, pid_t pid)
+{
+	uint32_t key = (uint32_t)pid;
+
+	/* Its entry goes even when it only borrowed a slot. */
+	if (unwinder->slots_fd >= 0)
+		bpf_map_delete_elem(unwinder->slots_fd, &key);
+	for (uint32_t slot = 0; slot < unwinder->n_slots; slot++)
+		if (unwinder->slot_owner[slot] == pid)
+			unwinder->slot_owner[slot] = 0;
 }
 
 int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len)
@@ -304,6 +388,8 @@ int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *obje
 		return 0;
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(object, maps[i].name);
+		if (map == NULL && strcmp(maps[i].name, "unwind_slots") != 0)
+			continue; /* the process tracker reads only the slots */
 		if (map == NULL || bpf_map__reuse_fd(map, maps[i].fd) != 0) {
 			snprintf(err, err_len, "cannot hand the unwind tables to a BPF program: %s", strerror(errno));
 			return -1;

@@ -31,7 +31,10 @@ struct unwinder;
 /* Why a stack ended, in words, for comments and messages. */
 const char *unwind_end_name(enum unwind_end end);
 
-struct unwinder *unwinder_new(enum unwind_mode mode);
+/* max_processes: how many processes it unwinds at once (each costs the
+ * kernel a struct unwind_process, 24 KiB). NULL with errno when its maps
+ * cannot be created. */
+struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes);
 void unwinder_free(struct unwinder *unwinder);
 enum unwind_mode unwinder_mode(const struct unwinder *unwinder);
 
@@ -42,6 +45,9 @@ enum unwind_mode unwinder_mode(const struct unwinder *unwinder);
  * frame-pointer mode. 0, or -1 with a one-line reason. */
 int unwinder_load_process(struct unwinder *unwinder, struct process_image *image, pid_t pid, char *err,
 			  size_t err_len);
+
+/* Frees an exited process's slot (its objects' tables stay for others). */
+void unwinder_forget_process(struct unwinder *unwinder, pid_t pid);
 
 struct bpf_object;
 /* Before a BPF object that includes user_stack.bpf.h is loaded: makes it

@@ -14,7 +14,26 @@ typedef int (*flag_reader)(struct agent_options *opts, const char *value, char *
 
 static int read_pid(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	return target_parse_pid(value, &opts->pid, err, err_len);
+	return target_spec_add_pids(&opts->targets, value, err, err_len);
+}
+
+static int read_children(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	(void)value;
+	(void)err;
+	(void)err_len;
+	opts->targets.children = true;
+	return 0;
+}
+
+static int read_cgroup(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	if (value[0] == '\0' || strlen(value) >= sizeof(opts->targets.cgroup)) {
+		snprintf(err, err_len, "--cgroup takes a cgroup v2 directory, such as system.slice/nginx.service");
+		return -1;
+	}
+	snprintf(opts->targets.cgroup, sizeof(opts->targets.cgroup), "%s", value);
+	return 0;
 }
 
 static int read_type(struct agent_options *opts, const char *value, char *err, size_t err_len)
@@ -114,6 +133,8 @@ static const struct flag {
 	flag_reader read;
 } flags[FLAG_COUNT] = {
 	[FLAG_PID] = {"pid", 'p', true, read_pid},
+	[FLAG_CHILDREN] = {"children", 'C', false, read_children},
+	[FLAG_CGROUP] = {"cgroup", 'G', true, read_cgroup},
 	[FLAG_TYPE] = {"type", 't', true, read_type},
 	[FLAG_DURATION] = {"duration", 'd', true, read_duration},
 	[FLAG_HZ] = {"hz", 'F', true, read_hz},
@@ -152,7 +173,7 @@ int agent_options_parse(const char *command, const char *usage, uint32_t takes, 
 	char short_options[2 * FLAG_COUNT + 4] = ":";
 	size_t n_long = 0, n_short = 1;
 	char err[512];
-	bool have_pid = false;
+	bool have_target = false;
 
 	set_defaults(opts);
 	for (int f = 0; f < FLAG_COUNT; f++) {
@@ -185,7 +206,9 @@ int agent_options_parse(const char *command, const char *usage, uint32_t takes, 
 			return cli_bad_option(opt, command, argv);
 		if (flag->read(opts, optarg, err, sizeof(err)) != 0)
 			return cli_fail(2, "%s", err);
-		have_pid |= flag == &flags[FLAG_PID];
+		have_target |= flag == &flags[FLAG_PID] || flag == &flags[FLAG_CGROUP];
 	}
-	return cli_check_operands(command, argc, argv, have_pid);
+	if (opts->targets.children && opts->targets.n_pids == 0)
+		return cli_fail(2, "--children follows the descendants of --pid: give the PIDs to start from");
+	return cli_check_operands(command, argc, argv, have_target);
 }

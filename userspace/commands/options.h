@@ -14,9 +14,12 @@
 #include "cpu_collector.h"
 #include "listen.h"
 #include "profile_sources.h"
+#include "target_image.h"
 
 enum agent_flag {
 	FLAG_PID,
+	FLAG_CHILDREN,
+	FLAG_CGROUP,
 	FLAG_TYPE,
 	FLAG_DURATION,
 	FLAG_HZ,
@@ -35,7 +38,7 @@ enum agent_flag {
 #define TAKES(flag) (1u << (flag))
 
 struct agent_options {
-	pid_t pid;
+	struct target_spec targets;	     /* --pid (repeatable, comma lists), --children, --cgroup */
 	const struct profile_source *source; /* --type (default cpu) */
 	uint64_t duration_ns;		     /* --duration (default 30 s) */
 	unsigned hz;			     /* --hz (default 99) */
@@ -52,7 +55,7 @@ struct agent_options {
 
 /* Reads `bpfprof command`'s flags (argv[0] is the command), accepting those
  * in takes (TAKES(...) | ...) and --help, which prints usage and exits 0.
- * --pid is required. 0, or 2 after a one-line usage error on stderr. */
+ * --pid or --cgroup is required. 0, or 2 after a one-line usage error on stderr. */
 int agent_options_parse(const char *command, const char *usage, uint32_t takes, int argc, char **argv,
 			struct agent_options *opts);
 

@@ -22,8 +22,8 @@
 #include "window_health.h"
 
 static const char record_usage[] =
-	"usage: bpfprof record --pid PID [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99]\n"
-	"                      [-o FILE]\n"
+	"usage: bpfprof record --pid PID[,PID...] [--children] [--cgroup DIR]\n"
+	"                      [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99] [-o FILE]\n"
 	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
 	"                      [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
 	"\n"
@@ -35,7 +35,11 @@ static const char record_usage[] =
 	"threads sleep off-CPU, --type mutex where they wait in futexes (contended locks) and\n"
 	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU).\n"
 	"\n"
-	"  -p, --pid PID        the process to profile\n"
+	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
+	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
+	"  -C, --children       and every descendant of them, those forked later included\n"
+	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
+	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
 	"  -t, --type T         cpu, heap, leaks, block, mutex or wall (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
@@ -78,7 +82,7 @@ static int parse_record_options(int argc, char **argv, struct record_options *re
 {
 	struct agent_options *opts = &record->flags;
 	int rc = agent_options_parse("record", record_usage,
-				     TAKES(FLAG_PID) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
+				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
 					     TAKES(FLAG_OUTPUT) | TAKES(FLAG_FORMAT) | TAKES(FLAG_EVENT) |
 					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_OLDER_THAN) |
 					     TAKES(FLAG_MIN_WAIT),
@@ -125,7 +129,8 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
 {
 	const struct profile_source *source = opts->source;
-	const struct target *target = &session->image.target;
+	const struct target *target = target_image_main(&session->image);
+	char name[4096], pid_text[32];
 	struct profile_context ctx = {.session = session, .hz = opts->hz, .event = opts->event};
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
@@ -140,8 +145,10 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 		heap_tracer_free(ctx.heap);
 		return NULL;
 	}
-	fprintf(stderr, "bpfprof: %s PID %d (%s)%s for %.1f s; Ctrl-C to stop early\n", source->activity,
-		(int)target->pid, target->comm, figures->detail, (double)opts->duration_ns / 1e9);
+	target_image_name(&session->image, name, sizeof(name));
+	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target->pid);
+	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", source->activity, name, figures->detail,
+		(double)opts->duration_ns / 1e9);
 	struct window_clock clock;
 	source_window_start_clock(window, &clock, &stop_token);
 	window_wait(&clock);
@@ -156,8 +163,8 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 	}
 	struct profile *profile = source_window_close(window, &clock, figures);
 	if (ctx.heap == NULL && figures->target_exited)
-		fprintf(stderr, "bpfprof: warning: PID %d exited after %.1f s; writing the partial profile\n",
-			(int)target->pid, *seconds);
+		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",
+			target_image_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
 	heap_tracer_free(ctx.heap);
 	if (profile == NULL)
 		snprintf(err, err_len, "out of memory while building the profile");
@@ -189,9 +196,9 @@ int record_main(int argc, char **argv)
 	const struct agent_options opts = record.flags;
 	if (profile_source_kernel_check(opts.source, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	if (session_open(&session, opts.pid, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
+	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct target *target = &session.image.target;
+	const struct target *target = target_image_main(&session.image);
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run

@@ -18,7 +18,8 @@
 #include "session.h"
 
 static const char serve_usage[] =
-	"usage: bpfprof serve --pid PID [--listen 127.0.0.1:6060] [--hz 99] [--unwind auto|fp|dwarf]\n"
+	"usage: bpfprof serve --pid PID[,PID...] [--children] [--cgroup DIR] [--listen 127.0.0.1:6060]\n"
+	"                     [--hz 99] [--unwind auto|fp|dwarf]\n"
 	"                     [--heap] [--heap-rate 524288]\n"
 	"\n"
 	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
@@ -27,7 +28,11 @@ static const char serve_usage[] =
 	"heap tracing (--heap) runs from the start, since in-use memory is counted from attach.\n"
 	"Stops on SIGINT or SIGTERM.\n"
 	"\n"
-	"  -p, --pid PID        the process to profile\n"
+	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
+	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
+	"  -C, --children       and every descendant of them, those forked later included\n"
+	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
+	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
 	"  -l, --listen ADDR    HOST:PORT to serve on (default 127.0.0.1:6060; port 0 picks one).\n"
 	"                       Profiles expose the target's code layout, paths and command line:\n"
 	"                       keep it on loopback unless the network is trusted.\n"
@@ -61,13 +66,14 @@ int serve_main(int argc, char **argv)
 	struct heap_tracer *heap = NULL;
 	char err[512];
 	int rc = agent_options_parse("serve", serve_usage,
-				     TAKES(FLAG_PID) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
+				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
 					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE),
 				     argc, argv, &opts);
 
 	if (rc != 0 || (rc = check_kernel(&opts)) != 0)
 		return rc;
-	if (session_open(&session, opts.pid, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err, sizeof(err)) != 0)
+	if (session_open(&session, &opts.targets, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err,
+			 sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	int port;
 	bool loopback;
@@ -98,8 +104,10 @@ int serve_main(int argc, char **argv)
 	}
 	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
-	fprintf(stderr, "bpfprof: serving PID %d (%s) on http://%s%s%s:%d/debug/pprof/\n", (int)opts.pid,
-		session.image.target.comm, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+	char name[4096];
+	target_image_name(&session.image, name, sizeof(name));
+	fprintf(stderr, "bpfprof: serving %s on http://%s%s%s:%d/debug/pprof/\n", name, ipv6 ? "[" : "", host,
+		ipv6 ? "]" : "", port);
 	if (heap != NULL)
 		fprintf(stderr, "bpfprof: tracing allocations, one sample every %llu bytes on average\n",
 			(unsigned long long)opts.heap_rate);

@@ -20,17 +20,78 @@ static const char *sample_state(const struct profile *profile, const struct prof
 	return NULL;
 }
 
+/* The sample's pid and comm labels; false when it has no pid. */
+static bool sample_process(const struct profile *profile, const struct profile_sample *sample, int64_t *pid,
+			   const char **comm)
+{
+	bool found = false;
+
+	*comm = "?";
+	for (uint32_t i = 0; i < sample->n_labels; i++) {
+		const struct profile_label *label = &profile->labels[sample->first_label + i];
+		if (label->str == NULL && strcmp(label->key, "pid") == 0) {
+			*pid = label->num;
+			found = true;
+		} else if (label->str != NULL && strcmp(label->key, "comm") == 0) {
+			*comm = label->str;
+		}
+	}
+	return found;
+}
+
+/* Whether the profile's samples come from more than one process. */
+static bool several_processes(const struct profile *profile)
+{
+	int64_t first = 0, pid;
+	const char *comm;
+	bool seen = false;
+
+	for (size_t s = 0; s < profile->n_samples; s++) {
+		if (!sample_process(profile, &profile->samples[s], &pid, &comm))
+			continue;
+		if (seen && pid != first)
+			return true;
+		first = pid;
+		seen = true;
+	}
+	return false;
+}
+
+/* The root frame's name for a sample's process, made once per pid. */
+static const char *process_name(struct flame_stacks *out, const struct profile *profile,
+				const struct profile_sample *sample)
+{
+	int64_t pid = 0;
+	const char *comm;
+	bool added;
+
+	if (!sample_process(profile, sample, &pid, &comm))
+		return NULL;
+	struct hashmap_entry *entry = hashmap_upsert(out->process_names, &pid, sizeof(pid), &added);
+	if (entry == NULL)
+		return NULL;
+	if (added) {
+		char *name = NULL;
+		if (asprintf(&name, "%s (PID %lld)", comm, (long long)pid) < 0)
+			name = NULL;
+		entry->value = (uint64_t)(uintptr_t)name;
+	}
+	return (const char *)(uintptr_t)entry->value;
+}
+
 int flame_stacks_from_profile(const struct profile *profile, size_t value_index, struct flame_stacks *out)
 {
 	size_t n_frames = 0, n_stacks = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (several_processes(profile) && (out->process_names = hashmap_new()) == NULL)
+		return -1;
 	for (size_t s = 0; s < profile->n_samples; s++) {
 		const struct profile_sample *sample = &profile->samples[s];
 		if (sample->values[value_index] == 0)
 			continue;
 		n_stacks++;
-		n_frames += sample_state(profile, sample) != NULL;
+		n_frames += (sample_state(profile, sample) != NULL) + (out->process_names != NULL);
 		for (uint32_t i = 0; i < sample->n_locations; i++) {
 			const struct profile_location *loc =
 				&profile->locations[profile->sample_locations[sample->first_location + i]];
@@ -52,6 +113,11 @@ int flame_stacks_from_profile(const struct profile *profile, size_t value_index,
 		stack->frames = out->frames + out->n_frames;
 		stack->value = sample->values[value_index];
 		out->total += stack->value;
+		const char *process = out->process_names != NULL ? process_name(out, profile, sample) : NULL;
+		if (process != NULL) {
+			out->frames[out->n_frames++] = (struct flame_frame){.name = process, .kind = FLAME_PROCESS};
+			stack->depth++;
+		}
 		const char *state = sample_state(profile, sample);
 		if (state != NULL) {
 			out->frames[out->n_frames++] = (struct flame_frame){.name = state, .kind = FLAME_STATE};
@@ -79,6 +145,13 @@ void flame_stacks_free(struct flame_stacks *stacks)
 {
 	free(stacks->stacks);
 	free(stacks->frames);
+	if (stacks->process_names != NULL) {
+		size_t cursor = 0;
+		struct hashmap_entry *entry;
+		while ((entry = hashmap_next(stacks->process_names, &cursor)) != NULL)
+			free((char *)(uintptr_t)entry->value);
+		hashmap_free(stacks->process_names);
+	}
 	memset(stacks, 0, sizeof(*stacks));
 }
 
@@ -87,6 +160,7 @@ static const char *const kind_suffix[] = {
 	[FLAME_KERNEL] = "_[k]",
 	[FLAME_INLINED] = "_[i]",
 	[FLAME_STATE] = "",
+	[FLAME_PROCESS] = "",
 };
 
 struct folded_line {

@@ -17,10 +17,11 @@ enum flame_frame_kind {
 	FLAME_KERNEL,  /* a kernel function */
 	FLAME_INLINED, /* a function inlined into its caller (the frame below it) */
 	FLAME_STATE,   /* not a function: the root a sample's "state" label makes (on-CPU, off-CPU) */
+	FLAME_PROCESS, /* not a function: the root a sample's process makes, "comm (PID n)" */
 };
 
 struct flame_frame {
-	const char *name; /* owned by the profile the stacks came from */
+	const char *name; /* owned by the profile the stacks came from, or by the stacks (processes) */
 	enum flame_frame_kind kind;
 };
 
@@ -36,6 +37,7 @@ struct flame_stacks {
 	struct flame_frame *frames; /* storage the stacks point into */
 	size_t n_frames;
 	int64_t total; /* sum of the stacks' values */
+	struct hashmap *process_names; /* pid -> its root frame's name, when stacks start with one */
 };
 
 /*
@@ -43,8 +45,10 @@ struct flame_stacks {
  * locations expanded into their inlined frames (outermost first). Frames
  * with no function are named "object+0xoffset" or "0xaddress". A sample
  * with a "state" label (the wall-clock profile's on-CPU and off-CPU)
- * starts with that state as a frame, as pprof's -tagroot=state draws it.
- * 0, or -1 when out of memory.
+ * starts with that state as a frame, as pprof's -tagroot=state draws it;
+ * in a profile of several processes, each stack starts with its process
+ * ("nginx (PID 813)"), as -tagroot=pid groups them. 0, or -1 when out of
+ * memory.
  */
 int flame_stacks_from_profile(const struct profile *profile, size_t value_index, struct flame_stacks *out);
 void flame_stacks_free(struct flame_stacks *stacks);

@@ -31,6 +31,7 @@ static const char *const kind_names[] = {
 	[FLAME_KERNEL] = "kernel",
 	[FLAME_INLINED] = "inlined",
 	[FLAME_STATE] = "state",
+	[FLAME_PROCESS] = "process",
 };
 
 static int64_t child_of(struct tree *tree, uint32_t parent, const struct flame_frame *frame)

@@ -338,6 +338,8 @@ static struct rgb frame_colour(const struct node *node)
 	switch (node->kind) {
 	case FLAME_KERNEL: /* brown: red and green move together, so it never drifts to orange */
 		return (struct rgb){shade(hash, 0, 165, 200), shade(hash, 0, 110, 140), shade(hash, 2, 60, 90)};
+	case FLAME_PROCESS: /* grey-violet: a process, not a function */
+		return (struct rgb){shade(hash, 0, 160, 190), shade(hash, 1, 150, 175), shade(hash, 2, 195, 225)};
 	case FLAME_STATE: /* on-CPU green, off-CPU blue: the wall clock's two halves */
 		return strcmp(node->name, "off-CPU") == 0 ? (struct rgb){110, 150, 220} : (struct rgb){120, 190, 120};
 	case FLAME_INLINED: /* aqua: green and blue move together */

@@ -24,6 +24,7 @@ static const char *const activity_names[] = {
 };
 
 struct thread_track {
+	uint32_t pid; /* the thread's process */
 	enum activity activity;
 	uint64_t since_ns;
 	unsigned cpu;
@@ -60,7 +61,7 @@ static void slice(struct writer *w, uint32_t tid, const struct thread_track *tra
 	begin_event(w);
 	fprintf(w->out, "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%d,\"tid\":%u",
 		activity_names[track->activity], track->activity == ON_CPU || track->activity == LISTED_RUNNING ? "cpu" : "wait",
-		micros(w, track->since_ns), (double)(end_ns - track->since_ns) / 1e3, (int)w->info->pid, tid);
+		micros(w, track->since_ns), (double)(end_ns - track->since_ns) / 1e3, (int)track->pid, tid);
 	if (track->activity == ON_CPU)
 		fprintf(w->out, ",\"args\":{\"cpu\":%u}", track->cpu);
 	fputc('}', w->out);
@@ -73,7 +74,7 @@ static enum activity leaving_as(uint32_t state)
 	return (state & 0x2) != 0 ? DISK_SLEEP : SLEEPING;
 }
 
-static void name_thread(struct writer *w, uint32_t tid, const char *comm)
+static void name_thread(struct writer *w, uint32_t pid, uint32_t tid, const char *comm)
 {
 	char name[TIMELINE_COMM_LEN + 1];
 
@@ -81,7 +82,7 @@ static void name_thread(struct writer *w, uint32_t tid, const char *comm)
 	name[TIMELINE_COMM_LEN] = '\0';
 	begin_event(w);
 	fprintf(w->out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%u,\"args\":{\"name\":",
-		(int)w->info->pid, tid);
+		(int)pid, tid);
 	json_write_string(w->out, name);
 	fputs("}}", w->out);
 }
@@ -93,8 +94,8 @@ struct tracks {
 };
 
 /* A new track for tid, named; NULL when out of memory. */
-static struct thread_track *add_track(struct writer *w, struct tracks *tracks, uint32_t tid, const char *comm,
-				      enum activity activity)
+static struct thread_track *add_track(struct writer *w, struct tracks *tracks, uint32_t pid, uint32_t tid,
+				      const char *comm, enum activity activity)
 {
 	bool added;
 	struct hashmap_entry *entry = hashmap_upsert(tracks->by_tid, &tid, sizeof(tid), &added);
@@ -112,8 +113,9 @@ static struct thread_track *add_track(struct writer *w, struct tracks *tracks, u
 		tracks->cap = grown;
 	}
 	entry->value = tracks->n++;
-	tracks->all[entry->value] = (struct thread_track){.activity = activity, .since_ns = w->info->start_ns};
-	name_thread(w, tid, comm);
+	tracks->all[entry->value] =
+		(struct thread_track){.pid = pid, .activity = activity, .since_ns = w->info->start_ns};
+	name_thread(w, pid, tid, comm);
 	return &tracks->all[entry->value];
 }
 
@@ -122,7 +124,7 @@ static struct thread_track *add_track(struct writer *w, struct tracks *tracks, u
  * in the state /proc gave (or a way not seen). */
 static struct thread_track *track_of(struct writer *w, struct tracks *tracks, const struct timeline_event *e)
 {
-	struct thread_track *track = add_track(w, tracks, e->tid, e->comm, UNKNOWN);
+	struct thread_track *track = add_track(w, tracks, e->tgid, e->tid, e->comm, UNKNOWN);
 
 	if (track == NULL)
 		return NULL;
@@ -145,7 +147,7 @@ static int add_listed_threads(struct writer *w, struct tracks *tracks)
 		enum activity activity = t->state == 'S' ? SLEEPING : t->state == 'D' ? DISK_SLEEP
 				       : t->state == 'R' ? LISTED_RUNNING
 							 : UNKNOWN;
-		if (add_track(w, tracks, (uint32_t)t->tid, t->name, activity) == NULL)
+		if (add_track(w, tracks, (uint32_t)t->pid, (uint32_t)t->tid, t->name, activity) == NULL)
 			return -1;
 	}
 	return 0;
@@ -156,22 +158,22 @@ static void take(struct writer *w, struct thread_track *track, const struct time
 	switch (e->kind) {
 	case TIMELINE_SWITCH_IN:
 		slice(w, e->tid, track, e->time_ns);
-		*track = (struct thread_track){.activity = ON_CPU, .since_ns = e->time_ns, .cpu = e->cpu};
+		*track = (struct thread_track){.pid = track->pid, .activity = ON_CPU, .since_ns = e->time_ns, .cpu = e->cpu};
 		break;
 	case TIMELINE_SWITCH_OUT:
 		slice(w, e->tid, track, e->time_ns);
-		*track = (struct thread_track){.activity = leaving_as(e->state), .since_ns = e->time_ns};
+		*track = (struct thread_track){.pid = track->pid, .activity = leaving_as(e->state), .since_ns = e->time_ns};
 		break;
 	case TIMELINE_WAKEUP:
 		begin_event(w);
 		fprintf(w->out,
 			"{\"name\":\"wakeup\",\"cat\":\"wakeup\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":%d,"
 			"\"tid\":%u,\"args\":{\"waker_tid\":%u,\"waker_pid\":%u}}",
-			micros(w, e->time_ns), (int)w->info->pid, e->tid, e->other_tid, e->other_tgid);
+			micros(w, e->time_ns), (int)track->pid, e->tid, e->other_tid, e->other_tgid);
 		/* Woken: from here it waits for a CPU, no longer for its event. */
 		if (track->activity == SLEEPING || track->activity == DISK_SLEEP || track->activity == UNKNOWN) {
 			slice(w, e->tid, track, e->time_ns);
-			*track = (struct thread_track){.activity = RUNNABLE, .since_ns = e->time_ns};
+			*track = (struct thread_track){.pid = track->pid, .activity = RUNNABLE, .since_ns = e->time_ns};
 		}
 		break;
 	}
@@ -186,10 +188,13 @@ int trace_write_json(FILE *out, struct timeline_event *events, size_t n, const s
 	if (n > 0) /* an empty window may come with no array at all */
 		qsort(events, n, sizeof(*events), by_time);
 	fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", out);
-	begin_event(&w);
-	fprintf(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"args\":{\"name\":", (int)info->pid);
-	json_write_string(out, info->comm);
-	fputs("}}", out);
+	for (size_t i = 0; i < info->n_processes; i++) {
+		begin_event(&w);
+		fprintf(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"args\":{\"name\":",
+			(int)info->processes[i].pid);
+		json_write_string(out, info->processes[i].comm);
+		fputs("}}", out);
+	}
 	if (rc == 0)
 		rc = add_listed_threads(&w, &tracks);
 	for (size_t i = 0; rc == 0 && i < n; i++) {

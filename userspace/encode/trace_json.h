@@ -21,9 +21,15 @@
 #include "thread_stacks.h"
 #include "timeline.h"
 
-struct trace_info {
+/* A traced process, named in the trace as its own group of tracks. */
+struct trace_process {
 	pid_t pid;
 	const char *comm;
+};
+
+struct trace_info {
+	const struct trace_process *processes;
+	size_t n_processes;
 	const struct thread_stacks *threads; /* as /proc had them at the start (no stacks needed); may be NULL */
 	uint64_t start_ns, end_ns; /* the window, monotonic */
 	uint64_t events_seen, events_lost;

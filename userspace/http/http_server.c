@@ -143,20 +143,36 @@ static void drain_timeline(void *timeline, int timeout_ms)
  * (default 1, as Go's), as Chrome trace-event JSON. */
 static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection *conn, long seconds)
 {
-	const struct target *target = &server->session->image.target;
+	struct target_image *image = &server->session->image;
 	char err[512];
 
-	if (!target_alive(target))
-		return http_error(conn, MHD_HTTP_GONE, "PID %d (%s) has exited", (int)target->pid, target->comm);
-	struct timeline_collector *timeline = timeline_collector_start(target->pid, err, sizeof(err));
+	if (!target_image_alive(image)) {
+		target_image_gone_reason(image, err, sizeof(err));
+		return http_error(conn, MHD_HTTP_GONE, "%s", err);
+	}
+	struct timeline_collector *timeline = timeline_collector_start(image->tracker, err, sizeof(err));
 	if (timeline == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
-	struct thread_stacks threads;
-	if (threads_list(target->pid, &threads) != 0)
-		threads = (struct thread_stacks){0};
-	struct trace_info info = {.pid = target->pid, .comm = target->comm, .threads = &threads};
+	/* The processes as they are now: each a group of tracks, every thread
+	 * listed so that quiet ones show too. */
+	struct thread_stacks threads = {0};
+	size_t n_processes = 0;
+	target_image_lock(image);
+	pid_t *pids = target_image_live_pids(image, &n_processes);
+	struct trace_process *processes = calloc(n_processes + 1, sizeof(*processes));
+	for (size_t i = 0; pids != NULL && processes != NULL && i < n_processes; i++) {
+		const struct traced_process *process = target_image_process(image, pids[i]);
+		processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
+		threads_list(pids[i], &threads);
+	}
+	target_image_unlock(image);
+	free(pids);
+	struct trace_info info = {.processes = processes, .n_processes = processes != NULL ? n_processes : 0,
+				  .threads = &threads};
 	struct window_clock clock;
-	window_clock_start(&clock, (uint64_t)seconds * 1000000000ULL, &server->stopping, target);
+	window_clock_start(&clock, (uint64_t)seconds * 1000000000ULL, &server->stopping);
+	clock.target_gone = target_image_gone;
+	clock.target = image;
 	clock.client_gone = client_gone;
 	clock.client = conn;
 	clock.drain = drain_timeline;
@@ -175,6 +191,7 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 	int rc = out != NULL ? trace_write_json(out, gathered.events, gathered.count, &info) : -1;
 	free(gathered.events);
 	thread_stacks_free(&threads);
+	free(processes);
 	if (end == WINDOW_CLIENT_GONE) {
 		fprintf(stderr, "bpfprof: the client of a trace went away after %.1f s; its window ended\n",
 			window_elapsed_seconds(&clock));
@@ -189,7 +206,7 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
  * as Go answers for what no longer exists), or something else failed (500). */
 static unsigned int refusal_status(const struct server *server)
 {
-	return target_alive(&server->session->image.target) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
+	return target_image_alive(&server->session->image) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
 }
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
@@ -370,9 +387,10 @@ static void html_escape(FILE *out, const char *s)
 
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
-	const struct target *target = &server->session->image.target;
+	struct target_image *image = &server->session->image;
+	const struct target *target = target_image_main(image);
 	bool alive = cpu_sampler_target_alive(server->session->cpu);
-	char *buf = NULL, attached[64];
+	char *buf = NULL, attached[64], name[4096];
 	size_t len = 0;
 	time_t attached_at = (time_t)(server->ui.attached_wall_ns / 1000000000LL);
 	FILE *page = open_memstream(&buf, &len);
@@ -382,9 +400,10 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
 	html_escape(page, target->comm);
-	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: PID %d (", BPFPROF_VERSION, (int)target->pid);
-	html_escape(page, target->comm);
-	fputs(")</h1>\n<table>\n<tr><th>command</th><td><code>", page);
+	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: ", BPFPROF_VERSION);
+	target_image_name(image, name, sizeof(name));
+	html_escape(page, name);
+	fputs("</h1>\n<table>\n<tr><th>command</th><td><code>", page);
 	html_escape(page, target->cmdline);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
@@ -514,8 +533,10 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_symbols(server, conn, method, body);
 	}
 	if (strcmp(name, "cmdline") == 0)
-		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", server->session->image.target.argv,
-				     server->session->image.target.argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8",
+				     target_image_main(&server->session->image)->argv,
+				     target_image_main(&server->session->image)->argv_len, MHD_RESPMEM_PERSISTENT, NULL,
+				     NULL);
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
 		if (strcmp(other_endpoints[i].name, name) == 0)
 			return http_error(conn, MHD_HTTP_NOT_FOUND,

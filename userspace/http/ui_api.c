@@ -23,8 +23,9 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 
 static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
 {
-	const struct target *target = &ctx->session->image.target;
-	char *buf = NULL;
+	struct target_image *image = &ctx->session->image;
+	const struct target *target = target_image_main(image);
+	char *buf = NULL, name[4096];
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
@@ -36,10 +37,25 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	fputs(",\"cmdline\":", out);
 	json_write_string(out, target->cmdline);
 	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":%ld,\"attached_unix\":%lld,\"version\":\"%s\","
-		     "\"hz\":%u,\"heap_rate\":%llu}\n",
+		     "\"hz\":%u,\"heap_rate\":%llu",
 		alive ? target_thread_count(target) : 0, alive ? "true" : "false",
 		alive ? target_uptime_seconds(target) : -1, (long long)(ctx->attached_wall_ns / 1000000000LL),
 		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
+	/* The set: what the header lists, every process seen with its state. */
+	target_image_name(image, name, sizeof(name));
+	fputs(",\"set\":", out);
+	json_write_string(out, name);
+	fputs(",\"processes\":[", out);
+	target_image_lock(image);
+	for (size_t i = 0; i < image->n_processes; i++) {
+		const struct traced_process *process = image->processes[i];
+		fprintf(out, "%s{\"pid\":%d,\"parent\":%d,\"exited\":%s,\"comm\":", i > 0 ? "," : "",
+			(int)process->target.pid, (int)process->parent, process->exited ? "true" : "false");
+		json_write_string(out, process->target.comm);
+		fputc('}', out);
+	}
+	target_image_unlock(image);
+	fputs("]}\n", out);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }
 

@@ -17,13 +17,15 @@ struct allocation {
 	int64_t stack; /* index in the stack table */
 	int64_t objects, bytes;
 	uint64_t born_ns; /* monotonic */
+	struct heap_live_key live; /* where it is, once its address is known */
 };
 
 struct heap_profile {
 	uint64_t rate;
+	bool by_process; /* stacks say their process (a set of them is traced) */
 	struct stack_table *stacks;
 	struct hashmap *pending; /* tid -> index in allocations + 1 */
-	struct hashmap *live;    /* address -> index in allocations + 1 */
+	struct hashmap *live;    /* struct heap_live_key -> index in allocations + 1 */
 	struct allocation *allocations;
 	size_t n_allocations, cap_allocations;
 	size_t *unused; /* indexes of allocations records free for reuse */
@@ -31,13 +33,14 @@ struct heap_profile {
 	struct heap_profile_stats stats;
 };
 
-struct heap_profile *heap_profile_new(uint64_t rate)
+struct heap_profile *heap_profile_new(uint64_t rate, bool by_process)
 {
 	struct heap_profile *heap = calloc(1, sizeof(*heap));
 
 	if (heap == NULL)
 		return NULL;
 	heap->rate = rate;
+	heap->by_process = by_process;
 	heap->stacks = stack_table_new(HEAP_VALUES);
 	heap->pending = hashmap_new();
 	heap->live = hashmap_new();
@@ -131,6 +134,7 @@ static void on_allocation(struct heap_profile *heap, const struct heap_event *ev
 	struct stack_key key = {
 		.user = (const uint64_t *)event->user_stack,
 		.n_user = depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES,
+		.pid = heap->by_process ? h->tgid : 0,
 	};
 
 	memcpy(key.thread, event->comm, sizeof(key.thread));
@@ -163,22 +167,46 @@ static void on_done(struct heap_profile *heap, const struct heap_event_header *h
 		return;
 	}
 	heap->stats.allocations++;
+	struct heap_live_key key = {.address = h->address, .tgid = h->tgid};
+	heap->allocations[index].live = key;
 	/* An address handed out again without its free seen: the old one is gone. */
-	int64_t stale = take(heap->live, &h->address, sizeof(h->address));
+	int64_t stale = take(heap->live, &key, sizeof(key));
 	if (stale >= 0)
 		take_off(heap, (size_t)stale, false);
-	if (!put(heap->live, &h->address, sizeof(h->address), index))
+	if (!put(heap->live, &key, sizeof(key), index))
 		heap->stats.agent_memory++;
 }
 
 static void on_free(struct heap_profile *heap, const struct heap_event_header *h)
 {
-	int64_t index = take(heap->live, &h->address, sizeof(h->address));
+	struct heap_live_key key = {.address = h->address, .tgid = h->tgid};
+	int64_t index = take(heap->live, &key, sizeof(key));
 
 	if (index < 0)
 		return;
 	heap->stats.frees++;
 	take_off(heap, (size_t)index, false);
+}
+
+/* A process of the set ran a new program: nothing it had is live any
+ * more, and none of it will be freed. */
+static void on_exec(struct heap_profile *heap, uint32_t tgid)
+{
+	struct hashmap_entry *entry;
+	size_t cursor = 0;
+
+	heap->stats.execs++;
+	while ((entry = hashmap_next(heap->live, &cursor)) != NULL) {
+		if (entry->value == 0)
+			continue;
+		struct heap_live_key key;
+		memcpy(&key, entry->key, sizeof(key));
+		if (key.tgid != tgid)
+			continue;
+		size_t index = entry->value - 1;
+		entry->value = 0;
+		take_off(heap, index, false);
+	}
 }
 
 void heap_profile_add(struct heap_profile *heap, const struct heap_event_header *event, size_t size)
@@ -193,6 +221,9 @@ void heap_profile_add(struct heap_profile *heap, const struct heap_event_header 
 		break;
 	case HEAP_EVENT_FREE:
 		on_free(heap, event);
+		break;
+	case HEAP_EVENT_EXEC:
+		on_exec(heap, event->tgid);
 		break;
 	}
 }

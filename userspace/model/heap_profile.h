@@ -27,12 +27,15 @@ struct heap_profile_stats {
 	uint64_t unfinished;   /* sampled allocations whose return never came */
 	uint64_t agent_memory; /* records dropped: the agent ran out of memory */
 	uint64_t stack_errors; /* sampled allocations whose stack could not be read */
+	uint64_t execs;        /* processes of the set that ran a new program, their heaps let go */
 	uint64_t user_stack_ends[UNWIND_END_MAX]; /* sampled allocations by why their stack ended */
 };
 
 struct heap_profile;
 
-struct heap_profile *heap_profile_new(uint64_t rate);
+/* by_process: the records are of several processes, and each stack says
+ * whose (its key's pid); one process's leave it out. */
+struct heap_profile *heap_profile_new(uint64_t rate, bool by_process);
 void heap_profile_free(struct heap_profile *heap);
 /* Takes one record of size bytes, as the collector delivers it. */
 void heap_profile_add(struct heap_profile *heap, const struct heap_event_header *event, size_t size);

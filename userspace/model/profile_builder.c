@@ -1,6 +1,9 @@
 /*
  * profile_builder.c: symbolizes each distinct address once and shares the
- * resulting location between every stack that contains it.
+ * resulting location between every stack that contains it. A user
+ * location is an address within a mapping, and a mapping is an object at
+ * a place (start, end, offset, object): two processes share both when they
+ * map the same object at the same place, as forked workers do.
  */
 #include <inttypes.h>
 #include <libgen.h>
@@ -16,29 +19,43 @@
 
 struct builder {
 	struct profile *profile;
-	struct process_image *image;
 	struct symbolizer *symbolizer;
-	struct hashmap *mappings;  /* user mapping start -> profile mapping index */
-	struct hashmap *locations; /* (address, is_kernel) -> profile location index */
+	stack_process_lookup lookup;
+	void *lookup_ctx;
+	struct hashmap *mappings;  /* struct mapping_key -> profile mapping index */
+	struct hashmap *locations; /* struct location_key -> profile location index */
 	int32_t kernel_mapping;    /* -1 until a kernel frame needs it */
+	/* The process of the stack being added. */
+	uint32_t pid;
+	struct stack_process process;
+	bool have_process;
 };
 
+struct mapping_key {
+	uint64_t start, end, offset;
+	const void *object; /* object_info.identity; the path's copy when unreadable */
+};
+
+/* A kernel location by address; a user one by its mapping too (an
+ * address outside any mapping is named the same in every process). */
 struct location_key {
 	uint64_t address;
-	uint64_t is_kernel;
+	int64_t mapping; /* -2: kernel, -1: no mapping */
 };
 
-static int32_t user_mapping(struct builder *b, const struct map_entry *map)
+static int32_t user_mapping(struct builder *b, struct process_image *image, const struct map_entry *map)
 {
+	struct object_info info;
+	process_image_object_info(image, map, &info);
+	struct mapping_key key = {.start = map->start, .end = map->end, .offset = map->offset};
+	key.object = info.identity != NULL ? info.identity : profile_string(b->profile, map->path);
 	bool added;
-	struct hashmap_entry *entry = hashmap_upsert(b->mappings, &map->start, sizeof(map->start), &added);
+	struct hashmap_entry *entry = hashmap_upsert(b->mappings, &key, sizeof(key), &added);
 
 	if (entry == NULL)
 		return -1;
 	if (!added)
 		return (int32_t)entry->value;
-	struct object_info info;
-	process_image_object_info(b->image, map, &info);
 	struct profile_mapping mapping = {
 		.start = map->start,
 		.limit = map->end,
@@ -88,7 +105,12 @@ static void fallback_name(const struct map_entry *map, uint64_t address, bool is
 
 static int32_t location_for(struct builder *b, uint64_t address, bool is_kernel)
 {
-	struct location_key key = {.address = address, .is_kernel = is_kernel};
+	struct process_image *image = is_kernel ? NULL : b->process.maps;
+	const struct map_entry *map = image != NULL ? process_image_mapping(image, address) : NULL;
+	int32_t mapping = is_kernel ? kernel_mapping(b) : map != NULL ? user_mapping(b, image, map) : -1;
+	if (mapping == -1 && map != NULL)
+		return -1;
+	struct location_key key = {.address = address, .mapping = is_kernel ? -2 : mapping};
 	bool added;
 	struct hashmap_entry *entry = hashmap_upsert(b->locations, &key, sizeof(key), &added);
 
@@ -97,16 +119,11 @@ static int32_t location_for(struct builder *b, uint64_t address, bool is_kernel)
 	if (!added)
 		return (int32_t)entry->value;
 
-	struct symbolization symbols;
-	const struct map_entry *map = NULL;
-	int32_t mapping;
-	if (is_kernel) {
+	struct symbolization symbols = {.n_frames = 0};
+	if (is_kernel)
 		symbolize_kernel(b->symbolizer, address, &symbols);
-		mapping = kernel_mapping(b);
-	} else {
-		map = symbolize_user(b->image, address, &symbols);
-		mapping = map != NULL ? user_mapping(b, map) : -1;
-	}
+	else if (map != NULL)
+		symbolize_user(image, address, &symbols);
 
 	struct profile_line lines[SYMBOL_MAX_FRAMES];
 	size_t n_lines = 0;
@@ -144,6 +161,12 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 {
 	size_t depth = key->n_kernel + key->n_user, n = 0;
 
+	if (!b->have_process || key->pid != b->pid) {
+		b->pid = key->pid;
+		b->have_process = true;
+		if (!b->lookup(b->lookup_ctx, key->pid, &b->process))
+			b->process = (struct stack_process){.maps = NULL};
+	}
 	if (array_reserve((void **)ids, cap, depth, sizeof(**ids)) != 0)
 		return -1;
 	for (uint32_t i = 0; i < key->n_kernel; i++) {
@@ -156,7 +179,7 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 		/* A return address outside executable memory ends the stack:
 		 * it is what a frame-pointer walk reads through code built
 		 * without frame pointers, not a caller. */
-		if (i > 0 && process_image_mapping(b->image, key->user[i]) == NULL)
+		if (i > 0 && (b->process.maps == NULL || process_image_mapping(b->process.maps, key->user[i]) == NULL))
 			break;
 		int32_t id = location_for(b, key->user[i] - (i > 0), false);
 		if (id < 0)
@@ -164,8 +187,13 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 		(*ids)[n++] = (uint32_t)id;
 	}
 	static const char *const states[] = {[STACK_ON_CPU] = "on-CPU", [STACK_OFF_CPU] = "off-CPU"};
-	struct profile_label labels[2];
+	struct profile_label labels[4];
 	size_t n_labels = 0;
+	if (key->pid != 0) {
+		labels[n_labels++] = (struct profile_label){.key = "pid", .num = key->pid};
+		if (b->process.comm != NULL && b->process.comm[0] != '\0')
+			labels[n_labels++] = (struct profile_label){.key = "comm", .str = b->process.comm};
+	}
 	if (key->thread[0] != '\0')
 		labels[n_labels++] = (struct profile_label){.key = "thread", .str = key->thread};
 	if (key->state != STACK_STATE_NONE)
@@ -173,13 +201,14 @@ static int add_stack(struct builder *b, const struct stack_key *key, const int64
 	return profile_add_sample(b->profile, *ids, n, values, labels, n_labels);
 }
 
-int profile_add_stacks(struct profile *profile, const struct stack_table *stacks, struct process_image *image,
-		       struct symbolizer *symbolizer)
+int profile_add_stacks(struct profile *profile, const struct stack_table *stacks, stack_process_lookup lookup,
+		       void *lookup_ctx, struct process_image *main, struct symbolizer *symbolizer)
 {
 	struct builder b = {
 		.profile = profile,
-		.image = image,
 		.symbolizer = symbolizer,
+		.lookup = lookup,
+		.lookup_ctx = lookup_ctx,
 		.mappings = hashmap_new(),
 		.locations = hashmap_new(),
 		.kernel_mapping = -1,
@@ -189,8 +218,8 @@ int profile_add_stacks(struct profile *profile, const struct stack_table *stacks
 	int rc = b.mappings != NULL && b.locations != NULL ? 0 : -1;
 
 	/* pprof takes mapping[0] for the main binary. */
-	const struct map_entry *main_map = process_image_main_mapping(image);
-	if (rc == 0 && main_map != NULL && user_mapping(&b, main_map) < 0)
+	const struct map_entry *main_map = main != NULL ? process_image_main_mapping(main) : NULL;
+	if (rc == 0 && main_map != NULL && user_mapping(&b, main, main_map) < 0)
 		rc = -1;
 
 	struct stack_key key;

@@ -1,6 +1,6 @@
 /*
  * stack_table.c: stacks are serialized into one byte key (counts, thread
- * name, user frames, kernel frames) and interned in a hashmap whose value
+ * name, state, process, user frames, kernel frames) and interned in a hashmap whose value
  * indexes a flat array of value vectors.
  */
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 struct key_header {
 	uint32_t n_user, n_kernel;
 	char thread[STACK_THREAD_NAME_LEN];
-	uint32_t state, pad; /* a whole number of words */
+	uint32_t state, pid; /* a whole number of words */
 };
 
 struct stack_table {
@@ -72,7 +72,8 @@ int64_t stack_table_add_indexed(struct stack_table *table, const struct stack_ke
 
 	if (array_reserve((void **)&table->scratch, &table->scratch_cap, words, sizeof(uint64_t)) != 0)
 		return -1;
-	struct key_header header = {.n_user = key->n_user, .n_kernel = key->n_kernel, .state = key->state};
+	struct key_header header = {
+		.n_user = key->n_user, .n_kernel = key->n_kernel, .state = key->state, .pid = key->pid};
 	memcpy(header.thread, key->thread, sizeof(header.thread));
 	memcpy(table->scratch, &header, sizeof(header));
 	/* An empty stack may come with NULL arrays, which memcpy must not see. */
@@ -121,6 +122,7 @@ static void decode_key(const struct hashmap_entry *entry, struct stack_key *key)
 	key->kernel = words + header.n_user;
 	memcpy(key->thread, header.thread, sizeof(key->thread));
 	key->state = (enum stack_state)header.state;
+	key->pid = header.pid;
 }
 
 int stack_table_next(const struct stack_table *table, size_t *cursor, struct stack_key *key,

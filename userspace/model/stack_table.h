@@ -25,6 +25,7 @@ struct stack_key {
 	uint32_t n_kernel;
 	char thread[STACK_THREAD_NAME_LEN]; /* the thread's name, NUL-padded */
 	enum stack_state state;
+	uint32_t pid; /* the process it ran in; 0: not said */
 };
 
 struct stack_table;

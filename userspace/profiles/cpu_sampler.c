@@ -39,7 +39,6 @@ struct cpu_window {
 
 struct cpu_sampler {
 	struct target_image *image;
-	const struct target *target;
 	const struct cpu_event *event;
 	unsigned hz;
 
@@ -67,7 +66,7 @@ static void on_sample(void *ctx, const struct cpu_sample *sample)
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures++;
 	}
-	target_image_note_stack(sampler->image, key.user, key.n_user);
+	target_image_note_stack(sampler->image, (pid_t)sample->pid, key.user, key.n_user);
 	pthread_mutex_unlock(&sampler->lock);
 }
 
@@ -91,7 +90,7 @@ static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
-		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, target_cpu_ns(sampler->target));
+		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, target_image_cpu_ns(sampler->image));
 		w->target_exited = sampler->target_gone;
 		w->done = true;
 		*link = w->next;
@@ -134,7 +133,7 @@ static void *sampling_loop(void *arg)
 		struct cpu_collector *collector = sampler->collector;
 		pthread_mutex_unlock(&sampler->lock);
 		int polled = cpu_collector_poll(collector, timeout_ms);
-		bool alive = target_alive(sampler->target);
+		bool alive = target_image_alive(sampler->image);
 		pthread_mutex_lock(&sampler->lock);
 
 		if (!alive)
@@ -158,7 +157,6 @@ struct cpu_sampler *cpu_sampler_new(struct target_image *image, const struct cpu
 		return NULL;
 	*sampler = (struct cpu_sampler){
 		.image = image,
-		.target = &image->target,
 		.event = event,
 		.hz = hz,
 	};
@@ -198,9 +196,9 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	}
 	window->sampler = sampler;
 	pthread_mutex_lock(&sampler->lock);
-	if (sampler->target_gone || !target_alive(sampler->target)) {
+	if (sampler->target_gone || !target_image_alive(sampler->image)) {
 		sampler->target_gone = true;
-		snprintf(err, err_len, "PID %d (%s) has exited", (int)sampler->target->pid, sampler->target->comm);
+		target_image_gone_reason(sampler->image, err, err_len);
 		goto fail;
 	}
 	if (sampler->shutting_down) {
@@ -208,7 +206,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		goto fail;
 	}
 	if (sampler->collector == NULL) {
-		sampler->collector = cpu_collector_start(sampler->target->pid, sampler->event, sampler->hz,
+		sampler->collector = cpu_collector_start(sampler->image->tracker, sampler->event, sampler->hz,
 							 sampler->image->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
@@ -221,7 +219,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		sampler->thread_started = true;
 	}
 	cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
-	window->target_cpu_at_open = target_cpu_ns(sampler->target);
+	window->target_cpu_at_open = target_image_cpu_ns(sampler->image);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
 	window->start_wall_ns = wall_ns();
@@ -280,16 +278,14 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 {
 	pthread_mutex_lock(&sampler->lock);
-	bool alive = !sampler->target_gone && target_alive(sampler->target);
+	bool alive = !sampler->target_gone && target_image_alive(sampler->image);
 	pthread_mutex_unlock(&sampler->lock);
 	return alive;
 }
 
 static void describe(struct profile *profile, const struct cpu_sampler *sampler, const struct cpu_window_result *r)
 {
-	const struct target *target = sampler->target;
-
-	target_describe(profile, target, "CPU profile");
+	target_describe(profile, sampler->image, "CPU profile");
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
 	unwinder_describe(sampler->image->unwinder, profile, r->user_stack_ends);
 	profile_add_comment(profile,

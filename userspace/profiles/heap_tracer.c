@@ -27,6 +27,7 @@ enum heap_end { END_NONE, END_FINISHED, END_EXITED, END_EXEC };
 
 struct heap_tracer {
 	struct target_image *image;
+	bool whole_set; /* the image is a set of processes, not one */
 	uint64_t rate;
 	char allocator[256];
 	uint64_t attached_ns; /* monotonic */
@@ -70,7 +71,8 @@ static void on_record(void *ctx, const struct heap_event_header *event, size_t s
 			return;
 		}
 		uint32_t depth = event->user_depth > 0 ? (uint32_t)event->user_depth : 0;
-		target_image_note_stack(tracer->image, (const uint64_t *)allocation->user_stack,
+		target_image_note_stack(tracer->image, (pid_t)event->tgid,
+					(const uint64_t *)allocation->user_stack,
 					depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
 	}
 	heap_profile_add(tracer->heap, event, size);
@@ -89,7 +91,7 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	tracer->end = end;
 	tracer->ended = true;
 	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
-	tracer->target_cpu_at_end = end == END_FINISHED ? target_cpu_ns(&tracer->image->target) : -1;
+	tracer->target_cpu_at_end = end == END_FINISHED ? target_image_cpu_ns(tracer->image) : -1;
 	pthread_cond_broadcast(&tracer->changed);
 	pthread_mutex_unlock(&tracer->lock);
 
@@ -119,7 +121,7 @@ static void *tracing_loop(void *arg)
 			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
 		end = tracer->stop_requested ? END_FINISHED : tracer->exec_ns != 0 ? END_EXEC : END_NONE;
 		pthread_mutex_unlock(&tracer->lock);
-		if (end == END_NONE && !target_alive(&tracer->image->target))
+		if (end == END_NONE && !target_image_alive(tracer->image))
 			end = END_EXITED;
 
 		if (end == END_NONE)
@@ -133,26 +135,37 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
-	if (tracer == NULL || (tracer->heap = heap_profile_new(rate)) == NULL) {
+	if (tracer == NULL || (tracer->heap = heap_profile_new(rate, target_image_single(image) == NULL)) == NULL) {
 		free(tracer);
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
 	tracer->image = image;
+	tracer->whole_set = target_image_single(image) == NULL;
 	tracer->rate = rate;
+	if (image->first->maps == NULL) {
+		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->target.pid);
+		heap_profile_free(tracer->heap);
+		free(tracer);
+		return NULL;
+	}
 	pthread_mutex_init(&tracer->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&tracer->changed, &attr);
 	pthread_condattr_destroy(&attr);
-	tracer->collector = heap_collector_start(image->target.pid, image->maps, image->unwinder, rate,
+	/* The allocator is the first process's; a set's others are traced
+	 * where they map the same file (forked workers do). */
+	tracer->collector = heap_collector_start(image->first->target.pid, tracer->whole_set, image->tracker,
+						 image->first->maps,
+						 image->unwinder, rate,
 						 on_record, tracer, tracer->allocator, sizeof(tracer->allocator), err,
 						 err_len);
 	if (tracer->collector == NULL)
 		goto fail;
 	tracer->attached_ns = monotonic_ns();
-	tracer->target_cpu_at_attach = target_cpu_ns(&image->target);
+	tracer->target_cpu_at_attach = target_image_cpu_ns(image);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
 		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
 		heap_collector_stop(tracer->collector, NULL);
@@ -275,7 +288,7 @@ struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
 	struct heap_collector_stats counts;
 	read_counts(tracer, &counts);
 	mark->calls = counts.calls;
-	mark->target_cpu_ns = target_cpu_ns(&tracer->image->target);
+	mark->target_cpu_ns = target_image_cpu_ns(tracer->image);
 	pthread_mutex_unlock(&tracer->lock);
 	if (mark->n_stacks > 0 && mark->values == NULL) {
 		free(mark);
@@ -321,16 +334,20 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		     const struct heap_mark *since, uint64_t min_age_ns, const struct heap_collector_stats *c,
 		     const struct heap_profile_stats *h, enum heap_end end, double traced_seconds)
 {
-	const struct target *target = &tracer->image->target;
-
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", view_names[view]);
-	target_describe(profile, target, what);
+	target_describe(profile, tracer->image, what);
 	profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on average "
 				     "(--heap-rate), values scaled back as Go does",
 			    tracer->allocator, (unsigned long long)tracer->rate);
 	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
 				     "made before attach are invisible to it");
+	if (tracer->whole_set)
+		profile_add_comment(profile, "a set of processes: the allocator's probes are the file's, so every "
+					     "process mapping %s pays their trap and only the set's are kept; %llu of the "
+					     "set exec'd a new program, their in-use bytes let go; a process that exited "
+					     "keeps its in-use bytes as of its exit",
+				    tracer->allocator, (unsigned long long)h->execs);
 	if (view == HEAP_VIEW_LEAKS)
 		profile_add_comment(profile, "leaks: allocations still in use that were made more than %.1f s before "
 					     "the %s",
@@ -359,7 +376,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 					     "exec; the new program is not traced (attach again to profile it)",
 				    traced_seconds);
 	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
-	int64_t cpu_now = end == END_NONE ? target_cpu_ns(target) : tracer->target_cpu_at_end;
+	int64_t cpu_now = end == END_NONE ? target_image_cpu_ns(tracer->image) : tracer->target_cpu_at_end;
 	uint64_t lost = heap_lost(c, h);
 	char probe[320];
 	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", tracer->allocator);

@@ -38,14 +38,14 @@ static struct offcpu_window *open_window(struct target_image *image, enum offcpu
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (!target_alive(&image->target)) {
-		snprintf(err, err_len, "PID %d (%s) has exited", (int)image->target.pid, image->target.comm);
+	if (!target_image_alive(image)) {
+		target_image_gone_reason(image, err, err_len);
 		free(window);
 		return NULL;
 	}
 	*window = (struct offcpu_window){.image = image, .kind = kind, .min_wait_ns = min_wait_ns};
 	window->collector =
-		offcpu_collector_start(image->target.pid, kind, min_wait_ns, include_preempted, image->unwinder, err,
+		offcpu_collector_start(image->tracker, kind, min_wait_ns, include_preempted, image->unwinder, err,
 				       err_len);
 	if (window->collector == NULL) {
 		free(window);
@@ -53,7 +53,7 @@ static struct offcpu_window *open_window(struct target_image *image, enum offcpu
 	}
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
-	window->target_cpu_at_open = target_cpu_ns(&image->target);
+	window->target_cpu_at_open = target_image_cpu_ns(image);
 	return window;
 }
 
@@ -71,11 +71,9 @@ struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *e
 static void describe(struct profile *profile, const struct offcpu_window *window,
 		     const struct offcpu_collector_stats *stats, bool exited, double seconds)
 {
-	const struct target *target = &window->image->target;
-
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", offcpu_kind_name(window->kind));
-	target_describe(profile, target, what);
+	target_describe(profile, window->image, what);
 	if (window->kind == OFFCPU_BLOCK)
 		profile_add_comment(profile, "block: time threads spent switched out asleep (I/O, sleeps, locks, "
 					     "condition variables), by the user and kernel stack where they blocked, "
@@ -100,7 +98,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
 	offcpu_check_health(profile, window->kind, stats,
-			    target_cpu_between(window->target_cpu_at_open, target_cpu_ns(target)), seconds);
+			    target_cpu_between(window->target_cpu_at_open, target_image_cpu_ns(window->image)), seconds);
 }
 
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,

@@ -224,13 +224,11 @@ static struct profile *close_threads(struct source_window *window, const struct 
 /* Every thread's stack now, for the profile and the text dump alike. */
 static int take_threads(const struct profile_context *ctx, struct thread_stacks *threads, char *err, size_t err_len)
 {
-	const struct target *target = &ctx->session->image.target;
-
-	if (!target_alive(target)) {
-		snprintf(err, err_len, "PID %d (%s) has exited: it has no threads left", (int)target->pid, target->comm);
+	if (!target_image_alive(&ctx->session->image)) {
+		target_image_gone_reason(&ctx->session->image, err, err_len);
 		return -1;
 	}
-	return thread_stacks_take(target->pid, threads, err, err_len);
+	return threads_take(&ctx->session->image, threads, err, err_len);
 }
 
 static struct source_window *open_threads(const struct profile_source *source, const struct profile_context *ctx,
@@ -433,11 +431,13 @@ void source_window_start_clock(const struct source_window *window, struct window
 
 	/* A heap view reads what was traced, which outlives the target: only
 	 * the end of tracing cuts its window short. */
-	window_clock_start(clock, window->request.duration_ns, parent,
-			   window->source->needs_heap ? NULL : &ctx->session->image.target);
+	window_clock_start(clock, window->request.duration_ns, parent);
 	if (window->source->needs_heap) {
 		clock->source_ended = heap_tracing_ended;
 		clock->source = ctx->heap;
+	} else {
+		clock->target_gone = target_image_gone;
+		clock->target = &ctx->session->image;
 	}
 }
 

@@ -4,11 +4,11 @@
 
 #include "session.h"
 
-int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz,
+int session_open(struct session *session, const struct target_spec *spec, const struct cpu_event *event, unsigned hz,
 		 enum unwind_mode unwind, char *err, size_t err_len)
 {
 	memset(session, 0, sizeof(*session));
-	if (target_image_open(&session->image, pid, unwind, err, err_len) != 0)
+	if (target_image_open(&session->image, spec, unwind, err, err_len) != 0)
 		return -1;
 	session->cpu = cpu_sampler_new(&session->image, event, hz);
 	if (session->cpu == NULL) {
@@ -24,5 +24,4 @@ void session_close(struct session *session)
 	cpu_sampler_free(session->cpu);
 	target_image_close(&session->image);
 	memset(session, 0, sizeof(*session));
-	session->image.target.pidfd = -1;
 }

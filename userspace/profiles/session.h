@@ -15,10 +15,10 @@ struct session {
 	struct cpu_sampler *cpu;
 };
 
-/* Validates pid and our privileges, reads the target's image and prepares
+/* Validates the processes spec names and our privileges, reads the target's image and prepares
  * sampling (nothing is attached until a window opens). 0, or -1 with a
  * one-line reason; nothing to close then. */
-int session_open(struct session *session, pid_t pid, const struct cpu_event *event, unsigned hz,
+int session_open(struct session *session, const struct target_spec *spec, const struct cpu_event *event, unsigned hz,
 		 enum unwind_mode unwind, char *err, size_t err_len);
 void session_close(struct session *session);
 

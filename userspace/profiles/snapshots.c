@@ -114,7 +114,7 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 	struct window_figures figures;
 	s->window = source_window_open(source, &store->ctx, &request, &figures, err, err_len);
 	if (s->window == NULL) {
-		*gone = !target_alive(&store->ctx.session->image.target);
+		*gone = !target_image_alive(&store->ctx.session->image);
 		goto out;
 	}
 	s->id = (int)store->count + 1;

@@ -1,12 +1,20 @@
 /*
- * target_image.h: the target as the agent reads it: the process, its
- * address space with the symbolizer over it, and the unwind tables loaded
- * into the kernel for its objects, behind one lock (libdwfl is not
- * thread-safe). It also owns the one rule for code mapped after attach
- * (dlopen): a stack that runs into code the image does not hold asks for a
- * fresh look, taken at most once a second by a draining thread, and always
- * before such a stack is symbolized. The CPU sampler, the heap tracer and
- * every window use it; it uses none of them.
+ * target_image.h: the target as the agent reads it: a set of processes
+ * (the PIDs given, with --children every descendant, with --cgroup every
+ * process of a cgroup), each with its address space, the symbolizer over
+ * them and the unwind tables loaded into the kernel, behind one lock
+ * (libdwfl is not thread-safe). Objects are read and their tables built
+ * once per build ID, however many processes map them.
+ *
+ * The set follows its processes: a watcher thread takes the kernel's word
+ * (collect/process_collector.h) that a process was forked into the set,
+ * joined its cgroup, exec'd or exited, reads a newcomer's image, and keeps
+ * an exited process's image for the samples it left. It also owns the one
+ * rule for code mapped after attach (dlopen): a stack that runs into code
+ * its process's image does not hold asks for a fresh look, taken at most
+ * once a second by a draining thread, and always before such a stack is
+ * symbolized. The CPU sampler, the heap tracer and every window use it;
+ * it uses none of them.
  */
 #ifndef TARGET_IMAGE_H
 #define TARGET_IMAGE_H
@@ -17,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "process_collector.h"
 #include "symbolizer.h"
 #include "target.h"
 #include "unwinder.h"
@@ -24,47 +33,111 @@
 struct profile;
 struct stack_table;
 
-struct target_image {
+#define TARGET_MAX_PIDS 64 /* PIDs given on one command line */
+
+/* Which processes to trace, as the command line says it. */
+struct target_spec {
+	pid_t pids[TARGET_MAX_PIDS];
+	size_t n_pids;
+	bool children;     /* every descendant of the PIDs too, born after attach or before */
+	char cgroup[4096]; /* a cgroup v2 directory whose processes (joiners too) to trace; "" for none */
+};
+
+/* One process of the set, from when it was seen to the end of the agent. */
+struct traced_process {
 	struct target target;
+	struct process_image *maps; /* under lock; NULL: its maps could not be read */
+	pid_t parent;               /* the member it was forked by; 0 */
+	bool exited;                /* under lock */
+	bool new_code_seen;         /* a stack ran into code maps does not hold (atomic) */
+	uint64_t last_refresh_ns;   /* under lock */
+	int64_t last_cpu_ns;        /* under lock: its CPU time when last read */
+};
+
+struct target_image {
+	struct target_spec spec;
+	struct traced_process **processes; /* under lock; in order of arrival, the first given first */
+	size_t n_processes, cap_processes;
+	struct traced_process *first; /* the first given: never moved or freed while the image lives */
+	struct hashmap *by_pid; /* under lock: pid -> index of its newest record */
+	size_t live;            /* processes not known to have exited (atomic) */
+	uint64_t joined, execs, gone_before_read, unreadable, not_unwound; /* under lock: how the set changed */
 	struct symbolizer *symbolizer;
-	struct process_image *maps; /* under lock */
 	struct unwinder *unwinder;
+	struct process_collector *tracker;
 	pthread_mutex_t lock;
-	bool new_code_seen;       /* a stack ran into unknown code (atomic) */
-	uint64_t last_refresh_ns; /* under lock */
+	pthread_t watcher;
+	bool watching, stopping;
+	bool new_code_seen;          /* some process asked for a fresh look (atomic) */
 	bool refreshed_while_locked; /* under lock: target_image_cover's */
 };
 
-/* Validates pid and our privileges, reads the target's mappings and loads
- * their unwind tables. 0, or -1 with a one-line reason (nothing to close). */
-int target_image_open(struct target_image *image, pid_t pid, enum unwind_mode unwind, char *err, size_t err_len);
+/* Parses a --pid argument ("1", "1,2,3") into spec, which a repeated
+ * --pid adds to. 0, or -1 with a one-line reason. */
+int target_spec_add_pids(struct target_spec *spec, const char *text, char *err, size_t err_len);
+
+/* Validates the processes and our privileges, reads their mappings, loads
+ * their unwind tables and starts following the set. 0, or -1 with a
+ * one-line reason (nothing to close). */
+int target_image_open(struct target_image *image, const struct target_spec *spec, enum unwind_mode unwind,
+		      char *err, size_t err_len);
 void target_image_close(struct target_image *image);
 
+/* The first process given: its command line is the profile's. */
+const struct target *target_image_main(const struct target_image *image);
+/* The one process of a set that can never grow or change (one --pid,
+ * neither --children nor --cgroup), or NULL. */
+struct traced_process *target_image_single(struct target_image *image);
+/* Whether anything is left to trace: a member still runs, or the cgroup
+ * that newcomers join still exists. */
+bool target_image_alive(const struct target_image *image);
+/* !target_image_alive, as a window's clock asks it (window.h). */
+bool target_image_gone(void *image);
+/* Why a window cannot open on a set no longer alive, in one line: "PID 12
+ * (nginx) has exited" or "all 3 processes have exited". */
+void target_image_gone_reason(struct target_image *image, char *err, size_t err_len);
+/* CPU time the set's processes have used, the exited ones' as last read. */
+int64_t target_image_cpu_ns(struct target_image *image);
+/* What the set is, in words: "PID 12 (nginx)" or "3 processes: PID 12
+ * (nginx), PID 13 (nginx), PID 14 (nginx)", with how it was chosen. */
+void target_image_name(struct target_image *image, char *text, size_t len);
+
 /* On a collector's thread, for each stack it receives: asks for a fresh
- * look when the stack reaches unknown code. Never waits for the lock (a
- * profile being symbolized must not stall sampling): then it checks nothing. */
-void target_image_note_stack(struct target_image *image, const uint64_t *addrs, size_t n);
-/* On a draining thread's tick: takes the fresh look a stack asked for, at
- * most once a second, unless the target is gone or the image is busy (a
- * profile being named: the next tick looks). */
+ * look when the stack reaches code its process's image lacks. Never waits
+ * for the lock (a profile being symbolized must not stall sampling): then
+ * it checks nothing. */
+void target_image_note_stack(struct target_image *image, pid_t pid, const uint64_t *addrs, size_t n);
+/* On a draining thread's tick: takes the fresh looks stacks asked for, at
+ * most once a second per process, unless the image is busy (a profile
+ * being named: the next tick looks). */
 void target_image_refresh_if_asked(struct target_image *image);
 
 /* Names stacks into profile (profile_add_stacks), taking in new code first
- * when a stack needs it. 0, or -1 when out of memory. */
+ * when a stack needs it, and says in a comment what each process gave. 0,
+ * or -1 when out of memory. */
 int target_image_add_stacks(struct target_image *image, struct profile *profile, const struct stack_table *stacks);
-/* The function holding a user address (the outermost where calls were
- * inlined, as Go's symbol endpoint names it); false when nothing names it. */
+/* The function holding a user address of the main process (the outermost
+ * where calls were inlined, as Go's symbol endpoint names it); false when
+ * nothing names it. */
 bool target_image_function_name(struct target_image *image, uint64_t addr, char *name, size_t len);
 
-/* The two comments every profile starts with: "bpfprof VERSION: WHAT of PID
- * N (comm)" and the target's command line. */
-void target_describe(struct profile *profile, const struct target *target, const char *what);
+/* The comments every profile starts with: "bpfprof VERSION: WHAT of PID
+ * N (comm)" (or of the set), the main command line, and how the set
+ * changed. */
+void target_describe(struct profile *profile, struct target_image *image, const char *what);
 
-/* For a caller that symbolizes frame by frame (symbolize_user on maps):
- * between lock and unlock, cover takes in new code when addrs need it (one
+/* For a caller that visits the processes and symbolizes frame by frame
+ * (symbolize_user on a process's maps): between lock and unlock the
+ * processes stay put, and cover takes in new code when addrs need it (one
  * look per hold). */
 void target_image_lock(struct target_image *image);
-void target_image_cover(struct target_image *image, const uint64_t *addrs, size_t n);
+void target_image_cover(struct target_image *image, struct traced_process *process, const uint64_t *addrs,
+			size_t n);
 void target_image_unlock(struct target_image *image);
+/* Between lock and unlock: the newest record of pid, or NULL. */
+struct traced_process *target_image_process(struct target_image *image, pid_t pid);
+/* Between lock and unlock: the PIDs of the members still running; the
+ * caller frees. */
+pid_t *target_image_live_pids(struct target_image *image, size_t *n);
 
 #endif

@@ -9,8 +9,39 @@
 
 static void thread_key(const struct thread_stack *thread, struct stack_key *key)
 {
-	*key = (struct stack_key){.user = thread->pcs, .n_user = (uint32_t)thread->n_pcs};
+	*key = (struct stack_key){.user = thread->pcs, .n_user = (uint32_t)thread->n_pcs, .pid = (uint32_t)thread->pid};
 	memcpy(key->thread, thread->name, sizeof(key->thread));
+}
+
+int threads_take(struct target_image *image, struct thread_stacks *threads, char *err, size_t err_len)
+{
+	size_t n;
+
+	target_image_lock(image);
+	pid_t *pids = target_image_live_pids(image, &n);
+	target_image_unlock(image);
+	*threads = (struct thread_stacks){0};
+	if (pids == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	/* Walked without the image's lock: ptrace stops each process in
+	 * turn, and sampling goes on meanwhile. */
+	size_t walked = 0;
+	char first_err[256] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (thread_stacks_take(pids[i], threads, err, err_len) == 0)
+			walked++;
+		else if (first_err[0] == '\0')
+			snprintf(first_err, sizeof(first_err), "%s", err);
+	}
+	free(pids);
+	if (walked == 0) {
+		snprintf(err, err_len, "%s", first_err[0] != '\0' ? first_err : "no process left to walk");
+		thread_stacks_free(threads);
+		return -1;
+	}
+	return 0;
 }
 
 static size_t count_errors(const struct thread_stacks *threads)
@@ -36,7 +67,6 @@ struct profile *threads_profile(struct target_image *image, const struct thread_
 		rc = stack_table_add(stacks, &key, &one);
 	}
 	if (rc == 0) {
-		const struct target *target = &image->target;
 		profile_add_sample_type(profile, "goroutine", "count");
 		profile->period_type = (struct value_type){
 			.type = profile_string(profile, "goroutine"),
@@ -44,7 +74,7 @@ struct profile *threads_profile(struct target_image *image, const struct thread_
 		};
 		profile->period = 1;
 		profile->time_nanos = wall_ns();
-		target_describe(profile, target, "threads");
+		target_describe(profile, image, "threads");
 		profile_add_comment(profile, "%zu threads, each counted once by its user stack and name (Go's "
 					     "goroutine profile, a thread for a goroutine)",
 				    threads->count);
@@ -63,12 +93,13 @@ struct profile *threads_profile(struct target_image *image, const struct thread_
 
 /* One frame's functions (inlined ones first), Go's debug=2 way:
  * "function()\n\tfile:line\n". With `symbols` held. */
-static void write_frame(FILE *out, struct target_image *image, uint64_t pc, bool leaf, bool as_list)
+static void write_frame(FILE *out, struct traced_process *process, uint64_t pc, bool leaf, bool as_list)
 {
-	struct symbolization symbols;
+	struct symbolization symbols = {.n_frames = 0};
 	uint64_t lookup = leaf ? pc : pc - 1; /* a return address: the call is the byte before */
 
-	symbolize_user(image->maps, lookup, &symbols);
+	if (process != NULL && process->maps != NULL)
+		symbolize_user(process->maps, lookup, &symbols);
 	if (symbols.n_frames == 0) {
 		if (as_list)
 			fprintf(out, "#\t%#llx\t?\n", (unsigned long long)pc);
@@ -88,12 +119,12 @@ static void write_frame(FILE *out, struct target_image *image, uint64_t pc, bool
 
 static bool same_stack(const struct thread_stack *a, const struct thread_stack *b)
 {
-	return a->n_pcs == b->n_pcs && memcmp(a->pcs, b->pcs, a->n_pcs * sizeof(a->pcs[0])) == 0 &&
-	       strcmp(a->name, b->name) == 0;
+	return a->pid == b->pid && a->n_pcs == b->n_pcs &&
+	       memcmp(a->pcs, b->pcs, a->n_pcs * sizeof(a->pcs[0])) == 0 && strcmp(a->name, b->name) == 0;
 }
 
 /* debug=1: each distinct (stack, name) once, with how many threads share it. */
-static void write_grouped(FILE *out, struct target_image *image, const struct thread_stacks *threads)
+static void write_grouped(FILE *out, struct target_image *image, const struct thread_stacks *threads, bool several)
 {
 	bool *done = calloc(threads->count > 0 ? threads->count : 1, sizeof(*done));
 
@@ -113,9 +144,14 @@ static void write_grouped(FILE *out, struct target_image *image, const struct th
 		fprintf(out, "%zu @", same);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			fprintf(out, " %#llx", (unsigned long long)t->pcs[k]);
-		fprintf(out, "\n# labels: {\"thread\":\"%s\"}\n", t->name);
+		struct traced_process *process = target_image_process(image, t->pid);
+		fprintf(out, "\n# labels: {\"thread\":\"%s\"", t->name);
+		if (several)
+			fprintf(out, ", \"pid\":\"%d\", \"comm\":\"%s\"", (int)t->pid,
+				process != NULL ? process->target.comm : "");
+		fputs("}\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
-			write_frame(out, image, t->pcs[k], k == 0, true);
+			write_frame(out, process, t->pcs[k], k == 0, true);
 		if (t->error[0] != '\0')
 			fprintf(out, "#\t(stack unavailable: %s)\n", t->error);
 		fputc('\n', out);
@@ -124,14 +160,18 @@ static void write_grouped(FILE *out, struct target_image *image, const struct th
 }
 
 /* debug=2: one block a thread, as Go prints each goroutine. */
-static void write_each(FILE *out, struct target_image *image, const struct thread_stacks *threads)
+static void write_each(FILE *out, struct target_image *image, const struct thread_stacks *threads, bool several)
 {
 	for (size_t i = 0; i < threads->count; i++) {
 		const struct thread_stack *t = &threads->threads[i];
-		fprintf(out, "thread %d \"%s\" [%s%s%s]:\n", (int)t->tid, t->name, thread_state_name(t->state),
+		struct traced_process *process = target_image_process(image, t->pid);
+		fprintf(out, "thread %d \"%s\" [%s%s%s]", (int)t->tid, t->name, thread_state_name(t->state),
 			t->wchan[0] != '\0' ? " in " : "", t->wchan);
+		if (several)
+			fprintf(out, " of PID %d (%s)", (int)t->pid, process != NULL ? process->target.comm : "?");
+		fputs(":\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
-			write_frame(out, image, t->pcs[k], k == 0, false);
+			write_frame(out, process, t->pcs[k], k == 0, false);
 		if (t->error[0] != '\0')
 			fprintf(out, "(stack unavailable: %s)\n", t->error);
 		fputc('\n', out);
@@ -140,12 +180,18 @@ static void write_each(FILE *out, struct target_image *image, const struct threa
 
 void threads_write_text(FILE *out, struct target_image *image, const struct thread_stacks *threads, long debug)
 {
+	bool several = false;
+
 	target_image_lock(image);
-	for (size_t i = 0; i < threads->count; i++)
-		target_image_cover(image, threads->threads[i].pcs, threads->threads[i].n_pcs);
+	for (size_t i = 0; i < threads->count; i++) {
+		struct traced_process *process = target_image_process(image, threads->threads[i].pid);
+		several |= threads->threads[i].pid != threads->threads[0].pid;
+		if (process != NULL)
+			target_image_cover(image, process, threads->threads[i].pcs, threads->threads[i].n_pcs);
+	}
 	if (debug >= 2)
-		write_each(out, image, threads);
+		write_each(out, image, threads, several);
 	else
-		write_grouped(out, image, threads);
+		write_grouped(out, image, threads, several);
 	target_image_unlock(image);
 }

@@ -66,9 +66,8 @@ static int merge(struct stack_table *into, const struct stack_table *from, enum 
 static void describe(struct profile *profile, const struct wall_window *window, const struct cpu_window_result *on,
 		     const struct offcpu_collector_stats *off, bool exited, double seconds)
 {
-	const struct target *target = &window->session->image.target;
 
-	target_describe(profile, target, "wall-clock profile");
+	target_describe(profile, &window->session->image, "wall-clock profile");
 	profile_add_comment(profile, "on-CPU and off-CPU time in one profile. on-CPU: cpu-clock samples, each worth its period; off-CPU: from the scheduler's "
 				     "switch events, sleeps and preemptions alike (waits of 1 us and more), by the stack "
 				     "the thread left the CPU in; each sample labelled state=on-CPU or state=off-CPU (go "

@@ -17,13 +17,11 @@ bool cancel_token_fired(const struct cancel_token *token)
 	return false;
 }
 
-void window_clock_start(struct window_clock *clock, uint64_t duration_ns, const struct cancel_token *parent,
-			const struct target *target)
+void window_clock_start(struct window_clock *clock, uint64_t duration_ns, const struct cancel_token *parent)
 {
 	*clock = (struct window_clock){
 		.started_ns = monotonic_ns(),
 		.token = {.parent = parent},
-		.target = target,
 	};
 	clock->deadline_ns = clock->started_ns + duration_ns;
 }
@@ -34,7 +32,7 @@ enum window_end window_check(struct window_clock *clock)
 		return clock->end;
 	if (cancel_token_fired(&clock->token))
 		clock->end = WINDOW_CANCELLED;
-	else if (clock->target != NULL && !target_alive(clock->target))
+	else if (clock->target_gone != NULL && clock->target_gone(clock->target))
 		clock->end = WINDOW_TARGET_EXITED;
 	else if (clock->source_ended != NULL && clock->source_ended(clock->source))
 		clock->end = WINDOW_TARGET_EXITED;

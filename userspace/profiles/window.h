@@ -15,8 +15,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "target.h"
-
 #define WINDOW_TICK_MS 100 /* how often a waiting window looks at the target and the client */
 
 enum window_end {
@@ -40,9 +38,10 @@ bool cancel_token_fired(const struct cancel_token *token);
 struct window_clock {
 	uint64_t started_ns, deadline_ns; /* monotonic */
 	struct cancel_token token;	  /* this window's own; fire it to end the window */
-	const struct target *target;	  /* NULL: the window does not end with a target */
-	/* Polled each tick, either may be NULL: the client went away; the
-	 * source itself ended (heap tracing stopped at an exec). */
+	/* Polled each tick, each may be NULL: the target is gone; the client
+	 * went away; the source itself ended (heap tracing stopped at an exec). */
+	bool (*target_gone)(void *target);
+	void *target;
 	bool (*client_gone)(void *client);
 	void *client;
 	bool (*source_ended)(void *source);
@@ -56,9 +55,8 @@ struct window_clock {
 };
 
 /* Starts a window of duration_ns now, ending early when parent fires (NULL:
- * only its own token) or target exits (NULL: never). */
-void window_clock_start(struct window_clock *clock, uint64_t duration_ns, const struct cancel_token *parent,
-			const struct target *target);
+ * only its own token) or a callback the caller sets says so. */
+void window_clock_start(struct window_clock *clock, uint64_t duration_ns, const struct cancel_token *parent);
 /* Waits until the window ends and says why (also kept in clock->end). */
 enum window_end window_wait(struct window_clock *clock);
 /* Why the window would end now, without waiting: WINDOW_RUNNING if not. */

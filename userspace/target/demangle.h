@@ -2,8 +2,9 @@
 #ifndef DEMANGLE_H
 #define DEMANGLE_H
 
-/* A malloc'd demangled form of a mangled C++ name, or NULL when the name
- * is not mangled or no demangler is available. */
+/* A malloc'd demangled form of a mangled C++ name (or of a Go assembly
+ * function's, without its ABI suffix), or NULL when the name is not
+ * mangled or no demangler is available. */
 char *demangle(const char *name);
 
 #endif

@@ -39,6 +39,12 @@ struct plt_range {
 	uint64_t start, end, header;
 };
 
+/* The addresses one compilation unit covers. */
+struct cu_range {
+	uint64_t low, high;
+	Dwarf_Off die; /* the unit's DIE */
+};
+
 struct elf_object {
 	const char *path;
 	struct plt_range plt[2]; /* .plt and .plt.sec */
@@ -47,6 +53,9 @@ struct elf_object {
 	uint64_t *fde_starts; /* sorted link-time starts of the CFI's functions, read on first need */
 	size_t n_fde_starts;
 	bool fde_starts_read;
+	struct cu_range *cu_ranges; /* sorted; for DWARF without .debug_aranges (Go's), read on first need */
+	size_t n_cu_ranges;
+	bool cu_ranges_read;
 	char build_id[129];
 	Dwfl *dwfl;
 	Dwfl_Module *module;
@@ -127,6 +136,7 @@ static void elf_object_free(struct elf_object *object)
 {
 	free(object->plt_names);
 	free(object->fde_starts);
+	free(object->cu_ranges);
 	dwfl_end(object->dwfl);
 	hashmap_free(object->cache);
 	free(object->segments);
@@ -447,6 +457,25 @@ struct process_image *process_image_open(struct symbolizer *symbolizer, pid_t pi
 	return image;
 }
 
+struct process_image *process_image_fork(const struct process_image *parent, pid_t pid)
+{
+	struct process_image *image = malloc(sizeof(*image));
+
+	if (image == NULL)
+		return NULL;
+	*image = *parent;
+	image->pid = pid;
+	image->mappings = malloc((parent->n_mappings > 0 ? parent->n_mappings : 1) * sizeof(*image->mappings));
+	if (image->mappings == NULL) {
+		free(image);
+		return NULL;
+	}
+	/* The objects are the symbolizer's, shared by every image. */
+	memcpy(image->mappings, parent->mappings, parent->n_mappings * sizeof(*image->mappings));
+	image->cap_mappings = parent->n_mappings;
+	return image;
+}
+
 int process_image_refresh(struct process_image *image)
 {
 	return load_mappings(image);
@@ -580,13 +609,104 @@ static bool is_function(Dwarf_Die *die)
 	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
 }
 
+static int by_low(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->low < y->low ? -1 : x->low > y->low;
+}
+
+/* Every unit's ranges, from the units themselves: libdw finds a unit by
+ * .debug_aranges, which Go's linker does not write. */
+static void read_cu_ranges(struct elf_object *object)
+{
+	Dwarf_Addr bias;
+	Dwarf *dwarf = dwfl_module_getdwarf(object->module, &bias);
+	Dwarf_Off offset = 0, next;
+	size_t header, cap = 0;
+
+	object->cu_ranges_read = true;
+	while (dwarf != NULL && dwarf_nextcu(dwarf, offset, &next, &header, NULL, NULL, NULL) == 0) {
+		Dwarf_Die unit;
+		Dwarf_Addr base, low, high;
+		if (dwarf_offdie(dwarf, offset + header, &unit) != NULL)
+			for (ptrdiff_t at = 0; (at = dwarf_ranges(&unit, at, &base, &low, &high)) > 0;) {
+				struct cu_range *range = ARRAY_PUSH(object->cu_ranges, object->n_cu_ranges, cap);
+				if (range == NULL)
+					break;
+				*range = (struct cu_range){.low = low, .high = high, .die = offset + header};
+			}
+		offset = next;
+	}
+	if (object->n_cu_ranges > 0)
+		qsort(object->cu_ranges, object->n_cu_ranges, sizeof(*object->cu_ranges), by_low);
+}
+
+/* The compilation unit holding vaddr, into storage; NULL when none does. */
+static Dwarf_Die *unit_at(struct elf_object *object, uint64_t vaddr, Dwarf_Die *storage, Dwarf_Addr *bias)
+{
+	Dwarf_Die *unit = dwfl_module_addrdie(object->module, vaddr, bias);
+
+	if (unit != NULL || !object->has_dwarf)
+		return unit;
+	if (!object->cu_ranges_read)
+		read_cu_ranges(object);
+	Dwarf *dwarf = dwfl_module_getdwarf(object->module, bias);
+	size_t low = 0, high = object->n_cu_ranges;
+	while (low < high) { /* the last range starting at or below vaddr */
+		size_t mid = low + (high - low) / 2;
+		if (object->cu_ranges[mid].low <= vaddr - *bias)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	/* Ranges of different units do not overlap: the one below is the only candidate. */
+	if (low == 0 || vaddr - *bias >= object->cu_ranges[low - 1].high || dwarf == NULL)
+		return NULL;
+	return dwarf_offdie(dwarf, object->cu_ranges[low - 1].die, storage);
+}
+
+#define SCOPE_MAX_DEPTH 64
+
+/* The scopes holding pc, innermost first, found by descending from the
+ * unit through the DIEs whose ranges hold it: for units dwarf_getscopes
+ * finds nothing in (Go's, whose inlined subroutines it does not follow).
+ * A malloc'd array and its length (0: none). */
+static int descend_to(Dwarf_Die *unit, uint64_t pc, Dwarf_Die **chain)
+{
+	Dwarf_Die path[SCOPE_MAX_DEPTH], parent = *unit, child;
+	int depth = 0;
+
+	*chain = NULL;
+	while (depth < SCOPE_MAX_DEPTH && dwarf_child(&parent, &child) == 0) {
+		bool found = false;
+		do {
+			int tag = dwarf_tag(&child);
+			if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			     tag == DW_TAG_lexical_block) &&
+			    dwarf_haspc(&child, pc) > 0) {
+				path[depth++] = parent = child;
+				found = true;
+			}
+		} while (!found && dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+	}
+	if (depth == 0 || (*chain = malloc((size_t)depth * sizeof(**chain))) == NULL)
+		return 0;
+	for (int i = 0; i < depth; i++)
+		(*chain)[i] = path[depth - 1 - i];
+	return depth;
+}
+
 /* The chain of functions at vaddr, innermost first: each inlined call
  * gets a frame whose line is where its callee was called. */
 static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
 				     const char *file, int line, struct symbol_frame *out, size_t max)
 {
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = dwfl_module_addrdie(object->module, vaddr, &bias);
+	Dwarf_Die storage;
+	Dwarf_Die *cu = unit_at(object, vaddr, &storage, &bias);
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	size_t n = 0;
 
@@ -597,14 +717,11 @@ static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_o
 	int innermost = 0;
 	while (innermost < n_scopes && !is_function(&scopes[innermost]))
 		innermost++;
-	if (innermost == n_scopes) {
-		free(scopes);
-		return 0;
-	}
 	/* dwarf_getscopes continues an inlined subroutine with its abstract
 	 * definition's scopes; the concrete callers come from the DIE's own
 	 * containing scopes. */
-	int n_chain = dwarf_getscopes_die(&scopes[innermost], &chain);
+	int n_chain = innermost < n_scopes ? dwarf_getscopes_die(&scopes[innermost], &chain)
+					   : descend_to(cu, vaddr - bias, &chain);
 	for (int i = 0; i < n_chain && n < max; i++) {
 		if (!is_function(&chain[i]))
 			continue;
@@ -718,6 +835,15 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 	if (line_record != NULL) {
 		file = dwfl_lineinfo(line_record, NULL, &line, NULL, NULL, NULL);
 		file = absolute_path(symbolizer, dwfl_line_comp_dir(line_record), file);
+	} else if (object->has_dwarf) {
+		/* The unit by its own ranges, where libdw's lookup needs aranges. */
+		Dwarf_Die storage, *unit;
+		Dwarf_Addr bias = 0;
+		Dwarf_Line *source = (unit = unit_at(object, vaddr, &storage, &bias)) != NULL
+					     ? dwarf_getsrc_die(unit, vaddr - bias)
+					     : NULL;
+		if (source != NULL && dwarf_lineno(source, &line) == 0)
+			file = absolute_path(symbolizer, attr_string(unit, DW_AT_comp_dir), dwarf_linesrc(source, NULL, NULL));
 	}
 	size_t n = resolve_inlined_frames(symbolizer, object, vaddr, file, line, out, max);
 	if (n > 0)

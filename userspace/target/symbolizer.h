@@ -54,6 +54,9 @@ void symbolizer_free(struct symbolizer *symbolizer);
  * deleted or replaced files resolve to what the process really runs.
  * NULL with a one-line reason in err. */
 struct process_image *process_image_open(struct symbolizer *symbolizer, pid_t pid, char *err, size_t err_len);
+/* The image of a child just forked by the process of parent: the same
+ * mappings and objects, nothing read again. NULL when out of memory. */
+struct process_image *process_image_fork(const struct process_image *parent, pid_t pid);
 /* Re-reads the maps of a still running process (for code mapped after the
  * snapshot, e.g. by dlopen). 0, or -1 when the process is gone. */
 int process_image_refresh(struct process_image *image);

@@ -153,13 +153,22 @@ static int append(struct unwind_table *table, uint64_t pc, struct unwind_entry r
 
 static const struct unwind_entry no_cfi = {.cfa_kind = UNWIND_CFA_NONE, .rbp_kind = UNWIND_RBP_SAME};
 
-static int add_section(struct unwind_table *table, Dwarf_CFI *cfi, uint64_t start, uint64_t end)
+/* The rules at pc from the object's first CFI that covers it. */
+static int frame_at(Dwarf_CFI *const cfis[2], uint64_t pc, Dwarf_Frame **frame)
 {
-	if (cfi == NULL) /* no .eh_frame at all: frame pointers throughout */
+	for (int i = 0; i < 2; i++)
+		if (cfis[i] != NULL && dwarf_cfi_addrframe(cfis[i], pc, frame) == 0)
+			return 0;
+	return -1;
+}
+
+static int add_section(struct unwind_table *table, Dwarf_CFI *const cfis[2], uint64_t start, uint64_t end)
+{
+	if (cfis[0] == NULL && cfis[1] == NULL) /* no CFI at all: frame pointers throughout */
 		return append(table, start, no_cfi);
 	for (uint64_t pc = start; pc < end;) {
 		Dwarf_Frame *frame;
-		if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0) {
+		if (frame_at(cfis, pc, &frame) != 0) {
 			/* No FDE here (padding, or code without CFI): step on until one starts. */
 			if (append(table, pc, no_cfi) != 0)
 				return -1;
@@ -211,7 +220,11 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 			elf_end(elf);
 		return -1;
 	}
-	Dwarf_CFI *cfi = dwarf_getcfi_elf(elf); /* .eh_frame; NULL leaves only frame pointers */
+	/* .eh_frame first, as the C runtime unwinds; .debug_frame for the
+	 * code it does not cover: all of a Go program's (Go's linker writes
+	 * no .eh_frame), or the Go half of a cgo one. Neither: frame pointers. */
+	Dwarf *dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	Dwarf_CFI *const cfis[2] = {dwarf_getcfi_elf(elf), dwarf != NULL ? dwarf_getcfi(dwarf) : NULL};
 	int rc = 0;
 	for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(elf, scn)) != NULL;) {
 		GElf_Shdr shdr;
@@ -221,13 +234,15 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 			rc = -2;
 			break;
 		}
-		rc = add_section(table, cfi, shdr.sh_addr, shdr.sh_addr + shdr.sh_size);
+		rc = add_section(table, cfis, shdr.sh_addr, shdr.sh_addr + shdr.sh_size);
 		/* Addresses past a section belong to no code until the next one. */
 		if (rc == 0)
 			rc = append(table, shdr.sh_addr + shdr.sh_size, no_cfi);
 	}
-	if (cfi != NULL)
-		dwarf_cfi_end(cfi);
+	if (cfis[0] != NULL)
+		dwarf_cfi_end(cfis[0]);
+	if (dwarf != NULL)
+		dwarf_end(dwarf); /* and the .debug_frame CFI it owns */
 	elf_end(elf);
 	if (rc == 0 && index_pages(table) != 0)
 		rc = -1;

@@ -1,5 +1,6 @@
 /*
- * unwind_table.h: an object's call frame information (.eh_frame) compiled
+ * unwind_table.h: an object's call frame information (.eh_frame, and
+ * .debug_frame for code .eh_frame leaves out: Go's) compiled
  * into compact rows, pc -> how to find the caller, in the very layout the
  * BPF unwinder walks (bpf/unwind.h). x86-64 only: the return address is
  * always at CFA - 8, so a row needs just the CFA rule and where rbp was

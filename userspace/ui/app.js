@@ -225,22 +225,35 @@
     setTimeout(pollTarget, TARGET_POLL_MS);
   }
 
+  /* A set of processes (--pid A,B, --children, --cgroup): how many run,
+   * each listed in the tooltip. */
+  function setField(t) {
+    const all = t.processes || [];
+    if (all.length <= 1) return null;
+    const running = all.filter((p) => !p.exited).length;
+    const list = all.map((p) => p.pid + ' ' + p.comm + (p.exited ? ' (exited)' : '')).join('\n');
+    return el('span', { class: 'field', title: (t.set || '') + '\n' + list },
+      el('span', { class: 'label', text: 'processes' }), el('span', { text: running + ' running of ' + all.length }));
+  }
+
   function renderTarget() {
     const t = S.target;
     const box = $('target');
     box.textContent = '';
     const field = (label, value, cls) => el('span', { class: 'field' },
       el('span', { class: 'label', text: label }), el('span', { class: cls || '', text: value }));
-    box.append(
+    box.append(...[
       field('PID', String(t.pid)),
       field('comm', t.comm || '?'),
       el('span', { class: 'field' }, el('span', { class: 'label', text: 'cmd' }),
         el('span', { class: 'cmd', title: t.cmdline || '', text: t.cmdline || '?' })),
+      setField(t),
       field('threads', String(t.threads)),
       field('uptime', fmtDuration(t.uptime_seconds)),
       field('attached', t.attached_unix ? fmtClock(t.attached_unix * 1000) : '?'),
       t.hz ? field('rate', t.hz + ' Hz') : null,
-      el('span', { class: 'badge ' + (t.alive ? 'alive' : 'exited'), text: t.alive ? 'running' : 'exited' }));
+      el('span', { class: 'badge ' + (t.alive ? 'alive' : 'exited'), text: t.alive ? 'running' : 'exited' }),
+    ].filter(Boolean));
     $('agent-version').textContent = t.version ? 'v' + t.version : '';
     $('exited-banner').hidden = !!t.alive;
     $('exited-banner').textContent = 'The target exited; existing snapshots stay available'
@@ -959,6 +972,9 @@
         break;
       case 'inlined':
         fill = 'hsl(' + (170 + a % 20) + ',' + (44 + b % 16) + '%,' + (52 + c % 12) + '%)';
+        break;
+      case 'process': // a process of a set: grey-violet, not a function's colour
+        fill = 'hsl(' + (250 + a % 20) + ',20%,' + (62 + c % 10) + '%)';
         break;
       case 'state': // the wall clock's two halves: on-CPU green, off-CPU blue
         fill = n.name === 'off-CPU' ? 'hsl(215,55%,62%)' : 'hsl(120,35%,58%)';
