@@ -66,10 +66,14 @@ expect_match "folded output can start each stack with its process" \
 kill "$FORKER_PID" 2>/dev/null
 
 # --- heap at rate 1: each worker's exact bytes, forked after attach --------
-start_forker --children 3 --child-seconds 4 --child-allocs 100000
-(sleep 1; kill -USR1 "$FORKER_PID") &
+start_forker --children 3 --child-seconds 6 --child-allocs 100000
 "$bpfprof" record --type heap --heap-rate 1 --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/heap.pb.gz" \
-	2>"$TEST_TMP/heap.err"
+	2>"$TEST_TMP/heap.err" &
+recorder=$!
+# The workers are forked once the probes are in, however long attaching takes.
+for ((i = 0; i < 300; i++)); do grep -q '^bpfprof: tracing' "$TEST_TMP/heap.err" && break; sleep 0.1; done
+kill -USR1 "$FORKER_PID"
+wait "$recorder"
 expect_eq "record --type heap --children exits 0" "$?" 0
 mapfile -t workers < <(sed -n 's/^forker: worker //p' "$FORKER_OUT")
 for i in 0 1 2; do
