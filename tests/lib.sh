@@ -151,6 +151,17 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# until_http URL SECONDS: waits until URL answers (any status), for up to
+# SECONDS; fails if it never does.
+until_http() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		curl -s -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # go_pprof ARGS...: the real `go tool pprof`, with a writable cache and no network.
 go_pprof() {
 	HOME="$TEST_TMP" GOCACHE="$TEST_TMP/gocache" GOFLAGS=-mod=mod GOPROXY=off go tool pprof "$@" 2>&1

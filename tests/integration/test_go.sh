@@ -17,10 +17,7 @@ port=$(free_port)
 "$ROOT/build/tests/goserver" -listen "127.0.0.1:$port" -profile-hz 500 >"$TEST_TMP/goserver.log" 2>&1 &
 go_pid=$!
 server_pids+=("$go_pid")
-for ((i = 0; i < 50; i++)); do
-	curl -s -o /dev/null "http://127.0.0.1:$port/encrypt" && break
-	sleep 0.1
-done
+until_http "http://127.0.0.1:$port/encrypt" 5
 answer=$(curl -s "http://127.0.0.1:$port/encrypt")
 expect_match "the Go server answers hex(IV || ciphertext)" "$answer" '^[0-9a-f]{128}$'
 

@@ -45,10 +45,7 @@ http {
 EOF
 nginx -p "$nginx_dir" -c "$nginx_dir/nginx.conf" -e "$nginx_dir/error.log" &
 server_pids+=("$!")
-for ((i = 0; i < 50; i++)); do
-	curl -s "http://127.0.0.1:$nginx_port/" >/dev/null && break
-	sleep 0.1
-done
+until_http "http://127.0.0.1:$nginx_port/" 5
 master=$(cat "$nginx_dir/nginx.pid" 2>/dev/null)
 mapfile -t workers < <(pgrep -P "${master:-0}")
 expect_eq "nginx runs a master and two workers" "${#workers[@]}" 2

@@ -136,10 +136,7 @@ go_port=$((20000 + RANDOM % 20000))
 "$ROOT/build/tests/goserver" -listen "127.0.0.1:$go_port" >"$TEST_TMP/goserver.out" 2>&1 &
 go_pid=$!
 server_pids+=("$go_pid")
-for ((i = 0; i < 300; i++)); do
-	curl -s -o /dev/null "http://127.0.0.1:$go_port/encrypt" && break
-	sleep 0.1
-done
+until_http "http://127.0.0.1:$go_port/encrypt" 30
 hey -z 60s -c 2 "http://127.0.0.1:$go_port/encrypt" >/dev/null 2>&1 &
 go_load=$!
 record_attached "$TEST_TMP/go.err" --pid "$go_pid" --duration 5s -o "$TEST_TMP/go.pb.gz"

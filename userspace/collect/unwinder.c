@@ -388,9 +388,9 @@ int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *obje
 		return 0;
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(object, maps[i].name);
-		if (map == NULL && strcmp(maps[i].name, "unwind_slots") != 0)
-			continue; /* the process tracker reads only the slots */
-		if (map == NULL || bpf_map__reuse_fd(map, maps[i].fd) != 0) {
+		if (map == NULL)
+			continue; /* not one this program reads (the process tracker reads only the slots) */
+		if (bpf_map__reuse_fd(map, maps[i].fd) != 0) {
 			snprintf(err, err_len, "cannot hand the unwind tables to a BPF program: %s", strerror(errno));
 			return -1;
 		}

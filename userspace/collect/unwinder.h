@@ -50,9 +50,10 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 void unwinder_forget_process(struct unwinder *unwinder, pid_t pid);
 
 struct bpf_object;
-/* Before a BPF object that includes user_stack.bpf.h is loaded: makes it
- * use the unwinder's maps, so its walker finds every table already loaded
- * (the caller sets the object's unwind_mode). 0, or -1 with a reason. */
+/* Before a BPF object that includes user_stack.bpf.h (or unwind_slots.bpf.h)
+ * is loaded: makes each of the unwinder's maps it declares the unwinder's
+ * own, so its walker finds every table already loaded (the caller sets
+ * the object's unwind_mode). 0, or -1 with a reason. */
 int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len);
 
 void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats);

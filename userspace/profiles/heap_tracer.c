@@ -135,13 +135,15 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
-	if (tracer == NULL || (tracer->heap = heap_profile_new(rate, target_image_single(image) == NULL)) == NULL) {
+	bool whole_set = target_image_single(image) == NULL;
+
+	if (tracer == NULL || (tracer->heap = heap_profile_new(rate, whole_set)) == NULL) {
 		free(tracer);
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
 	tracer->image = image;
-	tracer->whole_set = target_image_single(image) == NULL;
+	tracer->whole_set = whole_set;
 	tracer->rate = rate;
 	if (image->first->maps == NULL) {
 		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->target.pid);

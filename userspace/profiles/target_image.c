@@ -63,6 +63,13 @@ static struct traced_process *find_process(const struct target_image *image, pid
 	return entry != NULL ? image->processes[entry->value] : NULL;
 }
 
+/* With the lock held: whether process is its pid's newest record, not one
+ * an exec left behind (which keeps only the samples taken before it). */
+static bool is_current(const struct target_image *image, const struct traced_process *process)
+{
+	return find_process(image, process->target.pid) == process;
+}
+
 static void note_exit(struct target_image *image, struct traced_process *process)
 {
 	if (process->exited)
@@ -412,7 +419,7 @@ static void name_set(const struct target_image *image, char *text, size_t len)
 	size_t named = 0;
 	for (size_t i = 0; i < image->n_processes && named < NAMED_IN_COMMENTS && used < len; i++) {
 		const struct traced_process *process = image->processes[i];
-		if (find_process(image, process->target.pid) != process)
+		if (!is_current(image, process))
 			continue; /* it exec'd: named by its newest record */
 		used += (size_t)snprintf(text + used, len - used, "%s PID %d (%s)", named++ == 0 ? ":" : ",",
 					 (int)process->target.pid, process->target.comm);
@@ -569,7 +576,7 @@ static void describe_processes(struct target_image *image, struct profile *profi
 	size_t listed = 0;
 	for (size_t i = 0; i < image->n_processes && used < sizeof(text); i++) {
 		uint32_t pid = (uint32_t)image->processes[i]->target.pid;
-		if (find_process(image, (pid_t)pid) != image->processes[i])
+		if (!is_current(image, image->processes[i]))
 			continue; /* an exec'd program's record: its pid is counted once */
 		entry = hashmap_find(totals, &pid, sizeof(pid));
 		if (entry == NULL || listed++ >= NAMED_IN_COMMENTS * 4)
@@ -655,8 +662,7 @@ void target_describe(struct profile *profile, struct target_image *image, const 
 	if (set_can_grow(&image->spec)) {
 		size_t exited = 0;
 		for (size_t i = 0; i < image->n_processes; i++)
-			exited += image->processes[i]->exited && find_process(image, image->processes[i]->target.pid) ==
-								       image->processes[i];
+			exited += image->processes[i]->exited && is_current(image, image->processes[i]);
 		profile_add_comment(profile,
 				    "processes: %zu seen, %" PRIu64 " of them joined after attach, %zu exited, %" PRIu64
 				    " exec'd a new program; %" PRIu64 " left before they could be read, %" PRIu64
