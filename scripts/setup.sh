@@ -30,7 +30,7 @@ done
 distro="${ID:-debian}"
 
 # Build: compiler, BPF toolchain and every library the agent and demo link.
-build_pkgs=(make gcc g++ clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw-dev
+build_pkgs=(make gcc g++ clang llvm pkg-config libc6-dev libbpf-dev libelf-dev libdw-dev libdebuginfod-dev
 	libmicrohttpd-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler)
 # Demo and tests: load generator, HTTP client, pprof reader, unit-test framework,
 # valgrind for the pure modules, openssl(1) to decrypt what the server produced,

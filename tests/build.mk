@@ -38,9 +38,9 @@ test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
 test_unwind_table_SRCS := userspace/target/unwind_table.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
-test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
+test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
 	userspace/base/hashmap.c
-test_symbolizer_LIBS := -ldw -lelf -ldl -lpthread
+test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
 	libsymtest-debuglink.so libsymtest-debuglink.debug)
 

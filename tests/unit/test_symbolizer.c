@@ -115,6 +115,49 @@ static void debuglink_finds_the_separate_debug_file(void **state)
 	dlclose(lib.handle);
 }
 
+/* With a server named in DEBUGINFOD_URLS, the attach looks only in the
+ * build-ID directories; the rest of libdwfl's search (here the debuglink,
+ * which is found before any server is asked) runs in the background, and
+ * its result replaces the .dynsym names when the symbolizer takes it. */
+static void with_servers_named_the_search_runs_in_the_background(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	char err[256], cache[] = "/tmp/symtest-debuginfod-XXXXXX", text[1024];
+	size_t pending;
+	(void)state;
+
+	assert_non_null(mkdtemp(cache));
+	setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+	setenv("DEBUGINFOD_URLS", "http://127.0.0.1:9", 1); /* the discard port: refused at once */
+	load_variant("libsymtest-debuglink.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+
+	assert_non_null(symbolize_user(image, lib.inline_site, &s));
+	assert_int_equal(s.n_frames, 1); /* .dynsym's name, no inline frame, no line */
+	assert_string_equal(s.frames[0].function, "symtest_outer");
+	assert_int_equal(s.frames[0].line, 0);
+
+	assert_true(symbolizer_await_debuginfo(symbolizer, 60ULL * 1000000000ULL, 60ULL * 1000000000ULL, &pending));
+	symbolizer_take_debuginfo(symbolizer);
+	assert_non_null(symbolize_user(image, lib.inline_site, &s));
+	assert_inlined_chain(&s, &lib);
+	assert_true(symbolizer_describe_debuginfo(symbolizer, text, sizeof(text)));
+	assert_non_null(strstr(text, "found ("));
+	assert_non_null(strstr(text, "libsymtest-debuglink.so"));
+	assert_non_null(strstr(text, "; 0 objects still pending"));
+
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+	unsetenv("DEBUGINFOD_URLS");
+	dlclose(lib.handle);
+	char command[128];
+	snprintf(command, sizeof(command), "rm -rf %s", cache);
+	assert_int_equal(system(command), 0);
+}
+
 /* symtest_framed calls the exported symtest_outer through the PLT. */
 static void plt_stubs_are_named_after_their_target(void **state)
 {
@@ -294,6 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_debug_info_gives_inlined_frames_and_lines),
 		cmocka_unit_test(debuglink_finds_the_separate_debug_file),
+		cmocka_unit_test(with_servers_named_the_search_runs_in_the_background),
 		cmocka_unit_test(stripped_object_falls_back_to_dynsym),
 		cmocka_unit_test(signal_trampoline_is_named),
 		cmocka_unit_test(plt_stubs_are_named_after_their_target),

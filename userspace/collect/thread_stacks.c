@@ -13,11 +13,18 @@
 #include <elfutils/libdwfl.h>
 
 #include "array.h"
+#include "debuginfo_fetcher.h"
 #include "thread_stacks.h"
 
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+/* With debuginfod servers named, the walk (the target's threads stopped
+ * meanwhile) must not wait on them: .eh_frame and local files only. */
+static const Dwfl_Callbacks proc_callbacks_offline = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_build_id_find_debuginfo,
 };
 
 struct walk {
@@ -85,7 +92,7 @@ static int on_thread(Dwfl_Thread *dwfl_thread, void *arg)
 
 int thread_stacks_take(pid_t pid, struct thread_stacks *out, char *err, size_t err_len)
 {
-	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
+	Dwfl *dwfl = dwfl_begin(debuginfo_fetcher_wanted() ? &proc_callbacks_offline : &proc_callbacks);
 	struct walk walk = {.out = out, .pid = pid};
 	size_t before = out->count;
 	int rc = -1;

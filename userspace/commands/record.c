@@ -125,6 +125,29 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 
 /* Opens the window of the recording's kind, waits it out (the duration,
  * Ctrl-C or the target's exit) and returns its profile; NULL with err. */
+/* A one-shot recording's names are worth a wait at its end, while debug
+ * info is still arriving from debuginfod servers (DEBUGINFOD_URLS): the
+ * searches began at attach; a server that sends nothing for this long is
+ * not waited for, and Ctrl-C skips the wait. The profile says what was
+ * still pending. */
+#define DEBUGINFO_STALL_NS (5ULL * 1000000000ULL)
+#define DEBUGINFO_POLL_NS (200ULL * 1000000ULL)
+
+static void await_debuginfo(struct target_image *image)
+{
+	size_t pending;
+
+	if (symbolizer_await_debuginfo(image->symbolizer, 0, DEBUGINFO_STALL_NS, &pending))
+		return;
+	fprintf(stderr,
+		"bpfprof: waiting for the debug info of %zu object%s from debuginfod while it arrives "
+		"(at most %.0f s without a byte; Ctrl-C skips)\n",
+		pending, pending == 1 ? "" : "s", (double)DEBUGINFO_STALL_NS / 1e9);
+	while (!cancel_token_fired(&stop_token) &&
+	       !symbolizer_await_debuginfo(image->symbolizer, DEBUGINFO_POLL_NS, DEBUGINFO_STALL_NS, &pending))
+		;
+}
+
 static struct profile *record_window(const struct agent_options *opts, struct session *session,
 				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
 {
@@ -161,6 +184,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 			fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
 				(int)target->pid, ended, traced);
 	}
+	await_debuginfo(&session->image);
 	struct profile *profile = source_window_close(window, &clock, figures);
 	if (ctx.heap == NULL && figures->target_exited)
 		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",

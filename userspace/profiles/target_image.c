@@ -623,6 +623,10 @@ int target_image_add_stacks(struct target_image *image, struct profile *profile,
 	uint64_t started = monotonic_ns();
 
 	pthread_mutex_lock(&image->lock);
+	symbolizer_take_debuginfo(image->symbolizer);
+	char debuginfo[1024];
+	if (symbolizer_describe_debuginfo(image->symbolizer, debuginfo, sizeof(debuginfo)))
+		profile_add_comment(profile, "%s", debuginfo);
 	while (stack_table_next(stacks, &cursor, &key, &values)) {
 		struct traced_process *process = stack_owner(image, key.pid);
 		if (process != NULL && process->last_refresh_ns < started && !covers(process, key.user, key.n_user))
@@ -643,6 +647,7 @@ bool target_image_function_name(struct target_image *image, uint64_t addr, char 
 	struct symbolization symbols = {.n_frames = 0};
 
 	pthread_mutex_lock(&image->lock);
+	symbolizer_take_debuginfo(image->symbolizer);
 	if (image->first->maps != NULL)
 		symbolize_user(image->first->maps, addr, &symbols);
 	if (symbols.n_frames > 0)

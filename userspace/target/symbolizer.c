@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "debuginfo_fetcher.h"
 #include "demangle.h"
 #include "hashmap.h"
 #include "kallsyms.h"
@@ -45,6 +46,14 @@ struct cu_range {
 	Dwarf_Off die; /* the unit's DIE */
 };
 
+/* Where an object's debug info stands, when servers are asked for it. */
+enum debuginfo_state {
+	DEBUGINFO_LOCAL,   /* found at attach, or never asked for */
+	DEBUGINFO_PENDING, /* being looked for in the background */
+	DEBUGINFO_FETCHED, /* found in the background and in use */
+	DEBUGINFO_MISSING, /* found nowhere */
+};
+
 struct elf_object {
 	const char *path;
 	struct plt_range plt[2]; /* .plt and .plt.sec */
@@ -57,6 +66,7 @@ struct elf_object {
 	size_t n_cu_ranges;
 	bool cu_ranges_read;
 	char build_id[129];
+	enum debuginfo_state debuginfo;
 	Dwfl *dwfl;
 	Dwfl_Module *module;
 	struct load_segment *segments;
@@ -71,6 +81,7 @@ struct elf_object {
 
 struct symbolizer {
 	struct hashmap *objects; /* build ID (or file identity) -> struct elf_object * */
+	struct debuginfo_fetcher *fetcher; /* NULL when no debuginfod server is named */
 	struct hashmap *strings;
 	struct kallsyms kernel;
 	int kernel_state; /* 0 not loaded yet, 1 loaded, -1 unavailable */
@@ -99,6 +110,13 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
+/* With servers named, the attach looks only where no network is: the
+ * rest of the search runs on the fetcher's thread. */
+static const Dwfl_Callbacks local_dwfl_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_build_id_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
 
 static const char *intern(struct symbolizer *symbolizer, const char *s)
 {
@@ -114,18 +132,19 @@ struct symbolizer *symbolizer_new(void)
 
 	if (symbolizer == NULL)
 		return NULL;
-	/* A debuginfod server that answers nothing would hold the attach (and
-	 * a profile) for the client's default of 90 s per try of each object:
-	 * a download that has not started after DEBUGINFOD_TIMEOUT_DEFAULT
-	 * seconds is given up instead (the object keeps its symbol table),
-	 * unless the user chose a timeout. Measured with a silent server: the
-	 * attach took 62 s for a target's four objects, not tens of minutes;
-	 * fetching in the background is still to do. */
-	if (getenv("DEBUGINFOD_URLS") != NULL)
+	/* A server that answers nothing would keep an object's names pending
+	 * for the client's default of 90 s per try: one whose download has
+	 * not started after DEBUGINFOD_TIMEOUT_DEFAULT seconds counts as a
+	 * miss instead (the object keeps its symbol table), unless the user
+	 * chose a timeout. */
+	if (debuginfo_fetcher_wanted()) {
 		setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_TIMEOUT_DEFAULT, 0);
+		symbolizer->fetcher = debuginfo_fetcher_new();
+	}
 	symbolizer->objects = hashmap_new();
 	symbolizer->strings = hashmap_new();
-	if (symbolizer->objects == NULL || symbolizer->strings == NULL) {
+	if (symbolizer->objects == NULL || symbolizer->strings == NULL ||
+	    (debuginfo_fetcher_wanted() && symbolizer->fetcher == NULL)) {
 		symbolizer_free(symbolizer);
 		return NULL;
 	}
@@ -149,6 +168,7 @@ void symbolizer_free(struct symbolizer *symbolizer)
 {
 	if (symbolizer == NULL)
 		return;
+	debuginfo_fetcher_free(symbolizer->fetcher); /* before the objects it may name */
 	if (symbolizer->objects != NULL) {
 		size_t cursor = 0;
 		struct hashmap_entry *entry;
@@ -277,11 +297,113 @@ static void describe_object(struct elf_object *object)
 	object->has_dwarf = dwfl_module_getdwarf(object->module, &bias) != NULL;
 }
 
+/* An object the attach found no debug info for goes to the fetcher, which
+ * can only look it up by build ID on a server. fd stays the Dwfl's. */
+static void ask_for_debuginfo(struct symbolizer *symbolizer, struct elf_object *object, int fd)
+{
+	if (symbolizer->fetcher == NULL || object->has_dwarf || object->build_id[0] == '\0')
+		return;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (copy >= 0 && debuginfo_fetcher_ask(symbolizer->fetcher, object, object->path, copy) == 0)
+		object->debuginfo = DEBUGINFO_PENDING;
+}
+
+/* The background search found the object's debug info: names come from
+ * there from now on, and what was resolved without it is forgotten. */
+static void adopt_debuginfo(struct elf_object *object, const struct debuginfo_found *found)
+{
+	struct hashmap *cache = hashmap_new();
+
+	if (cache == NULL) {
+		dwfl_end(found->dwfl); /* out of memory: the symbol table stays */
+		object->debuginfo = DEBUGINFO_MISSING;
+		return;
+	}
+	dwfl_end(object->dwfl);
+	object->dwfl = found->dwfl;
+	object->module = found->module;
+	hashmap_free(object->cache);
+	object->cache = cache;
+	object->n_results = object->n_frames = 0;
+	free(object->fde_starts);
+	object->fde_starts = NULL;
+	object->n_fde_starts = 0;
+	object->fde_starts_read = false;
+	free(object->cu_ranges);
+	object->cu_ranges = NULL;
+	object->n_cu_ranges = 0;
+	object->cu_ranges_read = false;
+	describe_object(object);
+	object->debuginfo = DEBUGINFO_FETCHED;
+}
+
+void symbolizer_take_debuginfo(struct symbolizer *symbolizer)
+{
+	struct debuginfo_found found;
+
+	while (symbolizer->fetcher != NULL && debuginfo_fetcher_take(symbolizer->fetcher, &found)) {
+		struct elf_object *object = found.owner;
+		if (found.dwfl != NULL)
+			adopt_debuginfo(object, &found);
+		else
+			object->debuginfo = DEBUGINFO_MISSING;
+	}
+}
+
+bool symbolizer_await_debuginfo(struct symbolizer *symbolizer, uint64_t timeout_ns, uint64_t stall_ns,
+				size_t *pending)
+{
+	*pending = symbolizer->fetcher != NULL ? debuginfo_fetcher_pending(symbolizer->fetcher) : 0;
+	return *pending == 0 || debuginfo_fetcher_await(symbolizer->fetcher, timeout_ns) ||
+	       debuginfo_fetcher_stalled(symbolizer->fetcher, stall_ns);
+}
+
+/* "a, b and 3 more" into text, from used on. */
+static size_t list_object(char *text, size_t len, size_t used, size_t index, const char *path)
+{
+	enum { LISTED = 4 };
+	const char *base = strrchr(path, '/');
+
+	if (index < LISTED)
+		return used + (size_t)snprintf(text + used, used < len ? len - used : 0, "%s%s", index > 0 ? ", " : "",
+					       base != NULL ? base + 1 : path);
+	return used;
+}
+
+bool symbolizer_describe_debuginfo(const struct symbolizer *symbolizer, char *text, size_t len)
+{
+	static const char *const said[] = {
+		[DEBUGINFO_FETCHED] = "found",
+		[DEBUGINFO_PENDING] = "still pending, named from their symbol tables meanwhile",
+		[DEBUGINFO_MISSING] = "found nowhere",
+	};
+	static const enum debuginfo_state order[] = {DEBUGINFO_FETCHED, DEBUGINFO_PENDING, DEBUGINFO_MISSING};
+	size_t used = 0;
+
+	if (symbolizer->fetcher == NULL)
+		return false;
+	used += (size_t)snprintf(text, len, "debug info from DEBUGINFOD_URLS, looked for in the background:");
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		size_t cursor = 0, count = 0, names_used = 0;
+		struct hashmap_entry *entry;
+		char names[512] = "";
+		while ((entry = hashmap_next(symbolizer->objects, &cursor)) != NULL) {
+			const struct elf_object *object = (const struct elf_object *)(uintptr_t)entry->value;
+			if (object != NULL && object->debuginfo == order[k])
+				names_used = list_object(names, sizeof(names), names_used, count++, object->path);
+		}
+		used += (size_t)snprintf(text + used, used < len ? len - used : 0, "%s %zu object%s %s%s%s%s",
+					 k > 0 ? ";" : "", count, count == 1 ? "" : "s", said[order[k]],
+					 count > 0 ? " (" : "", names, count > 0 ? (count > 4 ? ", ...)" : ")") : "");
+	}
+	return true;
+}
+
 /* Takes ownership of fd. Returns the cached object for the same build ID
  * when there is one. */
 static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, const char *path)
 {
-	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
+	Dwfl *dwfl = dwfl_begin(symbolizer->fetcher != NULL ? &local_dwfl_callbacks : &dwfl_callbacks);
 	Dwfl_Module *module;
 
 	if (dwfl == NULL) {
@@ -325,6 +447,7 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 	describe_object(object);
 	read_plt(symbolizer, object);
 	entry->value = (uintptr_t)object;
+	ask_for_debuginfo(symbolizer, object, fd);
 	return object;
 }
 

@@ -81,6 +81,20 @@ int process_image_open_object(const struct process_image *image, const struct ma
  * address); false when the object could not be read. */
 bool process_image_load_bias(const struct process_image *image, const struct map_entry *mapping, uint64_t *bias);
 
+/* Debug info found in the background (DEBUGINFOD_URLS) replaces the
+ * symbol tables its objects were named from; call it before naming, under
+ * the lock that guards the symbolizer. */
+void symbolizer_take_debuginfo(struct symbolizer *symbolizer);
+/* Waits up to timeout_ns for the background searches; pending says how
+ * many were unfinished when it was called. True when there is no point in
+ * waiting longer: none is left, or the one in flight has received nothing
+ * for stall_ns. Safe without the symbolizer's lock. */
+bool symbolizer_await_debuginfo(struct symbolizer *symbolizer, uint64_t timeout_ns, uint64_t stall_ns,
+				size_t *pending);
+/* One line on the background searches (found, pending, missing, with
+ * names) for a profile's comments; false when no server is named. */
+bool symbolizer_describe_debuginfo(const struct symbolizer *symbolizer, char *text, size_t len);
+
 /* Resolves a user address of the process. Returns the mapping or NULL. */
 const struct map_entry *symbolize_user(struct process_image *image, uint64_t addr, struct symbolization *out);
 /* Resolves a kernel address; 0, or -1 when kernel symbols are unavailable. */
