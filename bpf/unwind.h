@@ -90,7 +90,8 @@ struct unwind_mapping {
  * the goroutine's saved context (m.curg's g.sched), at the caller of
  * sched.pc (after morestack sched.pc is itself a frame: the function whose
  * prologue asked for stack); one in runtime.mcall continues at sched.pc.
- * runtime.mstart is g0's root. */
+ * Stacks end, as Go's traceback ends them, at the functions no frame calls
+ * (enum unwind_go_root): whatever lies above their frame is not a caller. */
 enum unwind_go_switch {
 	UNWIND_GO_SYSTEMSTACK,
 	UNWIND_GO_MORESTACK,
@@ -101,12 +102,19 @@ enum unwind_go_switch {
 	UNWIND_GO_SWITCHES,
 };
 
+enum unwind_go_root {
+	UNWIND_GO_ROOT_GOEXIT, /* a goroutine's: its entry function returns into it */
+	UNWIND_GO_ROOT_MSTART, /* a thread's g0 */
+	UNWIND_GO_ROOT_RT0,    /* the first thread's, runtime.rt0_go */
+	UNWIND_GO_ROOTS,
+};
+
 struct unwind_go {
 	__s64 g_tls; /* the current g's address minus the fs base; 0: not a Go program */
 	__u32 g_m, g_sched, m_curg, gobuf_sp, gobuf_pc, gobuf_bp;
 	__u32 m_vdso_sp, m_vdso_pc; /* 0: this Go keeps no vDSO context */
 	__u64 switch_start[UNWIND_GO_SWITCHES], switch_end[UNWIND_GO_SWITCHES]; /* runtime addresses */
-	__u64 root_start, root_end;
+	__u64 root_start[UNWIND_GO_ROOTS], root_end[UNWIND_GO_ROOTS];
 };
 
 /* A process's slot in the processes array: looked up by tgid once per

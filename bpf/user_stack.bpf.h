@@ -221,10 +221,13 @@ __noinline int unwind_go_frame(const struct unwind_go *go, struct user_walk *s)
 		return -1;
 	pc = s->pc;
 
-	if (pc >= go->root_start && pc < go->root_end) {
-		s->end = UNWIND_END_ROOT;
-		return 1;
-	}
+	/* A goroutine's stack is not zeroed above goexit's frame when it is
+	 * reused: the word read there as a caller may be any stale value. */
+	for (int i = 0; i < UNWIND_GO_ROOTS; i++)
+		if (pc >= go->root_start[i] && pc < go->root_end[i]) {
+			s->end = UNWIND_END_ROOT;
+			return 1;
+		}
 	for (int i = 0; i < UNWIND_GO_SWITCHES; i++)
 		if (pc >= go->switch_start[i] && pc < go->switch_end[i])
 			kind = i;

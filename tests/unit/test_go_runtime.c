@@ -32,8 +32,8 @@ static void a_go_programs_layout_is_read(void **state)
 	assert_true(go.gobuf_bp > go.gobuf_pc);
 	assert_true(go.g_m > 0 && go.g_sched > 0 && go.m_curg > 0);
 	assert_true(go.m_vdso_sp > 0 && go.m_vdso_pc == go.m_vdso_sp + 8);
-	const struct go_range *ranges[] = {&go.systemstack, &go.morestack, &go.mcall, &go.mstart, &go.nanotime,
-					   &go.sigreturn};
+	const struct go_range *ranges[] = {&go.systemstack, &go.morestack, &go.mcall, &go.goexit, &go.mstart,
+					   &go.rt0_go, &go.nanotime, &go.sigreturn};
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
 		assert_true(ranges[i]->start > 0 && ranges[i]->end > ranges[i]->start);
 }

@@ -266,7 +266,12 @@ static void describe_go_runtime(struct unwind_process *process, struct process_i
 			   &out->switch_end[UNWIND_GO_SIGRETURN]);
 		out->m_vdso_sp = go->m_vdso_sp;
 		out->m_vdso_pc = go->m_vdso_pc;
-		go_address(map, bias, &go->mstart, &out->root_start, &out->root_end);
+		go_address(map, bias, &go->goexit, &out->root_start[UNWIND_GO_ROOT_GOEXIT],
+			   &out->root_end[UNWIND_GO_ROOT_GOEXIT]);
+		go_address(map, bias, &go->mstart, &out->root_start[UNWIND_GO_ROOT_MSTART],
+			   &out->root_end[UNWIND_GO_ROOT_MSTART]);
+		go_address(map, bias, &go->rt0_go, &out->root_start[UNWIND_GO_ROOT_RT0],
+			   &out->root_end[UNWIND_GO_ROOT_RT0]);
 		out->g_tls = go->g_tls;
 		out->g_m = go->g_m;
 		out->g_sched = go->g_sched;

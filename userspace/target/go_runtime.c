@@ -23,7 +23,9 @@ static void read_symbols(Elf *elf, struct go_runtime *out, uint64_t *tlsg)
 		{"runtime.systemstack", &out->systemstack},
 		{"runtime.morestack", &out->morestack},
 		{"runtime.mcall", &out->mcall},
+		{"runtime.goexit", &out->goexit},
 		{"runtime.mstart", &out->mstart},
+		{"runtime.rt0_go", &out->rt0_go},
 		{"runtime.nanotime1", &out->nanotime},
 		{"runtime.walltime", &out->walltime},
 		{"time.now", &out->walltime}, /* where time.now makes the vDSO call itself (Go 1.17+) */

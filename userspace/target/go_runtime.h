@@ -6,8 +6,9 @@
  * goroutine's stack, which the goroutine's saved context (g.sched) names.
  * Read from the executable: where the current g is (the thread's TLS),
  * the field offsets of g, m and gobuf (DWARF), and where the switching
- * functions, the signal restorer and runtime.mstart (g0's own root) are
- * (symbols). Pure: no BPF.
+ * functions, the signal restorer and the roots (runtime.goexit for a
+ * goroutine, mstart for g0, rt0_go for the first thread) are (symbols).
+ * Pure: no BPF.
  */
 #ifndef GO_RUNTIME_H
 #define GO_RUNTIME_H
@@ -23,7 +24,8 @@ struct go_runtime {
 	int64_t g_tls; /* the current g's address minus the thread pointer (fs base) */
 	uint32_t g_m, g_sched, m_curg, gobuf_sp, gobuf_pc, gobuf_bp;
 	uint32_t m_vdso_sp, m_vdso_pc; /* 0 when this Go keeps no vDSO context */
-	struct go_range systemstack, morestack, mcall, mstart;
+	struct go_range systemstack, morestack, mcall;
+	struct go_range goexit, mstart, rt0_go; /* where stacks end: no frame calls them */
 	struct go_range nanotime, walltime; /* switch to g0 for their vDSO call */
 	struct go_range sigreturn;          /* the signal restorer */
 };
