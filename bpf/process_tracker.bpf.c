@@ -4,7 +4,9 @@
  * processes change, from the scheduler's own tracepoints: a member's fork
  * adds the child (with --children or --cgroup), a move into the traced
  * cgroup adds the mover (--cgroup), and a member's last thread leaving
- * takes it out, so a recycled PID is never traced by mistake. Each change
+ * takes it out, so a recycled PID is never traced by mistake; so does a
+ * move out of the traced cgroup of a process that was there because of it.
+ * Each change
  * is also an event for the agent (process_tracker.h). A forked child is
  * unwound with its parent's mappings (unwind_slots.bpf.h) from its first
  * sample, until the agent has read its own.
@@ -44,29 +46,33 @@ static __always_inline void send(enum process_event_kind kind, __u32 tgid, __u32
 	bpf_ringbuf_submit(event, 0);
 }
 
-static __always_inline void add_member(enum process_event_kind kind, __u32 tgid, __u32 parent)
+/* value: the member that brought tgid in, with TARGET_SET_VIA_CGROUP. */
+static __always_inline void add_member(enum process_event_kind kind, __u32 tgid, __u32 value)
 {
-	if (bpf_map_update_elem(&target_set, &tgid, &parent, BPF_NOEXIST) != 0) {
+	if (bpf_map_update_elem(&target_set, &tgid, &value, BPF_NOEXIST) != 0) {
 		if (!in_target_set(tgid))
 			count(PROCESS_COUNTER_SET_FULL);
 		return;
 	}
-	send(kind, tgid, parent);
+	send(kind, tgid, value & ~TARGET_SET_VIA_CGROUP);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(member_forked, struct task_struct *parent, struct task_struct *child)
 {
-	/* A new thread of a process is already traced with it. */
-	if (child->pid != child->tgid || !in_target_set((__u32)parent->tgid))
-		return 0;
 	__u32 parent_tgid = (__u32)parent->tgid, child_tgid = (__u32)child->tgid;
+	__u32 *parent_value = bpf_map_lookup_elem(&target_set, &parent_tgid);
+
+	/* A new thread of a process is already traced with it. */
+	if (child->pid != child->tgid || parent_tgid == 0 || parent_value == NULL)
+		return 0;
+	__u32 value = parent_tgid | (*parent_value & TARGET_SET_VIA_CGROUP);
 	struct unwind_slot *slot = bpf_map_lookup_elem(&unwind_slots, &parent_tgid);
 	if (slot != NULL) {
 		struct unwind_slot borrowed = *slot;
 		bpf_map_update_elem(&unwind_slots, &child_tgid, &borrowed, BPF_NOEXIST);
 	}
-	add_member(PROCESS_FORKED, child_tgid, parent_tgid);
+	add_member(PROCESS_FORKED, child_tgid, value);
 	return 0;
 }
 
@@ -92,13 +98,17 @@ int BPF_PROG(member_exited, struct task_struct *task)
 	return 0;
 }
 
-/* Whether cgroup is the traced one or below it. Only cgroup v2 counts:
- * ids are unique within a hierarchy, and a v1 hierarchy (hybrid systems
- * mount both) may reuse the number. */
+/* Only cgroup v2 counts: ids are unique within a hierarchy, and a v1
+ * hierarchy (hybrid systems mount both) may reuse the number; a move
+ * between v1 groups says nothing of the v2 one. */
+static __always_inline bool on_unified_hierarchy(struct cgroup *cgroup)
+{
+	return BPF_CORE_READ(cgroup, root, hierarchy_id) == 0;
+}
+
+/* Whether cgroup (of the v2 hierarchy) is the traced one or below it. */
 static __always_inline bool in_traced_cgroup(struct cgroup *cgroup)
 {
-	if (BPF_CORE_READ(cgroup, root, hierarchy_id) != 0)
-		return false;
 	for (int level = 0; level < PROCESS_CGROUP_DEPTH && cgroup != NULL; level++) {
 		if (BPF_CORE_READ(cgroup, kn, id) == traced_cgroup_id)
 			return true;
@@ -107,10 +117,24 @@ static __always_inline bool in_traced_cgroup(struct cgroup *cgroup)
 	return false;
 }
 
+/* After a move: cgroup is where the task now is. */
 SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(joined_cgroup, struct cgroup *cgroup, const char *path, struct task_struct *task, bool threadgroup)
 {
-	if (traced_cgroup_id != 0 && in_traced_cgroup(cgroup))
-		add_member(PROCESS_JOINED, (__u32)task->tgid, 0);
+	__u32 tgid = (__u32)task->tgid;
+
+	if (traced_cgroup_id == 0 || !on_unified_hierarchy(cgroup))
+		return 0;
+	if (in_traced_cgroup(cgroup)) {
+		add_member(PROCESS_JOINED, tgid, TARGET_SET_VIA_CGROUP);
+		return 0;
+	}
+	/* A whole process moved out (one thread moving, in a threaded
+	 * subtree, leaves the others in). */
+	__u32 *value = bpf_map_lookup_elem(&target_set, &tgid);
+	if (!threadgroup || tgid == 0 || value == NULL || !(*value & TARGET_SET_VIA_CGROUP))
+		return 0;
+	bpf_map_delete_elem(&target_set, &tgid);
+	send(PROCESS_LEFT, tgid, 0);
 	return 0;
 }

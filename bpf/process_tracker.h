@@ -18,7 +18,14 @@ enum process_event_kind {
 	PROCESS_JOINED, /* tgid was moved into the traced cgroup */
 	PROCESS_EXECED, /* tgid runs a new program */
 	PROCESS_EXITED, /* tgid's last thread exited */
+	PROCESS_LEFT,   /* tgid, there because of the traced cgroup, was moved out of it */
 };
+
+/* A bit of a member's value in the set (target_set.bpf.h): it is there
+ * because it is in the traced cgroup (found in it, moved into it, or forked
+ * by such a member), so moving out of the cgroup takes it out of the set.
+ * One given by --pid, or a descendant of one, stays wherever it moves. */
+#define TARGET_SET_VIA_CGROUP (1u << 31)
 
 struct process_event {
 	__u64 time_ns; /* CLOCK_MONOTONIC */

@@ -16,7 +16,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TARGET_SET_MAX); /* replaced by the agent's map */
 	__type(key, __u32);                  /* tgid */
-	__type(value, __u32);                /* the member that brought it in (0: given by the user) */
+	__type(value, __u32);                /* the member that brought it in (0: given by the user),
+						with TARGET_SET_VIA_CGROUP */
 } target_set SEC(".maps");
 
 static __always_inline bool in_target_set(__u32 tgid)

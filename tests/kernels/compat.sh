@@ -120,16 +120,28 @@ start_workload cpu_split --seconds 600
 member=$WORKLOAD_PID
 echo "$member" >"$cgroup/cgroup.procs"
 start_workload cpu_split --seconds 600
+leaver=$WORKLOAD_PID
+echo "$leaver" >"$cgroup/cgroup.procs"
+start_workload cpu_split --seconds 600
 joiner=$WORKLOAD_PID
 record_attached "$TEST_TMP/cgroup.err" --cgroup "$cgroup" --duration 6s -o "$TEST_TMP/cgroup.pb.gz"
 echo "$joiner" >"$cgroup/cgroup.procs"
+echo "$leaver" >"$cgroup_root/cgroup.procs"
 wait "$RECORDER"
 tags=$(go_pprof -tags "$TEST_TMP/cgroup.pb.gz")
 expect_match "cgroup: its member is sampled" "$tags" ": $member($|"$'\n'")"
 expect_match "cgroup: a process moved in after attach is too" "$tags" ": $joiner($|"$'\n'")"
+# pid_share PID: the percentage of samples -tags gives PID.
+pid_share() { awk -v p="$1" '$NF == p && /%\)/ { sub(/.*\( */, ""); sub(/%.*/, ""); print; exit }' <<<"$tags"; }
+leaver_share=$(pid_share "$leaver")
+member_share=$(pid_share "$member")
+check "cgroup: a process moved out at attach is not sampled after (${leaver_share:-0}% vs the member's ${member_share:-0}%)" \
+	awk -v l="${leaver_share:-0}" -v m="${member_share:-0}" 'BEGIN { exit !(m > 0 && l < m / 3) }'
+expect_match "cgroup: the comments count it" "$(go_pprof -raw "$TEST_TMP/cgroup.pb.gz")" \
+	'1 moved out of the cgroup \(their samples until then kept\)'
 for pid in $(cat "$cgroup/cgroup.procs"); do echo "$pid" >"$cgroup_root/cgroup.procs"; done
 rmdir "$cgroup"
-kill "$member" "$joiner"
+kill "$member" "$joiner" "$leaver"
 
 # --- a Go program: DWARF names, .debug_frame tables, the g0 stack switch ---
 go_port=$((20000 + RANDOM % 20000))

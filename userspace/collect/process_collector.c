@@ -111,9 +111,9 @@ bool process_collector_follows(const struct process_collector *collector)
 	return collector->skel != NULL;
 }
 
-int process_collector_add(struct process_collector *collector, pid_t pid, pid_t parent)
+int process_collector_add(struct process_collector *collector, pid_t pid, pid_t parent, bool via_cgroup)
 {
-	uint32_t key = (uint32_t)pid, value = (uint32_t)parent;
+	uint32_t key = (uint32_t)pid, value = (uint32_t)parent | (via_cgroup ? TARGET_SET_VIA_CGROUP : 0);
 
 	return bpf_map_update_elem(collector->set_fd, &key, &value, BPF_ANY);
 }

@@ -37,9 +37,10 @@ void process_collector_stop(struct process_collector *collector);
 /* Whether the kernel reports the set's changes (a set that can grow). */
 bool process_collector_follows(const struct process_collector *collector);
 
-/* Puts pid into the set (parent: the member it came from, 0 for none);
- * 0, or -1 when the set is full. */
-int process_collector_add(struct process_collector *collector, pid_t pid, pid_t parent);
+/* Puts pid into the set (parent: the member it came from, 0 for none;
+ * via_cgroup: there because it is in the traced cgroup, so it leaves the
+ * set when it is moved out); 0, or -1 when the set is full. */
+int process_collector_add(struct process_collector *collector, pid_t pid, pid_t parent, bool via_cgroup);
 /* Takes pid out: the agent saw it exit, or it was never to be traced. */
 void process_collector_remove(struct process_collector *collector, pid_t pid);
 

@@ -49,6 +49,14 @@ int target_spec_add_pids(struct target_spec *spec, const char *text, char *err, 
 	return 0;
 }
 
+static bool is_given(const struct target_spec *spec, pid_t pid)
+{
+	for (size_t i = 0; i < spec->n_pids; i++)
+		if (spec->pids[i] == pid)
+			return true;
+	return false;
+}
+
 static bool set_can_grow(const struct target_spec *spec)
 {
 	return spec->children || spec->cgroup[0] != '\0';
@@ -168,6 +176,14 @@ static void on_process_event(void *ctx, const struct process_event *event)
 		if (process != NULL)
 			note_exit(image, process);
 		break;
+	case PROCESS_LEFT:
+		/* Not traced any more; what it gave stays, as an exited one's. */
+		if (process != NULL && !process->exited) {
+			note_exit(image, process);
+			process->left = true;
+			image->left++;
+		}
+		break;
 	}
 	pthread_mutex_unlock(&image->lock);
 }
@@ -198,21 +214,44 @@ static void *watch_set(void *arg)
 	return NULL;
 }
 
-/* The processes found at attach beyond those given: descendants, cgroup members. */
-static void add_found(struct target_image *image, const pid_t *pids, const pid_t *parents, size_t n)
+/* The processes found at attach beyond those given: descendants, cgroup
+ * members (via_cgroup). */
+static void add_found(struct target_image *image, const pid_t *pids, const pid_t *parents, size_t n, bool via_cgroup)
 {
 	char err[256];
 
 	for (size_t i = 0; i < n; i++) {
 		if (find_process(image, pids[i]) != NULL)
 			continue;
-		if (process_collector_add(image->tracker, pids[i], parents != NULL ? parents[i] : 0) != 0 ||
+		if (process_collector_add(image->tracker, pids[i], parents != NULL ? parents[i] : 0, via_cgroup) != 0 ||
 		    add_process(image, pids[i], parents != NULL ? parents[i] : 0, NULL, err, sizeof(err)) != 0) {
 			/* Gone already, or not a user process (a kernel thread in a cgroup). */
 			process_collector_remove(image->tracker, pids[i]);
 			image->gone_before_read++;
 		}
 	}
+}
+
+/* A member moved out of the cgroup between the scan that found it and its
+ * entry into the set was seen by no tracepoint: a second look finds it. */
+static void drop_moved_out(struct target_image *image)
+{
+	size_t n = 0;
+	pid_t *members = process_tree_cgroup_members(image->spec.cgroup, &n);
+
+	for (size_t i = 0; i < image->n_processes; i++) {
+		struct traced_process *process = image->processes[i];
+		bool still = false;
+		for (size_t j = 0; j < n && !still; j++)
+			still = members[j] == process->target.pid;
+		if (still || process->exited || is_given(&image->spec, process->target.pid))
+			continue;
+		process_collector_remove(image->tracker, process->target.pid);
+		note_exit(image, process);
+		process->left = true;
+		image->left++;
+	}
+	free(members);
 }
 
 static int open_set(struct target_image *image, const struct target_spec *spec, enum unwind_mode unwind, char *err,
@@ -253,7 +292,7 @@ static int open_set(struct target_image *image, const struct target_spec *spec, 
 			continue;
 		if (add_process(image, spec->pids[i], 0, NULL, err, err_len) != 0)
 			return -1;
-		if (process_collector_add(image->tracker, spec->pids[i], 0) != 0) {
+		if (process_collector_add(image->tracker, spec->pids[i], 0, false) != 0) {
 			snprintf(err, err_len, "cannot add PID %d to the traced set: %s", (int)spec->pids[i],
 				 strerror(errno));
 			return -1;
@@ -262,8 +301,9 @@ static int open_set(struct target_image *image, const struct target_spec *spec, 
 	size_t n = 0;
 	if (spec->cgroup[0] != '\0') {
 		pid_t *members = process_tree_cgroup_members(image->spec.cgroup, &n);
-		add_found(image, members, NULL, n);
+		add_found(image, members, NULL, n, true);
 		free(members);
+		drop_moved_out(image);
 	}
 	if (spec->children) {
 		pid_t *roots = malloc((image->n_processes + 1) * sizeof(*roots)), *parents = NULL;
@@ -271,7 +311,7 @@ static int open_set(struct target_image *image, const struct target_spec *spec, 
 			roots[i] = image->processes[i]->target.pid;
 		pid_t *descendants =
 			roots != NULL ? process_tree_descendants(roots, image->n_processes, &parents, &n) : NULL;
-		add_found(image, descendants, parents, n);
+		add_found(image, descendants, parents, n, false);
 		free(descendants);
 		free(parents);
 		free(roots);
@@ -667,12 +707,17 @@ void target_describe(struct profile *profile, struct target_image *image, const 
 	if (set_can_grow(&image->spec)) {
 		size_t exited = 0;
 		for (size_t i = 0; i < image->n_processes; i++)
-			exited += image->processes[i]->exited && is_current(image, image->processes[i]);
+			exited += image->processes[i]->exited && !image->processes[i]->left &&
+				  is_current(image, image->processes[i]);
+		char moved_out[96] = "";
+		if (image->spec.cgroup[0] != '\0')
+			snprintf(moved_out, sizeof(moved_out),
+				 ", %" PRIu64 " moved out of the cgroup (their samples until then kept)", image->left);
 		profile_add_comment(profile,
-				    "processes: %zu seen, %" PRIu64 " of them joined after attach, %zu exited, %" PRIu64
+				    "processes: %zu seen, %" PRIu64 " of them joined after attach, %zu exited%s, %" PRIu64
 				    " exec'd a new program; %" PRIu64 " left before they could be read, %" PRIu64
 				    " whose maps could not be read, %" PRIu64 " not unwound by tables (no room)",
-				    image->n_processes - image->execs, image->joined, exited, image->execs,
+				    image->n_processes - image->execs, image->joined, exited, moved_out, image->execs,
 				    image->gone_before_read, image->unreadable, image->not_unwound);
 		uint64_t counters[PROCESS_COUNTER_MAX];
 		process_collector_read_counters(image->tracker, counters);

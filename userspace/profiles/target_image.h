@@ -49,6 +49,7 @@ struct traced_process {
 	struct process_image *maps; /* under lock; NULL: its maps could not be read */
 	pid_t parent;               /* the member it was forked by; 0 */
 	bool exited;                /* under lock */
+	bool left;                  /* under lock: moved out of the traced cgroup (exited set too) */
 	bool new_code_seen;         /* a stack ran into code maps does not hold (atomic) */
 	uint64_t last_refresh_ns;   /* under lock */
 	int64_t last_cpu_ns;        /* under lock: its CPU time when last read */
@@ -61,7 +62,7 @@ struct target_image {
 	struct traced_process *first; /* the first given: never moved or freed while the image lives */
 	struct hashmap *by_pid; /* under lock: pid -> index of its newest record */
 	size_t live;            /* processes not known to have exited (atomic) */
-	uint64_t joined, execs, gone_before_read, unreadable, not_unwound; /* under lock: how the set changed */
+	uint64_t joined, left, execs, gone_before_read, unreadable, not_unwound; /* under lock: how the set changed */
 	struct symbolizer *symbolizer;
 	struct unwinder *unwinder;
 	struct process_collector *tracker;
