@@ -87,6 +87,15 @@ static void note_exit(struct target_image *image, struct traced_process *process
 	unwinder_forget_process(image->unwinder, process->target.pid);
 }
 
+/* A process moved out of the traced cgroup is not traced any more; what
+ * it gave stays, as an exited one's. */
+static void note_left(struct target_image *image, struct traced_process *process)
+{
+	note_exit(image, process);
+	process->left = true;
+	image->left++;
+}
+
 /* With the lock held: reads pid's image into a new record; a child just
  * forked by `from` has its layout, copied rather than read again. 0; -1
  * with a reason when the process cannot be traced (gone, a thread, ...). */
@@ -177,12 +186,8 @@ static void on_process_event(void *ctx, const struct process_event *event)
 			note_exit(image, process);
 		break;
 	case PROCESS_LEFT:
-		/* Not traced any more; what it gave stays, as an exited one's. */
-		if (process != NULL && !process->exited) {
-			note_exit(image, process);
-			process->left = true;
-			image->left++;
-		}
+		if (process != NULL && !process->exited)
+			note_left(image, process);
 		break;
 	}
 	pthread_mutex_unlock(&image->lock);
@@ -247,9 +252,7 @@ static void drop_moved_out(struct target_image *image)
 		if (still || process->exited || is_given(&image->spec, process->target.pid))
 			continue;
 		process_collector_remove(image->tracker, process->target.pid);
-		note_exit(image, process);
-		process->left = true;
-		image->left++;
+		note_left(image, process);
 	}
 	free(members);
 }
