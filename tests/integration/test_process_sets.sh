@@ -174,8 +174,10 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 	joiner=$WORKLOAD_PID
 	# Three CPU-bound processes on two CPUs for 3 s: the member in the set
 	# throughout, the joiner for its last 2 s, the leaver for its first
-	# (about 50, 33 and 17 % of the set's samples; a leaver kept would
-	# have 33 %).
+	# (about 50, 33 and 17 % of the set's samples on an idle machine). A
+	# leaver kept in the set would have as many samples as the member; one
+	# taken out about a third (under load the move may come later: still
+	# clearly fewer).
 	"$bpfprof" record --cgroup "bpfprof-test-$$" -d 3s -o "$TEST_TMP/cgroup.pb.gz" 2>"$TEST_TMP/cgroup.err" &
 	recorder=$!
 	for ((i = 0; i < 100; i++)); do grep -q '^bpfprof: sampling' "$TEST_TMP/cgroup.err" && break; sleep 0.1; done
@@ -190,8 +192,9 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 	share=$(share_of "$tags" "$joiner")
 	check "the process moved in after 1 s has a third (got ${share:-none}%)" within 15 "${share:-}" 33
 	share=$(share_of "$tags" "$leaver")
-	check "the process moved out after 1 s keeps its first second only (got ${share:-none}%)" \
-		within 9 "${share:-}" 15
+	member_share=$(share_of "$tags" "$member")
+	check "the process moved out after 1 s keeps its first second only (got ${share:-none}%, the member ${member_share:-none}%)" \
+		awk -v l="${share:-0}" -v m="${member_share:-0}" 'BEGIN { exit !(l > 0 && m > 0 && l < 0.7 * m) }'
 	comments=$(go_pprof -raw "$TEST_TMP/cgroup.pb.gz")
 	expect_match "the comments name the cgroup and the joiner" "$comments" \
 		"of cgroup $cgroup: PID $member \(cpu_split\), PID $leaver \(cpu_split\), PID $joiner \(cpu_split\).*1 of them joined after attach"
