@@ -159,7 +159,7 @@ go_ends=$(go_pprof -raw "$TEST_TMP/go.pb.gz" | sed -n 's/^Comment: user stacks e
 go_rooted=$(awk -F', ' '{ for (i = 1; i <= NF; i++) { split($i, w, " "); all += w[1]; if ($i ~ /root/) root += w[1] } }
 	END { if (all) printf "%.1f", 100 * root / all }' <<<"$go_ends")
 # On this machine over 99 % of them do (tests/integration/test_go.sh asserts
-# it). In these TCG guests 16 of 18 runs rooted 99.2-100 % since
+# it). In these TCG guests 18 of 20 runs rooted 99.2-100 % since
 # runtime.goexit is a root, but 2 rooted 37 % and 58 %, a cause not found
 # yet (docs/go-programs.md): the share is reported, not asserted, until it is.
 echo "# go: ${go_rooted:-no}% of stacks rooted ($go_ends)"
