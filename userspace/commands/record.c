@@ -123,8 +123,6 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 	return out;
 }
 
-/* Opens the window of the recording's kind, waits it out (the duration,
- * Ctrl-C or the target's exit) and returns its profile; NULL with err. */
 /* A one-shot recording's names are worth a wait at its end, while debug
  * info is still arriving from debuginfod servers (DEBUGINFOD_URLS): the
  * searches began at attach; a server that sends nothing for this long is
@@ -148,6 +146,8 @@ static void await_debuginfo(struct target_image *image)
 		;
 }
 
+/* Opens the window of the recording's kind, waits it out (the duration,
+ * Ctrl-C or the target's exit) and returns its profile; NULL with err. */
 static struct profile *record_window(const struct agent_options *opts, struct session *session,
 				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
 {

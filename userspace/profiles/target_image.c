@@ -49,14 +49,6 @@ int target_spec_add_pids(struct target_spec *spec, const char *text, char *err, 
 	return 0;
 }
 
-static bool is_given(const struct target_spec *spec, pid_t pid)
-{
-	for (size_t i = 0; i < spec->n_pids; i++)
-		if (spec->pids[i] == pid)
-			return true;
-	return false;
-}
-
 static bool set_can_grow(const struct target_spec *spec)
 {
 	return spec->children || spec->cgroup[0] != '\0';
@@ -246,12 +238,11 @@ static void drop_moved_out(struct target_image *image)
 
 	for (size_t i = 0; i < image->n_processes; i++) {
 		struct traced_process *process = image->processes[i];
-		bool still = false;
-		for (size_t j = 0; j < n && !still; j++)
-			still = members[j] == process->target.pid;
-		if (still || process->exited || is_given(&image->spec, process->target.pid))
+		pid_t pid = process->target.pid;
+		if (process->exited || process_tree_listed(members, n, pid) ||
+		    process_tree_listed(image->spec.pids, image->spec.n_pids, pid))
 			continue;
-		process_collector_remove(image->tracker, process->target.pid);
+		process_collector_remove(image->tracker, pid);
 		note_left(image, process);
 	}
 	free(members);

@@ -68,7 +68,7 @@ static struct process_link *read_links(size_t *n)
 	return links;
 }
 
-static bool listed(const pid_t *pids, size_t n, pid_t pid)
+bool process_tree_listed(const pid_t *pids, size_t n, pid_t pid)
 {
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] == pid)
@@ -89,9 +89,9 @@ pid_t *process_tree_descendants(const pid_t *roots, size_t n_roots, pid_t **pare
 		grew = false;
 		for (size_t i = 0; i < n_links; i++) {
 			pid_t pid = links[i].pid, parent = links[i].parent;
-			if (listed(roots, n_roots, pid) || listed(found, n, pid))
+			if (process_tree_listed(roots, n_roots, pid) || process_tree_listed(found, n, pid))
 				continue;
-			if (!listed(roots, n_roots, parent) && !listed(found, n, parent))
+			if (!process_tree_listed(roots, n_roots, parent) && !process_tree_listed(found, n, parent))
 				continue;
 			size_t at = n;
 			pid_t *slot = ARRAY_PUSH(found, n, cap);

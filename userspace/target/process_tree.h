@@ -8,6 +8,7 @@
 #ifndef PROCESS_TREE_H
 #define PROCESS_TREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +24,9 @@ pid_t *process_tree_descendants(const pid_t *roots, size_t n_roots, pid_t **pare
  * cgroup's id (the directory's inode, as the kernel's cgroup id). 0, or -1
  * with a one-line reason. */
 int process_tree_cgroup(const char *arg, char *path, size_t path_len, uint64_t *id, char *err, size_t err_len);
+
+/* Whether pid is one of the n in pids. */
+bool process_tree_listed(const pid_t *pids, size_t n, pid_t pid);
 
 /* The processes in the cgroup directory and every cgroup below it; NULL
  * with n_out 0 when none. The caller frees. */

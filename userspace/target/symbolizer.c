@@ -137,14 +137,15 @@ struct symbolizer *symbolizer_new(void)
 	 * not started after DEBUGINFOD_TIMEOUT_DEFAULT seconds counts as a
 	 * miss instead (the object keeps its symbol table), unless the user
 	 * chose a timeout. */
-	if (debuginfo_fetcher_wanted()) {
+	bool servers_named = debuginfo_fetcher_wanted();
+	if (servers_named) {
 		setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_TIMEOUT_DEFAULT, 0);
 		symbolizer->fetcher = debuginfo_fetcher_new();
 	}
 	symbolizer->objects = hashmap_new();
 	symbolizer->strings = hashmap_new();
 	if (symbolizer->objects == NULL || symbolizer->strings == NULL ||
-	    (debuginfo_fetcher_wanted() && symbolizer->fetcher == NULL)) {
+	    (servers_named && symbolizer->fetcher == NULL)) {
 		symbolizer_free(symbolizer);
 		return NULL;
 	}
@@ -358,13 +359,15 @@ bool symbolizer_await_debuginfo(struct symbolizer *symbolizer, uint64_t timeout_
 	       debuginfo_fetcher_stalled(symbolizer->fetcher, stall_ns);
 }
 
-/* "a, b and 3 more" into text, from used on. */
+#define DEBUGINFO_NAMED 4 /* objects named per state in the comment; "..." for more */
+
+/* The index-th object's file name into text at used, ", "-separated, for
+ * the first DEBUGINFO_NAMED only. Returns the new used. */
 static size_t list_object(char *text, size_t len, size_t used, size_t index, const char *path)
 {
-	enum { LISTED = 4 };
 	const char *base = strrchr(path, '/');
 
-	if (index < LISTED)
+	if (index < DEBUGINFO_NAMED)
 		return used + (size_t)snprintf(text + used, used < len ? len - used : 0, "%s%s", index > 0 ? ", " : "",
 					       base != NULL ? base + 1 : path);
 	return used;
@@ -394,7 +397,7 @@ bool symbolizer_describe_debuginfo(const struct symbolizer *symbolizer, char *te
 		}
 		used += (size_t)snprintf(text + used, used < len ? len - used : 0, "%s %zu object%s %s%s%s%s",
 					 k > 0 ? ";" : "", count, count == 1 ? "" : "s", said[order[k]],
-					 count > 0 ? " (" : "", names, count > 0 ? (count > 4 ? ", ...)" : ")") : "");
+					 count > 0 ? " (" : "", names, count > 0 ? (count > DEBUGINFO_NAMED ? ", ...)" : ")") : "");
 	}
 	return true;
 }
