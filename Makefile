@@ -16,6 +16,8 @@
 #                   TCG where KVM does not boot): pprof and the UI from the host; long,
 #                   root only, not part of make test
 #   make load       hey against a running server (PORT=8080)
+#   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (60) each; make fuzz-regress: their corpora, then 10 s each
+#   make soak       serve on the loaded demo server for 12 min (SOAK_MINUTES): memory, fds, threads flat
 
 BUILD := build
 CC := gcc
@@ -30,13 +32,15 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup test-vagrant
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup test-vagrant soak fuzz fuzz-regress
 all:
 
 include demo-server/build.mk
 include bpf/build.mk
 include userspace/build.mk
 include tests/build.mk
+include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk
 
 $(SETUP_STAMP): scripts/setup.sh
 	@mkdir -p $(@D)

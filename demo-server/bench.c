@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,6 +176,23 @@ static void print_result(const char *name, int name_width, const struct bench_re
 	fflush(stdout);
 }
 
+/* Go's name for the machine this runs on (GOARCH), from the kernel's. */
+static const char *go_arch(void)
+{
+	static const struct {
+		const char *machine, *goarch;
+	} names[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
+		     {"armv7l", "arm"},   {"riscv64", "riscv64"}, {"ppc64le", "ppc64le"}, {"s390x", "s390x"}};
+	static struct utsname uts;
+
+	if (uname(&uts) != 0)
+		return "unknown";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(uts.machine, names[i].machine) == 0)
+			return names[i].goarch;
+	return uts.machine;
+}
+
 static void print_header(void)
 {
 	char line[256], cpu[256] = "unknown";
@@ -190,7 +208,7 @@ static void print_header(void)
 	}
 	if (cpuinfo != NULL)
 		fclose(cpuinfo);
-	printf("goos: linux\ngoarch: amd64\npkg: bpfprof/demo-server\ncpu: %s\n", cpu);
+	printf("goos: linux\ngoarch: %s\npkg: bpfprof/demo-server\ncpu: %s\n", go_arch(), cpu);
 }
 
 static void die_usage(const char *message, const char *value)

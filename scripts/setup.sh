@@ -39,9 +39,11 @@ build_pkgs=(make gcc g++ clang llvm pkg-config libc6-dev libbpf-dev libelf-dev l
 # libdebuginfod1, which libdwfl loads to fetch debug info from DEBUGINFOD_URLS,
 # and the debuginfod server, which a test runs over a directory; nginx and
 # PostgreSQL, real servers with worker and per-connection processes that the
-# process-set tests start themselves.
+# process-set tests start themselves; clang's libFuzzer (libclang-rt-dev,
+# only recommended by clang, which --no-install-recommends leaves out) for
+# the fuzzers in tests/fuzz/.
 run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
-	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod nginx postgresql)
+	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod nginx postgresql libclang-rt-dev)
 # Node and npm only where they are not already there (some images bring their own);
 # a fresh machine (--list) has neither.
 ! $list_only && command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)

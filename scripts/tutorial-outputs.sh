@@ -40,7 +40,7 @@ cat "$work/heap-agent.log"
 show $pprof -proto -output "$work/allocs.pb.gz" 'http://localhost:6061/debug/pprof/allocs?seconds=10'
 show $pprof -top -nodecount=10 -sample_index=alloc_space "$work/allocs.pb.gz"
 show $pprof -list '^encryptData$' -sample_index=alloc_space "$work/allocs.pb.gz"
-kill "${pids[3]}" # heap tracing off again for the CPU profiles
+show pkill -f -- '--listen 127.0.0.1:6061' # heap tracing off again for the CPU profiles
 wait "${pids[3]}" 2>/dev/null || true
 show $pprof -top -nodecount=12 'http://localhost:6060/debug/pprof/mutex?seconds=10'
 show $pprof -top -nodecount=12 'http://localhost:6060/debug/pprof/block?seconds=10'
@@ -49,10 +49,11 @@ sleep 2
 show $pprof -proto -output "$work/cpu-fast.pb.gz" 'http://localhost:6060/debug/pprof/profile?seconds=30'
 show $pprof -top -nodecount=20 "$work/cpu-fast.pb.gz"
 show $pprof -top -nodecount=15 -diff_base "$work/cpu.pb.gz" "$work/cpu-fast.pb.gz"
-show $pprof -top -nodecount=12 'http://localhost:6060/debug/pprof/mutex?seconds=10'
 build/bpfprof serve --pid "$server" --heap --listen 127.0.0.1:6061 2>/dev/null &
 pids+=($!)
 sleep 2
 show $pprof -list '^encryptData$' -sample_index=alloc_space 'http://localhost:6061/debug/pprof/allocs?seconds=10'
+show pkill -f -- '--listen 127.0.0.1:6061'
+show $pprof -top -nodecount=12 'http://localhost:6060/debug/pprof/mutex?seconds=10'
 kill "${pids[2]}"
 show build/encrypt-bench -bench . -benchtime 2s

@@ -35,10 +35,10 @@ test_probe_site_LIBS := -ldl
 test_go_runtime_SRCS := userspace/target/go_runtime.c
 test_go_runtime_LIBS := -ldw -lelf
 test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
-test_unwind_table_SRCS := userspace/target/unwind_table.c
+test_unwind_table_SRCS := userspace/target/unwind_table.c userspace/target/cfi_check.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
-test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
+test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
 	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
@@ -111,6 +111,6 @@ $(BUILD)/tests/goserver: tests/workloads/goserver/main.go | $(SETUP_STAMP)
 
 # make bench-unwind's table measurements (tests/bench/unwind_tables.c).
 BENCH_TOOLS := $(BUILD)/bench/unwind-tables
-$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/target/unwind_table.c)
+$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/target/unwind_table.c userspace/target/cfi_check.c)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $^ -o $@ -ldw -lelf

@@ -177,11 +177,27 @@ serve_waits() {
 	start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0
 }
 
-# heap_value PROFILE SAMPLE_INDEX FUNCTION: FUNCTION's cumulative value, in
-# bytes or objects, as go tool pprof -top -cum prints it (empty: none).
+# heap_value PROFILE SAMPLE_INDEX FUNCTION [PPROF_ARGS...]: FUNCTION's
+# cumulative value, in bytes or objects, as go tool pprof -top -cum prints
+# it (empty: none), after any filter given (-tagfocus=pid=12).
 heap_value() {
-	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index="$2" -unit=B "$1" |
-		awk -v f="$3" '$6 == f { v = $4; sub(/B$/, "", v); print v; exit }'
+	local profile=$1 index=$2 function=$3
+	shift 3
+	go_pprof -top -cum -nodefraction=0 -nodecount=1000 -sample_index="$index" -unit=B "$@" "$profile" |
+		awk -v f="$function" '$6 == f { v = $4; sub(/B$/, "", v); print v; exit }'
+}
+
+# until_line FILE ERE [SECONDS]: waits until a line of FILE matches ERE
+# (the agent's "bpfprof: tracing" once its probes are in, however long
+# attaching takes on a loaded machine), for up to SECONDS (30); fails if
+# none does.
+until_line() {
+	local i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 start_workload() {

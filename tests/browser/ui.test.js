@@ -269,6 +269,15 @@ function kindOptions(page) {
     check('a heap snapshot after the exit shows the heap as of the exit', (await topRow(page, 'keep_calloc')) !== null
       && /exited/.test(await page.textContent('#view-comments')));
 
+    // Deleting the snapshot on view: its row and its view go, and the agent forgets it.
+    await page.click('#snap-table tr[data-id="4"] button.delete');
+    await page.waitForFunction(() => !document.querySelector('#snap-table tr[data-id="4"]'), null, { timeout: 5000 });
+    check('the × deletes the snapshot on view: its row goes and the view says so',
+      /Snapshot #4 was deleted/.test(await page.textContent('#view-msg'))
+      && await page.$eval('#graph-wrap', (g) => g.hidden));
+    const gone = await page.evaluate(async (url) => (await fetch(url + '/api/snapshots/4')).status, heapBase);
+    check('and the agent answers 404 for it', gone === 404, gone);
+
     check('no script errors', errors.length === 0, errors);
     check('nothing fetched from outside the agent', offsite.length === 0, offsite);
   } catch (e) {

@@ -22,7 +22,7 @@ no_reports() {
 check "the agent under test is instrumented by ASan and UBSan" \
 	bash -c "nm '$agent' | grep -q __asan_report && nm '$agent' | grep -q __ubsan_handle"
 
-start_workload cpu_split --seconds 60 --late-thread-ms 300
+start_workload cpu_split --seconds 900 --late-thread-ms 300
 for format in pprof folded svg; do
 	"$agent" record --pid "$WORKLOAD_PID" --duration 1s --format "$format" -o "$TEST_TMP/out.$format" \
 		2>"$TEST_TMP/record.err"

@@ -6,7 +6,7 @@ set -u
 
 artifacts=$ROOT/build/browser
 mkdir -p "$artifacts"
-start_workload cpu_split --seconds 120 --late-thread-on-usr1
+start_workload cpu_split --seconds 900 --late-thread-on-usr1
 cpu_pid=$WORKLOAD_PID
 if ! start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --hz 499 --heap; then
 	not_ok "serve --heap starts for the browser" "$(cat "$AGENT_LOG")"

@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-start_workload cpp_work --seconds 60
+start_workload cpp_work --seconds 900
 "$ROOT/build/bpfprof" record --pid "$WORKLOAD_PID" -d 2s --hz 499 -o "$TEST_TMP/cpp.pb.gz" 2>/dev/null
 expect_eq "record of a C++ program exits 0" "$?" 0
 top=$(go_pprof -top -cum -nodecount=50 "$TEST_TMP/cpp.pb.gz")

@@ -17,7 +17,7 @@ heap_profile() {
 	start_workload alloc_sites "${WORKLOAD_ARGS[@]}"
 	"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 4s -o "$out" "$@" 2>"$out.err" &
 	local recorder=$!
-	sleep 1.5 # attached: tables built, probes in place
+	until_line "$out.err" '^bpfprof: tracing' # tables built, probes in place
 	kill -USR1 "$WORKLOAD_PID"
 	wait "$recorder"
 }
@@ -71,12 +71,31 @@ expect_eq "4 threads: churn allocated 4 GiB" "$(heap_value "$TEST_TMP/threads.pb
 kill "$WORKLOAD_PID"
 WORKLOAD_ARGS=()
 
+# --- folded output: what is drawn, and an empty drawing explained ------------------
+heap_profile "$TEST_TMP/alloc.folded" --heap-rate 1 --sample-index alloc_space
+got=$(awk '/churn/ { s += $NF } END { print s + 0 }' "$TEST_TMP/alloc.folded")
+expect_eq "--sample-index alloc_space: folded output draws churn's 1 GiB allocated" "$got" 1073741824
+expect_match "the profile's duration is the window asked for (4 s)" \
+	"$(go_pprof -raw "$TEST_TMP/exact.pb.gz" | grep '^Duration')" '^Duration: 4\.[0-9]+'
+kill "$WORKLOAD_PID"
+start_workload alloc_sites # never told to allocate
+"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/none.folded" 2>"$TEST_TMP/none.err"
+expect_match "an empty heap drawing says why, and what draws something" "$(cat "$TEST_TMP/none.err")" \
+	'warning: the folded output draws inuse_space, which is 0 in this profile .* --sample-index alloc_space draws'
+"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/bogus.folded" \
+	--sample-index bogus 2>"$TEST_TMP/bogus.err"
+expect_eq "--sample-index must name a sample type of the profile (status 2)" "$?" 2
+expect_match "and the types are listed" "$(tail -n 1 "$TEST_TMP/bogus.err")" \
+	"^bpfprof: --sample-index must be one of this profile's sample types \\(alloc_objects, alloc_space, inuse_objects, inuse_space\\), not 'bogus'$"
+check "nothing is left under the name" test ! -e "$TEST_TMP/bogus.folded"
+kill "$WORKLOAD_PID"
+
 # --- the target exits mid-profile ------------------------------------------------
 start_workload alloc_sites
 "$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 20s --heap-rate 1 -o "$TEST_TMP/exit.pb.gz" \
 	2>"$TEST_TMP/exit.err" &
 recorder=$!
-sleep 1.5
+until_line "$TEST_TMP/exit.err" '^bpfprof: tracing'
 kill -USR1 "$WORKLOAD_PID"
 sleep 1.5
 kill "$WORKLOAD_PID"

@@ -50,7 +50,9 @@ expect_match "and named as Go names it" "$(tr -d '\r' <"$TEST_TMP/headers")" 'fi
 
 expect_eq "heap?debug=1 is text" "$(get '/debug/pprof/heap?debug=1')" 200
 expect_match "with the in-use bytes per function" "$(cat "$TEST_TMP/body")" 'Type: inuse_space'
-expect_match "keep_calloc among them" "$(cat "$TEST_TMP/body")" '1048576 .*keep_calloc'
+expect_match "keep_calloc among them, in bytes with their unit as pprof prints them" "$(cat "$TEST_TMP/body")" \
+	'1\.00MB .*keep_calloc'
+expect_match "and the total too" "$(cat "$TEST_TMP/body")" 'Total: [0-9.]+[kMG]?B'$'\n'
 
 # The leak view: the kept allocations are old after a while; churn's are freed.
 sleep 2
@@ -105,14 +107,14 @@ start_workload fork_exec
 fork_out=$(ls "$TEST_TMP"/fork_exec.*.out)
 start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0 --heap-rate 1
 kill -USR1 "$WORKLOAD_PID"
-for ((i = 0; i < 50; i++)); do grep -q forked "$fork_out" && break; sleep 0.1; done
+until_line "$fork_out" forked 5
 sleep 0.5
 go_pprof -proto -output "$TEST_TMP/fork.pb.gz" "$AGENT_URL/debug/pprof/heap" >/dev/null
 expect_eq "fork: the parent's allocations are counted" "$(heap_value "$TEST_TMP/fork.pb.gz" inuse_space parent_keeps)" \
 	100000
 expect_eq "fork: the child's are not (another process)" "$(heap_value "$TEST_TMP/fork.pb.gz" inuse_space child_keeps)" ""
 kill -USR2 "$WORKLOAD_PID"
-for ((i = 0; i < 50; i++)); do grep -q "exec'd" "$fork_out" && break; sleep 0.1; done
+until_line "$fork_out" "exec'd" 5
 sleep 0.5
 go_pprof -proto -output "$TEST_TMP/exec.pb.gz" "$AGENT_URL/debug/pprof/heap" >/dev/null
 expect_match "exec: the profile says tracing stopped at the exec" "$(go_pprof -top "$TEST_TMP/exec.pb.gz")" \
@@ -128,13 +130,15 @@ start_workload alloc_sites
 "$bpfprof" record --type leaks --older-than 1s --heap-rate 1 --pid "$WORKLOAD_PID" --duration 4s \
 	-o "$TEST_TMP/rec-leaks.pb.gz" 2>"$TEST_TMP/rec-leaks.err" &
 recorder=$!
-sleep 1.5
+# The allocations come once the probes are in, however long attaching takes
+# (more than 1.5 s while the kernel matrix's guests load the machine).
+until_line "$TEST_TMP/rec-leaks.err" '^bpfprof: tracing'
 kill -USR1 "$WORKLOAD_PID"
 wait "$recorder"
 expect_eq "record --type leaks exits 0" "$?" 0
 expect_eq "and keeps keep_calloc's old 1 MiB" "$(heap_value "$TEST_TMP/rec-leaks.pb.gz" inuse_space keep_calloc)" 1048576
 expect_eq "but not churn's freed blocks" "$(heap_value "$TEST_TMP/rec-leaks.pb.gz" inuse_space churn)" ""
-expect_refusal "record --older-than 5x" 2 "--older-than: " "$bpfprof" record --type leaks --pid "$WORKLOAD_PID" \
+expect_refusal "record --older-than 5x" 2 "^bpfprof: --older-than takes a duration like 30s" "$bpfprof" record --type leaks --pid "$WORKLOAD_PID" \
 	--older-than 5x
 kill "$WORKLOAD_PID"
 

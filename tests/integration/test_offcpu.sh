@@ -33,7 +33,7 @@ profile_waits() {
 	waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
 	"$bpfprof" record --type "$1" --pid "$WORKLOAD_PID" --duration 4s -o "$2" 2>"$2.err" &
 	local recorder=$!
-	sleep 1
+	until_line "$2.err" '^bpfprof: tracing'
 	kill -USR1 "$WORKLOAD_PID"
 	wait "$recorder"
 }
@@ -82,18 +82,22 @@ kill "$WORKLOAD_PID"
 # --min-wait: the 10 ms sleeps and 20 ms lock waits stay, at 5 ms nothing shorter does.
 start_workload waits --seconds 2
 waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
-"$bpfprof" record --type block --min-wait 5ms --pid "$WORKLOAD_PID" --duration 4s -o "$TEST_TMP/min.pb.gz" 2>/dev/null &
+"$bpfprof" record --type block --min-wait 5ms --pid "$WORKLOAD_PID" --duration 4s -o "$TEST_TMP/min.pb.gz" \
+	2>"$TEST_TMP/min.err" &
 recorder=$!
-sleep 1
+until_line "$TEST_TMP/min.err" '^bpfprof: tracing'
 kill -USR1 "$WORKLOAD_PID"
 wait "$recorder"
 expect_match "--min-wait 5ms: the comments say so" "$(go_pprof -top "$TEST_TMP/min.pb.gz")" \
 	'waits shorter than 5000\.0 us are not counted'
-# About 95 pauses of 1 ms: without the minimum they add ~95 ms outside
-# hold_lock; with it only the rare pause the scheduler stretches past 5 ms.
-outside=$(($(delay "$TEST_TMP/min.pb.gz" holder) - $(delay "$TEST_TMP/min.pb.gz" hold_lock)))
-check "--min-wait 5ms: the holder's 1 ms pauses drop out (${outside} ns left outside hold_lock)" \
-	test "$outside" -lt 40000000
+# About 95 pauses of 1 ms outside hold_lock: without the minimum each is a
+# wait; with it only the rare pause the scheduler stretches past 5 ms (more
+# of them on a loaded machine: then still fewer than half).
+waits_outside() { echo $(($(delay "$1" holder contentions) - $(delay "$1" hold_lock contentions))); }
+outside=$(waits_outside "$TEST_TMP/min.pb.gz")
+outside_all=$(waits_outside "$TEST_TMP/block.pb.gz")
+check "--min-wait 5ms: the holder's 1 ms pauses drop out (${outside} waits outside hold_lock, ${outside_all} without the minimum)" \
+	awk -v o="$outside" -v a="$outside_all" 'BEGIN { exit !(a >= 50 && o < a / 2) }'
 kill "$WORKLOAD_PID"
 
 # --- serve: /debug/pprof/block and mutex --------------------------------------------
@@ -150,12 +154,16 @@ check "naive: threads queue on the random device's lock (${got:-0} ns in read_ra
 	test "${got:-0}" -gt 0
 curl -s -X POST "http://127.0.0.1:$SERVER_PORT/impl?name=fast" >/dev/null
 demo_mutex "$TEST_TMP/fast.pb.gz"
+# An absence means something only in a profile that saw waits at all.
+fast_waits=$(go_pprof -raw "$TEST_TMP/fast.pb.gz" | sed -n '/^Samples:/,/^Locations/p' | grep -cE '^ +[0-9]+ +[0-9]+:')
+check "fast: the mutex profile exists and has waits (libmicrohttpd's, glibc's: $fast_waits stacks)" \
+	test "$fast_waits" -gt 0
 expect_eq "fast: that lock is gone" "$(delay "$TEST_TMP/fast.pb.gz" read_random_iv)" ""
 kill "$SERVER_PID"
 
 # --- bad input ---------------------------------------------------------------------
 start_workload waits
-expect_refusal "--min-wait 5x" 2 "--min-wait: " "$bpfprof" record --type block --pid "$WORKLOAD_PID" --min-wait 5x
+expect_refusal "--min-wait 5x" 2 "^bpfprof: --min-wait takes a duration like 30s" "$bpfprof" record --type block --pid "$WORKLOAD_PID" --min-wait 5x
 expect_refusal "--type nosuch" 2 "--type must be cpu, heap, leaks, block, mutex or wall, not 'nosuch'" \
 	"$bpfprof" record --type nosuch --pid "$WORKLOAD_PID"
 kill "$WORKLOAD_PID"

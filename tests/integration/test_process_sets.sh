@@ -3,8 +3,9 @@
 # workloads, where the truth is known: workers forked after attach
 # (--children), workers that exec a new program, two unrelated PIDs, a
 # cgroup with a process joining it mid-profile (--cgroup); every profile
-# kind but heap over a set, the labels pid and comm, tables shared by
-# build ID, and bad input.
+# kind over a set, heap exact at rate 1 (per worker, and across processes
+# that allocate through two different libc files), the labels pid and
+# comm, tables shared by build ID, and bad input.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -32,8 +33,11 @@ share_of() {
 
 # --- --children: three workers forked after attach ---------------------------
 start_forker --children 3 --child-seconds 2
-(sleep 1; kill -USR1 "$FORKER_PID") &
-"$bpfprof" record --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/kids.pb.gz" 2>"$TEST_TMP/kids.err"
+"$bpfprof" record --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/kids.pb.gz" 2>"$TEST_TMP/kids.err" &
+recorder=$!
+until_line "$TEST_TMP/kids.err" '^bpfprof: sampling' # forked once sampling runs, however long attaching took
+kill -USR1 "$FORKER_PID"
+wait "$recorder"
 expect_eq "record --children exits 0" "$?" 0
 mapfile -t workers < <(sed -n 's/^forker: worker //p' "$FORKER_OUT")
 expect_eq "the parent forked three workers after attach" "${#workers[@]}" 3
@@ -71,16 +75,17 @@ start_forker --children 3 --child-seconds 6 --child-allocs 100000
 	2>"$TEST_TMP/heap.err" &
 recorder=$!
 # The workers are forked once the probes are in, however long attaching takes.
-for ((i = 0; i < 300; i++)); do grep -q '^bpfprof: tracing' "$TEST_TMP/heap.err" && break; sleep 0.1; done
+until_line "$TEST_TMP/heap.err" '^bpfprof: tracing'
 kill -USR1 "$FORKER_PID"
 wait "$recorder"
 expect_eq "record --type heap --children exits 0" "$?" 0
 mapfile -t workers < <(sed -n 's/^forker: worker //p' "$FORKER_OUT")
+# worker_bytes PROFILE PID: the in-use bytes child_allocates holds in PID.
+worker_bytes() { heap_value "$1" inuse_space child_allocates -tagfocus="pid=$2"; }
 for i in 0 1 2; do
 	# 1000-byte blocks and the 8-byte pointer each keeps in an array.
 	want=$(((i + 1) * 100800))
-	got=$(go_pprof -top -cum -nodefraction=0 -nodecount=100 -sample_index=inuse_space -unit=B \
-		-tagfocus="pid=${workers[$i]}" "$TEST_TMP/heap.pb.gz" | awk '$6 == "child_allocates" { v = $4; sub(/B$/, "", v); print v }')
+	got=$(worker_bytes "$TEST_TMP/heap.pb.gz" "${workers[$i]}")
 	expect_eq "worker $((i + 1)), forked after attach, keeps exactly $want bytes" "${got:-none}" "$want"
 done
 expect_match "the heap profile says how a set is traced" "$(go_pprof -raw "$TEST_TMP/heap.pb.gz")" \
@@ -89,8 +94,11 @@ kill "$FORKER_PID" 2>/dev/null
 
 # --- workers that exec a new program: the new image is the one named --------
 start_forker --children 2 --child-seconds 2 --exec
-(sleep 1; kill -USR1 "$FORKER_PID") &
-"$bpfprof" record --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/exec.pb.gz" 2>/dev/null
+"$bpfprof" record --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/exec.pb.gz" 2>"$TEST_TMP/exec.err" &
+recorder=$!
+until_line "$TEST_TMP/exec.err" '^bpfprof: sampling'
+kill -USR1 "$FORKER_PID"
+wait "$recorder"
 top=$(go_pprof -top -cum "$TEST_TMP/exec.pb.gz")
 got=$(cum_percent "$top" exec_work)
 check "exec'd workers are named from their new image: exec_work (got ${got:-none}%)" within 2 "${got:-}" 100
@@ -99,9 +107,9 @@ expect_match "and counted as execs" "$(go_pprof -raw "$TEST_TMP/exec.pb.gz")" \
 kill "$FORKER_PID" 2>/dev/null
 
 # --- several PIDs: comma lists and repeated flags, tables shared -----------
-start_workload cpu_split --seconds 120
+start_workload cpu_split --seconds 900
 first=$WORKLOAD_PID
-start_workload cpu_split --seconds 120
+start_workload cpu_split --seconds 900
 second=$WORKLOAD_PID
 "$bpfprof" record --pid "$first" -d 1s -o "$TEST_TMP/alone.pb.gz" 2>/dev/null
 "$bpfprof" record --pid "$first,$second" -d 3s --hz 299 -o "$TEST_TMP/two.pb.gz" 2>"$TEST_TMP/two.err"
@@ -164,13 +172,13 @@ kill "$AGENT_PID" 2>/dev/null
 cgroup_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 cgroup=$cgroup_root/bpfprof-test-$$
 if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
-	start_workload cpu_split --seconds 120
+	start_workload cpu_split --seconds 900
 	member=$WORKLOAD_PID
 	echo "$member" >"$cgroup/cgroup.procs"
-	start_workload cpu_split --seconds 120
+	start_workload cpu_split --seconds 900
 	leaver=$WORKLOAD_PID
 	echo "$leaver" >"$cgroup/cgroup.procs"
-	start_workload cpu_split --seconds 120
+	start_workload cpu_split --seconds 900
 	joiner=$WORKLOAD_PID
 	# Three CPU-bound processes on two CPUs for 3 s: the member in the set
 	# throughout, the joiner for its last 2 s, the leaver for its first
@@ -180,7 +188,7 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 	# clearly fewer).
 	"$bpfprof" record --cgroup "bpfprof-test-$$" -d 3s -o "$TEST_TMP/cgroup.pb.gz" 2>"$TEST_TMP/cgroup.err" &
 	recorder=$!
-	for ((i = 0; i < 100; i++)); do grep -q '^bpfprof: sampling' "$TEST_TMP/cgroup.err" && break; sleep 0.1; done
+	until_line "$TEST_TMP/cgroup.err" '^bpfprof: sampling' 10
 	sleep 1
 	echo "$joiner" >"$cgroup/cgroup.procs"
 	echo "$leaver" >"$cgroup_root/cgroup.procs"
@@ -201,6 +209,40 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 	expect_match "and the process that moved out" "$comments" '1 moved out of the cgroup \(their samples until then kept\)'
 	kill "$leaver"
 	expect_eq "a cgroup's outsiders are not sampled" "$(share_of "$tags" "$first")" ""
+	for pid in $(cat "$cgroup/cgroup.procs"); do echo "$pid" >"$cgroup_root/cgroup.procs"; done
+
+	# Heap, rate 1, over a set whose processes allocate through two
+	# different files: a member on the system's libc, and a joiner run on a
+	# copy of it (as a container's own libc would be), moved in after the
+	# probes are placed. Each forks one worker that keeps known bytes.
+	libc=$(awk '$6 ~ /\/libc\.so/ { print $6; exit }' /proc/self/maps)
+	mkdir -p "$TEST_TMP/ownlibc" && cp "$libc" "$TEST_TMP/ownlibc/"
+	start_forker --children 1 --child-seconds 6 --child-allocs 100000
+	member=$FORKER_PID member_out=$FORKER_OUT
+	echo "$member" >"$cgroup/cgroup.procs"
+	LD_LIBRARY_PATH=$TEST_TMP/ownlibc start_forker --children 1 --child-seconds 6 --child-allocs 50000
+	joiner=$FORKER_PID joiner_out=$FORKER_OUT
+	check "the joiner runs on its own copy of libc" grep -q "$TEST_TMP/ownlibc/" "/proc/$joiner/maps"
+	"$bpfprof" record --type heap --heap-rate 1 --cgroup "bpfprof-test-$$" -d 4s -o "$TEST_TMP/libcs.pb.gz" \
+		2>"$TEST_TMP/libcs.err" &
+	recorder=$!
+	until_line "$TEST_TMP/libcs.err" '^bpfprof: tracing'
+	echo "$joiner" >"$cgroup/cgroup.procs"
+	until_line "$TEST_TMP/libcs.err" 'probed too' 10
+	expect_match "the agent says the joiner's libc got probes" "$(cat "$TEST_TMP/libcs.err")" \
+		"bpfprof: heap: PID $joiner \\(forker\\) allocates with $TEST_TMP/ownlibc/libc.so.6: probed too"
+	kill -USR1 "$member" "$joiner"
+	wait "$recorder"
+	expect_eq "record --type heap --cgroup exits 0" "$?" 0
+	worker=$(sed -n 's/^forker: worker //p' "$member_out")
+	expect_eq "the member's worker keeps exactly 100800 bytes (the system's libc)" \
+		"$(worker_bytes "$TEST_TMP/libcs.pb.gz" "$worker")" 100800
+	worker=$(sed -n 's/^forker: worker //p' "$joiner_out")
+	expect_eq "the joiner's worker keeps exactly 50400 bytes (its own libc)" \
+		"$(worker_bytes "$TEST_TMP/libcs.pb.gz" "$worker")" 50400
+	expect_match "the profile names both allocators" "$(go_pprof -raw "$TEST_TMP/libcs.pb.gz")" \
+		"allocator: the malloc family of $libc, $TEST_TMP/ownlibc/libc.so.6;"
+	kill "$member" "$joiner" 2>/dev/null
 	for pid in $(cat "$cgroup/cgroup.procs"); do echo "$pid" >"$cgroup_root/cgroup.procs"; done
 	rmdir "$cgroup"
 else

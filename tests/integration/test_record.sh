@@ -9,7 +9,7 @@ set -u
 bpfprof=$ROOT/build/bpfprof
 
 # --- attribution: work_a, work_b, work_c split 50/30/20 -------------------
-start_workload cpu_split --seconds 120
+start_workload cpu_split --seconds 900
 split_pid=$WORKLOAD_PID
 "$bpfprof" record --pid "$split_pid" --duration 4s --hz 999 -o "$TEST_TMP/split.pb.gz" 2>"$TEST_TMP/split.err"
 expect_eq "record exits 0" "$?" 0
@@ -50,15 +50,21 @@ expect_match "the SVG names the target and the functions" "$(cat "$TEST_TMP/flam
 expect_eq "-o - writes gzipped pprof to standard output" "$(head -c 2 "$TEST_TMP/stdout.pb.gz" | xxd -p)" 1f8b
 
 # --- threads born after attach are sampled --------------------------------
-start_workload cpu_split --seconds 120 --late-thread-ms 800
+start_workload cpu_split --seconds 900 --late-thread-ms 800
 "$bpfprof" record --pid "$WORKLOAD_PID" --duration 3s --hz 199 -o "$TEST_TMP/late.pb.gz" 2>/dev/null
 expect_match "a thread started after attach shows up" "$(go_pprof -top -nodecount=200 -nodefraction=0 "$TEST_TMP/late.pb.gz")" 'late_thread_work'
 expect_match "its samples carry its name" "$(go_pprof -tags "$TEST_TMP/late.pb.gz")" 'late-worker'
 late_tid=$(ls "/proc/$WORKLOAD_PID/task" | grep -vx "$WORKLOAD_PID" | head -n 1)
 
 # --- a target that exits mid-profile ---------------------------------------
-start_workload cpu_split --exit-after-ms 1500
-"$bpfprof" record --pid "$WORKLOAD_PID" --duration 20s -o "$TEST_TMP/exit.pb.gz" 2>"$TEST_TMP/exit.err"
+# It exits a second into the window, however long attaching took.
+start_workload cpu_split --seconds 900
+"$bpfprof" record --pid "$WORKLOAD_PID" --duration 20s -o "$TEST_TMP/exit.pb.gz" 2>"$TEST_TMP/exit.err" &
+recorder=$!
+until_line "$TEST_TMP/exit.err" '^bpfprof: sampling'
+sleep 1
+kill "$WORKLOAD_PID"
+wait "$recorder"
 expect_eq "a target exiting mid-profile still gives exit status 0" "$?" 0
 expect_match "and a warning" "$(cat "$TEST_TMP/exit.err")" "warning: PID $WORKLOAD_PID exited after [0-9.]+ s; writing the partial profile"
 expect_match "the partial profile is symbolized" "$(go_pprof -top "$TEST_TMP/exit.pb.gz")" 'work_a'
@@ -66,12 +72,12 @@ expect_match "and says it is partial" "$(go_pprof -top "$TEST_TMP/exit.pb.gz" | 
 
 # --- a binary deleted while it runs symbolizes through map_files -----------
 cp "$ROOT/build/tests/cpu_split" "$TEST_TMP/doomed_split"
-"$TEST_TMP/doomed_split" --seconds 10 >/dev/null &
+"$TEST_TMP/doomed_split" --seconds 900 >/dev/null &
 doomed=$!
 server_pids+=("$doomed")
 sleep 0.2
 rm "$TEST_TMP/doomed_split"
-"$bpfprof" record --pid "$doomed" --duration 1s -o "$TEST_TMP/doomed.pb.gz" 2>/dev/null
+"$bpfprof" record --pid "$doomed" --duration 2s -o "$TEST_TMP/doomed.pb.gz" 2>/dev/null
 expect_match "a deleted executable still symbolizes" "$(go_pprof -top "$TEST_TMP/doomed.pb.gz")" 'work_a'
 kill "$doomed"
 
@@ -123,6 +129,24 @@ refused "an unknown event" 2 "--event must be cpu-clock, cycles or instructions"
 refused "an unwritable output path" 1 'cannot write /nonexistent/dir/cpu.pb.gz: No such file or directory' \
 	record --pid "$split_pid" --duration 1s -o /nonexistent/dir/cpu.pb.gz
 refused "an unknown option" 2 "unknown option '--bogus'" record --pid "$split_pid" --bogus
+# A flag the kind does not use is refused, not silently ignored.
+refused "--event for a wall profile" 2 '^bpfprof: --event applies to --type cpu, not --type wall$' \
+	record --pid "$split_pid" --type wall --event cycles
+refused "--heap-rate for a CPU profile" 2 '^bpfprof: --heap-rate applies to --type heap and leaks, not --type cpu$' \
+	record --pid "$split_pid" --heap-rate 1
+refused "--min-wait for a CPU profile" 2 '^bpfprof: --min-wait applies to --type block and mutex, not --type cpu$' \
+	record --pid "$split_pid" --min-wait 5ms
+refused "--older-than for a heap profile" 2 '^bpfprof: --older-than applies to --type leaks, not --type heap$' \
+	record --pid "$split_pid" --type heap --older-than 1s
+refused "--hz for a block profile" 2 '^bpfprof: --hz applies to --type cpu and wall, not --type block$' \
+	record --pid "$split_pid" --type block --hz 999
+refused "an output name and a --format that disagree" 2 \
+	'^bpfprof: -o x.folded names a folded file but --format is svg: make them agree$' \
+	record --pid "$split_pid" -o x.folded --format svg
+refused "--sample-index for pprof output" 2 '^bpfprof: --sample-index picks what folded and SVG output draw' \
+	record --pid "$split_pid" --sample-index cpu -o x.pb.gz
+refused "--older-than 0s is a threshold, not a bad duration" 1 '^bpfprof: no process with PID 4194303$' \
+	record --pid 4194303 --type leaks --older-than 0s
 refused "an unknown command" 2 "unknown command 'recrod'" recrod
 self=$(bash -c 'exec "$0" record --pid $$ --duration 1s 2>&1' "$bpfprof")
 expect_eq "the agent refuses to profile itself" "$?" 1

@@ -7,7 +7,7 @@ set -u
 
 bpfprof=$ROOT/build/bpfprof
 
-start_workload cpu_split --seconds 120 --late-thread-ms 100
+start_workload cpu_split --seconds 900 --late-thread-ms 100
 split_pid=$WORKLOAD_PID
 if ! start_serve --pid "$split_pid" --listen 127.0.0.1:0; then
 	not_ok "serve starts" "$(cat "$AGENT_LOG")"
@@ -71,7 +71,7 @@ expect_match "the index says heap tracing is off" "$index" 'Heap tracing is off 
 
 expect_eq "cmdline is 200" "$(get /debug/pprof/cmdline)" 200
 expect_eq "cmdline joins the arguments with NUL" "$(tr '\0' '|' <"$TEST_TMP/body")" \
-	"$ROOT/build/tests/cpu_split|--seconds|120|--late-thread-ms|100"
+	"$ROOT/build/tests/cpu_split|--seconds|900|--late-thread-ms|100"
 for name in heap allocs leaks; do
 	expect_eq "$name without --heap is 404" "$(get "/debug/pprof/$name")" 404
 done
@@ -86,7 +86,7 @@ expect_eq "DELETE is 405" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$
 
 expect_eq "/ is 200" "$(get /)" 200
 home=$(cat "$TEST_TMP/body")
-expect_match "/ shows the PID and command" "$home" "PID $split_pid \\(cpu_split\\).*build/tests/cpu_split --seconds 120"
+expect_match "/ shows the PID and command" "$home" "PID $split_pid \\(cpu_split\\).*build/tests/cpu_split --seconds 900"
 expect_match "/ counts the threads" "$home" '<th>threads</th><td>2</td>'
 expect_match "/ gives the target's uptime" "$home" '<th>uptime</th><td>[0-9]+ s</td>'
 expect_match "/ links the UI" "$home" 'href="/ui/"'
@@ -141,8 +141,9 @@ expect_eq "pprof download is 200" "$(get "/api/snapshots/$first_id/pprof")" 200
 expect_match "as an attachment" "$(cat "$TEST_TMP/headers")" "filename=\"cpu-$first_id.pb.gz\""
 expect_match "that go tool pprof reads" "$(go_pprof -top "$TEST_TMP/body")" 'work_a'
 expect_eq "diff is 200" "$(get "/api/diff?base=$first_id&target=$second_id")" 200
-expect_eq "the diff carries both totals (8 s and 2 s windows)" \
-	"$(json 'round(d["base_total"] / d["target_total"])' <"$TEST_TMP/body")" 4
+# Four times the samples, give or take one window's start under load.
+ratio=$(json 'd["base_total"] / d["target_total"]' <"$TEST_TMP/body")
+check "the diff carries both totals (8 s and 2 s windows: $ratio)" awk -v r="$ratio" 'BEGIN { exit !(r > 3 && r < 5.5) }'
 expect_eq "diff without ids is 400" "$(get /api/diff)" 400
 expect_eq "seconds=0 is 400" "$(post '/api/snapshots?seconds=0')" 400
 expect_match "with a JSON reason" "$(cat "$TEST_TMP/body")" '"error":"seconds must be a whole number from 1 to 3600"'
@@ -157,14 +158,14 @@ expect_match "naming those it does" "$(cat "$TEST_TMP/body")" 'kind must be cpu,
 # A client that gives up ends its window at once: the agent says so and the
 # sampler lets go of the target (its BPF program is unloaded).
 sampler_loaded() { bpftool prog show 2>/dev/null | grep -q 'name sample_cpu'; }
-curl -s -o /dev/null --max-time 1.5 "$AGENT_URL/debug/pprof/profile?seconds=30" &
+curl -s -o /dev/null --max-time 4 "$AGENT_URL/debug/pprof/profile?seconds=30" &
 curl_pid=$!
-sleep 0.8
+for ((i = 0; i < 35; i++)); do sampler_loaded && break; sleep 0.1; done
 check "while a client waits for its window, the sampler is loaded" sampler_loaded
 wait "$curl_pid"
-for ((i = 0; i < 40; i++)); do grep -q 'client of /debug/pprof/profile went away' "$AGENT_LOG" && break; sleep 0.1; done
+until_line "$AGENT_LOG" 'client of /debug/pprof/profile went away' 4
 expect_match "a client gone mid-window ends the window (the agent says so)" "$(cat "$AGENT_LOG")" \
-	'the client of /debug/pprof/profile went away after 1\.[0-9] s; its window ended'
+	'the client of /debug/pprof/profile went away after [0-4]\.[0-9] s; its window ended'
 for ((i = 0; i < 40; i++)); do sampler_loaded || break; sleep 0.1; done
 check "and the sampler is unloaded, not left running for 30 s" bash -c "! bpftool prog show | grep -q 'name sample_cpu'"
 
@@ -177,17 +178,27 @@ expect_match "saying the target exited" "$(cat "$TEST_TMP/body")" "PID $split_pi
 expect_eq "cmdline is still served" "$(get /debug/pprof/cmdline)" 200
 expect_eq "a new snapshot is 410" "$(post '/api/snapshots?seconds=1')" 410
 expect_eq "earlier snapshots stay available" "$(get "/api/snapshots/$first_id/flame")" 200
-expect_eq "/api/target says it exited" "$(get /api/target >/dev/null; json 'd["alive"]' <"$TEST_TMP/body")" False
+expect_eq "/api/target says it exited, with no uptime" \
+	"$(get /api/target >/dev/null; json 'd["alive"], d["uptime_seconds"]' <"$TEST_TMP/body")" "False None"
+until_line "$AGENT_LOG" 'has exited; still serving' 3
+expect_match "the agent's log says so too, once" "$(grep -c 'still serving what was collected' "$AGENT_LOG")" '^1$'
 expect_match "/ says the target exited" "$(get / >/dev/null; cat "$TEST_TMP/body")" 'exited'
 check "the agent is still running" kill -0 "$AGENT_PID"
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 expect_eq "SIGTERM stops the agent with status 0" "$?" 0
 
-# A window in flight when the target exits returns what it has.
-start_workload cpu_split --exit-after-ms 1500
+# A window in flight when the target exits returns what it has: the target
+# is killed a second into the window, however long attaching took.
+start_workload cpu_split
 if start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0; then
-	expect_eq "a window outliving its target still answers 200" "$(get '/debug/pprof/profile?seconds=10')" 200
+	get '/debug/pprof/profile?seconds=10' >"$TEST_TMP/partial.code" &
+	fetch=$!
+	for ((i = 0; i < 100; i++)); do sampler_loaded && break; sleep 0.1; done
+	sleep 1
+	kill "$WORKLOAD_PID"
+	wait "$fetch"
+	expect_eq "a window outliving its target still answers 200" "$(cat "$TEST_TMP/partial.code")" 200
 	expect_match "with the partial profile, marked as such" "$(go_pprof -top "$TEST_TMP/body")" \
 		'the target exited after.*work_a'
 	kill "$AGENT_PID"
@@ -216,10 +227,20 @@ if start_encrypt_server --impl naive --threads 2; then
 		hey -z 7s -c 50 "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
 		hey_pid=$!
 		sleep 0.3
+		# snapshot_ready ID: waits (up to 20 s) until snapshot ID is ready.
+		snapshot_ready() {
+			local i
+			for ((i = 0; i < 200; i++)); do
+				[[ "$(curl -s "$AGENT_URL/api/snapshots/$1")" == *'"state":"ready"'* ]] && return 0
+				sleep 0.1
+			done
+			return 1
+		}
 		curl -s -X POST "$AGENT_URL/api/snapshots?seconds=2" >/dev/null
-		sleep 2.3
+		snapshot_ready 1
 		curl -s -X POST "http://127.0.0.1:$SERVER_PORT/impl?name=fast" >/dev/null
 		curl -s -X POST "$AGENT_URL/api/snapshots?seconds=2" >/dev/null
+		snapshot_ready 2
 		wait "$hey_pid"
 		get "/api/diff?base=1&target=2" >/dev/null
 		shares=$(python3 -c '

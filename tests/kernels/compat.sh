@@ -16,16 +16,6 @@ bpfprof=$ROOT/build/bpfprof
 kernel=$(uname -r)
 echo "# kernel $kernel"
 
-# until_line FILE ERE SECONDS: waits until FILE has a line matching ERE.
-until_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # record_attached ERR_FILE RECORD_ARGS...: starts `bpfprof record` in the
 # background (RECORDER), returns once it says it is collecting.
 record_attached() {

@@ -23,7 +23,7 @@ static void durations_in_go_syntax(void **state)
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		uint64_t ns = 0;
-		assert_int_equal(parse_duration(good[i].text, &ns, err, sizeof(err)), 0);
+		assert_int_equal(parse_duration("--duration", good[i].text, 1000000, &ns, err, sizeof(err)), 0);
 		assert_int_equal(ns, good[i].ns);
 	}
 }
@@ -37,10 +37,48 @@ static void durations_rejected_with_reason(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t ns = 42;
 		err[0] = '\0';
-		assert_int_equal(parse_duration(bad[i], &ns, err, sizeof(err)), -1);
+		assert_int_equal(parse_duration("--duration", bad[i], 1000000, &ns, err, sizeof(err)), -1);
 		assert_int_equal(ns, 42);
 		assert_non_null(strstr(err, "--duration"));
 	}
+}
+
+/* Sizes: a whole number of bytes, or K/M/G in powers of 1024, at least the minimum. */
+static void sizes_in_bytes(void **state)
+{
+	uint64_t bytes = 0;
+	char err[160];
+	(void)state;
+
+	assert_int_equal(parse_bytes("--snapshot-memory", "256MiB", 1, &bytes, err, sizeof(err)), 0);
+	assert_true(bytes == 256ULL << 20);
+	assert_int_equal(parse_bytes("--snapshot-memory", "1G", 1, &bytes, err, sizeof(err)), 0);
+	assert_true(bytes == 1ULL << 30);
+	assert_int_equal(parse_bytes("--snapshot-memory", "4096", 1, &bytes, err, sizeof(err)), 0);
+	assert_true(bytes == 4096);
+	const char *bad[] = {"", "MiB", "1TiB", "-1M", "1.5G", "99999999999999999999", "10"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bytes = 42;
+		assert_int_equal(parse_bytes("--snapshot-memory", bad[i], 1 << 20, &bytes, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "--snapshot-memory must be a size of at least 1048576 bytes"));
+	}
+}
+
+/* A threshold flag takes 0 and below a millisecond, and names itself. */
+static void thresholds_take_zero(void **state)
+{
+	uint64_t ns = 42;
+	char err[128];
+	(void)state;
+
+	assert_int_equal(parse_duration("--older-than", "0s", 0, &ns, err, sizeof(err)), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(parse_duration("--min-wait", "500us", 0, &ns, err, sizeof(err)), 0);
+	assert_int_equal(ns, 500000);
+	assert_int_equal(parse_duration("--min-wait", "5x", 0, &ns, err, sizeof(err)), -1);
+	assert_string_equal(err, "--min-wait takes a duration like 30s, 1m30s or 500ms, not '5x'");
+	assert_int_equal(parse_duration("--older-than", "169h", 0, &ns, err, sizeof(err)), -1);
+	assert_string_equal(err, "--older-than must be from 0s to 168h, not '169h'");
 }
 
 static void hz_within_range_only(void **state)
@@ -102,6 +140,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(durations_in_go_syntax),
 		cmocka_unit_test(durations_rejected_with_reason),
+		cmocka_unit_test(thresholds_take_zero),
+		cmocka_unit_test(sizes_in_bytes),
 		cmocka_unit_test(hz_within_range_only),
 		cmocka_unit_test(formats_by_name_and_extension),
 		cmocka_unit_test(unwind_modes_by_name),

@@ -31,7 +31,7 @@ static char *render(struct timeline_event *events, size_t n, uint64_t start, uin
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	struct trace_info info = {.processes = &server, .n_processes = 1, .start_ns = start, .end_ns = end,
-				  .events_seen = n, .events_lost = 3};
+				  .events_seen = n, .events_lost = 3, .target_exited = true};
 
 	assert_int_equal(trace_write_json(out, events, n, &info), 0);
 	fclose(out);
@@ -63,6 +63,7 @@ static void a_sleep_and_its_wakeup_become_slices(void **state)
 	/* Still running when the window closed: drawn to its end. */
 	assert_non_null(strstr(json, "\"name\":\"on CPU\",\"cat\":\"cpu\",\"ph\":\"X\",\"ts\":10.000,\"dur\":2.000"));
 	assert_non_null(strstr(json, "\"otherData\":{\"producer\":\"bpfprof\",\"events_seen\":4,\"events_lost\":3"));
+	assert_non_null(strstr(json, "\"target_exited\":true}}"));
 	free(json);
 }
 

@@ -18,7 +18,7 @@ static const struct {
 	{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 };
 
-int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len)
+int parse_duration(const char *flag, const char *text, uint64_t min_ns, uint64_t *ns, char *err, size_t err_len)
 {
 	const char *p = text;
 	double total = 0;
@@ -56,46 +56,75 @@ int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len)
 		p += best;
 		total += value * scale;
 	}
-	if (!(total >= 1e6) || total > 7 * 24 * 3600e9) {
-		snprintf(err, err_len, "--duration must be from 1ms to 168h, not '%s'", text);
+	if (!(total >= (double)min_ns) || total > 7 * 24 * 3600e9) {
+		if (min_ns == 0)
+			snprintf(err, err_len, "%s must be from 0s to 168h, not '%s'", flag, text);
+		else
+			snprintf(err, err_len, "%s must be from %gms to 168h, not '%s'", flag, (double)min_ns / 1e6, text);
 		return -1;
 	}
 	*ns = (uint64_t)llround(total);
 	return 0;
 bad:
-	snprintf(err, err_len, "--duration takes a duration like 30s, 1m30s or 500ms, not '%s'", text);
+	snprintf(err, err_len, "%s takes a duration like 30s, 1m30s or 500ms, not '%s'", flag, text);
 	return -1;
+}
+
+int parse_whole_number(const char *flag, const char *unit, const char *text, unsigned long long min,
+		       unsigned long long max, unsigned long long *value, char *err, size_t err_len)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoull(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 || *value < min || *value > max) {
+		snprintf(err, err_len, "%s must be a whole number%s%s from %llu to %llu, not '%s'", flag,
+			 unit[0] != '\0' ? " of " : "", unit, min, max, text);
+		return -1;
+	}
+	return 0;
 }
 
 int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len)
 {
-	char *end;
-	long value;
+	unsigned long long value;
 
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (*text == '\0' || *end != '\0' || errno != 0 || value < 1 || value > (long)max_hz) {
-		snprintf(err, err_len, "--hz must be a whole number from 1 to %u, not '%s'", max_hz, text);
+	if (parse_whole_number("--hz", "", text, 1, max_hz, &value, err, err_len) != 0)
 		return -1;
-	}
 	*hz = (unsigned)value;
 	return 0;
 }
 
 int parse_heap_rate(const char *text, uint64_t *rate, char *err, size_t err_len)
 {
-	char *end;
 	unsigned long long value;
 
-	errno = 0;
-	value = strtoull(text, &end, 10);
-	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 || value < 1 || value > HEAP_RATE_MAX) {
-		snprintf(err, err_len, "--heap-rate must be a whole number of bytes from 1 to %llu, not '%s'",
-			 (unsigned long long)HEAP_RATE_MAX, text);
+	if (parse_whole_number("--heap-rate", "bytes", text, 1, HEAP_RATE_MAX, &value, err, err_len) != 0)
 		return -1;
-	}
 	*rate = value;
 	return 0;
+}
+
+int parse_bytes(const char *flag, const char *text, uint64_t min, uint64_t *bytes, char *err, size_t err_len)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {{"", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+	char *end;
+
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	for (size_t i = 0; *text >= '0' && *text <= '9' && errno == 0 && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0 || value > (UINT64_MAX >> units[i].shift))
+			continue;
+		*bytes = (uint64_t)value << units[i].shift;
+		if (*bytes >= min)
+			return 0;
+	}
+	snprintf(err, err_len, "%s must be a size of at least %llu bytes, such as 256MiB or 1GiB, not '%s'", flag,
+		 (unsigned long long)min, text);
+	return -1;
 }
 
 static const char *const format_names[] = {

@@ -25,8 +25,16 @@ enum output_format {
 	FORMAT_SVG,
 };
 
-/* Go-style durations: "30s", "1.5m", "500ms", "2h", "1m30s". 0, or -1 with a reason. */
-int parse_duration(const char *text, uint64_t *ns, char *err, size_t err_len);
+/* Go-style durations: "30s", "1.5m", "500ms", "2h", "1m30s", from min_ns
+ * to a week, as flag's value. 0, or -1 with a reason naming flag. */
+int parse_duration(const char *flag, const char *text, uint64_t min_ns, uint64_t *ns, char *err, size_t err_len);
+/* A whole number from min to max, as flag's value (unit names what it
+ * counts, "" for nothing). 0, or -1 with a reason. */
+int parse_whole_number(const char *flag, const char *unit, const char *text, unsigned long long min,
+		       unsigned long long max, unsigned long long *value, char *err, size_t err_len);
+/* A size in bytes, as flag's value: a whole number, with K/KiB, M/MiB or
+ * G/GiB (powers of 1024); at least min. 0, or -1 with a reason. */
+int parse_bytes(const char *flag, const char *text, uint64_t min, uint64_t *bytes, char *err, size_t err_len);
 /* A sampling frequency from 1 to max_hz. */
 int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t err_len);
 #define HEAP_RATE_MAX (1ULL << 30)

@@ -98,6 +98,15 @@ size_t hashmap_count(const struct hashmap *map)
 	return map->count;
 }
 
+size_t hashmap_memory_bytes(const struct hashmap *map)
+{
+	size_t bytes = sizeof(*map) + map->n_slots * sizeof(*map->slots);
+
+	for (const struct arena_block *block = map->blocks; block != NULL; block = block->next)
+		bytes += sizeof(*block) + block->size;
+	return bytes;
+}
+
 static struct hashmap_entry *probe(const struct hashmap *map, const void *key, size_t key_len, uint64_t hash)
 {
 	size_t mask = map->n_slots - 1;

@@ -23,6 +23,8 @@ struct hashmap;
 struct hashmap *hashmap_new(void);
 void hashmap_free(struct hashmap *map);
 size_t hashmap_count(const struct hashmap *map);
+/* The heap memory the map holds: its slots and the copies of its keys. */
+size_t hashmap_memory_bytes(const struct hashmap *map);
 
 /* The entry for key, or NULL. */
 struct hashmap_entry *hashmap_find(const struct hashmap *map, const void *key, size_t key_len);

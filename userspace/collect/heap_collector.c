@@ -2,7 +2,9 @@
  * heap_collector.c: heap.bpf.c's skeleton, its uprobes and its ring buffer.
  * The allocator is found in the target's own mappings (its executable
  * first, so an allocator linked in wins over libc's); free's probe goes
- * where probe_site.c says the kernel can emulate the instruction.
+ * where probe_site.c says the kernel can emulate the instruction. A set's
+ * processes may use different allocator files (a container's own libc, a
+ * program built with another malloc): each file found gets its probes once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "bpf_counters.h"
 #include "heap.skel.h"
 #include "heap_collector.h"
@@ -28,10 +32,21 @@
 #define RING_BYTES_EVERY_ALLOCATION (64U << 20)
 #define RING_BYTES_SAMPLED (8U << 20)
 
+/* An object looked at as a possible allocator, by file identity: the same
+ * file is the same uprobe target under any path or mount namespace. */
+struct examined_object {
+	dev_t dev;
+	ino_t ino;
+	bool allocator;
+};
+
 struct heap_collector {
 	struct heap_bpf *skel;
-	struct bpf_link *links[24]; /* an entry probe and a return probe per entry point, the exec watch */
-	int n_links;
+	pid_t probe_pid; /* -1 for a set: the probes are the file's, in every process mapping it */
+	struct bpf_link **links;
+	size_t n_links, cap_links;
+	struct examined_object *examined;
+	size_t n_examined, cap_examined;
 	struct ring_buffer *ring;
 	heap_event_sink sink;
 	void *sink_ctx;
@@ -82,19 +97,15 @@ static const struct entry_point {
 
 struct allocator {
 	char path[300]; /* as the agent opens it: /proc/PID/root/... */
-	const struct map_entry *map;
 	long offsets[N_ENTRY_POINTS]; /* file offsets; -1 where the object lacks the function */
 	uint8_t prologues[N_ENTRY_POINTS][PROLOGUE_BYTES];
 };
 
-/* Whether the object behind map defines the malloc family; fills a. */
-static bool read_allocator(struct process_image *image, pid_t pid, const struct map_entry *map, struct allocator *a)
+/* Whether the object open on fd defines the malloc family; fills a. */
+static bool read_allocator(int fd, pid_t pid, const struct map_entry *map, struct allocator *a)
 {
-	int fd = process_image_open_object(image, map);
 	bool found = false;
 
-	if (fd < 0)
-		return false;
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf != NULL) {
@@ -108,25 +119,16 @@ static bool read_allocator(struct process_image *image, pid_t pid, const struct 
 		}
 		elf_end(elf);
 	}
-	close(fd);
-	a->map = map;
 	snprintf(a->path, sizeof(a->path), "/proc/%d/root%s", (int)pid, map->path);
 	return found;
 }
 
-/* The executable first, then the libraries in address order. */
-static bool find_allocator(struct process_image *image, pid_t pid, struct allocator *a)
+static struct examined_object *examined(struct heap_collector *collector, const struct stat *st)
 {
-	const struct map_entry *main_map = process_image_main_mapping(image);
-
-	if (main_map != NULL && read_allocator(image, pid, main_map, a))
-		return true;
-	for (size_t i = 0; i < process_image_count(image); i++) {
-		const struct map_entry *map = process_image_mapping_at(image, i);
-		if (map != main_map && map->path[0] == '/' && read_allocator(image, pid, map, a))
-			return true;
-	}
-	return false;
+	for (size_t i = 0; i < collector->n_examined; i++)
+		if (collector->examined[i].dev == st->st_dev && collector->examined[i].ino == st->st_ino)
+			return &collector->examined[i];
+	return NULL;
 }
 
 static int attach(struct heap_collector *collector, struct bpf_program *program, pid_t pid, const char *path,
@@ -134,21 +136,21 @@ static int attach(struct heap_collector *collector, struct bpf_program *program,
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
 
-	if (collector->n_links >= (int)(sizeof(collector->links) / sizeof(collector->links[0]))) {
-		snprintf(err, err_len, "too many uprobes");
+	struct bpf_link **slot = ARRAY_PUSH(collector->links, collector->n_links, collector->cap_links);
+	if (slot == NULL) {
+		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(program, pid, path, offset, &opts);
-	if (link == NULL) {
+	*slot = bpf_program__attach_uprobe_opts(program, pid, path, offset, &opts);
+	if (*slot == NULL) {
+		collector->n_links--;
 		snprintf(err, err_len, "cannot attach a uprobe to %s+0x%zx: %s", path, offset, strerror(errno));
 		return -1;
 	}
-	collector->links[collector->n_links++] = link;
 	return 0;
 }
 
-static int attach_allocator(struct heap_collector *collector, pid_t pid, const struct allocator *a, char *err,
-			    size_t err_len)
+static int attach_allocator(struct heap_collector *collector, const struct allocator *a, char *err, size_t err_len)
 {
 	struct bpf_program *programs[] = {
 		collector->skel->progs.malloc_entry,       collector->skel->progs.calloc_entry,
@@ -171,21 +173,69 @@ static int attach_allocator(struct heap_collector *collector, pid_t pid, const s
 		struct probe_site site = {0};
 		if (!entry->returns)
 			site = probe_site_find(a->prologues[i], PROLOGUE_BYTES, true);
-		if (attach(collector, programs[entry->program], pid, a->path, (size_t)a->offsets[i] + site.offset,
-			   false, err, err_len) != 0)
+		if (attach(collector, programs[entry->program], collector->probe_pid, a->path,
+			   (size_t)a->offsets[i] + site.offset, false, err, err_len) != 0)
 			return -1;
-		if (entry->returns && attach(collector, collector->skel->progs.allocation_return, pid, a->path,
-					     (size_t)a->offsets[i], true, err, err_len) != 0)
+		if (entry->returns && attach(collector, collector->skel->progs.allocation_return, collector->probe_pid,
+					     a->path, (size_t)a->offsets[i], true, err, err_len) != 0)
 			return -1;
 	}
-	/* Exec replaces the heap and the code the stacks name: watch for it. */
-	struct bpf_link *exec_link = bpf_program__attach(collector->skel->progs.target_exec);
-	if (exec_link == NULL) {
-		snprintf(err, err_len, "cannot watch the target for exec: %s", strerror(errno));
-		return -1;
-	}
-	collector->links[collector->n_links++] = exec_link;
 	return 0;
+}
+
+/* The object behind map, by its file's identity: an allocator gets its
+ * probes now unless it has them. */
+static enum heap_cover cover_object(struct heap_collector *collector, struct process_image *image, pid_t pid,
+				    const struct map_entry *map, char *allocator, size_t allocator_len, char *err,
+				    size_t err_len)
+{
+	int fd = process_image_open_object(image, map);
+	struct stat st;
+	struct allocator a;
+
+	if (fd < 0)
+		return HEAP_NO_ALLOCATOR;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return HEAP_NO_ALLOCATOR;
+	}
+	struct examined_object *seen = examined(collector, &st);
+	if (seen != NULL) {
+		close(fd);
+		return seen->allocator ? HEAP_COVERED_BEFORE : HEAP_NO_ALLOCATOR;
+	}
+	bool is_allocator = read_allocator(fd, pid, map, &a);
+	close(fd);
+	/* Remembered before attaching: a file whose probes failed is not tried
+	 * again for every newcomer. */
+	seen = ARRAY_PUSH(collector->examined, collector->n_examined, collector->cap_examined);
+	if (seen == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return HEAP_COVER_FAILED;
+	}
+	*seen = (struct examined_object){.dev = st.st_dev, .ino = st.st_ino, .allocator = is_allocator};
+	if (!is_allocator)
+		return HEAP_NO_ALLOCATOR;
+	snprintf(allocator, allocator_len, "%s", map->path);
+	return attach_allocator(collector, &a, err, err_len) == 0 ? HEAP_COVERED_NOW : HEAP_COVER_FAILED;
+}
+
+enum heap_cover heap_collector_cover(struct heap_collector *collector, pid_t pid, struct process_image *image,
+				     char *allocator, size_t allocator_len, char *err, size_t err_len)
+{
+	const struct map_entry *main_map = process_image_main_mapping(image);
+	enum heap_cover cover = HEAP_NO_ALLOCATOR;
+
+	/* The executable first (an allocator linked in wins over libc's), then
+	 * the libraries in address order. */
+	if (main_map != NULL)
+		cover = cover_object(collector, image, pid, main_map, allocator, allocator_len, err, err_len);
+	for (size_t i = 0; i < process_image_count(image) && cover == HEAP_NO_ALLOCATOR; i++) {
+		const struct map_entry *map = process_image_mapping_at(image, i);
+		if (map != main_map && map->path[0] == '/')
+			cover = cover_object(collector, image, pid, map, allocator, allocator_len, err, err_len);
+	}
+	return cover;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -200,24 +250,17 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
-					    struct process_image *image,
-					    const struct unwinder *unwinder,
-					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
-					    size_t allocator_len, char *err, size_t err_len)
+					    struct process_image *image, const struct unwinder *unwinder, uint64_t rate,
+					    heap_event_sink sink, void *sink_ctx, char *allocator, size_t allocator_len,
+					    char *err, size_t err_len)
 {
 	struct heap_collector *collector = calloc(1, sizeof(*collector));
-	struct allocator a;
 
 	if (collector == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (!find_allocator(image, pid, &a)) {
-		snprintf(err, err_len, "PID %d maps no object that defines malloc, calloc, realloc and free", (int)pid);
-		free(collector);
-		return NULL;
-	}
-	snprintf(allocator, allocator_len, "%s", a.map->path);
+	collector->probe_pid = whole_set ? -1 : pid;
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
 	collector->skel = heap_bpf__open();
@@ -241,9 +284,23 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 		snprintf(err, err_len, "cannot load the heap tracer into the kernel: %s", strerror(errno));
 		goto fail;
 	}
-	/* pid -1: the probes hit in every process that maps the file. */
-	if (attach_allocator(collector, whole_set ? -1 : pid, &a, err, err_len) != 0)
+	switch (heap_collector_cover(collector, pid, image, allocator, allocator_len, err, err_len)) {
+	case HEAP_COVERED_NOW:
+		break;
+	case HEAP_COVER_FAILED:
 		goto fail;
+	default:
+		snprintf(err, err_len, "PID %d maps no object that defines malloc, calloc, realloc and free", (int)pid);
+		goto fail;
+	}
+	/* Exec replaces the heap and the code the stacks name: watch for it. */
+	struct bpf_link **exec_link = ARRAY_PUSH(collector->links, collector->n_links, collector->cap_links);
+	if (exec_link == NULL || (*exec_link = bpf_program__attach(collector->skel->progs.target_exec)) == NULL) {
+		if (exec_link != NULL)
+			collector->n_links--;
+		snprintf(err, err_len, "cannot watch the target for exec: %s", strerror(errno));
+		goto fail;
+	}
 	collector->ring = ring_buffer__new(bpf_map__fd(collector->skel->maps.events), on_event, collector, NULL);
 	if (collector->ring == NULL) {
 		snprintf(err, err_len, "cannot read the heap tracer's ring buffer: %s", strerror(errno));
@@ -290,8 +347,10 @@ void heap_collector_stop(struct heap_collector *collector, struct heap_collector
 {
 	if (collector == NULL)
 		return;
-	for (int i = 0; i < collector->n_links; i++)
+	for (size_t i = 0; i < collector->n_links; i++)
 		bpf_link__destroy(collector->links[i]);
+	free(collector->links);
+	free(collector->examined);
 	if (collector->ring != NULL) {
 		ring_buffer__consume(collector->ring);
 		ring_buffer__free(collector->ring);

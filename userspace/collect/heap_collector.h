@@ -43,6 +43,18 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 					    const struct unwinder *unwinder,
 					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
 					    size_t allocator_len, char *err, size_t err_len);
+enum heap_cover {
+	HEAP_COVERED_NOW,    /* its allocator's file got its probes; allocator names it */
+	HEAP_COVERED_BEFORE, /* its allocator's file had them already */
+	HEAP_NO_ALLOCATOR,   /* nothing it maps defines the malloc family (yet: ld.so maps libraries after exec) */
+	HEAP_COVER_FAILED,   /* the probes could not be placed: err says why */
+};
+
+/* For a whole_set: makes sure the allocator another process of the set
+ * uses (found in its image as heap_collector_start finds the first's) has
+ * probes. On the thread that polls. */
+enum heap_cover heap_collector_cover(struct heap_collector *collector, pid_t pid, struct process_image *image,
+				     char *allocator, size_t allocator_len, char *err, size_t err_len);
 /* Delivers pending records, waiting up to timeout_ms; how many, or -1. */
 int heap_collector_poll(struct heap_collector *collector, int timeout_ms);
 /* The kernel side's counts so far. */

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ static int on_thread(Dwfl_Thread *dwfl_thread, void *arg)
 	return DWARF_CB_OK;
 }
 
-int thread_stacks_take(pid_t pid, struct thread_stacks *out, char *err, size_t err_len)
+static int take_stacks(pid_t pid, struct thread_stacks *out, char *err, size_t err_len)
 {
 	Dwfl *dwfl = dwfl_begin(debuginfo_fetcher_wanted() ? &proc_callbacks_offline : &proc_callbacks);
 	struct walk walk = {.out = out, .pid = pid};
@@ -132,6 +133,19 @@ out:
 	dwfl_end(dwfl); /* detaches from every thread */
 	if (rc != 0)
 		out->count = before;
+	return rc;
+}
+
+/* A thread has one ptrace tracer at a time: a second walk of the same
+ * threads while one runs would be refused (EPERM) thread by thread, so
+ * walks (concurrent HTTP requests for the threads view) take turns. */
+static pthread_mutex_t one_walk_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+
+int thread_stacks_take(pid_t pid, struct thread_stacks *out, char *err, size_t err_len)
+{
+	pthread_mutex_lock(&one_walk_at_a_time);
+	int rc = take_stacks(pid, out, err, err_len);
+	pthread_mutex_unlock(&one_walk_at_a_time);
 	return rc;
 }
 

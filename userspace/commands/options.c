@@ -8,6 +8,7 @@
 #include "heap_tracer.h"
 #include "offcpu_profile.h"
 #include "options.h"
+#include "snapshots.h"
 
 /* Reads a flag's value into opts; 0, or -1 with the whole message in err. */
 typedef int (*flag_reader)(struct agent_options *opts, const char *value, char *err, size_t err_len);
@@ -49,7 +50,7 @@ static int read_type(struct agent_options *opts, const char *value, char *err, s
 
 static int read_duration(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	return parse_duration(value, &opts->duration_ns, err, err_len);
+	return parse_duration("--duration", value, 1000000, &opts->duration_ns, err, err_len);
 }
 
 static int read_hz(struct agent_options *opts, const char *value, char *err, size_t err_len)
@@ -100,30 +101,52 @@ static int read_heap_rate(struct agent_options *opts, const char *value, char *e
 	return parse_heap_rate(value, &opts->heap_rate, err, err_len);
 }
 
-/* A duration flag whose parse error is prefixed with the flag's name. */
-static int read_named_duration(const char *flag, const char *value, uint64_t *ns, char *err, size_t err_len)
-{
-	char why[256];
-
-	if (parse_duration(value, ns, why, sizeof(why)) == 0)
-		return 0;
-	snprintf(err, err_len, "%s: %s", flag, why);
-	return -1;
-}
-
+/* A threshold: 0 counts everything. */
 static int read_older_than(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	return read_named_duration("--older-than", value, &opts->older_than_ns, err, err_len);
+	return parse_duration("--older-than", value, 0, &opts->older_than_ns, err, err_len);
 }
 
 static int read_min_wait(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	return read_named_duration("--min-wait", value, &opts->min_wait_ns, err, err_len);
+	return parse_duration("--min-wait", value, 0, &opts->min_wait_ns, err, err_len);
 }
 
 static int read_listen(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
 	return listen_address_parse(value, &opts->listen_at, err, err_len);
+}
+
+static int read_max_windows(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	unsigned long long n;
+
+	if (parse_whole_number("--max-windows", "windows", value, 1, 1000, &n, err, err_len) != 0)
+		return -1;
+	opts->limits.max_windows = (unsigned)n;
+	return 0;
+}
+
+static int read_max_connections(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	unsigned long long n;
+
+	if (parse_whole_number("--max-connections", "connections", value, 1, 10000, &n, err, err_len) != 0)
+		return -1;
+	opts->limits.max_connections = (unsigned)n;
+	return 0;
+}
+
+static int read_snapshot_memory(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	return parse_bytes("--snapshot-memory", value, 1 << 20, &opts->limits.snapshot_bytes, err, err_len);
+}
+
+static int read_sample_index(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	(void)err, (void)err_len; /* checked against the profile's sample types once it exists */
+	opts->sample_index = value;
+	return 0;
 }
 
 static const struct flag {
@@ -147,6 +170,10 @@ static const struct flag {
 	[FLAG_OLDER_THAN] = {"older-than", 'a', true, read_older_than},
 	[FLAG_MIN_WAIT] = {"min-wait", 'w', true, read_min_wait},
 	[FLAG_LISTEN] = {"listen", 'l', true, read_listen},
+	[FLAG_MAX_WINDOWS] = {"max-windows", 'W', true, read_max_windows},
+	[FLAG_MAX_CONNECTIONS] = {"max-connections", 'N', true, read_max_connections},
+	[FLAG_SNAPSHOT_MEMORY] = {"snapshot-memory", 'M', true, read_snapshot_memory},
+	[FLAG_SAMPLE_INDEX] = {"sample-index", 'i', true, read_sample_index},
 };
 
 static void set_defaults(struct agent_options *opts)
@@ -162,6 +189,9 @@ static void set_defaults(struct agent_options *opts)
 		.heap_rate = HEAP_RATE_DEFAULT,
 		.older_than_ns = LEAK_AGE_DEFAULT_NS,
 		.min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS,
+		.limits = {.max_windows = SERVE_MAX_WINDOWS_DEFAULT,
+			   .max_connections = SERVE_MAX_CONNECTIONS_DEFAULT,
+			   .snapshot_bytes = SNAPSHOT_BUDGET_DEFAULT},
 	};
 	listen_address_parse("127.0.0.1:6060", &opts->listen_at, err, sizeof(err));
 }
@@ -206,6 +236,7 @@ int agent_options_parse(const char *command, const char *usage, uint32_t takes, 
 			return cli_bad_option(opt, command, argv);
 		if (flag->read(opts, optarg, err, sizeof(err)) != 0)
 			return cli_fail(2, "%s", err);
+		opts->given |= TAKES(flag - flags);
 		have_target |= flag == &flags[FLAG_PID] || flag == &flags[FLAG_CGROUP];
 	}
 	if (opts->targets.children && opts->targets.n_pids == 0)

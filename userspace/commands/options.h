@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cpu_collector.h"
+#include "http_server.h"
 #include "listen.h"
 #include "profile_sources.h"
 #include "target_image.h"
@@ -32,6 +33,10 @@ enum agent_flag {
 	FLAG_OLDER_THAN,
 	FLAG_MIN_WAIT,
 	FLAG_LISTEN,
+	FLAG_MAX_WINDOWS,
+	FLAG_MAX_CONNECTIONS,
+	FLAG_SNAPSHOT_MEMORY,
+	FLAG_SAMPLE_INDEX,
 	FLAG_COUNT,
 };
 
@@ -51,6 +56,9 @@ struct agent_options {
 	uint64_t older_than_ns;		     /* --older-than (default 10 s) */
 	uint64_t min_wait_ns;		     /* --min-wait (default 1 us) */
 	struct listen_address listen_at;     /* --listen (default 127.0.0.1:6060) */
+	struct server_limits limits;	     /* --max-windows, --max-connections, --snapshot-memory */
+	const char *sample_index;	     /* --sample-index: the value folded and SVG output draw, or NULL */
+	uint32_t given;			     /* TAKES() of each flag on the command line */
 };
 
 /* Reads `bpfprof command`'s flags (argv[0] is the command), accepting those

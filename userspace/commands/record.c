@@ -1,6 +1,7 @@
 /*
- * record.c: `bpfprof record`: attach to a PID, sample its CPU stacks for a
- * duration (or until Ctrl-C, or until it exits), and write the profile.
+ * record.c: `bpfprof record`: attach to a set of processes, record one
+ * profile of a kind (--type) for a duration (or until Ctrl-C, or until
+ * they exit), and write it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +45,9 @@ static const char record_usage[] =
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -o, --output FILE    where to write (default cpu.pb.gz, heap.pb.gz or leaks.pb.gz;\n"
-	"                       - for standard output)\n"
+	"  -o, --output FILE    where to write (default TYPE.pb.gz, such as cpu.pb.gz or\n"
+	"                       mutex.pb.gz; TYPE.folded or TYPE.svg with --format; - for\n"
+	"                       standard output)\n"
 	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
 	"                       (flamegraph.pl's input) or svg (an interactive flamegraph);\n"
 	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof;\n"
@@ -54,6 +56,9 @@ static const char record_usage[] =
 	"                       cycles and instructions where the machine has counters\n"
 	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
 	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
+	"  -i, --sample-index T folded and svg: the sample type drawn, such as alloc_space or\n"
+	"                       alloc_objects for heap (default: the kind's own, in-use bytes\n"
+	"                       for heap and leaks)\n"
 	"  -a, --older-than D   leaks: how long an allocation must have been live (default 10s)\n"
 	"  -w, --min-wait D     block and mutex: the shortest wait counted (default 1us)\n"
 	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
@@ -78,6 +83,47 @@ static void request_stop(int signo)
 	cancel_token_fire(&stop_token);
 }
 
+/* A flag the chosen --type does not use is refused, not ignored: a user
+ * who gives --event cycles for a wall profile, or --min-wait for a CPU one,
+ * expects it to do something. As is an --output whose extension names
+ * another --format than the one given. 0, or 2 after the reason. */
+static int check_flags_apply(const struct agent_options *opts)
+{
+	const struct profile_source *source = opts->source;
+	static const struct {
+		enum agent_flag flag;
+		const char *name, *which;
+	} rules[] = {
+		{FLAG_HZ, "--hz", "cpu and wall"},
+		{FLAG_EVENT, "--event", "cpu"},
+		{FLAG_HEAP_RATE, "--heap-rate", "heap and leaks"},
+		{FLAG_OLDER_THAN, "--older-than", "leaks"},
+		{FLAG_MIN_WAIT, "--min-wait", "block and mutex"},
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		bool applies = rules[i].flag == FLAG_HZ	       ? source->takes_hz
+			       : rules[i].flag == FLAG_EVENT     ? source->takes_event
+			       : rules[i].flag == FLAG_HEAP_RATE ? source->needs_heap
+			       : rules[i].flag == FLAG_OLDER_THAN ? source->span == SPAN_AGE
+								  : source->takes_min_wait;
+		if ((opts->given & TAKES(rules[i].flag)) && !applies)
+			return cli_fail(2, "%s applies to --type %s, not --type %s", rules[i].name, rules[i].which,
+					source->name);
+	}
+	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
+	enum output_format format = opts->format != FORMAT_UNKNOWN ? opts->format
+				    : named != FORMAT_UNKNOWN  ? named
+							       : FORMAT_PPROF;
+	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
+		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
+				   "sample type (go tool pprof -sample_index chooses)");
+	if ((opts->given & TAKES(FLAG_FORMAT)) && named != FORMAT_UNKNOWN && named != opts->format)
+		return cli_fail(2, "-o %s names a %s file but --format is %s: make them agree", opts->output,
+				format_name(named), format_name(opts->format));
+	return 0;
+}
+
 static int parse_record_options(int argc, char **argv, struct record_options *record)
 {
 	struct agent_options *opts = &record->flags;
@@ -85,10 +131,12 @@ static int parse_record_options(int argc, char **argv, struct record_options *re
 				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
 					     TAKES(FLAG_OUTPUT) | TAKES(FLAG_FORMAT) | TAKES(FLAG_EVENT) |
 					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_OLDER_THAN) |
-					     TAKES(FLAG_MIN_WAIT),
+					     TAKES(FLAG_MIN_WAIT) | TAKES(FLAG_SAMPLE_INDEX),
 				     argc, argv, opts);
 
 	if (rc != 0)
+		return rc;
+	if ((rc = check_flags_apply(opts)) != 0)
 		return rc;
 	if (opts->format == FORMAT_UNKNOWN)
 		opts->format = opts->output != NULL ? format_for_path(opts->output) : FORMAT_PPROF;
@@ -195,12 +243,52 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 	return profile;
 }
 
+/* The value folded and SVG output draw: --sample-index's, else the kind's
+ * own. -1 after saying which types there are. */
+static long drawn_value(const struct agent_options *opts, const struct profile *profile)
+{
+	if (opts->sample_index == NULL)
+		return opts->source->output_value >= 0 ? opts->source->output_value
+						       : (long)profile_default_value(profile);
+	long value = profile_sample_type_index(profile, opts->sample_index);
+	if (value < 0) {
+		char types[256] = "";
+		for (size_t i = 0, used = 0; i < profile->n_sample_types && used < sizeof(types); i++)
+			used += (size_t)snprintf(types + used, sizeof(types) - used, "%s%s", i > 0 ? ", " : "",
+						 profile->sample_types[i].type);
+		cli_fail(2, "--sample-index must be one of this profile's sample types (%s), not '%s'", types,
+			 opts->sample_index);
+	}
+	return value;
+}
+
+/* An empty drawing says why, and what would draw something. */
+static void warn_if_nothing_drawn(const struct agent_options *opts, const struct profile *profile, size_t value)
+{
+	int64_t total = 0;
+
+	for (size_t i = 0; i < profile->n_samples; i++)
+		total += profile->samples[i].values[value];
+	if (total != 0 || opts->format == FORMAT_PPROF)
+		return;
+	fprintf(stderr, "bpfprof: warning: the %s output draws %s, which is 0 in this profile", format_name(opts->format),
+		profile->sample_types[value].type);
+	if (opts->source->needs_heap && strcmp(profile->sample_types[value].type, "inuse_space") == 0)
+		fputs(" (nothing allocated in the window is still in use); --sample-index alloc_space draws the bytes "
+		      "allocated",
+		      stderr);
+	fputc('\n', stderr);
+}
+
 static int write_output(const struct agent_options *opts, const struct target *target,
 			const struct profile *profile, const struct window_figures *figures, FILE *out)
 {
 	char title[300];
 	struct flamegraph_options svg = {.title = title, .subtitle = figures->subtitle, .unit = opts->source->unit};
-	size_t value = opts->source->output_value >= 0 ? (size_t)opts->source->output_value : profile_default_value(profile);
+	size_t value = (size_t)drawn_value(opts, profile);
+
+	if (opts->sample_index != NULL)
+		svg.unit = profile->sample_types[value].unit;
 
 	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->source->title, target->comm, (int)target->pid);
 	if (profile_write(out, profile, opts->format, value, &svg) != 0)
@@ -246,6 +334,12 @@ int record_main(int argc, char **argv)
 		rc = cli_fail(1, "%s", err);
 		goto out;
 	}
+	long drawn = drawn_value(&opts, profile);
+	if (drawn < 0) {
+		rc = 2;
+		goto out;
+	}
+	warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
 	if (write_output(&opts, target, profile, &figures, out) != 0) {
 		rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 		goto out;

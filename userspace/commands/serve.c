@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,6 +22,7 @@ static const char serve_usage[] =
 	"usage: bpfprof serve --pid PID[,PID...] [--children] [--cgroup DIR] [--listen 127.0.0.1:6060]\n"
 	"                     [--hz 99] [--unwind auto|fp|dwarf]\n"
 	"                     [--heap] [--heap-rate 524288]\n"
+	"                     [--max-windows 16] [--max-connections 64] [--snapshot-memory 256MiB]\n"
 	"\n"
 	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
 	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
@@ -43,6 +45,13 @@ static const char serve_usage[] =
 	"                       default: every malloc and free of the target then costs a uprobe hit)\n"
 	"  -r, --heap-rate N    sample an allocation every N bytes on average (default 524288,\n"
 	"                       as Go's MemProfileRate; 1 records every one); implies --heap\n"
+	"  -W, --max-windows N  profile windows open at once, requests and UI recordings together\n"
+	"                       (default 16); beyond it a request gets 503 and the reason\n"
+	"  -N, --max-connections N  client connections at once, a thread each (default 64); beyond\n"
+	"                       it 503 and the reason. A connection that sends no whole request\n"
+	"                       for 10 s is closed (slow clients, idle keep-alive)\n"
+	"  -M, --snapshot-memory SIZE  memory the UI's snapshots may keep, such as 256MiB (the\n"
+	"                       default) or 1GiB; past it the oldest ready ones are evicted\n"
 	"  -h, --help           this text\n";
 
 /* The kinds serve needs from the start: CPU sampling, and heap tracing
@@ -59,6 +68,27 @@ static int check_kernel(const struct agent_options *opts)
 	return 0;
 }
 
+/* Waits for SIGINT or SIGTERM (which it returns), saying once on stderr
+ * when the target is gone: the agent keeps serving what it collected, and
+ * someone watching its log should not have to learn it from 410s. */
+static int wait_for_stop(const sigset_t *stop_signals, struct target_image *image)
+{
+	const struct timespec tick = {.tv_sec = 1};
+	bool said = false;
+	char why[512];
+
+	for (;;) {
+		int signo = sigtimedwait(stop_signals, NULL, &tick);
+		if (signo > 0)
+			return signo;
+		if (!said && !target_image_alive(image)) {
+			target_image_gone_reason(image, why, sizeof(why));
+			fprintf(stderr, "bpfprof: %s; still serving what was collected (new windows answer 410)\n", why);
+			said = true;
+		}
+	}
+}
+
 int serve_main(int argc, char **argv)
 {
 	struct agent_options opts;
@@ -67,7 +97,8 @@ int serve_main(int argc, char **argv)
 	char err[512];
 	int rc = agent_options_parse("serve", serve_usage,
 				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
-					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE),
+					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_MAX_WINDOWS) |
+					     TAKES(FLAG_MAX_CONNECTIONS) | TAKES(FLAG_SNAPSHOT_MEMORY),
 				     argc, argv, &opts);
 
 	if (rc != 0 || (rc = check_kernel(&opts)) != 0)
@@ -95,7 +126,7 @@ int serve_main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	struct server *server =
-		server_start(&session, heap, opts.hz, opts.unwind == UNWIND_MODE_FP, fd, err, sizeof(err));
+		server_start(&session, heap, opts.hz, opts.unwind == UNWIND_MODE_FP, &opts.limits, fd, err, sizeof(err));
 	if (server == NULL) {
 		close(fd);
 		heap_tracer_free(heap);
@@ -115,8 +146,7 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "bpfprof: warning: listening beyond this machine; profiles expose the target's "
 				"code layout, file paths and command line to anyone who can connect\n");
 
-	int signo;
-	sigwait(&stop_signals, &signo);
+	int signo = wait_for_stop(&stop_signals, &session.image);
 	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
 	/* Windows (requests and snapshots) end and answer with what they have;
 	 * heap profiles stay available while the uprobes come off. */

@@ -71,13 +71,26 @@ void top_table_free(struct top_table *table)
 	memset(table, 0, sizeof(*table));
 }
 
-/* Times read as seconds, as pprof prints them; counts as they are. */
+/* Times read as seconds and bytes in powers of 1024 with their unit, as
+ * pprof prints them; counts as they are. */
 static void format_value(char *buf, size_t len, int64_t value, const char *unit)
 {
-	if (strcmp(unit, "nanoseconds") == 0)
+	static const char *const byte_units[] = {"B", "kB", "MB", "GB", "TB"};
+	double scaled = (double)value;
+	size_t step = 0;
+
+	if (strcmp(unit, "nanoseconds") == 0) {
 		snprintf(buf, len, "%.2fs", (double)value / 1e9);
-	else
+	} else if (strcmp(unit, "bytes") == 0) {
+		for (; step + 1 < sizeof(byte_units) / sizeof(byte_units[0]) && (scaled >= 1024 || scaled <= -1024); step++)
+			scaled /= 1024;
+		if (step == 0)
+			snprintf(buf, len, "%lldB", (long long)value);
+		else
+			snprintf(buf, len, "%.2f%s", scaled, byte_units[step]);
+	} else {
 		snprintf(buf, len, "%lld", (long long)value);
+	}
 }
 
 static double percent(int64_t part, int64_t total)

@@ -11,6 +11,7 @@
 #ifndef TRACE_JSON_H
 #define TRACE_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct trace_info {
 	const struct thread_stacks *threads; /* as /proc had them at the start (no stacks needed); may be NULL */
 	uint64_t start_ns, end_ns; /* the window, monotonic */
 	uint64_t events_seen, events_lost;
+	bool target_exited; /* the window ended early because the target did */
 };
 
 /* Sorts events by time (in place) and writes the JSON document. 0, or -1

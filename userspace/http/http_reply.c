@@ -80,9 +80,8 @@ enum MHD_Result http_send_stream(struct MHD_Connection *conn, FILE *stream, char
 	return http_send(conn, MHD_HTTP_OK, content_type, *buf, *len, MHD_RESPMEM_MUST_FREE, attachment, NULL);
 }
 
-int http_query_number(struct MHD_Connection *conn, const char *name, long *value)
+int http_parse_number(const char *text, long *value)
 {
-	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 	char *end;
 
 	if (text == NULL)
@@ -90,4 +89,9 @@ int http_query_number(struct MHD_Connection *conn, const char *name, long *value
 	errno = 0;
 	*value = strtol(text, &end, 10);
 	return *text != '\0' && *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+int http_query_number(struct MHD_Connection *conn, const char *name, long *value)
+{
+	return http_parse_number(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name), value);
 }

@@ -28,5 +28,8 @@ enum MHD_Result http_send_stream(struct MHD_Connection *conn, FILE *stream, char
 
 /* ?name= as a whole number: 0 and *value, 1 when absent, -1 when malformed. */
 int http_query_number(struct MHD_Connection *conn, const char *name, long *value);
+/* The same rule on a query value already looked up (NULL: absent), apart
+ * from the connection so that it can be tested alone. */
+int http_parse_number(const char *text, long *value);
 
 #endif

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,9 @@
 #include "trace_json.h"
 #include "ui_api.h"
 #define BODY_MAX (64 * 1024)
-/* Closes idle keep-alive connections (a thread each); a request waiting
- * out its profile window is not idle and is never cut. */
-#define IDLE_TIMEOUT_SECONDS 120
+/* Connections beyond --max-connections still get their 503 (with the
+ * reason) up to this many more; past those libmicrohttpd closes them. */
+#define CONNECTIONS_OVER_LIMIT 16
 
 /* Go's endpoints that are not profile kinds (those are profile_sources.h's). */
 static const struct other_endpoint {
@@ -52,10 +53,26 @@ static const struct other_endpoint {
 	{"threadcreate", "Stacks that created threads.", false},
 };
 
+/* A client's connection, from accept to close. A request waiting out its
+ * window is not idle and is never cut; one whose headers have not all come
+ * within HEADER_TIMEOUT_SECONDS is. */
+struct client_connection {
+	int fd;
+	uint64_t waiting_since_ns; /* under connections_lock: for a request's headers; 0 while answering */
+	struct client_connection *next;
+};
+
 struct server {
 	struct session *session;
 	struct MHD_Daemon *daemon;
 	struct cancel_token stopping; /* fired at SIGINT/SIGTERM: every window ends */
+	struct server_limits limits;
+	struct window_slots slots;
+	pthread_mutex_t connections_lock;
+	struct client_connection *connections;
+	unsigned n_connections; /* under connections_lock */
+	pthread_t reaper;
+	bool reaper_running;
 	struct heap_tracer *heap;     /* NULL without --heap */
 	bool frame_pointers_only;     /* --unwind fp: the table-driven unwinder's features are not needed */
 	struct profile_context ctx;
@@ -150,9 +167,16 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 		target_image_gone_reason(image, err, sizeof(err));
 		return http_error(conn, MHD_HTTP_GONE, "%s", err);
 	}
+	if (!window_slots_take(&server->slots))
+		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "cannot take a trace: %u profile windows are open already, as many as this agent takes "
+				  "at once (--max-windows); try again when one ends",
+				  server->slots.max);
 	struct timeline_collector *timeline = timeline_collector_start(image->tracker, err, sizeof(err));
-	if (timeline == NULL)
+	if (timeline == NULL) {
+		window_slots_give_back(&server->slots);
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
+	}
 	/* The processes as they are now: each a group of tracks, every thread
 	 * listed so that quiet ones show too. */
 	struct thread_stacks threads = {0};
@@ -180,8 +204,10 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 	info.start_ns = clock.started_ns;
 	enum window_end end = window_wait(&clock);
 	info.end_ns = clock.ended_ns;
+	info.target_exited = end == WINDOW_TARGET_EXITED;
 	struct timeline_events gathered;
 	timeline_collector_stop(timeline, &gathered);
+	window_slots_give_back(&server->slots);
 	info.events_seen = gathered.seen;
 	info.events_lost = gathered.lost;
 
@@ -297,6 +323,10 @@ static enum MHD_Result serve_source(struct server *server, struct MHD_Connection
 
 	if (read_request(conn, source, &request, &seconds, &debug, &refused) < 0)
 		return refused;
+	if (source->open == NULL && debug != 0) {
+		lower_title(source->title, what, sizeof(what));
+		return http_error(conn, MHD_HTTP_BAD_REQUEST, "the %s has no text form: ask without debug", what);
+	}
 	if (source->open == NULL)
 		return serve_trace(server, conn, seconds);
 	if (debug != 0 && source->write_text != NULL)
@@ -305,7 +335,7 @@ static enum MHD_Result serve_source(struct server *server, struct MHD_Connection
 	struct source_window *window = source_window_open(source, &server->ctx, &request, &figures, err, sizeof(err));
 	if (window == NULL) {
 		lower_title(source->title, what, sizeof(what));
-		return http_error(conn, refusal_status(server),
+		return http_error(conn, figures.busy ? MHD_HTTP_SERVICE_UNAVAILABLE : refusal_status(server),
 				  "cannot take a %s: %s", what, err);
 	}
 	struct window_clock clock;
@@ -428,12 +458,82 @@ struct request_body {
 	bool truncated;
 };
 
+static struct client_connection *client_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* The connection's next request (keep-alive) has its headers to send. */
 static void request_completed(void *cls, struct MHD_Connection *conn, void **request_cls,
 			      enum MHD_RequestTerminationCode code)
 {
-	(void)cls, (void)conn, (void)code;
+	struct server *server = cls;
+	struct client_connection *client = client_of(conn);
+	(void)code;
+
 	free(*request_cls);
 	*request_cls = NULL;
+	if (client == NULL)
+		return;
+	pthread_mutex_lock(&server->connections_lock);
+	client->waiting_since_ns = monotonic_ns();
+	pthread_mutex_unlock(&server->connections_lock);
+}
+
+static void connection_changed(void *cls, struct MHD_Connection *conn, void **socket_context,
+			       enum MHD_ConnectionNotificationCode change)
+{
+	struct server *server = cls;
+	struct client_connection *client = *socket_context;
+
+	pthread_mutex_lock(&server->connections_lock);
+	if (change == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		client = calloc(1, sizeof(*client));
+		if (client != NULL && info != NULL) {
+			*client = (struct client_connection){
+				.fd = info->connect_fd, .waiting_since_ns = monotonic_ns(), .next = server->connections};
+			server->connections = client;
+			server->n_connections++;
+		} else {
+			free(client);
+			client = NULL;
+		}
+		*socket_context = client;
+	} else if (client != NULL) { /* closed: libmicrohttpd closes the socket after this */
+		for (struct client_connection **link = &server->connections; *link != NULL; link = &(*link)->next)
+			if (*link == client) {
+				*link = client->next;
+				break;
+			}
+		server->n_connections--;
+		free(client);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&server->connections_lock);
+}
+
+/* Once a second: cuts the connections whose request has not come whole
+ * within HEADER_TIMEOUT_SECONDS (the connection's thread sees its socket
+ * shut and closes it). */
+static void *reap_slow_clients(void *arg)
+{
+	struct server *server = arg;
+
+	while (!cancel_token_fired(&server->stopping)) {
+		sleep(1);
+		uint64_t now = monotonic_ns();
+		pthread_mutex_lock(&server->connections_lock);
+		for (struct client_connection *client = server->connections; client != NULL; client = client->next)
+			if (client->waiting_since_ns != 0 &&
+			    now - client->waiting_since_ns > HEADER_TIMEOUT_SECONDS * 1000000000ULL) {
+				shutdown(client->fd, SHUT_RDWR);
+				client->waiting_since_ns = 0;
+			}
+		pthread_mutex_unlock(&server->connections_lock);
+	}
+	return NULL;
 }
 
 /* Appends each GET argument's name (the addresses of a GET symbol lookup)
@@ -488,6 +588,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	/* Go's handlers read parameters from the query string; a body is
 	 * kept (up to a limit) for the symbol lookup and otherwise ignored. */
 	if (body == NULL) {
+		struct client_connection *client = client_of(conn);
+		if (client != NULL) {
+			pthread_mutex_lock(&server->connections_lock);
+			client->waiting_since_ns = 0; /* its headers are in */
+			pthread_mutex_unlock(&server->connections_lock);
+		}
 		*request_cls = body = calloc(1, sizeof(*body));
 		return body != NULL ? MHD_YES : MHD_NO;
 	}
@@ -499,7 +605,17 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0)
+	pthread_mutex_lock(&server->connections_lock);
+	unsigned connections = server->n_connections;
+	pthread_mutex_unlock(&server->connections_lock);
+	if (connections > server->limits.max_connections)
+		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "%u connections are open, more than this agent serves at once (--max-connections %u); "
+				  "try again when one closes",
+				  connections, server->limits.max_connections);
+	bool deleting = strcmp(method, "DELETE") == 0; /* the UI's snapshots only */
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0 &&
+	    !(deleting && strncmp(url, "/api/", 5) == 0))
 		return http_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	enum MHD_Result result;
 	if (ui_api_handle(&server->ui, conn, url, method, &result))
@@ -545,7 +661,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 }
 
 struct server *server_start(struct session *session, struct heap_tracer *heap, unsigned hz, bool frame_pointers_only,
-			    int listen_fd, char *err, size_t err_len)
+			    const struct server_limits *limits, int listen_fd, char *err, size_t err_len)
 {
 	struct server *server = calloc(1, sizeof(*server));
 
@@ -556,37 +672,50 @@ struct server *server_start(struct session *session, struct heap_tracer *heap, u
 	server->session = session;
 	server->heap = heap;
 	server->frame_pointers_only = frame_pointers_only;
+	server->limits = *limits;
+	server->slots.max = limits->max_windows;
+	pthread_mutex_init(&server->connections_lock, NULL);
 	server->ctx = (struct profile_context){
 		.session = session,
 		.heap = heap,
 		.hz = hz,
 		.event = cpu_event_find("cpu-clock"),
+		.slots = &server->slots,
 	};
 	server->ui = (struct ui_context){
 		.session = session,
 		.heap = heap,
-		.snapshots = snapshot_store_new(&server->ctx, &server->stopping),
+		.snapshots = snapshot_store_new(&server->ctx, &server->stopping, limits->snapshot_bytes),
 		.attached_wall_ns = wall_ns(),
 		.hz = hz,
 	};
 	if (server->ui.snapshots == NULL) {
 		snprintf(err, err_len, "out of memory");
-		free(server);
-		return NULL;
+		goto fail;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	server->daemon =
 		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-				 handle_request, server, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-				 MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_TIMEOUT,
-				 (unsigned int)IDLE_TIMEOUT_SECONDS, MHD_OPTION_END);
+				 handle_request, server, MHD_OPTION_NOTIFY_COMPLETED, request_completed, server,
+				 MHD_OPTION_NOTIFY_CONNECTION, connection_changed, server, MHD_OPTION_LISTEN_SOCKET,
+				 listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+				 (unsigned int)(limits->max_connections + CONNECTIONS_OVER_LIMIT), MHD_OPTION_END);
 	if (server->daemon == NULL) {
 		snprintf(err, err_len, "libmicrohttpd could not start");
-		snapshot_store_free(server->ui.snapshots);
-		free(server);
-		return NULL;
+		goto fail;
 	}
+	if (pthread_create(&server->reaper, NULL, reap_slow_clients, server) != 0) {
+		snprintf(err, err_len, "cannot start the connection reaper thread");
+		MHD_stop_daemon(server->daemon);
+		goto fail;
+	}
+	server->reaper_running = true;
 	return server;
+fail:
+	snapshot_store_free(server->ui.snapshots);
+	pthread_mutex_destroy(&server->connections_lock);
+	free(server);
+	return NULL;
 }
 
 void server_end_windows(struct server *server)
@@ -597,7 +726,10 @@ void server_end_windows(struct server *server)
 void server_free(struct server *server)
 {
 	cancel_token_fire(&server->stopping);
+	if (server->reaper_running)
+		pthread_join(server->reaper, NULL);
 	MHD_stop_daemon(server->daemon);
 	snapshot_store_free(server->ui.snapshots);
+	pthread_mutex_destroy(&server->connections_lock);
 	free(server);
 }

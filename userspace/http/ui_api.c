@@ -36,10 +36,14 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	json_write_string(out, target->comm);
 	fputs(",\"cmdline\":", out);
 	json_write_string(out, target->cmdline);
-	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":%ld,\"attached_unix\":%lld,\"version\":\"%s\","
-		     "\"hz\":%u,\"heap_rate\":%llu",
-		alive ? target_thread_count(target) : 0, alive ? "true" : "false",
-		alive ? target_uptime_seconds(target) : -1, (long long)(ctx->attached_wall_ns / 1000000000LL),
+	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":", alive ? target_thread_count(target) : 0,
+		alive ? "true" : "false");
+	if (alive)
+		fprintf(out, "%ld", target_uptime_seconds(target));
+	else
+		fputs("null", out); /* gone: it has no uptime */
+	fprintf(out, ",\"attached_unix\":%lld,\"version\":\"%s\",\"hz\":%u,\"heap_rate\":%llu",
+		(long long)(ctx->attached_wall_ns / 1000000000LL),
 		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
 	/* The set: what the header lists, every process seen with its state. */
 	target_image_name(image, name, sizeof(name));
@@ -105,13 +109,14 @@ static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connect
 			 NULL);
 }
 
-/* The ready profile of snapshot id, or NULL after answering why not. */
+/* The ready profile of snapshot id, held until snapshot_release (a
+ * deletion meanwhile waits for the view), or NULL after answering why not. */
 static const struct profile *ready_profile(struct ui_context *ctx, struct MHD_Connection *conn, long id,
 					   enum MHD_Result *result)
 {
 	bool found;
 	enum snapshot_state state;
-	const struct profile *profile = snapshot_profile(ctx->snapshots, (int)id, &found, &state);
+	const struct profile *profile = snapshot_hold(ctx->snapshots, (int)id, &found, &state);
 
 	if (profile == NULL)
 		*result = !found ? http_json_error(conn, MHD_HTTP_NOT_FOUND, "no snapshot %ld", id)
@@ -137,29 +142,13 @@ static long sample_type_index(const struct profile *profile, struct MHD_Connecti
 
 enum snapshot_view { VIEW_FLAME, VIEW_TOP, VIEW_PPROF };
 
-static enum MHD_Result serve_view(struct ui_context *ctx, struct MHD_Connection *conn, long id,
-				  enum snapshot_view view)
+/* A view of a held profile, written to out: 0, or -1 when out of memory. */
+static int write_view(const struct profile *profile, long type, enum snapshot_view view, FILE *out)
 {
-	enum MHD_Result result;
-	const struct profile *profile = ready_profile(ctx, conn, id, &result);
-	if (profile == NULL)
-		return result;
-	long type = sample_type_index(profile, conn, &result);
-	if (type < 0)
-		return result;
-
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	if (out == NULL)
-		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	int rc = -1;
-	if (view == VIEW_PPROF) {
-		char name[64];
-		snprintf(name, sizeof(name), "%s-%ld.pb.gz", snapshot_kind_name(ctx->snapshots, (int)id), id);
-		rc = profile_write(out, profile, FORMAT_PPROF, 0, NULL);
-		return http_send_stream(conn, out, &buf, &len, rc, "application/octet-stream", name);
-	}
+
+	if (view == VIEW_PPROF)
+		return profile_write(out, profile, FORMAT_PPROF, 0, NULL);
 	const char *unit = profile->sample_types[type].unit;
 	if (view == VIEW_FLAME) {
 		struct flame_stacks stacks;
@@ -184,7 +173,29 @@ static enum MHD_Result serve_view(struct ui_context *ctx, struct MHD_Connection 
 			rc = 0;
 		}
 	}
-	return http_send_stream(conn, out, &buf, &len, rc, "application/json", NULL);
+	return rc;
+}
+
+static enum MHD_Result serve_view(struct ui_context *ctx, struct MHD_Connection *conn, long id,
+				  enum snapshot_view view)
+{
+	enum MHD_Result result;
+	const struct profile *profile = ready_profile(ctx, conn, id, &result);
+	if (profile == NULL)
+		return result;
+	long type = sample_type_index(profile, conn, &result);
+	char *buf = NULL, name[64];
+	size_t len = 0;
+	FILE *out = type >= 0 ? open_memstream(&buf, &len) : NULL;
+	int rc = out != NULL ? write_view(profile, type, view, out) : -1;
+	snprintf(name, sizeof(name), "%s-%ld.pb.gz", snapshot_kind_name(ctx->snapshots, (int)id), id);
+	snapshot_release(ctx->snapshots, (int)id);
+	if (type < 0)
+		return result;
+	if (out == NULL)
+		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return view == VIEW_PPROF ? http_send_stream(conn, out, &buf, &len, rc, "application/octet-stream", name)
+				  : http_send_stream(conn, out, &buf, &len, rc, "application/json", NULL);
 }
 
 static enum MHD_Result serve_diff(struct ui_context *ctx, struct MHD_Connection *conn)
@@ -198,29 +209,30 @@ static enum MHD_Result serve_diff(struct ui_context *ctx, struct MHD_Connection 
 	if (base == NULL)
 		return result;
 	const struct profile *target = ready_profile(ctx, conn, target_id, &result);
-	if (target == NULL)
+	if (target == NULL) {
+		snapshot_release(ctx->snapshots, (int)base_id);
 		return result;
+	}
 	long base_type = sample_type_index(base, conn, &result);
-	if (base_type < 0)
-		return result;
-	long target_type = sample_type_index(target, conn, &result);
-	if (target_type < 0)
-		return result;
-
+	long target_type = base_type >= 0 ? sample_type_index(target, conn, &result) : -1;
 	struct flame_stacks a, b;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc = -1;
-	FILE *out = open_memstream(&buf, &len);
-	if (out == NULL)
-		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	if (flame_stacks_from_profile(base, (size_t)base_type, &a) == 0) {
+	FILE *out = target_type >= 0 ? open_memstream(&buf, &len) : NULL;
+	if (out != NULL && flame_stacks_from_profile(base, (size_t)base_type, &a) == 0) {
 		if (flame_stacks_from_profile(target, (size_t)target_type, &b) == 0) {
 			rc = flame_diff_write_json(out, &a, &b, target->sample_types[target_type].unit);
 			flame_stacks_free(&b);
 		}
 		flame_stacks_free(&a);
 	}
+	snapshot_release(ctx->snapshots, (int)base_id);
+	snapshot_release(ctx->snapshots, (int)target_id);
+	if (target_type < 0)
+		return result;
+	if (out == NULL)
+		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	return http_send_stream(conn, out, &buf, &len, rc, "application/json", NULL);
 }
 
@@ -242,6 +254,14 @@ static enum MHD_Result serve_snapshots(struct ui_context *ctx, struct MHD_Connec
 	long id = strtol(rest + 1, &end, 10);
 	if (rest[0] != '/' || end == rest + 1)
 		return http_json_error(conn, MHD_HTTP_NOT_FOUND, "no such API path");
+	if (*end == '\0' && strcmp(method, "DELETE") == 0) {
+		if (!snapshot_delete(ctx->snapshots, (int)id))
+			return http_json_error(conn, MHD_HTTP_NOT_FOUND, "no snapshot %ld", id);
+		return http_send(conn, MHD_HTTP_NO_CONTENT, "application/json", (void *)"", 0, MHD_RESPMEM_PERSISTENT,
+				 NULL, NULL);
+	}
+	if (strcmp(method, "DELETE") == 0)
+		return http_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only a snapshot can be deleted");
 	if (*end == '\0') {
 		char *buf = NULL;
 		size_t len = 0;
@@ -278,7 +298,9 @@ bool ui_api_handle(struct ui_context *ctx, struct MHD_Connection *conn, const ch
 	}
 	if (strncmp(url, "/api/", 5) != 0)
 		return false;
-	if (strcmp(url, "/api/target") == 0)
+	if (strcmp(method, "DELETE") == 0 && strncmp(url, "/api/snapshots/", 15) != 0)
+		*result = http_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only a snapshot can be deleted");
+	else if (strcmp(url, "/api/target") == 0)
 		*result = serve_target(ctx, conn);
 	else if (strcmp(url, "/api/kinds") == 0)
 		*result = serve_kinds(conn);

@@ -43,6 +43,17 @@ void profile_free(struct profile *profile)
 	free(profile);
 }
 
+size_t profile_memory_bytes(const struct profile *profile)
+{
+	return sizeof(*profile) + profile->cap_mappings * sizeof(*profile->mappings) +
+	       profile->cap_functions * sizeof(*profile->functions) + profile->cap_lines * sizeof(*profile->lines) +
+	       profile->cap_locations * sizeof(*profile->locations) +
+	       profile->cap_sample_locations * sizeof(*profile->sample_locations) +
+	       profile->cap_labels * sizeof(*profile->labels) + profile->cap_samples * sizeof(*profile->samples) +
+	       profile->cap_comments * sizeof(*profile->comments) + hashmap_memory_bytes(profile->strings) +
+	       hashmap_memory_bytes(profile->function_ids);
+}
+
 const char *profile_string(struct profile *profile, const char *s)
 {
 	if (s == NULL)

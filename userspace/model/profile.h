@@ -93,6 +93,8 @@ struct profile {
 
 struct profile *profile_new(void);
 void profile_free(struct profile *profile);
+/* The heap memory the profile holds, as a store with a budget counts it. */
+size_t profile_memory_bytes(const struct profile *profile);
 
 /* A copy of s that lives as long as the profile; equal strings share one copy. */
 const char *profile_string(struct profile *profile, const char *s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "cli.h"
 #include "bpf_counters.h"
 #include "clock.h"
@@ -22,19 +23,40 @@
 #include "window_health.h"
 
 #define POLL_MS 200
+/* How long a process of the set that maps no allocator is looked at again:
+ * ld.so maps a new program's libraries within milliseconds of its exec. */
+#define ALLOCATOR_WAIT_NS 3000000000ULL
 
 enum heap_end { END_NONE, END_FINISHED, END_EXITED, END_EXEC };
+
+/* Which allocators carry probes, as a profile's comments say it. */
+struct allocator_coverage {
+	char allocators[1024];      /* the files probed, ", " between them */
+	uint64_t without_allocator; /* processes of the set that never mapped one */
+	char failure[320];          /* why an allocator's probes could not be placed; "" */
+};
+
+struct waiting_process {
+	size_t index; /* in the image's processes */
+	uint64_t since_ns;
+};
 
 struct heap_tracer {
 	struct target_image *image;
 	bool whole_set; /* the image is a set of processes, not one */
 	uint64_t rate;
-	char allocator[256];
+	/* A set's processes are looked at for their allocator as they arrive:
+	 * those up to checked were; waiting ones mapped none yet. Only the
+	 * tracing thread touches these. */
+	size_t checked;
+	struct waiting_process *waiting;
+	size_t n_waiting, cap_waiting;
 	uint64_t attached_ns; /* monotonic */
 	int64_t target_cpu_at_attach, target_cpu_at_end; /* -1: unknown */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* tracing ended, or detaching finished */
+	struct allocator_coverage coverage;
 	struct heap_profile *heap;
 	struct heap_collector *collector;     /* NULL once detached */
 	struct heap_collector_stats counts;   /* the collector's, as of detaching */
@@ -105,6 +127,68 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	pthread_mutex_unlock(&tracer->lock);
 }
 
+/* With the image locked: whether process's allocator has probes now, or
+ * never will; what changed goes into found (the tracer's lock comes after
+ * the image's is let go: a mark takes them the other way round). */
+static bool cover_process(struct heap_tracer *tracer, struct traced_process *process, uint64_t since_ns,
+			  struct allocator_coverage *found)
+{
+	char allocator[256], err[256];
+
+	if (process->exited || process->maps == NULL)
+		return true;
+	enum heap_cover cover = heap_collector_cover(tracer->collector, process->target.pid, process->maps, allocator,
+						     sizeof(allocator), err, sizeof(err));
+	if (cover == HEAP_COVERED_NOW) {
+		size_t used = strlen(found->allocators);
+		snprintf(found->allocators + used, sizeof(found->allocators) - used, ", %s", allocator);
+		fprintf(stderr, "bpfprof: heap: PID %d (%s) allocates with %s: probed too\n", (int)process->target.pid,
+			process->target.comm, allocator);
+	} else if (cover == HEAP_COVER_FAILED && found->failure[0] == '\0') {
+		snprintf(found->failure, sizeof(found->failure), "PID %d: %s", (int)process->target.pid, err);
+	} else if (cover == HEAP_NO_ALLOCATOR && monotonic_ns() - since_ns > ALLOCATOR_WAIT_NS) {
+		found->without_allocator++;
+		cover = HEAP_COVER_FAILED;
+	}
+	return cover != HEAP_NO_ALLOCATOR;
+}
+
+/* On the tracing thread, for a set: the processes that joined it since the
+ * last tick get probes on their allocator when it is a file none of the
+ * others use; one that maps none yet is looked at again for a while. */
+static void cover_newcomers(struct heap_tracer *tracer)
+{
+	struct target_image *image = tracer->image;
+	struct allocator_coverage found = {.allocators = ""};
+
+	target_image_lock(image);
+	for (; tracer->checked < image->n_processes; tracer->checked++) {
+		struct waiting_process *arrived = ARRAY_PUSH(tracer->waiting, tracer->n_waiting, tracer->cap_waiting);
+		if (arrived == NULL)
+			break; /* out of memory: the next tick tries again */
+		*arrived = (struct waiting_process){.index = tracer->checked, .since_ns = monotonic_ns()};
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < tracer->n_waiting; i++) {
+		struct traced_process *process = image->processes[tracer->waiting[i].index];
+		if (cover_process(tracer, process, tracer->waiting[i].since_ns, &found))
+			continue;
+		target_image_look_again(image, process);
+		tracer->waiting[kept++] = tracer->waiting[i];
+	}
+	tracer->n_waiting = kept;
+	target_image_unlock(image);
+
+	pthread_mutex_lock(&tracer->lock);
+	struct allocator_coverage *coverage = &tracer->coverage;
+	size_t used = strlen(coverage->allocators);
+	snprintf(coverage->allocators + used, sizeof(coverage->allocators) - used, "%s", found.allocators);
+	coverage->without_allocator += found.without_allocator;
+	if (coverage->failure[0] == '\0')
+		snprintf(coverage->failure, sizeof(coverage->failure), "%s", found.failure);
+	pthread_mutex_unlock(&tracer->lock);
+}
+
 static void *tracing_loop(void *arg)
 {
 	struct heap_tracer *tracer = arg;
@@ -124,6 +208,8 @@ static void *tracing_loop(void *arg)
 		if (end == END_NONE && !target_image_alive(tracer->image))
 			end = END_EXITED;
 
+		if (end == END_NONE && tracer->whole_set)
+			cover_newcomers(tracer);
 		if (end == END_NONE)
 			target_image_refresh_if_asked(tracer->image);
 	}
@@ -157,15 +243,16 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&tracer->changed, &attr);
 	pthread_condattr_destroy(&attr);
-	/* The allocator is the first process's; a set's others are traced
-	 * where they map the same file (forked workers do). */
+	/* The first process's allocator must be found; a set's others get
+	 * their own where they use another file. */
 	tracer->collector = heap_collector_start(image->first->target.pid, tracer->whole_set, image->tracker,
-						 image->first->maps,
-						 image->unwinder, rate,
-						 on_record, tracer, tracer->allocator, sizeof(tracer->allocator), err,
+						 image->first->maps, image->unwinder, rate, on_record, tracer,
+						 tracer->coverage.allocators, sizeof(tracer->coverage.allocators), err,
 						 err_len);
 	if (tracer->collector == NULL)
 		goto fail;
+	if (tracer->whole_set)
+		cover_newcomers(tracer);
 	tracer->attached_ns = monotonic_ns();
 	tracer->target_cpu_at_attach = target_image_cpu_ns(image);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
@@ -178,6 +265,7 @@ fail:
 	pthread_cond_destroy(&tracer->changed);
 	pthread_mutex_destroy(&tracer->lock);
 	heap_profile_free(tracer->heap);
+	free(tracer->waiting);
 	free(tracer);
 	return NULL;
 }
@@ -213,6 +301,7 @@ void heap_tracer_free(struct heap_tracer *tracer)
 	pthread_cond_destroy(&tracer->changed);
 	pthread_mutex_destroy(&tracer->lock);
 	heap_profile_free(tracer->heap);
+	free(tracer->waiting);
 	free(tracer);
 }
 
@@ -334,22 +423,29 @@ static const char *const view_names[] = {
 
 static void describe(struct profile *profile, struct heap_tracer *tracer, enum heap_view view,
 		     const struct heap_mark *since, uint64_t min_age_ns, const struct heap_collector_stats *c,
-		     const struct heap_profile_stats *h, enum heap_end end, double traced_seconds)
+		     const struct heap_profile_stats *h, const struct allocator_coverage *coverage, enum heap_end end,
+		     double traced_seconds)
 {
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", view_names[view]);
 	target_describe(profile, tracer->image, what);
 	profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on average "
 				     "(--heap-rate), values scaled back as Go does",
-			    tracer->allocator, (unsigned long long)tracer->rate);
+			    coverage->allocators, (unsigned long long)tracer->rate);
 	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
 				     "made before attach are invisible to it");
-	if (tracer->whole_set)
+	if (tracer->whole_set) {
 		profile_add_comment(profile, "a set of processes: the allocator's probes are the file's, so every "
 					     "process mapping %s pays their trap and only the set's are kept; %llu of the "
 					     "set exec'd a new program, their in-use bytes let go; a process that exited "
-					     "keeps its in-use bytes as of its exit",
-				    tracer->allocator, (unsigned long long)h->execs);
+					     "keeps its in-use bytes as of its exit; %llu mapped no allocator (not traced)",
+				    coverage->allocators, (unsigned long long)h->execs,
+				    (unsigned long long)coverage->without_allocator);
+		if (coverage->failure[0] != '\0')
+			profile_add_comment(profile, "an allocator of the set could not be probed, its allocations are "
+						     "missing: %s",
+					    coverage->failure);
+	}
 	if (view == HEAP_VIEW_LEAKS)
 		profile_add_comment(profile, "leaks: allocations still in use that were made more than %.1f s before "
 					     "the %s",
@@ -380,8 +476,8 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
 	int64_t cpu_now = end == END_NONE ? target_image_cpu_ns(tracer->image) : tracer->target_cpu_at_end;
 	uint64_t lost = heap_lost(c, h);
-	char probe[320];
-	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", tracer->allocator);
+	char probe[1100];
+	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", coverage->allocators);
 	window_health_check(profile, &(struct window_activity){
 					     .events = "allocation calls",
 					     .probe = probe,
@@ -401,10 +497,12 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 	struct profile *profile = profile_new();
 	struct heap_collector_stats counts;
 	struct heap_profile_stats stats;
+	struct allocator_coverage coverage;
 
 	if (profile == NULL)
 		return NULL;
 	pthread_mutex_lock(&tracer->lock);
+	coverage = tracer->coverage;
 	enum heap_end end = tracer->end;
 	uint64_t now = end != END_NONE ? tracer->ended_ns : monotonic_ns();
 	struct stack_table *stacks = select_stacks(tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, now);
@@ -422,8 +520,8 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 	profile->time_nanos = wall_ns();
 	profile->duration_nanos =
 		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
-	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, end,
-		 (double)(now - tracer->attached_ns) / 1e9);
+	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, &coverage,
+		 end, (double)(now - tracer->attached_ns) / 1e9);
 	int rc = target_image_add_stacks(tracer->image, profile, stacks);
 	stack_table_free(stacks);
 	if (rc != 0) {

@@ -268,7 +268,7 @@ const struct profile_source profile_sources[] = {
 		.name = "cpu", .endpoint = "profile", .title = "CPU profile", .activity = "sampling",
 		.description = "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).",
 		.family = "cpu", .unit = "samples", .output_value = 0, .span = SPAN_WINDOW, .default_seconds = 30,
-		.recordable = true, .snapshot = true,
+		.takes_hz = true, .takes_event = true, .recordable = true, .snapshot = true,
 		.ui_option = "CPU", .ui_name = "CPU profile", .ui_button = "Record CPU profile",
 		.ui_seconds = UI_SECONDS_WINDOW, .open = open_cpu,
 		.kernel_needs = NEEDS(BTF) | NEEDS(PERF_EVENT) | NEEDS(RINGBUF) | NEEDS(ATOMICS), .unwinds = true,
@@ -328,7 +328,7 @@ const struct profile_source profile_sources[] = {
 		.description = "On-CPU and off-CPU time of every thread in one profile (label state=on-CPU|off-CPU) "
 			       "over ?seconds=N (default 30): where the whole wall-clock time goes (bpfprof's own).",
 		.family = "wall", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
-		.default_seconds = 30, .recordable = true, .snapshot = true,
+		.default_seconds = 30, .takes_hz = true, .recordable = true, .snapshot = true,
 		.ui_option = "Wall clock (on + off CPU)", .ui_name = "wall-clock profile",
 		.ui_button = "Record wall clock", .ui_seconds = UI_SECONDS_WINDOW, .open = open_wall,
 		.kernel_needs = NEEDS(BTF) | NEEDS(PERF_EVENT) | NEEDS(RINGBUF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) |
@@ -415,7 +415,18 @@ struct source_window *source_window_open(const struct profile_source *source, co
 					 char *err, size_t err_len)
 {
 	*figures = (struct window_figures){0};
-	return source->open(source, ctx, request, figures, err, err_len);
+	if (ctx->slots != NULL && !window_slots_take(ctx->slots)) {
+		figures->busy = true;
+		snprintf(err, err_len,
+			 "%u profile windows are open already, as many as this agent takes at once (--max-windows); "
+			 "try again when one ends",
+			 ctx->slots->max);
+		return NULL;
+	}
+	struct source_window *window = source->open(source, ctx, request, figures, err, err_len);
+	if (window == NULL && ctx->slots != NULL)
+		window_slots_give_back(ctx->slots);
+	return window;
 }
 
 /* The heap tracer's end (the target exited or called exec) ends its windows. */
@@ -448,6 +459,8 @@ struct profile *source_window_close(struct source_window *window, const struct w
 
 	if (clock->end == WINDOW_TARGET_EXITED)
 		figures->target_exited = true;
+	if (window->ctx->slots != NULL)
+		window_slots_give_back(window->ctx->slots);
 	free(window);
 	return profile;
 }

@@ -50,6 +50,7 @@ struct profile_context {
 	struct heap_tracer *heap; /* NULL: heap tracing is off */
 	unsigned hz;
 	const struct cpu_event *event;
+	struct window_slots *slots; /* serve's limit on open windows; NULL: none */
 };
 
 /* What a window tells its owner besides the profile. */
@@ -60,6 +61,7 @@ struct window_figures {
 	uint64_t samples;    /* the snapshot list's figures */
 	uint64_t lost;
 	bool target_exited;  /* the collector saw the target go */
+	bool busy;           /* the window was refused: every slot of ctx->slots is in use */
 };
 
 struct source_window;
@@ -77,6 +79,8 @@ struct profile_source {
 	enum source_span span;
 	unsigned default_seconds;    /* a window's when none is asked */
 	bool takes_min_wait;	     /* ?min_wait_us= and --min-wait */
+	bool takes_hz;		     /* --hz: it samples on-CPU stacks */
+	bool takes_event;	     /* --event: its values are the sampling event's counts */
 	bool needs_heap;	     /* reads the heap tracer */
 	bool recordable;	     /* bpfprof record --type NAME */
 	bool snapshot;		     /* the UI records it */

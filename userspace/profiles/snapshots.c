@@ -1,8 +1,16 @@
-/* snapshots.c: background recordings and the profiles they leave. */
+/*
+ * snapshots.c: background recordings and the profiles they leave, under a
+ * memory budget.
+ *
+ * A snapshot deleted or evicted is hidden at once but freed only when its
+ * recording thread has finished and no view holds its profile: the HTTP
+ * threads read a profile outside the store's lock.
+ */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "json.h"
 #include "offcpu_profile.h"
@@ -22,17 +30,24 @@ struct snapshot {
 	struct window_clock clock;
 	pthread_t thread;
 	struct snapshot_store *store;
+	size_t bytes;  /* its profile's, once ready */
+	int holders;   /* views reading the profile */
+	bool removed;  /* deleted or evicted: hidden, freed once unused */
 };
 
 struct snapshot_store {
 	pthread_mutex_t lock;
 	struct profile_context ctx;
 	struct cancel_token closing; /* ends every recording; hangs off the agent's */
-	struct snapshot *items[SNAPSHOTS_MAX];
-	size_t count;
+	struct snapshot **items;     /* by id; removed ones until freed */
+	size_t count, cap;
+	int next_id;
+	uint64_t budget, bytes; /* bytes: the ready profiles not removed */
+	uint64_t evicted, evicted_bytes;
 };
 
-struct snapshot_store *snapshot_store_new(const struct profile_context *ctx, const struct cancel_token *agent)
+struct snapshot_store *snapshot_store_new(const struct profile_context *ctx, const struct cancel_token *agent,
+					  uint64_t budget_bytes)
 {
 	struct snapshot_store *store = calloc(1, sizeof(*store));
 
@@ -41,7 +56,16 @@ struct snapshot_store *snapshot_store_new(const struct profile_context *ctx, con
 	pthread_mutex_init(&store->lock, NULL);
 	store->ctx = *ctx;
 	store->closing.parent = agent;
+	store->budget = budget_bytes;
+	store->next_id = 1;
 	return store;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	pthread_join(s->thread, NULL);
+	profile_free(s->profile);
+	free(s);
 }
 
 void snapshot_store_free(struct snapshot_store *store)
@@ -49,14 +73,50 @@ void snapshot_store_free(struct snapshot_store *store)
 	if (store == NULL)
 		return;
 	cancel_token_fire(&store->closing);
-	for (size_t i = 0; i < store->count; i++) {
-		struct snapshot *s = store->items[i];
-		pthread_join(s->thread, NULL);
-		profile_free(s->profile);
-		free(s);
-	}
+	for (size_t i = 0; i < store->count; i++)
+		snapshot_free(store->items[i]);
+	free(store->items);
 	pthread_mutex_destroy(&store->lock);
 	free(store);
+}
+
+/* With the store locked: frees the removed snapshots nothing uses any
+ * more. A finished recording's thread has only its return left, so the
+ * join is immediate. */
+static void free_unused(struct snapshot_store *store)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < store->count; i++) {
+		struct snapshot *s = store->items[i];
+		if (s->removed && s->state != SNAPSHOT_RECORDING && s->holders == 0)
+			snapshot_free(s);
+		else
+			store->items[kept++] = s;
+	}
+	store->count = kept;
+}
+
+/* With the store locked: s's profile no longer counts against the budget. */
+static void remove_snapshot(struct snapshot_store *store, struct snapshot *s)
+{
+	if (s->state == SNAPSHOT_READY)
+		store->bytes -= s->bytes;
+	s->removed = true;
+}
+
+/* With the store locked, after `newest` became ready: the oldest ready
+ * profiles go until the rest fit the budget; the newest always stays. */
+static void evict_over_budget(struct snapshot_store *store, const struct snapshot *newest)
+{
+	for (size_t i = 0; i < store->count && store->bytes > store->budget; i++) {
+		struct snapshot *s = store->items[i];
+		if (s == newest || s->removed || s->state != SNAPSHOT_READY)
+			continue;
+		store->evicted++;
+		store->evicted_bytes += s->bytes;
+		remove_snapshot(store, s);
+	}
 }
 
 /* The recording thread: waits the window out, then keeps its profile. */
@@ -67,7 +127,8 @@ static void *record_snapshot(void *arg)
 
 	window_wait(&s->clock);
 	struct profile *profile = source_window_close(s->window, &s->clock, &figures);
-	pthread_mutex_lock(&s->store->lock);
+	struct snapshot_store *store = s->store;
+	pthread_mutex_lock(&store->lock);
 	s->window = NULL;
 	s->elapsed_ns = monotonic_ns() - s->started_mono_ns;
 	s->samples = figures.samples;
@@ -76,7 +137,12 @@ static void *record_snapshot(void *arg)
 	s->state = profile != NULL ? SNAPSHOT_READY : SNAPSHOT_FAILED;
 	if (profile == NULL)
 		snprintf(s->error, sizeof(s->error), "out of memory while building the profile");
-	pthread_mutex_unlock(&s->store->lock);
+	if (profile != NULL && !s->removed) {
+		s->bytes = profile_memory_bytes(profile);
+		store->bytes += s->bytes;
+		evict_over_budget(store, s);
+	}
+	pthread_mutex_unlock(&store->lock);
 	return NULL;
 }
 
@@ -106,10 +172,13 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 		return -1;
 	}
 	pthread_mutex_lock(&store->lock);
-	if (store->count == SNAPSHOTS_MAX) {
-		snprintf(err, err_len, "this agent keeps at most %d snapshots; restart it to take more", SNAPSHOTS_MAX);
+	free_unused(store);
+	struct snapshot **slot = ARRAY_PUSH(store->items, store->count, store->cap);
+	if (slot == NULL) {
+		snprintf(err, err_len, "out of memory");
 		goto out;
 	}
+	store->count--; /* taken once the recording runs */
 	struct window_request request = request_for(source, seconds);
 	struct window_figures figures;
 	s->window = source_window_open(source, &store->ctx, &request, &figures, err, err_len);
@@ -117,7 +186,7 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 		*gone = !target_image_alive(&store->ctx.session->image);
 		goto out;
 	}
-	s->id = (int)store->count + 1;
+	s->id = store->next_id++;
 	s->source = source;
 	s->seconds = source->ui_seconds == UI_SECONDS_NONE ? 0 : seconds;
 	s->started_unix_ms = wall_ns() / 1000000;
@@ -131,7 +200,7 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 		snprintf(err, err_len, "cannot start a recording thread");
 		goto out;
 	}
-	store->items[store->count++] = s;
+	store->items[store->count++] = s; /* room was made above */
 	id = s->id;
 	s = NULL;
 out:
@@ -140,9 +209,27 @@ out:
 	return id;
 }
 
+/* With the store locked: snapshot id, unless removed. */
 static struct snapshot *find(struct snapshot_store *store, int id)
 {
-	return id >= 1 && (size_t)id <= store->count ? store->items[id - 1] : NULL;
+	for (size_t i = 0; i < store->count; i++)
+		if (store->items[i]->id == id)
+			return store->items[i]->removed ? NULL : store->items[i];
+	return NULL;
+}
+
+bool snapshot_delete(struct snapshot_store *store, int id)
+{
+	pthread_mutex_lock(&store->lock);
+	struct snapshot *s = find(store, id);
+	if (s != NULL) {
+		if (s->state == SNAPSHOT_RECORDING)
+			cancel_token_fire(&s->clock.token); /* its thread ends the window within a tick */
+		remove_snapshot(store, s);
+		free_unused(store);
+	}
+	pthread_mutex_unlock(&store->lock);
+	return s != NULL;
 }
 
 static const char *const state_names[] = {
@@ -158,9 +245,10 @@ static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
 
 	fprintf(out,
 		"{\"id\":%d,\"kind\":\"%s\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
-		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"error\":",
+		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"bytes\":%zu,\"error\":",
 		s->id, s->source->name, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
-		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost);
+		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost,
+		s->bytes);
 	if (s->state == SNAPSHOT_FAILED)
 		json_write_string(out, s->error);
 	else
@@ -201,18 +289,24 @@ bool snapshot_write_json(struct snapshot_store *store, int id, FILE *out)
 void snapshots_write_json(struct snapshot_store *store, FILE *out)
 {
 	pthread_mutex_lock(&store->lock);
+	free_unused(store);
 	fputs("{\"snapshots\":[", out);
+	bool first = true;
 	for (size_t i = 0; i < store->count; i++) {
-		if (i > 0)
+		if (store->items[i]->removed)
+			continue;
+		if (!first)
 			fputc(',', out);
+		first = false;
 		write_snapshot(out, store->items[i], false);
 	}
-	fputs("]}", out);
+	fprintf(out, "],\"bytes\":%llu,\"budget_bytes\":%llu,\"evicted\":%llu,\"evicted_bytes\":%llu}",
+		(unsigned long long)store->bytes, (unsigned long long)store->budget,
+		(unsigned long long)store->evicted, (unsigned long long)store->evicted_bytes);
 	pthread_mutex_unlock(&store->lock);
 }
 
-const struct profile *snapshot_profile(struct snapshot_store *store, int id, bool *found,
-				       enum snapshot_state *state)
+const struct profile *snapshot_hold(struct snapshot_store *store, int id, bool *found, enum snapshot_state *state)
 {
 	pthread_mutex_lock(&store->lock);
 	struct snapshot *s = find(store, id);
@@ -220,8 +314,21 @@ const struct profile *snapshot_profile(struct snapshot_store *store, int id, boo
 	*found = s != NULL;
 	if (s != NULL)
 		*state = s->state;
+	if (profile != NULL)
+		s->holders++;
 	pthread_mutex_unlock(&store->lock);
 	return profile;
+}
+
+void snapshot_release(struct snapshot_store *store, int id)
+{
+	pthread_mutex_lock(&store->lock);
+	/* Removed ones too: a view may outlive the snapshot's deletion. */
+	for (size_t i = 0; i < store->count; i++)
+		if (store->items[i]->id == id && store->items[i]->holders > 0)
+			store->items[i]->holders--;
+	free_unused(store);
+	pthread_mutex_unlock(&store->lock);
 }
 
 const char *snapshot_kind_name(struct snapshot_store *store, int id)

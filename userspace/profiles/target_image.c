@@ -548,6 +548,12 @@ void target_image_cover(struct target_image *image, struct traced_process *proce
 	}
 }
 
+void target_image_look_again(struct target_image *image, struct traced_process *process)
+{
+	if (monotonic_ns() - process->last_refresh_ns > REFRESH_INTERVAL_NS)
+		refresh(image, process);
+}
+
 void target_image_unlock(struct target_image *image)
 {
 	pthread_mutex_unlock(&image->lock);

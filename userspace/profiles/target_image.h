@@ -137,6 +137,10 @@ void target_image_cover(struct target_image *image, struct traced_process *proce
 void target_image_unlock(struct target_image *image);
 /* Between lock and unlock: the newest record of pid, or NULL. */
 struct traced_process *target_image_process(struct target_image *image, pid_t pid);
+/* Between lock and unlock: reads process's mappings again, at most once
+ * a second, for a caller waiting on what a program maps just after exec
+ * (ld.so maps its libraries a moment after the exec event). */
+void target_image_look_again(struct target_image *image, struct traced_process *process);
 /* Between lock and unlock: the PIDs of the members still running; the
  * caller frees. */
 pid_t *target_image_live_pids(struct target_image *image, size_t *n);

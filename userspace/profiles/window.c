@@ -80,3 +80,19 @@ const char *window_end_reason(enum window_end end)
 	}
 	return "?";
 }
+
+bool window_slots_take(struct window_slots *slots)
+{
+	unsigned used = __atomic_load_n(&slots->used, __ATOMIC_RELAXED);
+
+	do {
+		if (slots->max != 0 && used >= slots->max)
+			return false;
+	} while (!__atomic_compare_exchange_n(&slots->used, &used, used + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return true;
+}
+
+void window_slots_give_back(struct window_slots *slots)
+{
+	__atomic_sub_fetch(&slots->used, 1, __ATOMIC_ACQ_REL);
+}

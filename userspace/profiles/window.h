@@ -66,4 +66,16 @@ double window_elapsed_seconds(const struct window_clock *clock);
 /* "its duration is over", "it was cancelled", ... for messages. */
 const char *window_end_reason(enum window_end end);
 
+/* How many windows may be open at once (serve's --max-windows): each holds
+ * BPF programs, maps and a thread, so an agent that many clients ask at
+ * once refuses the excess rather than loading the kernel without bound. */
+struct window_slots {
+	unsigned max; /* 0: no limit */
+	unsigned used; /* atomic */
+};
+
+/* Takes a slot: false when all max are in use. */
+bool window_slots_take(struct window_slots *slots);
+void window_slots_give_back(struct window_slots *slots);
+
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cfi_check.h"
 #include "debuginfo_fetcher.h"
 #include "demangle.h"
 #include "hashmap.h"
@@ -62,6 +63,7 @@ struct elf_object {
 	uint64_t *fde_starts; /* sorted link-time starts of the CFI's functions, read on first need */
 	size_t n_fde_starts;
 	bool fde_starts_read;
+	bool cfi_checked, cfi_usable; /* cfi_check.h's verdict on the CFI, read on first need */
 	struct cu_range *cu_ranges; /* sorted; for DWARF without .debug_aranges (Go's), read on first need */
 	size_t n_cu_ranges;
 	bool cu_ranges_read;
@@ -330,6 +332,7 @@ static void adopt_debuginfo(struct elf_object *object, const struct debuginfo_fo
 	object->fde_starts = NULL;
 	object->n_fde_starts = 0;
 	object->fde_starts_read = false;
+	object->cfi_checked = false;
 	free(object->cu_ranges);
 	object->cu_ranges = NULL;
 	object->n_cu_ranges = 0;
@@ -919,7 +922,14 @@ static bool name_by_cfi(struct symbolizer *symbolizer, struct elf_object *object
 	Dwarf_Frame *frame;
 	bool signal_frame;
 
-	if (cfi == NULL || dwarf_cfi_addrframe(cfi, vaddr, &frame) != 0)
+	if (!object->cfi_checked) {
+		GElf_Addr elf_bias;
+		Elf *elf = dwfl_module_getelf(object->module, &elf_bias);
+		uint64_t reg;
+		object->cfi_usable = elf != NULL && cfi_plausible(elf, &reg);
+		object->cfi_checked = true;
+	}
+	if (cfi == NULL || !object->cfi_usable || dwarf_cfi_addrframe(cfi, vaddr, &frame) != 0)
 		return false;
 	dwarf_frame_info(frame, &from, &to, &signal_frame);
 	free(frame);

@@ -224,6 +224,22 @@ long target_uptime_seconds(const struct target *target)
 	return (long)(since_boot - (double)target->start_ticks / (double)sysconf(_SC_CLK_TCK));
 }
 
+/* Yama's ptrace_scope as the file says it ("3" forbids every attach), or
+ * "absent". */
+static const char *yama_ptrace_scope(void)
+{
+	static char scope[8];
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+
+	snprintf(scope, sizeof(scope), "absent");
+	if (f != NULL) {
+		if (fgets(scope, sizeof(scope), f) != NULL)
+			scope[strcspn(scope, "\n")] = '\0';
+		fclose(f);
+	}
+	return scope;
+}
+
 static bool has_capability(const struct __user_cap_data_struct caps[2], int cap)
 {
 	return (caps[cap / 32].effective & (1U << (cap % 32))) != 0;
@@ -247,14 +263,32 @@ int target_check_privileges(const struct target *target, char *err, size_t err_l
 			 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 		return -1;
 	}
+	/* The maps name the code (CAP_PERFMON alone may read another user's);
+	 * its files are read through the target's root, which takes ptrace
+	 * access: both, or the objects could not be symbolized. */
 	char path[64];
+	int why = 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, err_len, "cannot read %s (%s): need CAP_SYS_PTRACE or the target's user to symbolize it",
-			 path, strerror(errno));
-		return -1;
+	if (fd >= 0) {
+		close(fd);
+		snprintf(path, sizeof(path), "/proc/%d/root/", (int)target->pid);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
 	}
-	close(fd);
-	return 0;
+	why = errno;
+	if (!has_capability(caps, CAP_SYS_PTRACE))
+		snprintf(err, err_len, "cannot read %s (%s): need CAP_SYS_PTRACE or the target's user to symbolize it",
+			 path, strerror(why));
+	else
+		/* We have the capability: something above it says no. */
+		snprintf(err, err_len,
+			 "cannot read %s (%s) although we have CAP_SYS_PTRACE: a security module forbids it (Yama's "
+			 "kernel.yama.ptrace_scope is %s; AppArmor or SELinux may also deny ptrace), or the process "
+			 "belongs to a user namespace we are not in",
+			 path, strerror(why), yama_ptrace_scope());
+	return -1;
 }

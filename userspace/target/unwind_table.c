@@ -8,11 +8,13 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
+#include "cfi_check.h"
 #include "unwind_table.h"
 
 #define DWARF_REG_RBP 6
@@ -187,6 +189,18 @@ static int add_section(struct unwind_table *table, Dwarf_CFI *const cfis[2], uin
 	return 0;
 }
 
+/* An executable section's addresses. */
+struct code_range {
+	uint64_t start, end;
+};
+
+static int by_start(const void *a, const void *b)
+{
+	const struct code_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int index_pages(struct unwind_table *table)
 {
 	if (table->n_rows == 0)
@@ -225,20 +239,42 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 	 * no .eh_frame), or the Go half of a cgo one. Neither: frame pointers. */
 	Dwarf *dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
 	Dwarf_CFI *const cfis[2] = {dwarf_getcfi_elf(elf), dwarf != NULL ? dwarf_getcfi(dwarf) : NULL};
-	int rc = 0;
+	uint64_t bad_reg = 0;
+	int rc = cfi_plausible(elf, &bad_reg) ? 0 : -3;
+	struct code_range *ranges = NULL;
+	size_t n_ranges = 0, cap_ranges = 0;
 	for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(elf, scn)) != NULL;) {
 		GElf_Shdr shdr;
 		if (gelf_getshdr(scn, &shdr) == NULL || !(shdr.sh_flags & SHF_EXECINSTR) || shdr.sh_type != SHT_PROGBITS)
 			continue;
-		if (shdr.sh_addr + shdr.sh_size > UINT32_MAX) { /* rows keep 32-bit pcs */
+		/* Rows keep 32-bit pcs; the sum alone could wrap. */
+		if (shdr.sh_addr > UINT32_MAX || shdr.sh_size > UINT32_MAX - shdr.sh_addr) {
 			rc = -2;
 			break;
 		}
-		rc = add_section(table, cfis, shdr.sh_addr, shdr.sh_addr + shdr.sh_size);
+		struct code_range *range = ARRAY_PUSH(ranges, n_ranges, cap_ranges);
+		if (range == NULL)
+			rc = -1;
+		else
+			*range = (struct code_range){shdr.sh_addr, shdr.sh_addr + shdr.sh_size};
+	}
+	/* Rows must come out sorted whatever order the section headers list
+	 * the code in; where sections overlap, the earlier one's rows stand. */
+	if (rc == 0 && n_ranges > 0)
+		qsort(ranges, n_ranges, sizeof(*ranges), by_start);
+	for (size_t i = 0; rc == 0 && i < n_ranges; i++) {
+		uint64_t covered = i > 0 ? ranges[i - 1].end : 0;
+		if (i > 0 && ranges[i].end <= covered) {
+			ranges[i].end = covered; /* inside the one before: nothing new */
+			continue;
+		}
+		rc = add_section(table, cfis, i > 0 && ranges[i].start < covered ? covered : ranges[i].start,
+				 ranges[i].end);
 		/* Addresses past a section belong to no code until the next one. */
 		if (rc == 0)
-			rc = append(table, shdr.sh_addr + shdr.sh_size, no_cfi);
+			rc = append(table, ranges[i].end, no_cfi);
 	}
+	free(ranges);
 	if (cfis[0] != NULL)
 		dwarf_cfi_end(cfis[0]);
 	if (dwarf != NULL)
@@ -247,7 +283,10 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 	if (rc == 0 && index_pages(table) != 0)
 		rc = -1;
 	if (rc != 0) {
-		snprintf(err, err_len, rc == -2 ? "code above 4 GiB in link-time addresses" : "out of memory");
+		if (rc == -3)
+			snprintf(err, err_len, "corrupt call frame information: a rule for register %" PRIu64, bad_reg);
+		else
+			snprintf(err, err_len, rc == -2 ? "code above 4 GiB in link-time addresses" : "out of memory");
 		unwind_table_free(table);
 		return -1;
 	}

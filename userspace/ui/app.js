@@ -249,7 +249,7 @@
         el('span', { class: 'cmd', title: t.cmdline || '', text: t.cmdline || '?' })),
       setField(t),
       field('threads', String(t.threads)),
-      field('uptime', fmtDuration(t.uptime_seconds)),
+      t.alive ? field('uptime', fmtDuration(t.uptime_seconds)) : null,
       field('attached', t.attached_unix ? fmtClock(t.attached_unix * 1000) : '?'),
       t.hz ? field('rate', t.hz + ' Hz') : null,
       el('span', { class: 'badge ' + (t.alive ? 'alive' : 'exited'), text: t.alive ? 'running' : 'exited' }),
@@ -500,6 +500,7 @@
     try {
       const r = await api('/api/snapshots');
       const list = Array.isArray(r.snapshots) ? r.snapshots : [];
+      S.store = { bytes: r.bytes || 0, budget: r.budget_bytes || 0, evicted: r.evicted || 0 };
       // A recording polled more recently than the list keeps its newer state.
       const prev = new Map(S.snapshots.map((s) => [s.id, s]));
       const states = { recording: 0, ready: 1, failed: 1 };
@@ -535,13 +536,18 @@
 
   function renderSnapshots() {
     const sig = JSON.stringify([S.snapshots.map((s) => [s.id, s.state, s.samples, s.lost, s.error]),
-      S.pickBase, S.pickTarget, S.view]);
+      S.pickBase, S.pickTarget, S.view, S.store]);
     updateCompare();
     if (sig === S.snapSig) return;
     S.snapSig = sig;
     const tb = $('snap-table').tBodies[0];
     tb.textContent = '';
     $('snap-empty').hidden = S.snapshots.length > 0;
+    const store = S.store || { evicted: 0 };
+    $('snap-evicted').hidden = !store.evicted;
+    $('snap-evicted').textContent = store.evicted ? fmtInt(store.evicted) + ' older snapshot'
+      + (store.evicted === 1 ? ' was' : 's were') + ' evicted to keep the snapshots under '
+      + fmtValue(store.budget, 'bytes') + ' (the agent\'s --snapshot-memory).' : '';
     const list = S.snapshots.slice().reverse(); // newest first reads best
     for (const s of list) {
       const ready = s.state === 'ready';
@@ -578,12 +584,51 @@
         text: 'pprof',
       }) : null),
       el('td', {}, radio('base')),
-      el('td', {}, radio('target')));
+      el('td', {}, radio('target')),
+      el('td', {}, el('button', {
+        type: 'button', class: 'delete', text: '×',
+        title: (s.state === 'recording' ? 'stop and delete' : 'delete') + ' snapshot #' + s.id,
+        'aria-label': 'delete snapshot #' + s.id,
+        onclick: (e) => { e.stopPropagation(); deleteSnapshot(s.id); },
+      })));
       tb.append(tr);
       if (s.state === 'failed' && s.error) {
-        tb.append(el('tr', { class: 'not-ready' }, el('td', { class: 'err', colspan: 10, text: '#' + s.id + ': ' + s.error })));
+        tb.append(el('tr', { class: 'not-ready' }, el('td', { class: 'err', colspan: 11, text: '#' + s.id + ': ' + s.error })));
       }
     }
+  }
+
+  // A deleted snapshot leaves the list, the picks and the view at once; the
+  // agent frees it once no request reads it.
+  async function deleteSnapshot(id) {
+    let res;
+    try {
+      res = await fetch('/api/snapshots/' + id, { method: 'DELETE', cache: 'no-store' });
+    } catch (e) {
+      showViewMsg('Cannot delete snapshot #' + id + ': cannot reach the agent', true);
+      return;
+    }
+    if (!res.ok && res.status !== 404) {
+      showViewMsg('Cannot delete snapshot #' + id + ': HTTP ' + res.status, true);
+      return;
+    }
+    S.snapshots = S.snapshots.filter((s) => s.id !== id);
+    S.mine.delete(id);
+    if (S.pickBase === id) S.pickBase = null;
+    if (S.pickTarget === id) S.pickTarget = null;
+    const shown = S.view && ((S.view.mode === 'snap' && S.view.id === id)
+      || (S.view.mode === 'diff' && (S.view.base === id || S.view.target === id)));
+    if (shown) {
+      S.view = null;
+      ++S.loadSeq;
+      clearGraph();
+      setComments([]);
+      $('view-title').textContent = '';
+      showViewMsg('Snapshot #' + id + ' was deleted: pick another on the left.');
+    }
+    renderSnapshots();
+    renderProgress();
+    refreshList();
   }
 
   // The name the agent gives the download, so both ways of saving agree.
