@@ -3,7 +3,7 @@
 # line, with real BPF against real processes: the agent SIGKILLed mid-heap
 # trace and mid-window (the target runs on, no program or probe is left in
 # the kernel, a new agent attaches cleanly); the target SIGKILLed during a
-# window of each kind; a full disk and an unwritable directory (a clear
+# window of each kind, and forking and exec'ing during one; a full disk and an unwritable directory (a clear
 # error, nothing half-written under the final name); a user with only some
 # of the capabilities against another user's process, whose /proc/PID/root
 # it cannot read.
@@ -80,6 +80,30 @@ for type in cpu heap leaks block mutex wall; do
 	expect_match "$type: and says the target is gone" "$(cat "$TEST_TMP/t-$type.err")" 'warning: .*(exited|PID [0-9]+ exited)'
 	check "$type: the profile is written" test -s "$TEST_TMP/t-$type.pb.gz"
 done
+
+# --- the target forking and exec'ing during a window of each kind -----------------
+# fork_exec forks a child (SIGUSR1), then exec's itself (SIGUSR2): the same
+# PID running a new program in the window's middle.
+for type in cpu heap leaks block mutex wall; do
+	start_workload fork_exec
+	target=$WORKLOAD_PID
+	target_out=$(ls -t "$TEST_TMP"/fork_exec.*.out | head -n 1)
+	"$bpfprof" record --type "$type" --pid "$target" --duration 4s -o "$TEST_TMP/fe-$type.pb.gz" 2>"$TEST_TMP/fe-$type.err" &
+	agent=$!
+	until_line "$TEST_TMP/fe-$type.err" '^bpfprof: (sampling|tracing)'
+	kill -USR1 "$target"
+	until_line "$target_out" 'forked' 5
+	kill -USR2 "$target"
+	until_line "$target_out" "exec'd" 5
+	wait "$agent"
+	expect_eq "$type: a target that forks and exec's mid-window: status 0" "$?" 0
+	expect_match "$type: the profile is written and said so" "$(tail -n 1 "$TEST_TMP/fe-$type.err")" \
+		"^bpfprof: (wrote|warning: ).*"
+	check "$type: go tool pprof reads it" bash -c "HOME='$TEST_TMP' GOCACHE='$TEST_TMP/gocache' go tool pprof -raw '$TEST_TMP/fe-$type.pb.gz' >/dev/null 2>&1"
+	kill "$target" 2>/dev/null
+done
+expect_match "heap: tracing stops at the exec, as the warning says" "$(cat "$TEST_TMP/fe-heap.err")" \
+	'warning: PID [0-9]+ called exec after [0-9.]+ s'
 
 # --- the output: a full disk, an unwritable directory -----------------------------
 start_workload cpu_split --seconds 900
