@@ -151,16 +151,24 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# until_http URL SECONDS: waits until URL answers (any status), for up to
-# SECONDS; fails if it never does.
-until_http() {
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.1 s until it
+# succeeds, for up to SECONDS; fails if it never does.
+wait_until() {
 	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		curl -s -o /dev/null "$1" && return 0
+	for ((i = 0; i < $1 * 10; i++)); do
+		"${@:2}" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# Whether serve's CPU sampler is in the kernel (loaded only while a window needs it).
+sampler_loaded() { bpftool prog show 2>/dev/null | grep -q 'name sample_cpu'; }
+sampler_unloaded() { ! sampler_loaded; }
+
+# until_http URL SECONDS: waits until URL answers (any status), for up to
+# SECONDS; fails if it never does.
+until_http() { wait_until "$2" curl -s -o /dev/null "$1"; }
 
 # go_pprof ARGS...: the real `go tool pprof`, with a writable cache and no network.
 go_pprof() {
@@ -191,14 +199,7 @@ heap_value() {
 # (the agent's "bpfprof: tracing" once its probes are in, however long
 # attaching takes on a loaded machine), for up to SECONDS (30); fails if
 # none does.
-until_line() {
-	local i
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+until_line() { wait_until "${3:-30}" grep -sEq -- "$2" "$1"; }
 
 start_workload() {
 	local name=$1

@@ -16,11 +16,8 @@ bpfprof=$ROOT/build/bpfprof
 our_programs() {
 	bpftool prog show 2>/dev/null | grep -cE 'name (sample_cpu|malloc_entry|calloc_entry|free_entry|allocation_return|block_switch|futex_enter|futex_exit|target_exec)'
 }
-until_gone() {
-	local i
-	for ((i = 0; i < 50; i++)); do (($(our_programs) == 0)) && return 0; sleep 0.1; done
-	return 1
-}
+no_programs_left() { (($(our_programs) == 0)); }
+until_gone() { wait_until 5 no_programs_left; }
 
 # --- the agent SIGKILLed mid-heap-trace and mid-window ------------------------
 start_workload alloc_sites
@@ -55,7 +52,7 @@ check "the target runs on through all of it" kill -0 "$target"
 start_serve --pid "$target" --listen 127.0.0.1:0 --heap
 curl -s -o /dev/null --max-time 30 "$AGENT_URL/debug/pprof/profile?seconds=20" &
 fetch=$!
-for ((i = 0; i < 50; i++)); do bpftool prog show | grep -q 'name sample_cpu' && break; sleep 0.1; done
+wait_until 5 sampler_loaded
 kill -KILL "$AGENT_PID"
 wait "$fetch" 2>/dev/null
 check "serve SIGKILLed with a window open and heap tracing on leaves no program" until_gone

@@ -157,17 +157,16 @@ expect_match "naming those it does" "$(cat "$TEST_TMP/body")" 'kind must be cpu,
 
 # A client that gives up ends its window at once: the agent says so and the
 # sampler lets go of the target (its BPF program is unloaded).
-sampler_loaded() { bpftool prog show 2>/dev/null | grep -q 'name sample_cpu'; }
 curl -s -o /dev/null --max-time 4 "$AGENT_URL/debug/pprof/profile?seconds=30" &
 curl_pid=$!
-for ((i = 0; i < 35; i++)); do sampler_loaded && break; sleep 0.1; done
+wait_until 4 sampler_loaded
 check "while a client waits for its window, the sampler is loaded" sampler_loaded
 wait "$curl_pid"
 until_line "$AGENT_LOG" 'client of /debug/pprof/profile went away' 4
 expect_match "a client gone mid-window ends the window (the agent says so)" "$(cat "$AGENT_LOG")" \
 	'the client of /debug/pprof/profile went away after [0-4]\.[0-9] s; its window ended'
-for ((i = 0; i < 40; i++)); do sampler_loaded || break; sleep 0.1; done
-check "and the sampler is unloaded, not left running for 30 s" bash -c "! bpftool prog show | grep -q 'name sample_cpu'"
+wait_until 4 sampler_unloaded
+check "and the sampler is unloaded, not left running for 30 s" sampler_unloaded
 
 # The target exits: the agent keeps serving, and says so.
 kill "$split_pid"
@@ -194,7 +193,7 @@ start_workload cpu_split
 if start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0; then
 	get '/debug/pprof/profile?seconds=10' >"$TEST_TMP/partial.code" &
 	fetch=$!
-	for ((i = 0; i < 100; i++)); do sampler_loaded && break; sleep 0.1; done
+	wait_until 10 sampler_loaded
 	sleep 1
 	kill "$WORKLOAD_PID"
 	wait "$fetch"

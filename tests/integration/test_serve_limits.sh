@@ -10,7 +10,6 @@ set -u
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 post() { curl -s -X POST -o "$TEST_TMP/body" -w '%{http_code}' "$AGENT_URL$1"; }
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
-sampler_loaded() { bpftool prog show 2>/dev/null | grep -q 'name sample_cpu'; }
 
 start_workload cpu_split --seconds 9000
 split_pid=$WORKLOAD_PID
@@ -28,13 +27,11 @@ for ((i = 0; i < 20; i++)); do
 done
 wait "${clients[@]}"
 # Each window notices its client within a tick, then unloads its share.
-for ((i = 0; i < 50; i++)); do
-	(($(threads_of "$AGENT_PID") <= idle_threads)) && ! sampler_loaded && break
-	sleep 0.1
-done
+at_rest() { (($(threads_of "$AGENT_PID") <= idle_threads)) && ! sampler_loaded; }
+wait_until 5 at_rest
 check "20 clients that gave up after 1 s hold no thread 5 s later ($(threads_of "$AGENT_PID") threads, $idle_threads idle)" \
 	test "$(threads_of "$AGENT_PID")" -le "$idle_threads"
-check "and the sampler is detached" bash -c "! bpftool prog show | grep -q 'name sample_cpu'"
+check "and the sampler is detached" sampler_unloaded
 expect_eq "the agent still answers" "$(get /debug/pprof/cmdline)" 200
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
@@ -45,7 +42,7 @@ curl -s -o /dev/null --max-time 8 "$AGENT_URL/debug/pprof/profile?seconds=6" &
 clients=($!)
 curl -s -o /dev/null --max-time 8 "$AGENT_URL/debug/pprof/block?seconds=6" &
 clients+=($!)
-for ((i = 0; i < 50; i++)); do sampler_loaded && break; sleep 0.1; done
+wait_until 5 sampler_loaded
 sleep 0.5
 expect_eq "a third window beyond --max-windows 2 is 503" "$(get '/debug/pprof/profile?seconds=1')" 503
 expect_match "saying why and which flag sets it" "$(cat "$TEST_TMP/body")" \
@@ -64,7 +61,7 @@ curl -s -o /dev/null --max-time 6 "$AGENT_URL/debug/pprof/profile?seconds=4" &
 clients=($!)
 curl -s -o /dev/null --max-time 6 "$AGENT_URL/debug/pprof/profile?seconds=4" &
 clients+=($!)
-for ((i = 0; i < 50; i++)); do sampler_loaded && break; sleep 0.1; done
+wait_until 5 sampler_loaded
 expect_eq "a third connection beyond --max-connections 2 is 503" "$(get /debug/pprof/cmdline)" 503
 expect_match "saying why" "$(cat "$TEST_TMP/body")" \
 	'3 connections are open, more than this agent serves at once \(--max-connections 2\)'
@@ -104,8 +101,8 @@ expect_eq "DELETE on anything else is 405" "$(curl -s -o /dev/null -w '%{http_co
 expect_eq "a recording snapshot can be deleted too" "$(post '/api/snapshots?kind=cpu&seconds=600')" 202
 recording=$(json 'd["id"]' <"$TEST_TMP/body")
 expect_eq "(204)" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/api/snapshots/$recording")" 204
-for ((i = 0; i < 30; i++)); do sampler_loaded || break; sleep 0.1; done
-check "which ends its window (the sampler detaches)" bash -c "! bpftool prog show | grep -q 'name sample_cpu'"
+wait_until 3 sampler_unloaded
+check "which ends its window (the sampler detaches)" sampler_unloaded
 # Each CPU snapshot of this target takes some tens of KiB: 1 MiB holds a
 # handful, so a run of 30 evicts the oldest while the newest stay.
 # One at a time, each recorded before the next (at most 16 record at once).

@@ -91,41 +91,39 @@ static void top_counts_flat_and_cum_once_per_stack(void **state)
 	profile_free(p);
 }
 
-/* Bytes print with their unit in powers of 1024, as pprof's do. */
-static void top_prints_bytes_with_units(void **state)
+/* The text top table of a one-sample profile of `bytes` in use: the
+ * caller frees it. */
+static char *bytes_top_text(int64_t bytes)
 {
 	struct profile *p = profile_new();
 	struct top_table table;
 	char *text = NULL;
 	size_t len = 0;
-	(void)state;
 
 	profile_add_sample_type(p, "inuse_space", "bytes");
 	struct profile_line line = {(uint32_t)profile_intern_function(p, "grow", NULL, "g.c", 1), 2};
 	uint32_t loc = (uint32_t)profile_add_location(p, 0x10, -1, &line, 1);
-	int64_t big[] = {1081686}, small[] = {100};
-	profile_add_sample(p, &loc, 1, big, NULL, 0);
+	profile_add_sample(p, &loc, 1, &bytes, NULL, 0);
 	FILE *out = open_memstream(&text, &len);
 	assert_int_equal(top_table_build(p, 0, &table), 0);
 	assert_int_equal(top_table_write_text(out, p, &table, 0, 10), 0);
 	fclose(out);
+	top_table_free(&table);
+	profile_free(p);
+	return text;
+}
+
+/* Bytes print with their unit in powers of 1024, as pprof's do; under a
+ * kilobyte, plain bytes. */
+static void top_prints_bytes_with_units(void **state)
+{
+	(void)state;
+	char *text = bytes_top_text(1081686);
 	assert_non_null(strstr(text, "Total: 1.03MB\n"));
 	free(text);
-	top_table_free(&table);
-	profile_free(p);
-	p = profile_new(); /* under a kilobyte: plain bytes */
-	profile_add_sample_type(p, "inuse_space", "bytes");
-	line.function = (uint32_t)profile_intern_function(p, "grow", NULL, "g.c", 1);
-	loc = (uint32_t)profile_add_location(p, 0x10, -1, &line, 1);
-	profile_add_sample(p, &loc, 1, small, NULL, 0);
-	out = open_memstream(&text, &len);
-	assert_int_equal(top_table_build(p, 0, &table), 0);
-	assert_int_equal(top_table_write_text(out, p, &table, 0, 10), 0);
-	fclose(out);
+	text = bytes_top_text(100);
 	assert_non_null(strstr(text, "Total: 100B\n"));
 	free(text);
-	top_table_free(&table);
-	profile_free(p);
 }
 
 int main(void)

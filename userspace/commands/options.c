@@ -117,24 +117,27 @@ static int read_listen(struct agent_options *opts, const char *value, char *err,
 	return listen_address_parse(value, &opts->listen_at, err, err_len);
 }
 
-static int read_max_windows(struct agent_options *opts, const char *value, char *err, size_t err_len)
+/* A limit of serve's: a whole number from 1 to max of unit. */
+static int read_limit(const char *flag, const char *unit, unsigned max, const char *value, unsigned *limit, char *err,
+		      size_t err_len)
 {
 	unsigned long long n;
 
-	if (parse_whole_number("--max-windows", "windows", value, 1, 1000, &n, err, err_len) != 0)
+	if (parse_whole_number(flag, unit, value, 1, max, &n, err, err_len) != 0)
 		return -1;
-	opts->limits.max_windows = (unsigned)n;
+	*limit = (unsigned)n;
 	return 0;
+}
+
+static int read_max_windows(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	return read_limit("--max-windows", "windows", 1000, value, &opts->limits.max_windows, err, err_len);
 }
 
 static int read_max_connections(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	unsigned long long n;
-
-	if (parse_whole_number("--max-connections", "connections", value, 1, 10000, &n, err, err_len) != 0)
-		return -1;
-	opts->limits.max_connections = (unsigned)n;
-	return 0;
+	return read_limit("--max-connections", "connections", 10000, value, &opts->limits.max_connections, err,
+			  err_len);
 }
 
 static int read_snapshot_memory(struct agent_options *opts, const char *value, char *err, size_t err_len)
