@@ -9,7 +9,7 @@ test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
 test_encrypt_LIBS := $(ENCRYPT_LIBS)
-test_containers_SRCS := userspace/base/hashmap.c userspace/model/stack_table.c
+test_containers_SRCS := userspace/base/hashmap.c userspace/base/range_pool.c userspace/model/stack_table.c
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/base/hashmap.c
@@ -93,6 +93,16 @@ $(BUILD)/tests/frameless: tests/workloads/frameless.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 		$< -o $@ -lcrypto -ldl
+
+# A plugin host and its plugin's object, which tests link into many
+# libraries with build IDs of their own (tests/integration/test_code_churn.sh).
+WORKLOADS += $(BUILD)/tests/dlopen_loop $(BUILD)/tests/plugin.o
+$(BUILD)/tests/dlopen_loop: tests/workloads/dlopen_loop.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fno-omit-frame-pointer $< -o $@ -ldl
+$(BUILD)/tests/plugin.o: tests/workloads/plugin.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fPIC -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra -Werror -std=gnu11 -c $< -o $@
 
 # A C++ program for the symbolizer's demangling and inline frames.
 WORKLOADS += $(BUILD)/tests/cpp_work

@@ -49,7 +49,7 @@ for worker in "${workers[@]}"; do
 done
 share=$(share_of "$tags" "$FORKER_PID")
 check "the waiting parent has almost none: its forks (got ${share:-0}%)" within 2 "${share:-0}" 0
-expect_match "each sample names its process (comm label)" "$tags" 'comm: Total [0-9.]+s'$'\n'' +[0-9.]+s \( *100%\): forker'
+expect_match "each sample names its process (comm label)" "$tags" 'comm: Total [0-9.]+m?s'$'\n'' +[0-9.]+m?s \( *100%\): forker'
 top=$(go_pprof -top -cum "$TEST_TMP/kids.pb.gz")
 got=$(cum_percent "$top" child_work)
 check "the workers' stacks are named: child_work has all the time (got ${got:-none}%)" within 1 "${got:-}" 100

@@ -1,4 +1,4 @@
-/* test_containers.c: the hashmap and the stack table built on it. */
+/* test_containers.c: the hashmap, the stack table built on it, and the range pool. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "hashmap.h"
+#include "range_pool.h"
 #include "stack_table.h"
 
 static void hashmap_finds_what_was_inserted_across_growth(void **state)
@@ -31,6 +32,117 @@ static void hashmap_finds_what_was_inserted_across_growth(void **state)
 	uint64_t missing = 10000;
 	assert_null(hashmap_find(map, &missing, sizeof(missing)));
 	hashmap_free(map);
+}
+
+static bool keep_even(const struct hashmap_entry *entry, void *ctx)
+{
+	(void)ctx;
+	return entry->value % 2 == 0;
+}
+
+static void hashmap_filter_drops_what_keep_refuses(void **state)
+{
+	struct hashmap *map = hashmap_new();
+	(void)state;
+
+	for (uint64_t i = 0; i < 1000; i++)
+		hashmap_upsert(map, &i, sizeof(i), NULL)->value = i;
+	size_t before = hashmap_memory_bytes(map);
+	assert_int_equal(hashmap_filter(map, keep_even, NULL), 0);
+	assert_int_equal(hashmap_count(map), 500);
+	for (uint64_t i = 0; i < 1000; i++) {
+		struct hashmap_entry *entry = hashmap_find(map, &i, sizeof(i));
+		if (i % 2 == 0) {
+			assert_non_null(entry);
+			assert_int_equal(entry->value, i);
+		} else {
+			assert_null(entry);
+		}
+	}
+	/* What was dropped gives its memory back, keys included. */
+	assert_true(hashmap_memory_bytes(map) <= before);
+	uint64_t again = 1;
+	bool added;
+	hashmap_upsert(map, &again, sizeof(again), &added);
+	assert_true(added);
+	hashmap_free(map);
+}
+
+static void range_pool_reuses_what_comes_back(void **state)
+{
+	struct range_pool pool;
+	uint32_t a, b, c, d;
+	(void)state;
+
+	range_pool_init(&pool, 100);
+	assert_true(range_pool_take(&pool, 30, &a));
+	assert_true(range_pool_take(&pool, 30, &b));
+	assert_true(range_pool_take(&pool, 30, &c));
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 30);
+	assert_int_equal(c, 60);
+	assert_false(range_pool_take(&pool, 20, &d)); /* 10 left */
+	assert_true(range_pool_give(&pool, (struct range){b, 30}));
+	assert_int_equal(pool.in_use, 60);
+	assert_true(range_pool_take(&pool, 20, &d)); /* first fit: b's room */
+	assert_int_equal(d, 30);
+	assert_false(range_pool_take(&pool, 11, &b)); /* 10 in the hole, 10 at the end: not contiguous */
+	assert_true(range_pool_give(&pool, (struct range){a, 30}));
+	assert_true(range_pool_give(&pool, (struct range){d, 20})); /* merges with a's and the hole: 0..60 */
+	assert_int_equal(pool.n_free, 1);
+	assert_true(range_pool_take(&pool, 60, &a));
+	assert_int_equal(a, 0);
+	/* Room that reaches the end is the end's again. */
+	assert_true(range_pool_give(&pool, (struct range){c, 30}));
+	assert_int_equal(pool.end, 60);
+	assert_true(range_pool_give(&pool, (struct range){a, 60}));
+	assert_int_equal(pool.end, 0);
+	assert_int_equal(pool.n_free, 0);
+	assert_int_equal(pool.in_use, 0);
+	assert_true(range_pool_take(&pool, 100, &a));
+	range_pool_free(&pool);
+}
+
+/* Many sizes taken and given back in turn never overlap, and the pool
+ * ends where it began. */
+static void range_pool_never_hands_out_a_range_twice(void **state)
+{
+	enum { CAPACITY = 4096, ROUNDS = 20000 };
+	static unsigned char owner[CAPACITY];
+	struct range held[64] = {{0, 0}};
+	struct range_pool pool;
+	unsigned seed = 7;
+	(void)state;
+
+	memset(owner, 0, sizeof(owner));
+	range_pool_init(&pool, CAPACITY);
+	for (int round = 0; round < ROUNDS; round++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t i = (seed >> 8) % 64;
+		if (held[i].count > 0) {
+			for (uint32_t k = 0; k < held[i].count; k++)
+				owner[held[i].first + k] = 0;
+			assert_true(range_pool_give(&pool, held[i]));
+			held[i].count = 0;
+			continue;
+		}
+		uint32_t count = 1 + (seed >> 16) % 200, first;
+		if (!range_pool_take(&pool, count, &first))
+			continue;
+		assert_true(first + count <= CAPACITY);
+		for (uint32_t k = 0; k < count; k++) {
+			assert_int_equal(owner[first + k], 0);
+			owner[first + k] = 1;
+		}
+		held[i] = (struct range){first, count};
+	}
+	for (size_t i = 0; i < 64; i++)
+		if (held[i].count > 0)
+			assert_true(range_pool_give(&pool, held[i]));
+	assert_int_equal(pool.in_use, 0);
+	assert_int_equal(pool.end, 0);
+	assert_int_equal(pool.n_free, 0);
+	range_pool_free(&pool);
 }
 
 static void hashmap_upsert_returns_existing_entry(void **state)
@@ -163,6 +275,9 @@ int main(void)
 		cmocka_unit_test(hashmap_finds_what_was_inserted_across_growth),
 		cmocka_unit_test(stack_table_adds_by_index),
 		cmocka_unit_test(hashmap_upsert_returns_existing_entry),
+		cmocka_unit_test(hashmap_filter_drops_what_keep_refuses),
+		cmocka_unit_test(range_pool_reuses_what_comes_back),
+		cmocka_unit_test(range_pool_never_hands_out_a_range_twice),
 		cmocka_unit_test(hashmap_keys_keep_their_address_and_distinguish_lengths),
 		cmocka_unit_test(stack_table_sums_values_of_equal_stacks),
 		cmocka_unit_test(stack_table_keeps_empty_stacks),

@@ -279,6 +279,46 @@ static void objects_are_shared_by_build_id(void **state)
 	dlclose(lib.handle);
 }
 
+/* A library dlclose'd leaves the symbolizer once no image maps it and
+ * more than a few such objects wait: what it holds follows what is mapped. */
+static void objects_no_image_maps_are_freed(void **state)
+{
+	struct loaded_library lib;
+	struct symbolization s;
+	struct symbolizer_stats stats;
+	char err[256];
+	(void)state;
+
+	load_variant("libsymtest.so", &lib);
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+	assert_non_null(image);
+	assert_non_null(symbolize_user(image, lib.outer, &s));
+	symbolizer_read_stats(symbolizer, &stats);
+	size_t mapped = stats.objects;
+	assert_int_equal(stats.idle, 0);
+	dlclose(lib.handle);
+	assert_int_equal(process_image_refresh(image), 0);
+	assert_null(symbolize_user(image, lib.outer, &s));
+	symbolizer_read_stats(symbolizer, &stats);
+	assert_int_equal(stats.idle, 1); /* libsymtest.so, kept a while */
+	assert_int_equal(stats.objects, mapped);
+
+	load_variant("libsymtest.so", &lib); /* back: the same object, mapped again */
+	assert_int_equal(process_image_refresh(image), 0);
+	symbolizer_read_stats(symbolizer, &stats);
+	assert_int_equal(stats.idle, 0);
+	assert_int_equal(stats.dropped, 0);
+
+	process_image_free(image); /* every object idle: all but the kept ones go */
+	symbolizer_read_stats(symbolizer, &stats);
+	assert_true(stats.idle <= 16);
+	assert_int_equal(stats.objects, stats.idle);
+	assert_int_equal(stats.objects + stats.dropped, mapped);
+	symbolizer_free(symbolizer);
+	dlclose(lib.handle);
+}
+
 /* The vDSO has no file: it is read from the process's memory. A child
  * process is the subject, since valgrind hides the vDSO from its own. */
 static void vdso_functions_are_named(void **state)
@@ -342,6 +382,7 @@ int main(void)
 		cmocka_unit_test(signal_trampoline_is_named),
 		cmocka_unit_test(plt_stubs_are_named_after_their_target),
 		cmocka_unit_test(objects_are_shared_by_build_id),
+		cmocka_unit_test(objects_no_image_maps_are_freed),
 		cmocka_unit_test(vdso_functions_are_named),
 		cmocka_unit_test(unmapped_address_has_no_mapping),
 	};

@@ -80,15 +80,20 @@ struct hashmap *hashmap_new(void)
 	return map;
 }
 
+static void free_blocks(struct arena_block *block)
+{
+	while (block != NULL) {
+		struct arena_block *next = block->next;
+		free(block);
+		block = next;
+	}
+}
+
 void hashmap_free(struct hashmap *map)
 {
 	if (map == NULL)
 		return;
-	while (map->blocks != NULL) {
-		struct arena_block *next = map->blocks->next;
-		free(map->blocks);
-		map->blocks = next;
-	}
+	free_blocks(map->blocks);
 	free(map->slots);
 	free(map);
 }
@@ -165,6 +170,31 @@ struct hashmap_entry *hashmap_upsert(struct hashmap *map, const void *key, size_
 	*slot = (struct hashmap_entry){.key = copy, .key_len = key_len, .hash = hash, .value = 0};
 	map->count++;
 	return slot;
+}
+
+int hashmap_filter(struct hashmap *map, bool (*keep)(const struct hashmap_entry *entry, void *ctx), void *ctx)
+{
+	struct hashmap *kept = hashmap_new();
+	size_t cursor = 0;
+	struct hashmap_entry *entry;
+
+	if (kept == NULL)
+		return -1;
+	while ((entry = hashmap_next(map, &cursor)) != NULL) {
+		if (!keep(entry, ctx))
+			continue;
+		struct hashmap_entry *copy = hashmap_upsert(kept, entry->key, entry->key_len, NULL);
+		if (copy == NULL) {
+			hashmap_free(kept);
+			return -1;
+		}
+		copy->value = entry->value;
+	}
+	free_blocks(map->blocks);
+	free(map->slots);
+	*map = *kept;
+	free(kept);
+	return 0;
 }
 
 struct hashmap_entry *hashmap_next(const struct hashmap *map, size_t *cursor)

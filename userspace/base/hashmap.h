@@ -31,6 +31,11 @@ struct hashmap_entry *hashmap_find(const struct hashmap *map, const void *key, s
 /* The entry for key, added with value 0 (and *added set) when absent; NULL when out of memory. */
 struct hashmap_entry *hashmap_upsert(struct hashmap *map, const void *key, size_t key_len, bool *added);
 
+/* Drops every entry keep() says no to, and the copies of their keys: the
+ * map is rebuilt, so entry pointers taken before are invalid after. 0, or
+ * -1 when out of memory (the map is then unchanged). */
+int hashmap_filter(struct hashmap *map, bool (*keep)(const struct hashmap_entry *entry, void *ctx), void *ctx);
+
 /* Visits entries in no particular order; *cursor starts at 0. NULL at the end. */
 struct hashmap_entry *hashmap_next(const struct hashmap *map, size_t *cursor);
 

@@ -1,11 +1,13 @@
 /*
  * unwinder.c: unwind tables from build to BPF map. Every object's rows go
- * once into one array map, at the end of what is there (an object owns a
- * contiguous range); a process's entry lists its mappings with the range
- * and load bias of each. Rows are never moved or freed while the agent
- * runs, so a mapping's range stays valid for every process sharing it.
+ * once into one array map, where the object owns a contiguous range while
+ * any process entry lists it; a process's entry lists its mappings with
+ * the range and load bias of each. An object no entry lists any more (a
+ * library dlclose'd, a program exec'd away) gives its range back, and a
+ * few such tables stay built in memory for a dlopen that brings one back.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +16,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "go_runtime.h"
+#include "range_pool.h"
 #include "unwind_table.h"
 #include "unwinder.h"
 
@@ -25,10 +29,14 @@
  * target maps at first, and at least this many (libcrypto has ~86k). */
 #define SPARE_ROWS_MIN (128 * 1024)
 #define SPARE_PAGES_MIN (16 * 1024) /* page-index entries: one per 4 KiB of code */
+#define IDLE_TABLES_KEPT 16 /* built tables no process lists, kept for a dlopen that brings one back */
 
 /* An object's table and where its rows are in the map. */
 struct object_table {
 	struct unwind_table table;
+	uint64_t serial;     /* the symbolizer's number for the object; 0: unreadable code */
+	uint32_t users;      /* mappings in process entries that list it */
+	uint64_t idle_since; /* the unwinder's load count when users fell to 0 */
 	uint32_t first_row;
 	uint32_t first_page; /* valid when has_pages */
 	bool has_pages;      /* its page index is in the map too */
@@ -38,14 +46,26 @@ struct object_table {
 	struct go_runtime go;
 };
 
+/* The tables a slot's entry lists, one per mapping. */
+struct slot_tables {
+	struct object_table **tables;
+	size_t count;
+};
+
 struct unwinder {
 	enum unwind_mode mode;
-	struct hashmap *objects; /* object key -> struct object_table * */
+	struct hashmap *objects; /* object serial -> struct object_table * */
 	int rows_fd, pages_fd, slots_fd, processes_fd;
 	pid_t *slot_owner; /* 0: a free slot */
+	struct slot_tables *slot_tables;
 	uint32_t n_slots;  /* processes unwound at once */
-	uint32_t rows_used, row_capacity;
-	uint32_t pages_used, page_capacity;
+	struct range_pool rows, pages;
+	/* Ranges given up since the last load: a walker may be reading an
+	 * entry that still names them, so they are reused one load later. */
+	struct range *retired_rows, *retired_pages;
+	size_t n_retired_rows, cap_retired_rows, n_retired_pages, cap_retired_pages;
+	uint64_t loads;
+	uint64_t tables_dropped;
 	uint64_t build_ns;
 	struct unwind_process *process; /* scratch for one process's entry (16 KiB) */
 	size_t objects_without;         /* in the last process loaded */
@@ -87,10 +107,12 @@ struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
 	unwinder->mode = mode;
 	unwinder->n_slots = max_processes > 0 ? max_processes : 1;
 	unwinder->slot_owner = calloc(unwinder->n_slots, sizeof(*unwinder->slot_owner));
+	unwinder->slot_tables = calloc(unwinder->n_slots, sizeof(*unwinder->slot_tables));
 	unwinder->rows_fd = unwinder->pages_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
 	if (unwinder->objects == NULL || unwinder->process == NULL || unwinder->slot_owner == NULL ||
+	    unwinder->slot_tables == NULL ||
 	    (mode != UNWIND_MODE_FP && create_process_maps(unwinder) != 0)) {
 		int saved = errno;
 		unwinder_free(unwinder);
@@ -123,6 +145,13 @@ void unwinder_free(struct unwinder *unwinder)
 		close(unwinder->slots_fd);
 	if (unwinder->processes_fd >= 0)
 		close(unwinder->processes_fd);
+	for (uint32_t slot = 0; unwinder->slot_tables != NULL && slot < unwinder->n_slots; slot++)
+		free(unwinder->slot_tables[slot].tables);
+	free(unwinder->slot_tables);
+	range_pool_free(&unwinder->rows);
+	range_pool_free(&unwinder->pages);
+	free(unwinder->retired_rows);
+	free(unwinder->retired_pages);
 	free(unwinder->process);
 	free(unwinder->slot_owner);
 	free(unwinder);
@@ -143,7 +172,7 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 
 	process_image_object_info(image, map, &info);
 	bool added;
-	struct hashmap_entry *entry = hashmap_upsert(unwinder->objects, &info.identity, sizeof(info.identity), &added);
+	struct hashmap_entry *entry = hashmap_upsert(unwinder->objects, &info.serial, sizeof(info.serial), &added);
 	if (entry == NULL)
 		return NULL;
 	if (!added)
@@ -152,7 +181,8 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 	if (object == NULL)
 		return NULL;
 	entry->value = (uintptr_t)object;
-	if (info.identity == NULL) /* an object nothing could read (anonymous code, [vsyscall]) */
+	object->serial = info.serial;
+	if (info.serial == 0) /* an object nothing could read (anonymous code, [vsyscall]) */
 		return object;
 
 	int fd = process_image_open_object(image, map);
@@ -178,39 +208,36 @@ static uint32_t capacity_for(uint64_t needed, uint64_t spare)
 static int create_maps(struct unwinder *unwinder, uint64_t rows_needed, uint64_t pages_needed, char *err,
 		       size_t err_len)
 {
-	unwinder->row_capacity = capacity_for(rows_needed, SPARE_ROWS_MIN);
-	unwinder->page_capacity = capacity_for(pages_needed, SPARE_PAGES_MIN);
+	range_pool_init(&unwinder->rows, capacity_for(rows_needed, SPARE_ROWS_MIN));
+	range_pool_init(&unwinder->pages, capacity_for(pages_needed, SPARE_PAGES_MIN));
 	unwinder->rows_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(uint32_t),
-					   sizeof(struct unwind_entry), unwinder->row_capacity, NULL);
+					   sizeof(struct unwind_entry), unwinder->rows.capacity, NULL);
 	unwinder->pages_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_pages", sizeof(uint32_t), sizeof(uint32_t),
-					    unwinder->page_capacity, NULL);
+					    unwinder->pages.capacity, NULL);
 	if (unwinder->rows_fd < 0 || unwinder->pages_fd < 0) {
-		snprintf(err, err_len, "cannot create the unwind table maps (%u rows): %s", unwinder->row_capacity,
+		snprintf(err, err_len, "cannot create the unwind table maps (%u rows): %s", unwinder->rows.capacity,
 			 strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-
-/* Appends n values to an array map after its *used entries; false when
- * they do not fit. */
-static bool append_to_map(int fd, uint32_t *used, uint32_t capacity, const void *values, size_t n)
+/* Writes n values into an array map at a range taken from pool; false
+ * when they do not fit. */
+static bool write_to_map(int fd, struct range_pool *pool, const void *values, size_t n, uint32_t *first)
 {
-	if (n > capacity - *used)
+	if (n > UINT32_MAX || !range_pool_take(pool, (uint32_t)n, first))
 		return false;
-	uint32_t *keys = malloc(n * sizeof(*keys));
-	if (keys == NULL)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		keys[i] = *used + (uint32_t)i;
+	uint32_t *keys = malloc((n > 0 ? n : 1) * sizeof(*keys));
 	uint32_t count = (uint32_t)n;
-	int rc = bpf_map_update_batch(fd, keys, values, &count, NULL);
+	for (size_t i = 0; keys != NULL && i < n; i++)
+		keys[i] = *first + (uint32_t)i;
+	bool written = keys != NULL && (n == 0 || (bpf_map_update_batch(fd, keys, values, &count, NULL) == 0 &&
+						   count == n));
 	free(keys);
-	if (rc != 0 || count != n)
-		return false;
-	*used += (uint32_t)n;
-	return true;
+	if (!written)
+		range_pool_give(pool, (struct range){*first, (uint32_t)n});
+	return written;
 }
 
 /* Copies an object's rows (and its page index, where there is room) into
@@ -218,17 +245,97 @@ static bool append_to_map(int fd, uint32_t *used, uint32_t capacity, const void 
  * frame pointers. */
 static bool load_rows(struct unwinder *unwinder, struct object_table *object)
 {
-	uint32_t first_row = unwinder->rows_used, first_page = unwinder->pages_used;
-
-	if (!append_to_map(unwinder->rows_fd, &unwinder->rows_used, unwinder->row_capacity, object->table.rows,
-			   object->table.n_rows))
+	if (!write_to_map(unwinder->rows_fd, &unwinder->rows, object->table.rows, object->table.n_rows,
+			  &object->first_row))
 		return false;
-	object->first_row = first_row;
 	object->loaded = true;
-	object->has_pages = append_to_map(unwinder->pages_fd, &unwinder->pages_used, unwinder->page_capacity,
-					  object->table.pages, object->table.n_pages);
-	object->first_page = first_page;
+	object->has_pages = write_to_map(unwinder->pages_fd, &unwinder->pages, object->table.pages,
+					 object->table.n_pages, &object->first_page);
 	return true;
+}
+
+static void retire(struct range **ranges, size_t *n, size_t *cap, struct range range)
+{
+	struct range *slot = ARRAY_PUSH(*ranges, *n, *cap);
+
+	if (slot != NULL)
+		*slot = range; /* else lost to the pool: never handed out twice */
+}
+
+/* No entry lists the object any more: its ranges go back (a load later)
+ * and its table waits among the idle ones. */
+static void unload_rows(struct unwinder *unwinder, struct object_table *object)
+{
+	if (object->loaded)
+		retire(&unwinder->retired_rows, &unwinder->n_retired_rows, &unwinder->cap_retired_rows,
+		       (struct range){object->first_row, (uint32_t)object->table.n_rows});
+	if (object->loaded && object->has_pages)
+		retire(&unwinder->retired_pages, &unwinder->n_retired_pages, &unwinder->cap_retired_pages,
+		       (struct range){object->first_page, (uint32_t)object->table.n_pages});
+	object->loaded = object->has_pages = false;
+	object->idle_since = unwinder->loads;
+}
+
+static void reuse_retired(struct unwinder *unwinder)
+{
+	for (size_t i = 0; i < unwinder->n_retired_rows; i++)
+		range_pool_give(&unwinder->rows, unwinder->retired_rows[i]);
+	for (size_t i = 0; i < unwinder->n_retired_pages; i++)
+		range_pool_give(&unwinder->pages, unwinder->retired_pages[i]);
+	unwinder->n_retired_rows = unwinder->n_retired_pages = 0;
+}
+
+static bool is_idle(const struct object_table *object)
+{
+	return object->users == 0 && object->serial != 0;
+}
+
+static bool other_than(const struct hashmap_entry *entry, void *table)
+{
+	return (void *)(uintptr_t)entry->value != table;
+}
+
+/* Frees idle tables beyond the ones kept, those idle longest first. */
+static void drop_idle_tables(struct unwinder *unwinder)
+{
+	for (;;) {
+		size_t cursor = 0, n_idle = 0;
+		struct hashmap_entry *entry;
+		struct object_table *oldest = NULL;
+		while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
+			struct object_table *object = (struct object_table *)(uintptr_t)entry->value;
+			if (object == NULL || !is_idle(object))
+				continue;
+			n_idle++;
+			if (oldest == NULL || object->idle_since < oldest->idle_since)
+				oldest = object;
+		}
+		if (n_idle <= IDLE_TABLES_KEPT || hashmap_filter(unwinder->objects, other_than, oldest) != 0)
+			return;
+		unwind_table_free(&oldest->table);
+		free(oldest);
+		unwinder->tables_dropped++;
+	}
+}
+
+/* A slot's entry now lists tables: those it listed before and lists no
+ * more may fall idle. */
+static void relist_slot(struct unwinder *unwinder, uint32_t slot, struct object_table **tables, size_t n)
+{
+	struct slot_tables *listed = &unwinder->slot_tables[slot];
+	bool fell_idle = false;
+
+	for (size_t i = 0; i < n; i++)
+		tables[i]->users++;
+	for (size_t i = 0; i < listed->count; i++)
+		if (--listed->tables[i]->users == 0 && listed->tables[i]->serial != 0) {
+			unload_rows(unwinder, listed->tables[i]);
+			fell_idle = true;
+		}
+	free(listed->tables);
+	*listed = (struct slot_tables){.tables = tables, .count = n};
+	if (fell_idle)
+		drop_idle_tables(unwinder);
 }
 
 /* A runtime address of a Go function, where the mapping holding it is. */
@@ -288,6 +395,8 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 {
 	if (unwinder->mode == UNWIND_MODE_FP)
 		return 0;
+	unwinder->loads++;
+	reuse_retired(unwinder);
 	size_t n_maps = process_image_count(image);
 	struct object_table **tables = calloc(n_maps > 0 ? n_maps : 1, sizeof(*tables));
 	uint64_t rows_needed = 0, pages_needed = 0;
@@ -359,7 +468,8 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 		goto out;
 	}
 	unwinder->slot_owner[slot] = pid;
-	rc = 0;
+	relist_slot(unwinder, slot, tables, process->n_mappings);
+	return 0;
 out:
 	free(tables);
 	return rc;
@@ -373,8 +483,10 @@ void unwinder_forget_process(struct unwinder *unwinder, pid_t pid)
 	if (unwinder->slots_fd >= 0)
 		bpf_map_delete_elem(unwinder->slots_fd, &key);
 	for (uint32_t slot = 0; slot < unwinder->n_slots; slot++)
-		if (unwinder->slot_owner[slot] == pid)
+		if (unwinder->slot_owner[slot] == pid) {
 			unwinder->slot_owner[slot] = 0;
+			relist_slot(unwinder, slot, NULL, 0);
+		}
 }
 
 int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *object, char *err, size_t err_len)
@@ -410,7 +522,8 @@ void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats 
 
 	*stats = (struct unwinder_stats){
 		.objects_without = unwinder->objects_without,
-		.rows = unwinder->rows_used,
+		.rows = unwinder->rows.in_use,
+		.tables_dropped = unwinder->tables_dropped,
 		.build_ns = unwinder->build_ns,
 	};
 	while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
@@ -434,12 +547,16 @@ void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
 		return;
 	}
 	unwinder_read_stats(unwinder, &stats);
+	char dropped[96] = "";
+	if (stats.tables_dropped > 0)
+		snprintf(dropped, sizeof(dropped), "; %" PRIu64 " tables freed after their objects were unmapped",
+			 stats.tables_dropped);
 	profile_add_comment(profile,
 			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel, "
-			    "built in %.0f ms)%s; %zu objects without tables",
+			    "built in %.0f ms)%s; %zu objects without tables%s",
 			    unwind_mode_name(mode), stats.objects, stats.rows,
 			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6,
-			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without);
+			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without, dropped);
 	for (int end = 0; end < UNWIND_END_MAX; end++)
 		if (ends_by_reason[end] > 0 && used < sizeof(ends))
 			used += (size_t)snprintf(ends + used, sizeof(ends) - used, "%s%llu %s", used > 0 ? ", " : "",

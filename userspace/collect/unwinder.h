@@ -22,7 +22,8 @@
 struct unwinder_stats {
 	size_t objects;          /* objects whose rows are in the map */
 	size_t objects_without;  /* executable objects walked by frame pointers: no CFI, unreadable, or no room */
-	size_t rows;
+	size_t rows;             /* in the kernel's map now */
+	uint64_t tables_dropped; /* freed, with their rows, after no process mapped their object */
 	uint64_t build_ns;       /* time spent compiling tables */
 };
 

@@ -75,6 +75,7 @@ static void note_exit(struct target_image *image, struct traced_process *process
 	if (process->exited)
 		return;
 	process->exited = true;
+	target_note_exited(&process->target);
 	__atomic_sub_fetch(&image->live, 1, __ATOMIC_RELAXED);
 	unwinder_forget_process(image->unwinder, process->target.pid);
 }
@@ -672,6 +673,13 @@ int target_image_add_stacks(struct target_image *image, struct profile *profile,
 		if (process != NULL && process->last_refresh_ns < started && !covers(process, key.user, key.n_user))
 			refresh(image, process);
 	}
+	struct symbolizer_stats objects;
+	symbolizer_read_stats(image->symbolizer, &objects);
+	if (objects.idle > 0 || objects.dropped > 0)
+		profile_add_comment(profile,
+				    "objects read: %zu held, %zu of them mapped by no process now; %" PRIu64
+				    " freed after their last mapping went",
+				    objects.objects, objects.idle, objects.dropped);
 	if (image->n_processes > 1 || set_can_grow(&image->spec))
 		describe_processes(image, profile, stacks);
 	else

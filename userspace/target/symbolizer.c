@@ -79,12 +79,22 @@ struct elf_object {
 	size_t n_results, cap_results;
 	struct symbol_frame *frames;
 	size_t n_frames, cap_frames;
+	struct hashmap *strings; /* the names and paths handed out for it: they go with it */
+	uint64_t serial;         /* never reused, unlike the object's address */
+	size_t mappings;         /* how many process images' mappings hold it */
+	struct elf_object *idle_older, *idle_newer; /* the symbolizer's idle list, while no mapping holds it */
+	bool idle, dropping;
 };
 
 struct symbolizer {
 	struct hashmap *objects; /* build ID (or file identity) -> struct elf_object * */
 	struct debuginfo_fetcher *fetcher; /* NULL when no debuginfod server is named */
-	struct hashmap *strings;
+	uint64_t serials;
+	/* Objects no process maps any more, oldest first: kept a while for a
+	 * dlopen that brings one back, then freed. */
+	struct elf_object *idle_oldest, *idle_newest;
+	size_t n_idle;
+	uint64_t dropped;
 	struct kallsyms kernel;
 	int kernel_state; /* 0 not loaded yet, 1 loaded, -1 unavailable */
 };
@@ -103,6 +113,8 @@ struct process_image {
 };
 
 #define DEBUGINFOD_TIMEOUT_DEFAULT "5" /* seconds */
+#define IDLE_OBJECTS_KEPT 16 /* objects no process maps, kept for a dlopen that brings one back */
+#define CACHED_ADDRESSES_MAX (64 * 1024) /* resolved addresses one object remembers */
 
 static char *debuginfo_path;
 static const Dwfl_Callbacks dwfl_callbacks = {
@@ -120,11 +132,12 @@ static const Dwfl_Callbacks local_dwfl_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-static const char *intern(struct symbolizer *symbolizer, const char *s)
+/* Names live with the object that gave them, and go with it. */
+static const char *intern(struct elf_object *object, const char *s)
 {
 	if (s == NULL)
 		return "";
-	struct hashmap_entry *entry = hashmap_upsert(symbolizer->strings, s, strlen(s) + 1, NULL);
+	struct hashmap_entry *entry = hashmap_upsert(object->strings, s, strlen(s) + 1, NULL);
 	return entry != NULL ? entry->key : "";
 }
 
@@ -145,8 +158,7 @@ struct symbolizer *symbolizer_new(void)
 		symbolizer->fetcher = debuginfo_fetcher_new();
 	}
 	symbolizer->objects = hashmap_new();
-	symbolizer->strings = hashmap_new();
-	if (symbolizer->objects == NULL || symbolizer->strings == NULL ||
+	if (symbolizer->objects == NULL ||
 	    (servers_named && symbolizer->fetcher == NULL)) {
 		symbolizer_free(symbolizer);
 		return NULL;
@@ -164,6 +176,7 @@ static void elf_object_free(struct elf_object *object)
 	free(object->segments);
 	free(object->results);
 	free(object->frames);
+	hashmap_free(object->strings);
 	free(object);
 }
 
@@ -180,7 +193,6 @@ void symbolizer_free(struct symbolizer *symbolizer)
 				elf_object_free((struct elf_object *)(uintptr_t)entry->value);
 		hashmap_free(symbolizer->objects);
 	}
-	hashmap_free(symbolizer->strings);
 	kallsyms_free(&symbolizer->kernel);
 	free(symbolizer);
 }
@@ -228,7 +240,7 @@ static int read_load_segments(struct elf_object *object)
 
 /* Names the PLT stubs from .rela.plt, as perf does ("printf@plt"): no
  * symbol table covers them. */
-static void read_plt(struct symbolizer *symbolizer, struct elf_object *object)
+static void read_plt(struct elf_object *object)
 {
 	GElf_Addr bias;
 	Elf *elf = dwfl_module_getelf(object->module, &bias);
@@ -270,7 +282,7 @@ static void read_plt(struct symbolizer *symbolizer, struct elf_object *object)
 			name = elf_strptr(elf, symtab_shdr.sh_link, sym.st_name);
 		char plt_name[256];
 		snprintf(plt_name, sizeof(plt_name), "%s@plt", name != NULL && name[0] != '\0' ? name : "unknown");
-		object->plt_names[i] = intern(symbolizer, plt_name);
+		object->plt_names[i] = intern(object, plt_name);
 	}
 	object->n_plt_names = n;
 }
@@ -311,13 +323,25 @@ static void ask_for_debuginfo(struct symbolizer *symbolizer, struct elf_object *
 		object->debuginfo = DEBUGINFO_PENDING;
 }
 
+/* Empties the object's cache of resolved addresses; -1 when out of memory
+ * (the cache is then kept). */
+static int forget_resolved(struct elf_object *object)
+{
+	struct hashmap *cache = hashmap_new();
+
+	if (cache == NULL)
+		return -1;
+	hashmap_free(object->cache);
+	object->cache = cache;
+	object->n_results = object->n_frames = 0;
+	return 0;
+}
+
 /* The background search found the object's debug info: names come from
  * there from now on, and what was resolved without it is forgotten. */
 static void adopt_debuginfo(struct elf_object *object, const struct debuginfo_found *found)
 {
-	struct hashmap *cache = hashmap_new();
-
-	if (cache == NULL) {
+	if (forget_resolved(object) != 0) {
 		dwfl_end(found->dwfl); /* out of memory: the symbol table stays */
 		object->debuginfo = DEBUGINFO_MISSING;
 		return;
@@ -325,9 +349,6 @@ static void adopt_debuginfo(struct elf_object *object, const struct debuginfo_fo
 	dwfl_end(object->dwfl);
 	object->dwfl = found->dwfl;
 	object->module = found->module;
-	hashmap_free(object->cache);
-	object->cache = cache;
-	object->n_results = object->n_frames = 0;
 	free(object->fde_starts);
 	object->fde_starts = NULL;
 	object->n_fde_starts = 0;
@@ -436,13 +457,16 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 	}
 
 	struct elf_object *object = calloc(1, sizeof(*object));
-	if (object == NULL || (object->cache = hashmap_new()) == NULL) {
+	if (object == NULL || (object->cache = hashmap_new()) == NULL || (object->strings = hashmap_new()) == NULL) {
+		if (object != NULL)
+			hashmap_free(object->cache);
 		free(object);
 		dwfl_end(dwfl);
 		entry->value = 0;
 		return NULL;
 	}
-	object->path = intern(symbolizer, path);
+	object->path = intern(object, path);
+	object->serial = ++symbolizer->serials;
 	object->dwfl = dwfl;
 	object->module = module;
 	if (read_load_segments(object) != 0) {
@@ -451,7 +475,7 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 		return NULL;
 	}
 	describe_object(object);
-	read_plt(symbolizer, object);
+	read_plt(object);
 	entry->value = (uintptr_t)object;
 	ask_for_debuginfo(symbolizer, object, fd);
 	return object;
@@ -498,6 +522,80 @@ static int open_mapped_file(pid_t pid, const struct map_entry *map)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	return fd;
+}
+
+static void idle_unlink(struct symbolizer *symbolizer, struct elf_object *object)
+{
+	if (object->idle_older != NULL)
+		object->idle_older->idle_newer = object->idle_newer;
+	else
+		symbolizer->idle_oldest = object->idle_newer;
+	if (object->idle_newer != NULL)
+		object->idle_newer->idle_older = object->idle_older;
+	else
+		symbolizer->idle_newest = object->idle_older;
+	object->idle_older = object->idle_newer = NULL;
+	object->idle = false;
+	symbolizer->n_idle--;
+}
+
+static bool not_dropping(const struct hashmap_entry *entry, void *ctx)
+{
+	const struct elf_object *object = (const struct elf_object *)(uintptr_t)entry->value;
+
+	(void)ctx;
+	return object == NULL || !object->dropping;
+}
+
+/* Frees the idle objects beyond the ones kept, oldest first; one whose
+ * debug info is still being fetched waits for the answer (the fetcher
+ * holds it). */
+static void drop_idle_objects(struct symbolizer *symbolizer)
+{
+	size_t dropping = 0;
+
+	for (struct elf_object *object = symbolizer->idle_oldest;
+	     object != NULL && symbolizer->n_idle - dropping > IDLE_OBJECTS_KEPT; object = object->idle_newer)
+		if (object->debuginfo != DEBUGINFO_PENDING) {
+			object->dropping = true;
+			dropping++;
+		}
+	bool filtered = dropping > 0 && hashmap_filter(symbolizer->objects, not_dropping, NULL) == 0;
+	for (struct elf_object *object = symbolizer->idle_oldest, *next; object != NULL; object = next) {
+		next = object->idle_newer;
+		if (!object->dropping)
+			continue;
+		object->dropping = false;
+		if (!filtered)
+			continue; /* out of memory: kept until the next try */
+		idle_unlink(symbolizer, object);
+		elf_object_free(object);
+		symbolizer->dropped++;
+	}
+}
+
+static void object_hold(struct symbolizer *symbolizer, struct elf_object *object)
+{
+	if (object != NULL && object->mappings++ == 0 && object->idle)
+		idle_unlink(symbolizer, object);
+}
+
+/* The last mapping of an object gone (dlclose, exec, a process image
+ * freed), the object joins the idle list. */
+static void object_release(struct symbolizer *symbolizer, struct elf_object *object)
+{
+	if (object == NULL || --object->mappings > 0)
+		return;
+	object->idle = true;
+	object->idle_older = symbolizer->idle_newest;
+	if (symbolizer->idle_newest != NULL)
+		symbolizer->idle_newest->idle_newer = object;
+	else
+		symbolizer->idle_oldest = object;
+	symbolizer->idle_newest = object;
+	symbolizer->n_idle++;
+	if (symbolizer->n_idle > IDLE_OBJECTS_KEPT)
+		drop_idle_objects(symbolizer);
 }
 
 static struct elf_object *open_mapped_object(struct symbolizer *symbolizer, pid_t pid, const struct map_entry *map)
@@ -549,7 +647,11 @@ static int load_mappings(struct process_image *image)
 		fresh[i].object = old != NULL && same_mapping(&old->map, &maps.entries[i])
 					  ? old->object
 					  : open_mapped_object(image->symbolizer, image->pid, &maps.entries[i]);
+		object_hold(image->symbolizer, fresh[i].object);
 	}
+	/* Only now: an object still mapped is never idle in between. */
+	for (size_t i = 0; i < image->n_mappings; i++)
+		object_release(image->symbolizer, image->mappings[i].object);
 	free(image->mappings);
 	image->mappings = fresh;
 	image->n_mappings = image->cap_mappings = maps.count;
@@ -602,6 +704,8 @@ struct process_image *process_image_fork(const struct process_image *parent, pid
 	/* The objects are the symbolizer's, shared by every image. */
 	memcpy(image->mappings, parent->mappings, parent->n_mappings * sizeof(*image->mappings));
 	image->cap_mappings = parent->n_mappings;
+	for (size_t i = 0; i < image->n_mappings; i++)
+		object_hold(image->symbolizer, image->mappings[i].object);
 	return image;
 }
 
@@ -614,6 +718,8 @@ void process_image_free(struct process_image *image)
 {
 	if (image == NULL)
 		return;
+	for (size_t i = 0; i < image->n_mappings; i++)
+		object_release(image->symbolizer, image->mappings[i].object);
 	free(image->mappings);
 	free(image);
 }
@@ -655,6 +761,7 @@ void process_image_object_info(const struct process_image *image, const struct m
 		.has_symbols = object != NULL && object->has_symbols,
 		.has_dwarf = object != NULL && object->has_dwarf,
 		.identity = object,
+		.serial = object != NULL ? object->serial : 0,
 	};
 }
 
@@ -684,19 +791,19 @@ static const char *attr_string(Dwarf_Die *die, int name)
 
 /* Source paths may be relative to the compilation directory; pprof's
  * `list` wants them absolute. */
-static const char *absolute_path(struct symbolizer *symbolizer, const char *comp_dir, const char *file)
+static const char *absolute_path(struct elf_object *object, const char *comp_dir, const char *file)
 {
 	char joined[PATH_MAX];
 
 	if (file == NULL || file[0] == '/' || comp_dir == NULL || comp_dir[0] == '\0')
-		return intern(symbolizer, file);
+		return intern(object, file);
 	snprintf(joined, sizeof(joined), "%s/%s", comp_dir, file);
-	return intern(symbolizer, joined);
+	return intern(object, joined);
 }
 
 /* Fills a frame's function names from a subprogram or inlined-subroutine
  * DIE, following abstract origins and specifications. */
-static bool name_function(struct symbolizer *symbolizer, Dwarf_Die *die, const char *comp_dir,
+static bool name_function(struct elf_object *object, Dwarf_Die *die, const char *comp_dir,
 			  struct symbol_frame *frame)
 {
 	const char *linkage = attr_string(die, DW_AT_linkage_name);
@@ -707,12 +814,12 @@ static bool name_function(struct symbolizer *symbolizer, Dwarf_Die *die, const c
 	if (name == NULL && linkage == NULL)
 		return false;
 	char *demangled = linkage != NULL ? demangle(linkage) : NULL;
-	frame->system_name = intern(symbolizer, linkage != NULL ? linkage : name);
-	frame->function = intern(symbolizer, demangled != NULL ? demangled : name != NULL ? name : linkage);
+	frame->system_name = intern(object, linkage != NULL ? linkage : name);
+	frame->function = intern(object, demangled != NULL ? demangled : name != NULL ? name : linkage);
 	free(demangled);
 
 	int decl_line = 0;
-	frame->decl_file = absolute_path(symbolizer, comp_dir, dwarf_decl_file(die));
+	frame->decl_file = absolute_path(object, comp_dir, dwarf_decl_file(die));
 	dwarf_decl_line(die, &decl_line);
 	frame->start_line = decl_line;
 	return true;
@@ -830,7 +937,7 @@ static int descend_to(Dwarf_Die *unit, uint64_t pc, Dwarf_Die **chain)
 
 /* The chain of functions at vaddr, innermost first: each inlined call
  * gets a frame whose line is where its callee was called. */
-static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+static size_t resolve_inlined_frames(struct elf_object *object, uint64_t vaddr,
 				     const char *file, int line, struct symbol_frame *out, size_t max)
 {
 	Dwarf_Addr bias = 0;
@@ -855,9 +962,9 @@ static size_t resolve_inlined_frames(struct symbolizer *symbolizer, struct elf_o
 		if (!is_function(&chain[i]))
 			continue;
 		struct symbol_frame *frame = &out[n];
-		if (!name_function(symbolizer, &chain[i], comp_dir, frame))
+		if (!name_function(object, &chain[i], comp_dir, frame))
 			continue;
-		frame->file = absolute_path(symbolizer, comp_dir, file);
+		frame->file = absolute_path(object, comp_dir, file);
 		frame->line = line;
 		n++;
 		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
@@ -914,7 +1021,7 @@ static void read_fde_starts(struct elf_object *object)
  * its CFI describes, so its addresses add up to one function, or the
  * signal trampoline, which glibc does not export. false when no CFI
  * covers vaddr. */
-static bool name_by_cfi(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+static bool name_by_cfi(struct elf_object *object, uint64_t vaddr,
 			struct symbol_frame *out)
 {
 	Dwarf_Addr bias, from, to;
@@ -953,15 +1060,15 @@ static bool name_by_cfi(struct symbolizer *symbolizer, struct elf_object *object
 	else
 		return false;
 	*out = (struct symbol_frame){
-		.function = intern(symbolizer, name),
-		.system_name = intern(symbolizer, name),
+		.function = intern(object, name),
+		.system_name = intern(object, name),
 		.file = "",
 		.decl_file = "",
 	};
 	return true;
 }
 
-static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+static size_t resolve_uncached(struct elf_object *object, uint64_t vaddr,
 			       struct symbol_frame *out, size_t max)
 {
 	Dwfl_Line *line_record = dwfl_module_getsrc(object->module, vaddr);
@@ -970,7 +1077,7 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 
 	if (line_record != NULL) {
 		file = dwfl_lineinfo(line_record, NULL, &line, NULL, NULL, NULL);
-		file = absolute_path(symbolizer, dwfl_line_comp_dir(line_record), file);
+		file = absolute_path(object, dwfl_line_comp_dir(line_record), file);
 	} else if (object->has_dwarf) {
 		/* The unit by its own ranges, where libdw's lookup needs aranges. */
 		Dwarf_Die storage, *unit;
@@ -979,9 +1086,9 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 					     ? dwarf_getsrc_die(unit, vaddr - bias)
 					     : NULL;
 		if (source != NULL && dwarf_lineno(source, &line) == 0)
-			file = absolute_path(symbolizer, attr_string(unit, DW_AT_comp_dir), dwarf_linesrc(source, NULL, NULL));
+			file = absolute_path(object, attr_string(unit, DW_AT_comp_dir), dwarf_linesrc(source, NULL, NULL));
 	}
-	size_t n = resolve_inlined_frames(symbolizer, object, vaddr, file, line, out, max);
+	size_t n = resolve_inlined_frames(object, vaddr, file, line, out, max);
 	if (n > 0)
 		return n;
 
@@ -996,12 +1103,12 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 	GElf_Sym sym;
 	const char *symbol = dwfl_module_addrinfo(object->module, vaddr, &offset, &sym, NULL, NULL, NULL);
 	if (symbol == NULL)
-		return name_by_cfi(symbolizer, object, vaddr, &out[0]) ? 1 : 0;
+		return name_by_cfi(object, vaddr, &out[0]) ? 1 : 0;
 	char *demangled = demangle(symbol);
 	out[0] = (struct symbol_frame){
-		.function = intern(symbolizer, demangled != NULL ? demangled : symbol),
-		.system_name = intern(symbolizer, symbol),
-		.file = intern(symbolizer, file),
+		.function = intern(object, demangled != NULL ? demangled : symbol),
+		.system_name = intern(object, symbol),
+		.file = intern(object, file),
 		.line = line,
 		.decl_file = "",
 	};
@@ -1009,13 +1116,12 @@ static size_t resolve_uncached(struct symbolizer *symbolizer, struct elf_object 
 	return 1;
 }
 
-static void resolve_in_object(struct symbolizer *symbolizer, struct elf_object *object, uint64_t vaddr,
+static void resolve_in_object(struct elf_object *object, uint64_t vaddr,
 			      struct symbolization *out)
 {
-	bool added;
-	struct hashmap_entry *entry = hashmap_upsert(object->cache, &vaddr, sizeof(vaddr), &added);
+	struct hashmap_entry *entry = hashmap_find(object->cache, &vaddr, sizeof(vaddr));
 
-	if (entry != NULL && !added) {
+	if (entry != NULL) {
 		const struct cached_result *cached = &object->results[entry->value];
 		out->n_frames = cached->n_frames;
 		if (cached->n_frames > 0)
@@ -1023,10 +1129,14 @@ static void resolve_in_object(struct symbolizer *symbolizer, struct elf_object *
 			       cached->n_frames * sizeof(out->frames[0]));
 		return;
 	}
-	out->n_frames = resolve_uncached(symbolizer, object, vaddr, out->frames, SYMBOL_MAX_FRAMES);
-	if (entry == NULL ||
-	    array_reserve((void **)&object->frames, &object->cap_frames, object->n_frames + out->n_frames,
-			  sizeof(*object->frames)) != 0)
+	out->n_frames = resolve_uncached(object, vaddr, out->frames, SYMBOL_MAX_FRAMES);
+	/* A long-lived agent on a big program meets ever new addresses: the
+	 * cache starts over rather than grow without end (its names stay). */
+	if (object->n_results >= CACHED_ADDRESSES_MAX)
+		forget_resolved(object);
+	if (array_reserve((void **)&object->frames, &object->cap_frames, object->n_frames + out->n_frames,
+			  sizeof(*object->frames)) != 0 ||
+	    (entry = hashmap_upsert(object->cache, &vaddr, sizeof(vaddr), NULL)) == NULL)
 		return;
 	struct cached_result *cached = ARRAY_PUSH(object->results, object->n_results, object->cap_results);
 	if (cached == NULL)
@@ -1048,7 +1158,7 @@ const struct map_entry *symbolize_user(struct process_image *image, uint64_t add
 	if (m == NULL)
 		return NULL;
 	if (m->object != NULL && link_time_address(m->object, &m->map, addr, &vaddr))
-		resolve_in_object(image->symbolizer, m->object, vaddr, out);
+		resolve_in_object(m->object, vaddr, out);
 	return &m->map;
 }
 
@@ -1099,4 +1209,14 @@ bool process_image_load_bias(const struct process_image *image, const struct map
 		}
 	}
 	return false;
+}
+
+void symbolizer_read_stats(const struct symbolizer *symbolizer, struct symbolizer_stats *stats)
+{
+	size_t cursor = 0;
+	struct hashmap_entry *entry;
+
+	*stats = (struct symbolizer_stats){.idle = symbolizer->n_idle, .dropped = symbolizer->dropped};
+	while ((entry = hashmap_next(symbolizer->objects, &cursor)) != NULL)
+		stats->objects += entry->value != 0;
 }

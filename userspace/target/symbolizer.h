@@ -40,7 +40,18 @@ struct object_info {
 	bool has_symbols;     /* .symtab, .dynsym or a debug file gave names */
 	bool has_dwarf;       /* file names and line numbers are available */
 	const void *identity; /* the same for every mapping of the same object (by build ID, else file);
-				 NULL when the object could not be read */
+				 NULL when the object could not be read; valid while the lock is held */
+	uint64_t serial;      /* the object's number, never given to another: 0 when it could not be read */
+};
+
+/* What the symbolizer holds. An object no process maps any more (a
+ * library dlclose'd, a program exec'd away) is kept a while for a dlopen
+ * that brings it back, then freed: a long-lived agent on a target that
+ * loads and unloads code holds only what it maps and a few more. */
+struct symbolizer_stats {
+	size_t objects; /* read and held, idle ones included */
+	size_t idle;    /* held, though no process maps them */
+	uint64_t dropped; /* freed after their last mapping went */
 };
 
 struct symbolizer;
@@ -80,6 +91,8 @@ int process_image_open_object(const struct process_image *image, const struct ma
 /* The mapping's load bias (runtime address minus the object's link-time
  * address); false when the object could not be read. */
 bool process_image_load_bias(const struct process_image *image, const struct map_entry *mapping, uint64_t *bias);
+
+void symbolizer_read_stats(const struct symbolizer *symbolizer, struct symbolizer_stats *stats);
 
 /* Debug info found in the background (DEBUGINFOD_URLS) replaces the
  * symbol tables its objects were named from; call it before naming, under

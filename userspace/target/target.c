@@ -161,13 +161,18 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 	return 0;
 }
 
+void target_note_exited(struct target *target)
+{
+	if (target->pidfd >= 0)
+		close(target->pidfd);
+	target->pidfd = -1;
+}
+
 void target_close(struct target *target)
 {
 	free(target->argv);
 	target->argv = NULL;
-	if (target->pidfd >= 0)
-		close(target->pidfd);
-	target->pidfd = -1;
+	target_note_exited(target);
 }
 
 bool target_alive(const struct target *target)

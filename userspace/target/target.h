@@ -27,6 +27,10 @@ int target_parse_pid(const char *text, pid_t *pid, char *err, size_t err_len);
 /* Checks pid is a live user-space process other than ourselves and reads
  * what we show about it. 0, or -1 with a one-line reason. */
 int target_open(pid_t pid, struct target *target, char *err, size_t err_len);
+/* Once the process has exited: closes what only a live process needs (its
+ * pidfd), so a set whose members come and go holds no descriptor per
+ * exited member; what was read about it stays. */
+void target_note_exited(struct target *target);
 void target_close(struct target *target);
 
 /* Whether the same process (not a recycled PID) still runs. */
