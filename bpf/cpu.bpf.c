@@ -2,7 +2,10 @@
 /*
  * cpu.bpf.c: on-CPU sampling. Attached to a cpu-clock perf event on every
  * CPU; keeps only the threads of the traced processes (so threads and
- * processes born after attach are sampled too) and sends each sample's stacks to user space.
+ * processes born after attach are sampled too) and sends each sample to
+ * user space: whole the first time its stack is seen, then as a 24-byte
+ * reference to that stack (known_stacks), so a steady program's samples
+ * move a few dozen bytes each instead of 2 KiB.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,34 +30,146 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024); /* resized by the agent from --hz */
 } samples SEC(".maps");
 
+/* The stacks the agent holds: each one's hash, with a second hash of
+ * another seed that tells a collision from the same stack. While its
+ * whole record is being written the second hash carries IN_FLIGHT, and
+ * samples of that stack go whole too: a reference must never reach the
+ * agent before the record that brings its stack. */
+#define IN_FLIGHT (1ULL << 63)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_KNOWN_STACKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} known_stacks SEC(".maps");
+
+/* The sample being taken, before it is known which record it needs, and
+ * its whole record when it needs one. */
+struct sample_scratch {
+	struct cpu_sample sample;
+	__u8 wire[CPU_SAMPLE_MAX_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sample_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void mix(__u64 *hash, __u64 *check, __u64 word)
+{
+	*hash = (*hash ^ word) * 0x100000001b3ULL;
+	*check = (*check ^ word) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+}
+
+/* The stack's two hashes, over everything a sample is aggregated by. */
+static __always_inline __u64 hash_stack(const struct cpu_sample *s, __u64 *check)
+{
+	__u64 hash = 0xcbf29ce484222325ULL, word;
+
+	*check = 0x2545f4914f6cdd1dULL;
+	mix(&hash, check, (__u64)s->pid << 32 | s->user_stack_end);
+	mix(&hash, check, (__u64)(__u32)s->user_depth << 32 | (__u32)s->kernel_depth);
+	__builtin_memcpy(&word, s->comm, sizeof(word));
+	mix(&hash, check, word);
+	__builtin_memcpy(&word, s->comm + 8, sizeof(word));
+	mix(&hash, check, word);
+	for (int i = 0; i < UNWIND_MAX_FRAMES && i < s->user_depth; i++)
+		mix(&hash, check, s->user_stack[i]);
+	for (int i = 0; i < MAX_STACK_DEPTH && i < s->kernel_depth; i++)
+		mix(&hash, check, s->kernel_stack[i]);
+	*check &= ~IN_FLIGHT;
+	return hash != 0 ? hash : 1;
+}
+
+/* A stack the agent holds goes as a reference: true when sent (or lost to
+ * a full ring buffer, counted); false when the whole sample must go. */
+static __always_inline bool send_reference(const struct cpu_sample *s, __u64 hash, __u64 check)
+{
+	__u64 *known = bpf_map_lookup_elem(&known_stacks, &hash);
+
+	if (known == NULL || *known == (check | IN_FLIGHT))
+		return false;
+	if (*known != check) {
+		count(CPU_COUNTER_HASH_COLLISIONS);
+		return false;
+	}
+	struct cpu_sample_ref *ref = bpf_ringbuf_reserve(&samples, sizeof(*ref), 0);
+	if (!ref) {
+		count(CPU_COUNTER_RINGBUF_FULL);
+		return true;
+	}
+	ref->stack = hash;
+	ref->period = s->period;
+	ref->tid = s->tid;
+	ref->pad = 0;
+	count(CPU_COUNTER_SENT_BY_REFERENCE);
+	ringbuf_submit_batched(&samples, ref, ringbuf_wakeup_bytes);
+	return true;
+}
+
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 zero = 0;
 
 	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	count(CPU_COUNTER_SAMPLES);
+	struct sample_scratch *scr = bpf_map_lookup_elem(&scratch, &zero);
+	if (!scr)
+		return 0;
+	struct cpu_sample *s = &scr->sample;
+	s->pid = pid_tgid >> 32;
+	s->tid = (__u32)pid_tgid;
+	s->time_ns = bpf_ktime_get_ns();
+	s->period = ctx->sample_period;
+	__builtin_memset(s->comm, 0, sizeof(s->comm));
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
 
-	struct cpu_sample *sample = bpf_ringbuf_reserve(&samples, sizeof(*sample), 0);
-	if (!sample) {
+	s->user_depth = unwind_user_stack(ctx, s->user_stack, &s->user_stack_end);
+	if (s->user_depth < 0)
+		count(CPU_COUNTER_USER_STACK_ERR);
+
+	long bytes = bpf_get_stack(ctx, s->kernel_stack, sizeof(s->kernel_stack), 0);
+	s->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
+	if (bytes < 0)
+		count(CPU_COUNTER_KERNEL_STACK_ERR);
+
+	__u64 check, hash = hash_stack(s, &check);
+	if (send_reference(s, hash, check))
+		return 0;
+	__u64 in_flight = check | IN_FLIGHT;
+	int rc = bpf_map_update_elem(&known_stacks, &hash, &in_flight, BPF_NOEXIST);
+	s->stack = rc == 0 ? hash : 0;
+	if (rc != 0 && rc != -BPFPROF_EEXIST)
+		count(CPU_COUNTER_KNOWN_FULL);
+	__u32 user = s->user_depth > 0 ? (__u32)s->user_depth : 0;
+	__u32 kernel = s->kernel_depth > 0 ? (__u32)s->kernel_depth : 0;
+	if (user > UNWIND_MAX_FRAMES)
+		user = UNWIND_MAX_FRAMES;
+	if (kernel > MAX_STACK_DEPTH)
+		kernel = MAX_STACK_DEPTH;
+	bpf_probe_read_kernel(scr->wire, CPU_SAMPLE_HEAD_BYTES, s);
+	bpf_probe_read_kernel(scr->wire + CPU_SAMPLE_HEAD_BYTES, user * 8, s->user_stack);
+	bpf_probe_read_kernel(scr->wire + CPU_SAMPLE_HEAD_BYTES + user * 8, kernel * 8, s->kernel_stack);
+	__u64 size = CPU_SAMPLE_HEAD_BYTES + (user + kernel) * 8;
+	if (size > CPU_SAMPLE_MAX_BYTES)
+		return 0;
+	__u64 waiting = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA);
+	if (bpf_ringbuf_output(&samples, scr->wire, size,
+			       waiting > ringbuf_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP) != 0) {
+		if (s->stack != 0)
+			bpf_map_delete_elem(&known_stacks, &hash); /* never arrived: not held */
 		count(CPU_COUNTER_RINGBUF_FULL);
 		return 0;
 	}
-	sample->pid = pid_tgid >> 32;
-	sample->tid = (__u32)pid_tgid;
-	sample->time_ns = bpf_ktime_get_ns();
-	sample->period = ctx->sample_period;
-	bpf_get_current_comm(sample->comm, sizeof(sample->comm));
-
-	sample->user_depth = unwind_user_stack(ctx, sample->user_stack, &sample->user_stack_end);
-	if (sample->user_depth < 0)
-		count(CPU_COUNTER_USER_STACK_ERR);
-
-	long bytes = bpf_get_stack(ctx, sample->kernel_stack, sizeof(sample->kernel_stack), 0);
-	sample->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
-	if (bytes < 0)
-		count(CPU_COUNTER_KERNEL_STACK_ERR);
-	ringbuf_submit_batched(&samples, sample, ringbuf_wakeup_bytes);
+	if (s->stack != 0)
+		bpf_map_update_elem(&known_stacks, &hash, &check, BPF_EXIST); /* in the ring now: references may follow */
+	count(CPU_COUNTER_SENT_WHOLE);
 	return 0;
 }

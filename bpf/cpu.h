@@ -10,9 +10,11 @@
 
 #define MAX_STACK_DEPTH 127 /* kernel frames: the kernel's default perf_event_max_stack */
 #define TASK_COMM_LEN 16
+#define CPU_KNOWN_STACKS 16384 /* stacks the agent holds, sent once each, then by reference */
 
-/* One on-CPU sample of a target thread. A stack length is the number of
- * frames read, or a negative errno when the read failed (counted too). */
+/* One on-CPU sample of a target thread, stacks and all, as the agent
+ * holds it. A stack length is the number of frames read, or a negative
+ * errno when the read failed (counted too). */
 struct cpu_sample {
 	__u32 pid;
 	__u32 tid;
@@ -23,9 +25,30 @@ struct cpu_sample {
 	char comm[TASK_COMM_LEN];
 	__u8 user_stack_end; /* enum unwind_end: why the user stack stops where it does */
 	__u8 pad[7];
+	__u64 stack; /* the agent keeps this sample's stack (with pid, comm and
+			user_stack_end) under this hash, which later samples send
+			alone; 0: use it once (a hash collision, no room) */
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 	__u64 kernel_stack[MAX_STACK_DEPTH];
 };
+
+/* On the wire, a sample of a stack the agent does not hold yet is the
+ * head of a struct cpu_sample (all but its frame arrays) followed by the
+ * user frames read, then the kernel frames read: a few hundred bytes
+ * instead of the arrays' 2 KiB. */
+#define CPU_SAMPLE_HEAD_BYTES __builtin_offsetof(struct cpu_sample, user_stack)
+#define CPU_SAMPLE_MAX_BYTES (CPU_SAMPLE_HEAD_BYTES + (UNWIND_MAX_FRAMES + MAX_STACK_DEPTH) * 8)
+
+/* A sample of a stack the agent holds: 24 bytes. Told apart from a
+ * whole sample by its size (a head alone is longer). */
+struct cpu_sample_ref {
+	__u64 stack; /* the hash a struct cpu_sample brought it under */
+	__u64 period;
+	__u32 tid;
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct cpu_sample_ref) < CPU_SAMPLE_HEAD_BYTES, "the two records are told apart by size");
 
 /* Per-CPU counters, so nothing is dropped silently, each with what it
  * counts, as profile comments say it (counter_list.h). */
@@ -33,7 +56,11 @@ struct cpu_sample {
 	X(CPU_COUNTER_SAMPLES, "target samples seen by the program") \
 	X(CPU_COUNTER_RINGBUF_FULL, "samples with no room in the ring buffer") \
 	X(CPU_COUNTER_USER_STACK_ERR, "samples whose user stack could not be read") \
-	X(CPU_COUNTER_KERNEL_STACK_ERR, "samples whose kernel stack could not be read")
+	X(CPU_COUNTER_KERNEL_STACK_ERR, "samples whose kernel stack could not be read") \
+	X(CPU_COUNTER_SENT_WHOLE, "samples sent with their stacks") \
+	X(CPU_COUNTER_SENT_BY_REFERENCE, "samples sent by reference to a stack sent before") \
+	X(CPU_COUNTER_HASH_COLLISIONS, "samples whose stack hash was another stack's (sent with their stacks)") \
+	X(CPU_COUNTER_KNOWN_FULL, "samples of new stacks beyond the ones held (sent with their stacks)")
 enum cpu_counter { CPU_COUNTERS(BPF_COUNTER_ENUM) CPU_COUNTER_MAX };
 
 #endif

@@ -24,7 +24,6 @@ trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXI
 sysctl -q kernel.bpf_stats_enabled=1
 
 configs=(none bpfprof-auto bpfprof-fp perf-dwarf perf-fp)
-record_bytes=$(build/bench/unwind-tables | sed -n 's/^one CPU sample record: \([0-9]*\) bytes.*/\1/p')
 
 # perf_stacks PERF.DATA: "samples rooted-% work_a-%" from perf script's
 # stacks (a blank line ends each sample; the last frame is the outermost).
@@ -93,7 +92,7 @@ run() {
 	case "$config" in
 	bpfprof-*)
 		read -r samples rooted work_a < <(folded_stacks "$work/profile.folded")
-		stats="$samples $rooted $work_a $record_bytes"
+		stats="$samples $rooted $work_a $(sed -n 's/.* \([0-9]*\) bytes per sample from the kernel.*/\1/p' "$work/agent.log")"
 		;;
 	perf-*)
 		read -r samples rooted work_a < <(perf_stacks "$work/perf.data")

@@ -1,10 +1,9 @@
 /*
  * unwind_tables.c: what the unwinder's tables cost, object by object: rows,
  * bytes in the kernel, rows the walker must stop at, and the median time to
- * compile them from .eh_frame (make bench-unwind prints it). Also the size
- * of one CPU sample record, the bytes each sample moves to user space.
+ * compile them from .eh_frame (make bench-unwind prints it).
  *
- *   unwind-tables [--runs N] [OBJECT...]   (no object: just the record size)
+ *   unwind-tables [--runs N] OBJECT...
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include <linux/types.h>
 
 #include "clock.h"
-#include "cpu.h"
 #include "unwind_table.h"
 
 static int compare_u64(const void *a, const void *b)
@@ -71,7 +69,5 @@ int main(int argc, char **argv)
 		printf("%-60s %9s %10s %8s %9s\n", "object", "rows", "bytes", "stop", "build ms");
 	for (int i = first; i < argc; i++)
 		status |= measure(argv[i], runs) != 0;
-	printf("one CPU sample record: %zu bytes (%d user + %d kernel frames at most)\n", sizeof(struct cpu_sample),
-	       UNWIND_MAX_FRAMES, MAX_STACK_DEPTH);
 	return status;
 }

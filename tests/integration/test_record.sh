@@ -32,6 +32,19 @@ expect_match "comments name the target, the rate and the losses" "$(go_pprof -to
 	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
 expect_match "and every counter of the BPF program, with what it counts" "$(go_pprof -raw "$TEST_TMP/split.pb.gz")" \
 	'Comment: counters of cpu\.bpf\.c: [1-9][0-9]* target samples seen by the program; 0 samples with no room in the ring buffer; [0-9]+ samples whose user stack could not be read; [0-9]+ samples whose kernel stack could not be read'
+# Samples of a stack sent before go as references: few bytes each, and
+# every one of them in the profile.
+comments=$(go_pprof -comments "$TEST_TMP/split.pb.gz")
+taken=$(sed -nE 's/^samples: ([0-9]+) taken, ([0-9]+) in the profile.*/\1 \2/p' <<<"$comments")
+whole=$(sed -nE 's/.* ([0-9]+) samples sent with their stacks.*/\1/p' <<<"$comments")
+by_reference=$(sed -nE 's/.* ([0-9]+) samples sent by reference.*/\1/p' <<<"$comments")
+per_sample=$(sed -nE 's/^from the kernel: ([0-9]+) bytes per sample.*/\1/p' <<<"$comments")
+expect_eq "every sample taken is in the profile ($taken)" "${taken% *}" "${taken#* }"
+expect_eq "each went whole or by reference ($whole whole, $by_reference by reference)" \
+	"$((${whole:-0} + ${by_reference:-0}))" "${taken% *}"
+check "most went by reference ($by_reference of ${taken% *})" test "${by_reference:-0}" -gt "$((${taken% *} * 9 / 10))"
+check "a sample moved under 64 bytes from the kernel on average (${per_sample:-none})" test "${per_sample:-9999}" -lt 64
+expect_match "record's last line says it too" "$(cat "$TEST_TMP/split.err")" '[0-9]+ bytes per sample from the kernel'
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
 expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* round_unit\);'

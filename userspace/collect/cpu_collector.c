@@ -1,6 +1,8 @@
 /*
  * cpu_collector.c: perf events on every CPU, the cpu.bpf.c skeleton, and
- * its ring buffer. Filtering to the target happens in the kernel.
+ * its ring buffer. Filtering to the target happens in the kernel. The
+ * stacks the kernel sent whole are kept here by their hash, so that a
+ * sample sent by reference reaches the sink as the whole sample it stands for.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -16,7 +18,10 @@
 #include "bpf_counters.h"
 #include "cpu.skel.h"
 #include "cpu_collector.h"
+#include "hashmap.h"
 #include "ring_reader.h"
+
+#define RING_RECORD_HEADER 8 /* bytes the ring buffer adds to every record */
 
 static const struct cpu_event cpu_events[] = {
 	{"cpu-clock", "cpu", "nanoseconds", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, true},
@@ -31,7 +36,9 @@ struct cpu_collector {
 	struct ring_buffer *ring;
 	cpu_sample_sink sink;
 	void *sink_ctx;
-	uint64_t received;
+	struct hashmap *stacks; /* stack hash -> struct cpu_sample * (malloc'd) */
+	struct cpu_sample whole; /* the whole sample being delivered */
+	uint64_t received, bytes, unknown_references;
 	int delivered; /* during one poll */
 };
 
@@ -48,15 +55,61 @@ const char *cpu_event_names(void)
 	return "cpu-clock, cycles or instructions";
 }
 
+/* Keeps a whole sample's stack under the hash later references name. */
+static void keep_stack(struct cpu_collector *collector, const struct cpu_sample *sample)
+{
+	bool added;
+	struct hashmap_entry *entry = hashmap_upsert(collector->stacks, &sample->stack, sizeof(sample->stack), &added);
+	struct cpu_sample *copy = entry != NULL && added ? malloc(sizeof(*copy)) : NULL;
+
+	if (copy != NULL)
+		*copy = *sample;
+	if (entry != NULL && added)
+		entry->value = (uintptr_t)copy; /* NULL when out of memory: its references are lost, counted */
+}
+
+/* A whole sample's wire form (cpu.h) into the arrays of out; false when
+ * the record is not one. */
+static bool read_whole(const void *data, size_t size, struct cpu_sample *out)
+{
+	if (size < CPU_SAMPLE_HEAD_BYTES)
+		return false;
+	memcpy(out, data, CPU_SAMPLE_HEAD_BYTES);
+	size_t user = out->user_depth > 0 ? (size_t)out->user_depth : 0;
+	size_t kernel = out->kernel_depth > 0 ? (size_t)out->kernel_depth : 0;
+	if (user > UNWIND_MAX_FRAMES || kernel > MAX_STACK_DEPTH ||
+	    size != CPU_SAMPLE_HEAD_BYTES + (user + kernel) * sizeof(__u64))
+		return false;
+	const unsigned char *frames = (const unsigned char *)data + CPU_SAMPLE_HEAD_BYTES;
+	memcpy(out->user_stack, frames, user * sizeof(__u64));
+	memcpy(out->kernel_stack, frames + user * sizeof(__u64), kernel * sizeof(__u64));
+	return true;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct cpu_collector *collector = ctx;
+	struct cpu_sample *sample = &collector->whole;
 
-	if (size < sizeof(struct cpu_sample))
+	collector->bytes += size + RING_RECORD_HEADER;
+	if (size == sizeof(struct cpu_sample_ref)) {
+		const struct cpu_sample_ref *ref = data;
+		struct hashmap_entry *entry = hashmap_find(collector->stacks, &ref->stack, sizeof(ref->stack));
+		sample = entry != NULL ? (struct cpu_sample *)(uintptr_t)entry->value : NULL;
+		if (sample == NULL) {
+			collector->unknown_references++;
+			return 0;
+		}
+		sample->tid = ref->tid;
+		sample->period = ref->period;
+	} else if (!read_whole(data, size, sample)) {
 		return 0;
+	} else if (sample->stack != 0) {
+		keep_stack(collector, sample);
+	}
 	collector->received++;
 	collector->delivered++;
-	collector->sink(collector->sink_ctx, data);
+	collector->sink(collector->sink_ctx, sample);
 	return 0;
 }
 
@@ -64,7 +117,7 @@ static int on_sample(void *ctx, void *data, size_t size)
  * user space drains it several times a second. */
 static uint32_t ring_size_for(unsigned hz, int n_cpus)
 {
-	uint64_t want = (uint64_t)hz * (uint64_t)n_cpus * (sizeof(struct cpu_sample) + 8) / 2;
+	uint64_t want = (uint64_t)hz * (uint64_t)n_cpus * (CPU_SAMPLE_MAX_BYTES + RING_RECORD_HEADER) / 2;
 	uint32_t size = 1U << 22; /* 4 MiB at least */
 
 	while (size < want && size < (1U << 28))
@@ -93,6 +146,12 @@ static int open_sampling_event(const struct cpu_event *event, unsigned hz, int c
 
 static void collector_free(struct cpu_collector *collector)
 {
+	size_t cursor = 0;
+	struct hashmap_entry *entry;
+
+	while (collector->stacks != NULL && (entry = hashmap_next(collector->stacks, &cursor)) != NULL)
+		free((void *)(uintptr_t)entry->value);
+	hashmap_free(collector->stacks);
 	ring_buffer__free(collector->ring);
 	for (int i = 0; i < collector->n_links; i++)
 		bpf_link__destroy(collector->links[i]);
@@ -147,7 +206,8 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 	}
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
-	collector->skel = cpu_bpf__open();
+	collector->stacks = hashmap_new();
+	collector->skel = collector->stacks != NULL ? cpu_bpf__open() : NULL;
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
 		free(collector);
@@ -197,11 +257,17 @@ static void name_counters(struct cpu_collector_stats *stats)
 	stats->lost_ringbuf_full = stats->counters[CPU_COUNTER_RINGBUF_FULL];
 	stats->user_stack_errors = stats->counters[CPU_COUNTER_USER_STACK_ERR];
 	stats->kernel_stack_errors = stats->counters[CPU_COUNTER_KERNEL_STACK_ERR];
+	stats->sent_whole = stats->counters[CPU_COUNTER_SENT_WHOLE];
+	stats->sent_by_reference = stats->counters[CPU_COUNTER_SENT_BY_REFERENCE];
 }
 
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
-	*stats = (struct cpu_collector_stats){.received = collector->received};
+	*stats = (struct cpu_collector_stats){
+		.received = collector->received,
+		.bytes = collector->bytes,
+		.unknown_references = collector->unknown_references,
+	};
 	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), stats->counters, CPU_COUNTER_MAX);
 	name_counters(stats);
 }
@@ -209,7 +275,11 @@ void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_
 void cpu_collector_stats_between(const struct cpu_collector_stats *before, const struct cpu_collector_stats *after,
 				 struct cpu_collector_stats *between)
 {
-	*between = (struct cpu_collector_stats){.received = after->received - before->received};
+	*between = (struct cpu_collector_stats){
+		.received = after->received - before->received,
+		.bytes = after->bytes - before->bytes,
+		.unknown_references = after->unknown_references - before->unknown_references,
+	};
 	for (int i = 0; i < CPU_COUNTER_MAX; i++)
 		between->counters[i] = after->counters[i] - before->counters[i];
 	name_counters(between);

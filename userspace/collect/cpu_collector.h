@@ -40,6 +40,9 @@ struct cpu_collector_stats {
 	uint64_t lost_ringbuf_full; /* dropped: the ring buffer had no room */
 	uint64_t user_stack_errors; /* user stack unreadable (sample kept, stack empty) */
 	uint64_t kernel_stack_errors;
+	uint64_t sent_whole, sent_by_reference; /* how the samples came: with their stacks, or by reference */
+	uint64_t bytes;                         /* what they moved from the kernel, ring headers included */
+	uint64_t unknown_references;            /* lost: a reference to a stack the agent does not hold */
 	uint64_t counters[CPU_COUNTER_MAX]; /* the program's own, as cpu.h lists them */
 };
 

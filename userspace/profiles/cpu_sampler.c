@@ -293,9 +293,17 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    "of memory); unreadable stacks: %llu user, %llu kernel",
 			    (unsigned long long)r->stats.samples,
 			    (unsigned long long)(r->stats.received - r->aggregation_failures),
-			    (unsigned long long)r->stats.lost_ringbuf_full, (unsigned long long)r->aggregation_failures,
+			    (unsigned long long)r->stats.lost_ringbuf_full,
+			    (unsigned long long)(r->aggregation_failures + r->stats.unknown_references),
 			    (unsigned long long)r->stats.user_stack_errors,
 			    (unsigned long long)r->stats.kernel_stack_errors);
+	uint64_t sent = r->stats.sent_whole + r->stats.sent_by_reference;
+	if (sent > 0)
+		profile_add_comment(profile,
+				    "from the kernel: %.0f bytes per sample (%llu sent with their stacks, %llu by "
+				    "reference to a stack sent before)",
+				    (double)r->stats.bytes / (double)sent, (unsigned long long)r->stats.sent_whole,
+				    (unsigned long long)r->stats.sent_by_reference);
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
 	if (r->target_exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
@@ -313,7 +321,8 @@ void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *
 					     .busy_cpu_ns = 5000000000LL / sampler->hz,
 					     .fired = r->stats.samples,
 					     .kept = r->stats.received - r->aggregation_failures,
-					     .lost = r->stats.lost_ringbuf_full + r->aggregation_failures,
+					     .lost = r->stats.lost_ringbuf_full + r->aggregation_failures +
+						     r->stats.unknown_references,
 					     .target_cpu_ns = r->target_cpu_ns,
 					     .seconds = (double)r->elapsed_ns / 1e9,
 				     });
