@@ -39,9 +39,12 @@ taken=$(sed -nE 's/^samples: ([0-9]+) taken, ([0-9]+) in the profile.*/\1 \2/p' 
 whole=$(sed -nE 's/.* ([0-9]+) samples sent with their stacks.*/\1/p' <<<"$comments")
 by_reference=$(sed -nE 's/.* ([0-9]+) samples sent by reference.*/\1/p' <<<"$comments")
 per_sample=$(sed -nE 's/^from the kernel: ([0-9]+) bytes per sample.*/\1/p' <<<"$comments")
-expect_eq "every sample taken is in the profile ($taken)" "${taken% *}" "${taken#* }"
-expect_eq "each went whole or by reference ($whole whole, $by_reference by reference)" \
-	"$((${whole:-0} + ${by_reference:-0}))" "${taken% *}"
+# (Taken and sent are the kernel's counters read as the window opens and
+# ends; a sample in flight at either moment can fall on the other side.)
+check "every sample taken is in the profile, within the one or two in flight at the window's ends ($taken)" \
+	within 2 "${taken#* }" "${taken% *}"
+check "each went whole or by reference ($whole whole, $by_reference by reference, ${taken#* } in the profile)" \
+	within 2 "$((${whole:-0} + ${by_reference:-0}))" "${taken#* }"
 check "most went by reference ($by_reference of ${taken% *})" test "${by_reference:-0}" -gt "$((${taken% *} * 9 / 10))"
 check "a sample moved under 64 bytes from the kernel on average (${per_sample:-none})" test "${per_sample:-9999}" -lt 64
 expect_match "record's last line says it too" "$(cat "$TEST_TMP/split.err")" '[0-9]+ bytes per sample from the kernel'
