@@ -63,17 +63,26 @@ static void assert_inlined_chain(const struct symbolization *s, const struct loa
 	assert_int_equal(s->frames[1].start_line, lib->call_line - 2); /* the line naming the function */
 }
 
+/* This process's image, read by symbolizer: the subject of most tests. */
+static struct process_image *own_image(struct symbolizer *symbolizer)
+{
+	char err[256];
+	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
+
+	if (image == NULL)
+		fail_msg("cannot read our own image: %s", err);
+	return image;
+}
+
 static void full_debug_info_gives_inlined_frames_and_lines(void **state)
 {
 	struct loaded_library lib;
 	struct symbolization s;
-	char err[256];
 	(void)state;
 
 	load_variant("libsymtest.so", &lib);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 
 	const struct map_entry *map = symbolize_user(image, lib.inline_site, &s);
 	assert_non_null(map);
@@ -99,13 +108,11 @@ static void debuglink_finds_the_separate_debug_file(void **state)
 {
 	struct loaded_library lib;
 	struct symbolization s;
-	char err[256];
 	(void)state;
 
 	load_variant("libsymtest-debuglink.so", &lib);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 	const struct map_entry *map = symbolize_user(image, lib.inline_site, &s);
 	assert_non_null(map);
 	assert_non_null(strstr(map->path, "libsymtest-debuglink.so"));
@@ -123,7 +130,7 @@ static void with_servers_named_the_search_runs_in_the_background(void **state)
 {
 	struct loaded_library lib;
 	struct symbolization s;
-	char err[256], cache[] = "/tmp/symtest-debuginfod-XXXXXX", text[1024];
+	char cache[] = "/tmp/symtest-debuginfod-XXXXXX", text[1024];
 	size_t pending;
 	(void)state;
 
@@ -132,8 +139,7 @@ static void with_servers_named_the_search_runs_in_the_background(void **state)
 	setenv("DEBUGINFOD_URLS", "http://127.0.0.1:9", 1); /* the discard port: refused at once */
 	load_variant("libsymtest-debuglink.so", &lib);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 
 	assert_non_null(symbolize_user(image, lib.inline_site, &s));
 	assert_int_equal(s.n_frames, 1); /* .dynsym's name, no inline frame, no line */
@@ -193,13 +199,11 @@ static void stripped_object_falls_back_to_dynsym(void **state)
 {
 	struct loaded_library lib;
 	struct symbolization s;
-	char err[256];
 	(void)state;
 
 	load_variant("libsymtest-stripped.so", &lib);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 
 	const struct map_entry *map = symbolize_user(image, lib.outer + 1, &s);
 	assert_non_null(map);
@@ -237,7 +241,6 @@ static void signal_trampoline_is_named(void **state)
 {
 	struct sigaction action = {.sa_handler = ignore_signal}, installed;
 	struct symbolization s;
-	char err[256];
 	(void)state;
 
 	/* glibc's restorer, which handlers return into, has no exported
@@ -246,8 +249,7 @@ static void signal_trampoline_is_named(void **state)
 	assert_int_equal(sigaction(SIGUSR2, &action, NULL), 0);
 	assert_int_equal(sigaction(SIGUSR2, NULL, &installed), 0);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 	assert_non_null(symbolize_user(image, (uint64_t)(uintptr_t)installed.sa_restorer - 1, &s));
 	assert_int_equal(s.n_frames, 1);
 	assert_string_equal(s.frames[0].function, "[signal trampoline]");
@@ -286,13 +288,11 @@ static void objects_no_image_maps_are_freed(void **state)
 	struct loaded_library lib;
 	struct symbolization s;
 	struct symbolizer_stats stats;
-	char err[256];
 	(void)state;
 
 	load_variant("libsymtest.so", &lib);
 	struct symbolizer *symbolizer = symbolizer_new();
-	struct process_image *image = process_image_open(symbolizer, getpid(), err, sizeof(err));
-	assert_non_null(image);
+	struct process_image *image = own_image(symbolizer);
 	assert_non_null(symbolize_user(image, lib.outer, &s));
 	symbolizer_read_stats(symbolizer, &stats);
 	size_t mapped = stats.objects;
