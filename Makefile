@@ -38,6 +38,7 @@ all:
 include demo-server/build.mk
 include bpf/build.mk
 include userspace/build.mk
+include sampler/build.mk
 include tests/build.mk
 include tests/fuzz/fuzz.mk
 include tests/soak/soak.mk

@@ -15,12 +15,17 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 counter)
+static __always_inline void count_many(__u32 counter, __u64 n)
 {
 	__u64 *value = bpf_map_lookup_elem(&counters, &counter);
 
 	if (value)
-		*value += 1;
+		*value += n;
+}
+
+static __always_inline void count(__u32 counter)
+{
+	count_many(counter, 1);
 }
 
 #endif

@@ -5,6 +5,9 @@
  * (heap.h); only a sampled call walks its stack and writes a record, and
  * its address is remembered so that its free, and only its free, is
  * reported. An unsampled call costs the probe hit and a counter update.
+ * With --heap-inject the countdown runs inside the target instead
+ * (sampler/heap_sampler.c) and only sampler_note runs, for sampled calls
+ * and the frees of sampled blocks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -67,6 +70,25 @@ static __always_inline struct heap_thread *thread_state(__u32 tid)
 	return map_lookup_or_init(&threads, &tid, &fresh);
 }
 
+/* A sampled allocation's record: its size and the stack that made it, walked
+ * from the thread's registers or (the in-process sampler) from start. */
+static __always_inline int send_allocation(void *ctx, const struct user_start *start, __u64 pid_tgid, __u64 size)
+{
+	struct heap_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (event == NULL) {
+		count(HEAP_COUNTER_RINGBUF_FULL);
+		return -1;
+	}
+	event->header = (struct heap_event_header){
+		.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .tgid = pid_tgid >> 32, .size = size};
+	event->time_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	event->header.user_depth =
+		unwind_user_stack_from(ctx, start, event->user_stack, &event->header.user_stack_end);
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
 /* out: where the call stores the new address (posix_memalign), or 0 when
  * it returns it. */
 static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
@@ -96,18 +118,8 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 	thread->pending_sp = sp;
 	thread->pending_out = out;
 
-	struct heap_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
-	if (event == NULL) {
-		count(HEAP_COUNTER_RINGBUF_FULL);
+	if (send_allocation(ctx, NULL, pid_tgid, size) != 0)
 		thread->pending_size = 0;
-		return 0;
-	}
-	event->header = (struct heap_event_header){
-		.kind = HEAP_EVENT_ALLOC, .tid = (__u32)pid_tgid, .tgid = pid_tgid >> 32, .size = size};
-	event->time_ns = bpf_ktime_get_ns();
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
-	event->header.user_depth = unwind_user_stack(ctx, event->user_stack, &event->header.user_stack_end);
-	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
@@ -120,16 +132,22 @@ static __always_inline void send_header(__u8 kind, __u64 pid_tgid, __u64 address
 		count(HEAP_COUNTER_RINGBUF_FULL);
 }
 
+/* Frees of addresses never sampled end here, at one hash lookup. */
+static __always_inline void forget_live(__u64 pid_tgid, __u64 address)
+{
+	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
+
+	if (bpf_map_delete_elem(&live, &key) == 0)
+		send_header(HEAP_EVENT_FREE, pid_tgid, address, 0);
+}
+
 static __always_inline void on_free(__u64 address)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (!in_target_set(pid_tgid >> 32) || address == 0)
 		return;
-	/* Frees of addresses never sampled end here, at one hash lookup. */
-	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
-	if (bpf_map_delete_elem(&live, &key) == 0)
-		send_header(HEAP_EVENT_FREE, pid_tgid, address, 0);
+	forget_live(pid_tgid, address);
 }
 
 /* malloc, valloc, pvalloc */
@@ -195,6 +213,17 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	return 0;
 }
 
+/* A sampled allocation returned: its address (0: it failed), remembered
+ * until its free. */
+static __always_inline void remember_live(__u64 pid_tgid, __u64 address, __u64 size)
+{
+	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
+
+	if (address != 0 && bpf_map_update_elem(&live, &key, &size, BPF_ANY) != 0)
+		count(HEAP_COUNTER_LIVE_FULL);
+	send_header(HEAP_EVENT_DONE, pid_tgid, address, size);
+}
+
 /* Every allocation function's return: only a sampled call has work. */
 SEC("uretprobe")
 int BPF_KRETPROBE(allocation_return, __u64 address)
@@ -213,9 +242,35 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 	if (thread->pending_out != 0 &&
 	    (address != 0 || bpf_probe_read_user(&address, sizeof(address), (const void *)thread->pending_out) != 0))
 		address = 0;
-	struct heap_live_key key = {.address = address, .tgid = pid_tgid >> 32};
-	if (address != 0 && bpf_map_update_elem(&live, &key, &size, BPF_ANY) != 0)
+	remember_live(pid_tgid, address, size);
+	return 0;
+}
+
+/* The in-process sampler's note (--heap-inject): the sampling was decided
+ * in the target, and only sampled calls and the frees of sampled blocks
+ * come here. */
+SEC("uprobe")
+int BPF_KPROBE(sampler_note, const struct heap_sampler_note *user_note)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct heap_sampler_note note;
+
+	if (!in_target_set(pid_tgid >> 32) || bpf_probe_read_user(&note, sizeof(note), user_note) != 0)
+		return 0;
+	count_many(HEAP_COUNTER_CALLS, note.calls);
+	if (note.kind == HEAP_EVENT_FREE) {
+		forget_live(pid_tgid, note.address);
+		return 0;
+	}
+	count(HEAP_COUNTER_SAMPLED);
+	struct user_start start = {.pc = note.function, .sp = note.entry_sp, .bp = note.caller_bp};
+	if (send_allocation(ctx, &start, pid_tgid, note.size) != 0)
+		return 0;
+	if (note.flags & HEAP_NOTE_UNTRACKED) {
 		count(HEAP_COUNTER_LIVE_FULL);
-	send_header(HEAP_EVENT_DONE, pid_tgid, address, size);
+		send_header(HEAP_EVENT_DONE, pid_tgid, note.address, note.size);
+	} else {
+		remember_live(pid_tgid, note.address, note.size);
+	}
 	return 0;
 }

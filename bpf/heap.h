@@ -56,6 +56,23 @@ struct heap_event {
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 };
 
+/* The in-process sampler's report of one sampled call or the free of a
+ * sampled block (sampler/heap_sampler.c, --heap-inject): the uprobe on
+ * bpfprof_heap_sampled() reads it. The stack is walked from the caller as
+ * the allocator function would have seen it at its entry, so both modes
+ * give the same stacks. */
+#define HEAP_NOTE_UNTRACKED 1 /* the sampler had no room to remember the block: its free goes unseen */
+struct heap_sampler_note {
+	__u32 kind;  /* HEAP_EVENT_ALLOC (the call has returned: address is known) or HEAP_EVENT_FREE */
+	__u32 flags; /* HEAP_NOTE_* */
+	__u64 address;
+	__u64 size;
+	__u64 function;  /* the allocator function called: the stack's first frame */
+	__u64 entry_sp;  /* the stack pointer at its entry: where the return address is */
+	__u64 caller_bp; /* the caller's rbp */
+	__u64 calls;     /* the thread's allocation calls since its previous note */
+};
+
 /* Per-CPU counters, so nothing is dropped silently, each with what it
  * counts, as profile comments say it (counter_list.h). */
 #define HEAP_COUNTERS(X) \

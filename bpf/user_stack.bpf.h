@@ -408,14 +408,28 @@ caller:
 	return 0;
 }
 
-/* Fills frames (leaf first) with the current thread's user stack and
- * returns how many, or a negative errno when nothing could be read; *end
- * says why the walk stopped. */
-static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end)
+/* Where a walk starts when it is not where the thread entered the kernel:
+ * the in-process heap sampler names its caller's frame as the allocator
+ * function saw it at its entry, so the walk skips the sampler's own frames. */
+struct user_start {
+	__u64 pc, sp, bp;
+};
+
+/* Fills frames (leaf first) with the current thread's user stack, from
+ * start or (NULL) from the thread's registers, and returns how many, or a
+ * negative errno when nothing could be read; *end says why the walk
+ * stopped. */
+static __always_inline int unwind_user_stack_from(void *ctx, const struct user_start *start, __u64 *frames,
+						  __u8 *end)
 {
 	if (unwind_mode == UNWIND_MODE_FP) {
 		long bytes = bpf_get_stack(ctx, frames, UNWIND_MAX_FRAMES * sizeof(__u64), BPF_F_USER_STACK);
 		*end = UNWIND_END_FP;
+		/* A start is always the probed function's first instruction,
+		 * before its frame exists: the chain from rbp already begins
+		 * at the caller, and only the first frame is to be named. */
+		if (bytes > 0 && start != NULL)
+			frames[0] = start->pc;
 		return bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	}
 
@@ -431,9 +445,9 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 	}
 	/* The registers the thread had when it last left user mode: where it
 	 * was interrupted, or the system call it is in. */
-	s->pc = regs->ip;
-	s->sp = regs->sp;
-	s->bp = regs->bp;
+	s->pc = start != NULL ? start->pc : regs->ip;
+	s->sp = start != NULL ? start->sp : regs->sp;
+	s->bp = start != NULL ? start->bp : regs->bp;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
 	struct unwind_slot *slot = bpf_map_lookup_elem(&unwind_slots, &s->tgid);
 	s->slot = slot != NULL ? slot->slot : UNWIND_NO_SLOT; /* none: every pc is unknown */
@@ -454,6 +468,11 @@ static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end
 		bpf_probe_read_kernel(frames, (depth & (UNWIND_MAX_FRAMES * 2 - 1)) * sizeof(__u64), s->frames);
 	__sync_fetch_and_add(&s->busy, -1);
 	return (int)depth;
+}
+
+static __always_inline int unwind_user_stack(void *ctx, __u64 *frames, __u8 *end)
+{
+	return unwind_user_stack_from(ctx, NULL, frames, end);
 }
 
 #endif

@@ -2,8 +2,9 @@
 # make bench-heap: what heap profiling adds to each malloc/free pair, on
 # build/tests/malloc_pairs (a tight loop of 64-byte malloc + free): no
 # profiler, bpfprof --type heap at the default rate (512 KiB) and at rate 1
-# (every allocation), and heaptrack -p (attaches through gdb and records
-# every allocation), interleaved in rounds. Prints pairs per second, the
+# (every allocation), the same with --heap-inject (the sampler in the
+# process: only sampled calls trap), and heaptrack -p (attaches through gdb
+# and records every allocation), interleaved in rounds. Prints pairs per second, the
 # ratio to the unprofiled run in the same round (median of the rounds) and
 # the nanoseconds each configuration adds to a pair. Then the same four on
 # the demo server (naive encryptData, 1 KiB payloads, hey -c 8): requests
@@ -17,7 +18,7 @@ run_seconds=${SECONDS_PER_RUN:-6}
 load_seconds=${LOAD_SECONDS:-5}
 . scripts/bench-lib.sh
 
-configs=(none bpfprof-default bpfprof-rate1 heaptrack)
+configs=(none bpfprof-default bpfprof-rate1 inject-default inject-rate1 heaptrack)
 
 # run CONFIG: one workload run with CONFIG attached from 0.3 s on; appends
 # its pairs per second from 2 s in (every profiler settled) to the end to
@@ -36,6 +37,13 @@ run() {
 	bpfprof-rate1)
 		build/bpfprof record --type heap --heap-rate 1 --pid "$workload" --duration "$((run_seconds + 2))s" \
 			-o "$work/heap.pb.gz" 2>/dev/null &
+		profiler=$!
+		;;
+	inject-default | inject-rate1)
+		local rate=524288
+		[[ $config == inject-rate1 ]] && rate=1
+		build/bpfprof record --type heap --heap-inject --heap-rate "$rate" --pid "$workload" \
+			--duration "$((run_seconds + 2))s" -o "$work/heap.pb.gz" 2>/dev/null &
 		profiler=$!
 		;;
 	heaptrack)
@@ -79,6 +87,8 @@ serve_run() {
 	case "$config" in
 	bpfprof-default) start_agent "$server" --heap; profiler=${pids[-1]} ;;
 	bpfprof-rate1) start_agent "$server" --heap-rate 1; profiler=${pids[-1]} ;;
+	inject-default) start_agent "$server" --heap-inject; profiler=${pids[-1]} ;;
+	inject-rate1) start_agent "$server" --heap-inject --heap-rate 1; profiler=${pids[-1]} ;;
 	heaptrack)
 		(cd "$work" && heaptrack -p "$server" >/dev/null 2>&1) &
 		profiler=$!

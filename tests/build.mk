@@ -4,7 +4,7 @@
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window test_bpf_counters test_go_runtime
+	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -32,6 +32,7 @@ test_heap_sampling_SRCS := userspace/model/heap_sampling.c
 test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/collect/probe_site.c
 test_probe_site_LIBS := -ldl
+test_remote_call_SRCS := userspace/collect/remote_call.c
 test_go_runtime_SRCS := userspace/target/go_runtime.c
 test_go_runtime_LIBS := -ldw -lelf
 test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split

@@ -211,6 +211,40 @@ start_workload() {
 	kill -0 "$WORKLOAD_PID" 2>/dev/null
 }
 
+# expect_alloc_sites_exact PROFILE PREFIX: alloc_sites' figures at rate 1
+# (docs/heap-profiling.md's table), one check each, named PREFIX: ...
+expect_alloc_sites_exact() {
+	local p=$1 prefix=$2
+	expect_eq "$prefix: keep_small has 100,000 bytes in use" "$(heap_value "$p" inuse_space keep_small)" 100000
+	expect_eq "$prefix: keep_small has 1000 objects in use" "$(heap_value "$p" inuse_objects keep_small)" 1000
+	expect_eq "$prefix: keep_calloc has 1 MiB in use" "$(heap_value "$p" inuse_space keep_calloc)" 1048576
+	expect_eq "$prefix: grow_buffer allocated 1 KiB + 2 KiB + ... + 64 KiB" \
+		"$(heap_value "$p" alloc_space grow_buffer)" 2129920
+	expect_eq "$prefix: grow_buffer keeps its last 64 KiB" "$(heap_value "$p" inuse_space grow_buffer)" 65536
+	expect_eq "$prefix: churn allocated 1 GiB" "$(heap_value "$p" alloc_space churn)" 1073741824
+	expect_eq "$prefix: churn keeps nothing" "$(heap_value "$p" inuse_space churn)" ""
+	expect_eq "$prefix: posix_memalign, aligned_alloc, memalign, reallocarray, valloc keep 15,832 bytes" \
+		"$(heap_value "$p" inuse_space keep_aligned)" 15832
+	expect_eq "$prefix: that is 5 objects" "$(heap_value "$p" inuse_objects keep_aligned)" 5
+}
+
+# heap_record_through_exit OUT [RECORD ARGS...]: records the heap of
+# alloc_sites at rate 1 into OUT (stderr in OUT.err), has it allocate and
+# kills it 1.5 s later, mid-profile; returns the recorder's status.
+heap_record_through_exit() {
+	local out=$1
+	shift
+	start_workload alloc_sites
+	"$ROOT/build/bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 20s --heap-rate 1 -o "$out" "$@" \
+		2>"$out.err" &
+	local recorder=$!
+	until_line "$out.err" '^bpfprof: tracing'
+	kill -USR1 "$WORKLOAD_PID"
+	sleep 1.5
+	kill "$WORKLOAD_PID"
+	wait "$recorder"
+}
+
 # cum_percent PPROF_TOP_OUTPUT FUNCTION: the cum% pprof -top gives FUNCTION.
 cum_percent() {
 	awk -v f="$2" '$6 == f { sub(/%/, "", $5); print $5 }' <<<"$1" | head -n 1

@@ -28,18 +28,9 @@ expect_eq "record --type heap exits 0" "$?" 0
 expect_match "and reports what it traced" "$(cat "$TEST_TMP/exact.pb.gz.err")" \
 	'wrote .*exact\.pb\.gz \(pprof\): [0-9]+ of [0-9]+ allocation calls sampled'
 p=$TEST_TMP/exact.pb.gz
-expect_eq "rate 1: keep_small has 100,000 bytes in use" "$(heap_value "$p" inuse_space keep_small)" 100000
-expect_eq "rate 1: keep_small has 1000 objects in use" "$(heap_value "$p" inuse_objects keep_small)" 1000
-expect_eq "rate 1: keep_calloc has 1 MiB in use" "$(heap_value "$p" inuse_space keep_calloc)" 1048576
-expect_eq "rate 1: grow_buffer allocated 1 KiB + 2 KiB + ... + 64 KiB" "$(heap_value "$p" alloc_space grow_buffer)" 2129920
-expect_eq "rate 1: grow_buffer keeps its last 64 KiB" "$(heap_value "$p" inuse_space grow_buffer)" 65536
+expect_alloc_sites_exact "$p" "rate 1"
 expect_eq "rate 1: grow_buffer made 64 allocations" "$(heap_value "$p" alloc_objects grow_buffer)" 64
-expect_eq "rate 1: churn allocated 1 GiB" "$(heap_value "$p" alloc_space churn)" 1073741824
 expect_eq "rate 1: churn allocated 16384 objects" "$(heap_value "$p" alloc_objects churn)" 16384
-expect_eq "rate 1: churn keeps nothing" "$(heap_value "$p" inuse_space churn)" ""
-expect_eq "rate 1: posix_memalign, aligned_alloc, memalign, reallocarray, valloc keep 15,832 bytes" \
-	"$(heap_value "$p" inuse_space keep_aligned)" 15832
-expect_eq "rate 1: that is 5 objects" "$(heap_value "$p" inuse_objects keep_aligned)" 5
 raw=$(go_pprof -raw "$p")
 expect_match "Go's heap sample types" "$raw" \
 	'alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes'
@@ -91,17 +82,9 @@ check "nothing is left under the name" test ! -e "$TEST_TMP/bogus.folded"
 kill "$WORKLOAD_PID"
 
 # --- the target exits mid-profile ------------------------------------------------
-start_workload alloc_sites
-"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 20s --heap-rate 1 -o "$TEST_TMP/exit.pb.gz" \
-	2>"$TEST_TMP/exit.err" &
-recorder=$!
-until_line "$TEST_TMP/exit.err" '^bpfprof: tracing'
-kill -USR1 "$WORKLOAD_PID"
-sleep 1.5
-kill "$WORKLOAD_PID"
-wait "$recorder"
+heap_record_through_exit "$TEST_TMP/exit.pb.gz"
 expect_eq "a target exiting mid-profile still gives exit status 0" "$?" 0
-expect_match "with a warning" "$(cat "$TEST_TMP/exit.err")" 'warning: PID [0-9]+ exited after'
+expect_match "with a warning" "$(cat "$TEST_TMP/exit.pb.gz.err")" 'warning: PID [0-9]+ exited after'
 expect_eq "and what was traced" "$(heap_value "$TEST_TMP/exit.pb.gz" inuse_space keep_small)" 100000
 
 # --- bad input ---------------------------------------------------------------------

@@ -195,6 +195,15 @@ comments=$(go_pprof -top "$p" | head -n 12)
 expect_match "heap: nothing lost" "$comments" 'lost: 0 \(ring buffer full\), 0 \(live-allocation map full\), 0 \(thread map full\)'
 echo "# figures heap keep_small $(heap_value "$p" inuse_space keep_small) B, churn $(heap_value "$p" alloc_space churn) B"
 
+# --- heap at rate 1 through the in-process sampler (--heap-inject) ------------
+# Its note probe and the walk that starts from the caller's frame are the
+# kernel-dependent parts: the same exact figures.
+record_allocations heap "$TEST_TMP/inject.pb.gz" --heap-inject
+expect_eq "heap --heap-inject: record exits 0" "$?" 0
+p=$TEST_TMP/inject.pb.gz
+expect_alloc_sites_exact "$p" "heap --heap-inject"
+expect_match "heap --heap-inject: stacks reach the thread's root" "$(go_pprof -top -cum -nodefraction=0 "$p")" 'start_thread'
+
 # --- leaks: what is still live after a second -------------------------------
 record_allocations leaks "$TEST_TMP/leaks.pb.gz" --older-than 1s
 expect_eq "leaks: record exits 0" "$?" 0

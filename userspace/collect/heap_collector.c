@@ -20,8 +20,10 @@
 
 #include "array.h"
 #include "bpf_counters.h"
+#include "elf_function.h"
 #include "heap.skel.h"
 #include "heap_collector.h"
+#include "heap_injector.h"
 #include "heap_sampling.h"
 #include "probe_site.h"
 
@@ -51,32 +53,8 @@ struct heap_collector {
 	heap_event_sink sink;
 	void *sink_ctx;
 	int delivered;
+	struct heap_injection *injection; /* --heap-inject: the sampler running in the target */
 };
-
-/* A function an object defines: its file offset, or -1. */
-static long function_offset(Elf *elf, const char *name)
-{
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
-		GElf_Shdr shdr;
-		if (gelf_getshdr(scn, &shdr) == NULL || (shdr.sh_type != SHT_DYNSYM && shdr.sh_type != SHT_SYMTAB) ||
-		    shdr.sh_entsize == 0)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data != NULL && i < shdr.sh_size / shdr.sh_entsize; i++) {
-			GElf_Sym sym;
-			GElf_Shdr text;
-			if (gelf_getsym(data, (int)i, &sym) == NULL || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
-				continue;
-			const char *symbol = elf_strptr(elf, shdr.sh_link, sym.st_name);
-			if (symbol == NULL || strcmp(symbol, name) != 0 ||
-			    gelf_getshdr(elf_getscn(elf, sym.st_shndx), &text) == NULL)
-				continue;
-			return (long)(sym.st_value - text.sh_addr + text.sh_offset);
-		}
-	}
-	return -1;
-}
 
 /* The entry points probed, with the program that reads each one's
  * arguments; the first four must exist for an object to count as the
@@ -111,7 +89,7 @@ static bool read_allocator(int fd, pid_t pid, const struct map_entry *map, struc
 	if (elf != NULL) {
 		found = true;
 		for (size_t i = 0; i < N_ENTRY_POINTS && found; i++) {
-			a->offsets[i] = function_offset(elf, entry_points[i].name);
+			a->offsets[i] = elf_function_offset(elf, entry_points[i].name);
 			if (a->offsets[i] >= 0 &&
 			    pread(fd, a->prologues[i], PROLOGUE_BYTES, a->offsets[i]) != PROLOGUE_BYTES)
 				a->offsets[i] = -1;
@@ -249,9 +227,49 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The in-process sampler instead of the allocator's uprobes: loaded, its
+ * note probed, then started, so that no note comes before the probe. */
+static int inject_sampler(struct heap_collector *collector, pid_t pid, bool whole_set, uint64_t rate, char *allocator,
+			  size_t allocator_len, char *err, size_t err_len)
+{
+	if (whole_set) {
+		snprintf(err, err_len, "--heap-inject traces one process: leave out --children and --cgroup");
+		return -1;
+	}
+	collector->injection = calloc(1, sizeof(*collector->injection));
+	if (collector->injection == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	struct heap_injection *injection = collector->injection;
+	uint8_t prologue[PROLOGUE_BYTES] = {0};
+	int fd = heap_injector_load(pid, injection, err, err_len) == 0 ? open(injection->library, O_RDONLY | O_CLOEXEC)
+								       : -1;
+	if (fd < 0 || pread(fd, prologue, sizeof(prologue), (off_t)injection->note_offset) != (ssize_t)sizeof(prologue)) {
+		if (fd >= 0) {
+			close(fd);
+			snprintf(err, err_len, "cannot read %s", injection->library);
+		}
+		free(collector->injection);
+		collector->injection = NULL;
+		return -1;
+	}
+	close(fd);
+	struct probe_site site = probe_site_find(prologue, sizeof(prologue), false);
+	if (attach(collector, collector->skel->progs.sampler_note, pid, injection->probe_path,
+		   injection->note_offset + site.offset, false, err, err_len) != 0 ||
+	    heap_injector_start(injection, rate, err, err_len) < 0) {
+		free(collector->injection);
+		collector->injection = NULL;
+		return -1;
+	}
+	snprintf(allocator, allocator_len, "%s", injection->library);
+	return 0;
+}
+
 struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
 					    struct process_image *image, const struct unwinder *unwinder, uint64_t rate,
-					    heap_event_sink sink, void *sink_ctx, char *allocator, size_t allocator_len,
+					    bool inject, heap_event_sink sink, void *sink_ctx, char *allocator, size_t allocator_len,
 					    char *err, size_t err_len)
 {
 	struct heap_collector *collector = calloc(1, sizeof(*collector));
@@ -284,14 +302,20 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 		snprintf(err, err_len, "cannot load the heap tracer into the kernel: %s", strerror(errno));
 		goto fail;
 	}
-	switch (heap_collector_cover(collector, pid, image, allocator, allocator_len, err, err_len)) {
-	case HEAP_COVERED_NOW:
-		break;
-	case HEAP_COVER_FAILED:
-		goto fail;
-	default:
-		snprintf(err, err_len, "PID %d maps no object that defines malloc, calloc, realloc and free", (int)pid);
-		goto fail;
+	if (inject) {
+		if (inject_sampler(collector, pid, whole_set, rate, allocator, allocator_len, err, err_len) != 0)
+			goto fail;
+	} else {
+		switch (heap_collector_cover(collector, pid, image, allocator, allocator_len, err, err_len)) {
+		case HEAP_COVERED_NOW:
+			break;
+		case HEAP_COVER_FAILED:
+			goto fail;
+		default:
+			snprintf(err, err_len, "PID %d maps no object that defines malloc, calloc, realloc and free",
+				 (int)pid);
+			goto fail;
+		}
 	}
 	/* Exec replaces the heap and the code the stacks name: watch for it. */
 	struct bpf_link **exec_link = ARRAY_PUSH(collector->links, collector->n_links, collector->cap_links);
@@ -347,6 +371,13 @@ void heap_collector_stop(struct heap_collector *collector, struct heap_collector
 {
 	if (collector == NULL)
 		return;
+	/* The slots go back before the probe goes: no note is left unread.
+	 * A target that exited or exec'd has nothing to put back. */
+	if (collector->injection != NULL) {
+		char err[256];
+		heap_injector_stop(collector->injection, err, sizeof(err));
+		free(collector->injection);
+	}
 	for (size_t i = 0; i < collector->n_links; i++)
 		bpf_link__destroy(collector->links[i]);
 	free(collector->links);

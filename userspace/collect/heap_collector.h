@@ -36,12 +36,14 @@ struct heap_collector;
  * and libraries to define malloc. For one process the probes are that
  * process's; for a whole_set they are the file's, in every process mapping
  * it (forked workers, later ones too), the set filtering in the kernel, and
- * an exec is a record rather than the end. allocator names that object;
- * NULL with a one-line reason in err. */
+ * an exec is a record rather than the end. With inject (one process
+ * only), the sampling runs in the target instead (heap_injector.h) and
+ * only its notes reach the kernel. allocator names that object; NULL with
+ * a one-line reason in err. */
 struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
 					    struct process_image *image,
 					    const struct unwinder *unwinder,
-					    uint64_t rate, heap_event_sink sink, void *sink_ctx, char *allocator,
+					    uint64_t rate, bool inject, heap_event_sink sink, void *sink_ctx, char *allocator,
 					    size_t allocator_len, char *err, size_t err_len);
 enum heap_cover {
 	HEAP_COVERED_NOW,    /* its allocator's file got its probes; allocator names it */

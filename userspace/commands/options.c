@@ -101,6 +101,14 @@ static int read_heap_rate(struct agent_options *opts, const char *value, char *e
 	return parse_heap_rate(value, &opts->heap_rate, err, err_len);
 }
 
+static int read_heap_inject(struct agent_options *opts, const char *value, char *err, size_t err_len)
+{
+	(void)value, (void)err, (void)err_len;
+	opts->heap = true;
+	opts->heap_inject = true;
+	return 0;
+}
+
 /* A threshold: 0 counts everything. */
 static int read_older_than(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
@@ -170,6 +178,7 @@ static const struct flag {
 	[FLAG_UNWIND] = {"unwind", 'u', true, read_unwind},
 	[FLAG_HEAP] = {"heap", 'm', false, read_heap},
 	[FLAG_HEAP_RATE] = {"heap-rate", 'r', true, read_heap_rate},
+	[FLAG_HEAP_INJECT] = {"heap-inject", 'J', false, read_heap_inject},
 	[FLAG_OLDER_THAN] = {"older-than", 'a', true, read_older_than},
 	[FLAG_MIN_WAIT] = {"min-wait", 'w', true, read_min_wait},
 	[FLAG_LISTEN] = {"listen", 'l', true, read_listen},

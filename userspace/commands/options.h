@@ -30,6 +30,7 @@ enum agent_flag {
 	FLAG_UNWIND,
 	FLAG_HEAP,
 	FLAG_HEAP_RATE,
+	FLAG_HEAP_INJECT,
 	FLAG_OLDER_THAN,
 	FLAG_MIN_WAIT,
 	FLAG_LISTEN,
@@ -53,6 +54,7 @@ struct agent_options {
 	enum unwind_mode unwind;	     /* --unwind (default auto) */
 	bool heap;			     /* --heap, or --heap-rate given */
 	uint64_t heap_rate;		     /* --heap-rate (default Go's 524288) */
+	bool heap_inject;		     /* --heap-inject: sample inside the target */
 	uint64_t older_than_ns;		     /* --older-than (default 10 s) */
 	uint64_t min_wait_ns;		     /* --min-wait (default 1 us) */
 	struct listen_address listen_at;     /* --listen (default 127.0.0.1:6060) */

@@ -26,7 +26,7 @@ static const char record_usage[] =
 	"usage: bpfprof record --pid PID[,PID...] [--children] [--cgroup DIR]\n"
 	"                      [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99] [-o FILE]\n"
 	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
-	"                      [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
+	"                      [--heap-inject] [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Records a profile of a running process, including threads started while recording:\n"
 	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
@@ -56,6 +56,10 @@ static const char record_usage[] =
 	"                       cycles and instructions where the machine has counters\n"
 	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
 	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
+	"  -J, --heap-inject    heap: count allocations inside the process instead of trapping\n"
+	"                       each call: loads bpfprof's sampler library into it (ptrace,\n"
+	"                       dlopen), so only sampled calls reach the kernel; one process,\n"
+	"                       glibc 2.34+; the library stays loaded, inert, after\n"
 	"  -i, --sample-index T folded and svg: the sample type drawn, such as alloc_space or\n"
 	"                       alloc_objects for heap (default: the kind's own, in-use bytes\n"
 	"                       for heap and leaks)\n"
@@ -97,6 +101,7 @@ static int check_flags_apply(const struct agent_options *opts)
 		{FLAG_HZ, "--hz", "cpu and wall"},
 		{FLAG_EVENT, "--event", "cpu"},
 		{FLAG_HEAP_RATE, "--heap-rate", "heap and leaks"},
+		{FLAG_HEAP_INJECT, "--heap-inject", "heap and leaks"},
 		{FLAG_OLDER_THAN, "--older-than", "leaks"},
 		{FLAG_MIN_WAIT, "--min-wait", "block and mutex"},
 	};
@@ -104,7 +109,7 @@ static int check_flags_apply(const struct agent_options *opts)
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		bool applies = rules[i].flag == FLAG_HZ	       ? source->takes_hz
 			       : rules[i].flag == FLAG_EVENT     ? source->takes_event
-			       : rules[i].flag == FLAG_HEAP_RATE ? source->needs_heap
+			       : rules[i].flag == FLAG_HEAP_RATE || rules[i].flag == FLAG_HEAP_INJECT ? source->needs_heap
 			       : rules[i].flag == FLAG_OLDER_THAN ? source->span == SPAN_AGE
 								  : source->takes_min_wait;
 		if ((opts->given & TAKES(rules[i].flag)) && !applies)
@@ -130,7 +135,7 @@ static int parse_record_options(int argc, char **argv, struct record_options *re
 	int rc = agent_options_parse("record", record_usage,
 				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
 					     TAKES(FLAG_OUTPUT) | TAKES(FLAG_FORMAT) | TAKES(FLAG_EVENT) |
-					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_OLDER_THAN) |
+					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_HEAP_INJECT) | TAKES(FLAG_OLDER_THAN) |
 					     TAKES(FLAG_MIN_WAIT) | TAKES(FLAG_SAMPLE_INDEX),
 				     argc, argv, opts);
 
@@ -209,7 +214,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 		.older_than_ns = opts->older_than_ns,
 	};
 
-	if (source->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, err, err_len)) == NULL)
+	if (source->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
 		return NULL;
 	struct source_window *window = source_window_open(source, &ctx, &request, figures, err, err_len);
 	if (window == NULL) {

@@ -21,7 +21,7 @@
 static const char serve_usage[] =
 	"usage: bpfprof serve --pid PID[,PID...] [--children] [--cgroup DIR] [--listen 127.0.0.1:6060]\n"
 	"                     [--hz 99] [--unwind auto|fp|dwarf]\n"
-	"                     [--heap] [--heap-rate 524288]\n"
+	"                     [--heap] [--heap-rate 524288] [--heap-inject]\n"
 	"                     [--max-windows 16] [--max-connections 64] [--snapshot-memory 256MiB]\n"
 	"\n"
 	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
@@ -45,6 +45,10 @@ static const char serve_usage[] =
 	"                       default: every malloc and free of the target then costs a uprobe hit)\n"
 	"  -r, --heap-rate N    sample an allocation every N bytes on average (default 524288,\n"
 	"                       as Go's MemProfileRate; 1 records every one); implies --heap\n"
+	"  -J, --heap-inject    count allocations inside the process instead of trapping each\n"
+	"                       call: loads bpfprof's sampler library into it (ptrace, dlopen),\n"
+	"                       so only sampled calls reach the kernel; one process, glibc\n"
+	"                       2.34+; the library stays loaded, inert, after; implies --heap\n"
 	"  -W, --max-windows N  profile windows open at once, requests and UI recordings together\n"
 	"                       (default 16); beyond it a request gets 503 and the reason\n"
 	"  -N, --max-connections N  client connections at once, a thread each (default 64); beyond\n"
@@ -97,7 +101,8 @@ int serve_main(int argc, char **argv)
 	char err[512];
 	int rc = agent_options_parse("serve", serve_usage,
 				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
-					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_MAX_WINDOWS) |
+					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_HEAP_INJECT) |
+					     TAKES(FLAG_MAX_WINDOWS) |
 					     TAKES(FLAG_MAX_CONNECTIONS) | TAKES(FLAG_SNAPSHOT_MEMORY),
 				     argc, argv, &opts);
 
@@ -113,7 +118,7 @@ int serve_main(int argc, char **argv)
 		session_close(&session);
 		return cli_fail(1, "%s", err);
 	}
-	if (opts.heap && (heap = heap_tracer_start(&session.image, opts.heap_rate, err, sizeof(err))) == NULL) {
+	if (opts.heap && (heap = heap_tracer_start(&session.image, opts.heap_rate, opts.heap_inject, err, sizeof(err))) == NULL) {
 		close(fd);
 		session_close(&session);
 		return cli_fail(1, "%s", err);

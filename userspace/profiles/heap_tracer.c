@@ -44,6 +44,7 @@ struct waiting_process {
 struct heap_tracer {
 	struct target_image *image;
 	bool whole_set; /* the image is a set of processes, not one */
+	bool inject;    /* --heap-inject: sampled inside the target, not by uprobes */
 	uint64_t rate;
 	/* A set's processes are looked at for their allocator as they arrive:
 	 * those up to checked were; waiting ones mapped none yet. Only the
@@ -217,7 +218,7 @@ static void *tracing_loop(void *arg)
 	return NULL;
 }
 
-struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, char *err, size_t err_len)
+struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, bool inject, char *err, size_t err_len)
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
@@ -231,6 +232,7 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 	tracer->image = image;
 	tracer->whole_set = whole_set;
 	tracer->rate = rate;
+	tracer->inject = inject;
 	if (image->first->maps == NULL) {
 		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->target.pid);
 		heap_profile_free(tracer->heap);
@@ -246,7 +248,7 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 	/* The first process's allocator must be found; a set's others get
 	 * their own where they use another file. */
 	tracer->collector = heap_collector_start(image->first->target.pid, tracer->whole_set, image->tracker,
-						 image->first->maps, image->unwinder, rate, on_record, tracer,
+						 image->first->maps, image->unwinder, rate, inject, on_record, tracer,
 						 tracer->coverage.allocators, sizeof(tracer->coverage.allocators), err,
 						 err_len);
 	if (tracer->collector == NULL)
@@ -429,9 +431,16 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", view_names[view]);
 	target_describe(profile, tracer->image, what);
-	profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on average "
-				     "(--heap-rate), values scaled back as Go does",
-			    coverage->allocators, (unsigned long long)tracer->rate);
+	if (tracer->inject)
+		profile_add_comment(profile, "allocator: the malloc family, sampled inside the process by %s "
+					     "(--heap-inject: only sampled calls and their frees reach the kernel; calls are "
+					     "counted up to each thread's last sampled call); one sample every %llu bytes on "
+					     "average (--heap-rate), values scaled back as Go does",
+				    coverage->allocators, (unsigned long long)tracer->rate);
+	else
+		profile_add_comment(profile, "allocator: the malloc family of %s; one sample every %llu bytes on "
+					     "average (--heap-rate), values scaled back as Go does",
+				    coverage->allocators, (unsigned long long)tracer->rate);
 	profile_add_comment(profile, "in use = allocated since bpfprof attached and not freed since; allocations "
 				     "made before attach are invisible to it");
 	if (tracer->whole_set) {
