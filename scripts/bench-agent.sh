@@ -7,7 +7,9 @@
 # (a steadier measure than req/s when hey shares the cores) and its ratio,
 # the agent's own CPU use (% of one core) and the kernel-side cost of one
 # run of the BPF sampler (kernel.bpf_stats_enabled).
-#   ROUNDS=5 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive scripts/bench-agent.sh
+# HZS lists the sampling rates (default "99 999"): HZS="49 99 499 999 4999"
+# gives docs/overhead.md's "sampling rate -> CPU cost" table.
+#   ROUNDS=5 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive HZS="99 999" scripts/bench-agent.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +27,9 @@ pids+=("$server_pid")
 wait_for_port "$work/server.log" 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p'
 url="http://127.0.0.1:$PORT/encrypt"
 
-configs=(none bpfprof-99 bpfprof-999 perf-99-g)
+configs=(none)
+for hz in ${HZS:-99 999}; do configs+=("bpfprof-$hz"); done
+configs+=(perf-99-g)
 sysctl -q kernel.bpf_stats_enabled=1
 
 # The server's user + system CPU time so far, in clock ticks.

@@ -9,6 +9,9 @@
 # the nanoseconds each configuration adds to a pair. Then the same four on
 # the demo server (naive encryptData, 1 KiB payloads, hey -c 8): requests
 # per second and the ratio to the unprofiled server in the same round.
+# Last, allocation rate -> overhead: malloc_pairs slowed by --work N between
+# pairs (WORKS, default "0 1000 10000 100000"), unprofiled, with uprobes and
+# with --heap-inject at the default rate: the share of the loop's speed kept.
 #   ROUNDS=3 SECONDS_PER_RUN=6 LOAD_SECONDS=5 scripts/bench-heap.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +28,7 @@ configs=(none bpfprof-default bpfprof-rate1 inject-default inject-rate1 heaptrac
 # $work/CONFIG.
 run() {
 	local config=$1 profiler=
-	build/tests/malloc_pairs --seconds "$run_seconds" >"$work/workload.out" &
+	build/tests/malloc_pairs --seconds "$run_seconds" --work "${pair_work:-0}" >"$work/workload.out" &
 	local workload=$!
 	sleep 0.3
 	case "$config" in
@@ -60,7 +63,7 @@ run() {
 		return 0
 	fi
 	awk '$1 == "tick" && $2 >= 2 { if (t0 == "") { t0 = $2; p0 = $3 } t = $2; p = $3 }
-		END { printf "%.0f\n", (p - p0) / (t - t0) }' "$work/workload.out" >>"$work/$config"
+		END { printf "%.0f\n", (p - p0) / (t - t0) }' "$work/workload.out" >>"$work/${results:-}$config"
 }
 
 echo "malloc_pairs (64-byte malloc + free), ${run_seconds} s runs, $rounds interleaved rounds"
@@ -113,4 +116,16 @@ for config in "${configs[@]}"; do
 	rate=$(median <"$work/server.$config")
 	ratio=$(paired_ratio "$work/server.$config" "$work/server.none")
 	printf '%-16s %14.0f %10.4f\n' "$config" "$rate" "$ratio"
+done
+
+echo
+echo "allocation rate -> overhead (malloc_pairs --work N, default rate), $rounds interleaved rounds"
+sweep_configs=(none bpfprof-default inject-default)
+printf '\n%-8s %16s %18s %18s\n' "--work" "pairs/s unprofiled" "uprobes: kept" "--heap-inject: kept"
+for pair_work in ${WORKS:-0 1000 10000 100000}; do
+	results="sweep.$pair_work."
+	interleave run "${sweep_configs[@]}"
+	printf '%-8s %16.0f %18.4f %18.4f\n' "$pair_work" "$(median <"$work/${results}none")" \
+		"$(paired_ratio "$work/${results}bpfprof-default" "$work/${results}none")" \
+		"$(paired_ratio "$work/${results}inject-default" "$work/${results}none")"
 done

@@ -2,12 +2,13 @@
 # make bench-overhead: the overhead report, one table. The demo server
 # (IMPL, 4 worker threads, 1 KiB payloads) under the same hey load with:
 # no profiler; bpfprof CPU at 99 and 999 Hz; heap tracing at the default
-# rate; block and mutex together; everything at once; and the peers on the
-# same load: perf record -F 99 -g, perf record --call-graph dwarf, and
-# heaptrack -p. A fresh server per run, configurations interleaved in
-# rounds; each row is the median of its per-round ratios to the unprofiled
-# run of the same round, with the profiler's own CPU (% of one core over
-# the load, its whole process tree) and peak memory (sum of VmHWM).
+# rate, by uprobes and with --heap-inject; block and mutex together;
+# everything at once; and the peers on the same load: perf record -F 99
+# -g, perf record --call-graph dwarf, and heaptrack -p. A fresh server per
+# run, configurations interleaved in rounds; each row is the median of its
+# per-round ratios to the unprofiled run of the same round, with the
+# profiler's own CPU (% of one core over the load, its whole process tree)
+# and peak memory (sum of VmHWM).
 #   ROUNDS=3 LOAD_SECONDS=5 CONCURRENCY=8 IMPL=naive scripts/bench-overhead.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ concurrency=${CONCURRENCY:-8}
 impl=${IMPL:-naive}
 . scripts/bench-lib.sh
 
-configs=(none cpu-99 cpu-999 heap block+mutex everything perf-99-g perf-dwarf heaptrack)
+configs=(none cpu-99 cpu-999 heap heap-inject block+mutex everything perf-99-g perf-dwarf heaptrack)
 tick_ms=$((1000 / $(getconf CLK_TCK)))
 
 # tree PID...: the PIDs and all their descendants.
@@ -57,6 +58,7 @@ run() {
 	cpu-99) record --hz 99 ;;
 	cpu-999) record --hz 999 ;;
 	heap) start_agent "$server" --heap; profilers+=("${pids[-1]}") ;;
+	heap-inject) start_agent "$server" --heap-inject; profilers+=("${pids[-1]}") ;;
 	block+mutex) record --type block; record --type mutex ;;
 	everything)
 		start_agent "$server" --heap

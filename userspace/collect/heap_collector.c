@@ -24,6 +24,7 @@
 #include "heap.skel.h"
 #include "heap_collector.h"
 #include "heap_injector.h"
+#include "link_teardown.h"
 #include "heap_sampling.h"
 #include "probe_site.h"
 
@@ -378,8 +379,7 @@ void heap_collector_stop(struct heap_collector *collector, struct heap_collector
 		heap_injector_stop(collector->injection, err, sizeof(err));
 		free(collector->injection);
 	}
-	for (size_t i = 0; i < collector->n_links; i++)
-		bpf_link__destroy(collector->links[i]);
+	links_destroy_all(collector->links, collector->n_links);
 	free(collector->links);
 	free(collector->examined);
 	if (collector->ring != NULL) {
