@@ -103,6 +103,34 @@ static void range_pool_reuses_what_comes_back(void **state)
 	range_pool_free(&pool);
 }
 
+/* A retired range stays taken until the pool is told readers are done
+ * with it, then merges back like any other. */
+static void range_pool_holds_retired_ranges_back(void **state)
+{
+	struct range_pool pool;
+	uint32_t a, b, c;
+	(void)state;
+
+	range_pool_init(&pool, 100);
+	assert_true(range_pool_take(&pool, 50, &a));
+	assert_true(range_pool_take(&pool, 50, &b));
+	range_pool_retire(&pool, (struct range){a, 50});
+	assert_int_equal(pool.in_use, 100);
+	assert_false(range_pool_take(&pool, 1, &c)); /* a's room is still someone's to read */
+	range_pool_reuse_retired(&pool);
+	assert_int_equal(pool.in_use, 50);
+	assert_true(range_pool_take(&pool, 50, &c));
+	assert_int_equal(c, a);
+	range_pool_retire(&pool, (struct range){b, 50});
+	range_pool_retire(&pool, (struct range){c, 50});
+	range_pool_reuse_retired(&pool);
+	assert_int_equal(pool.in_use, 0);
+	assert_int_equal(pool.end, 0); /* everything merged back into the end */
+	range_pool_reuse_retired(&pool); /* nothing left to reuse: no change */
+	assert_int_equal(pool.in_use, 0);
+	range_pool_free(&pool);
+}
+
 /* Many sizes taken and given back in turn never overlap, and the pool
  * ends where it began. */
 static void range_pool_never_hands_out_a_range_twice(void **state)
@@ -277,6 +305,7 @@ int main(void)
 		cmocka_unit_test(hashmap_upsert_returns_existing_entry),
 		cmocka_unit_test(hashmap_filter_drops_what_keep_refuses),
 		cmocka_unit_test(range_pool_reuses_what_comes_back),
+		cmocka_unit_test(range_pool_holds_retired_ranges_back),
 		cmocka_unit_test(range_pool_never_hands_out_a_range_twice),
 		cmocka_unit_test(hashmap_keys_keep_their_address_and_distinguish_lengths),
 		cmocka_unit_test(stack_table_sums_values_of_equal_stacks),

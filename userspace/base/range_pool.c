@@ -15,6 +15,7 @@ void range_pool_init(struct range_pool *pool, uint32_t capacity)
 void range_pool_free(struct range_pool *pool)
 {
 	free(pool->free);
+	free(pool->retired);
 	*pool = (struct range_pool){0};
 }
 
@@ -78,4 +79,19 @@ bool range_pool_give(struct range_pool *pool, struct range range)
 		pool->n_free--;
 	}
 	return true;
+}
+
+void range_pool_retire(struct range_pool *pool, struct range range)
+{
+	struct range *slot = ARRAY_PUSH(pool->retired, pool->n_retired, pool->cap_retired);
+
+	if (slot != NULL)
+		*slot = range; /* else lost to the pool: never handed out twice */
+}
+
+void range_pool_reuse_retired(struct range_pool *pool)
+{
+	for (size_t i = 0; i < pool->n_retired; i++)
+		range_pool_give(pool, pool->retired[i]);
+	pool->n_retired = 0;
 }

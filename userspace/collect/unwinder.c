@@ -59,11 +59,9 @@ struct unwinder {
 	pid_t *slot_owner; /* 0: a free slot */
 	struct slot_tables *slot_tables;
 	uint32_t n_slots;  /* processes unwound at once */
+	/* Ranges given up are retired until the next load: a walker may be
+	 * reading an entry that still names them. */
 	struct range_pool rows, pages;
-	/* Ranges given up since the last load: a walker may be reading an
-	 * entry that still names them, so they are reused one load later. */
-	struct range *retired_rows, *retired_pages;
-	size_t n_retired_rows, cap_retired_rows, n_retired_pages, cap_retired_pages;
 	uint64_t loads;
 	uint64_t tables_dropped;
 	uint64_t build_ns;
@@ -150,8 +148,6 @@ void unwinder_free(struct unwinder *unwinder)
 	free(unwinder->slot_tables);
 	range_pool_free(&unwinder->rows);
 	range_pool_free(&unwinder->pages);
-	free(unwinder->retired_rows);
-	free(unwinder->retired_pages);
 	free(unwinder->process);
 	free(unwinder->slot_owner);
 	free(unwinder);
@@ -254,35 +250,17 @@ static bool load_rows(struct unwinder *unwinder, struct object_table *object)
 	return true;
 }
 
-static void retire(struct range **ranges, size_t *n, size_t *cap, struct range range)
-{
-	struct range *slot = ARRAY_PUSH(*ranges, *n, *cap);
-
-	if (slot != NULL)
-		*slot = range; /* else lost to the pool: never handed out twice */
-}
-
 /* No entry lists the object any more: its ranges go back (a load later)
  * and its table waits among the idle ones. */
 static void unload_rows(struct unwinder *unwinder, struct object_table *object)
 {
 	if (object->loaded)
-		retire(&unwinder->retired_rows, &unwinder->n_retired_rows, &unwinder->cap_retired_rows,
-		       (struct range){object->first_row, (uint32_t)object->table.n_rows});
+		range_pool_retire(&unwinder->rows, (struct range){object->first_row, (uint32_t)object->table.n_rows});
 	if (object->loaded && object->has_pages)
-		retire(&unwinder->retired_pages, &unwinder->n_retired_pages, &unwinder->cap_retired_pages,
-		       (struct range){object->first_page, (uint32_t)object->table.n_pages});
+		range_pool_retire(&unwinder->pages,
+				  (struct range){object->first_page, (uint32_t)object->table.n_pages});
 	object->loaded = object->has_pages = false;
 	object->idle_since = unwinder->loads;
-}
-
-static void reuse_retired(struct unwinder *unwinder)
-{
-	for (size_t i = 0; i < unwinder->n_retired_rows; i++)
-		range_pool_give(&unwinder->rows, unwinder->retired_rows[i]);
-	for (size_t i = 0; i < unwinder->n_retired_pages; i++)
-		range_pool_give(&unwinder->pages, unwinder->retired_pages[i]);
-	unwinder->n_retired_rows = unwinder->n_retired_pages = 0;
 }
 
 static bool is_idle(const struct object_table *object)
@@ -396,7 +374,8 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 	if (unwinder->mode == UNWIND_MODE_FP)
 		return 0;
 	unwinder->loads++;
-	reuse_retired(unwinder);
+	range_pool_reuse_retired(&unwinder->rows);
+	range_pool_reuse_retired(&unwinder->pages);
 	size_t n_maps = process_image_count(image);
 	struct object_table **tables = calloc(n_maps > 0 ? n_maps : 1, sizeof(*tables));
 	uint64_t rows_needed = 0, pages_needed = 0;
