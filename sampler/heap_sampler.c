@@ -52,7 +52,7 @@ static struct {
 } real;
 
 static volatile bool sampling; /* between start and stop */
-static bool every_free;        /* rate 1: every free is reported, the kernel matches them */
+static bool every_free;	       /* rate 1: every free is reported, the kernel matches them */
 static uint64_t sample_rate;
 static uint32_t draw_table[HEAP_DRAW_TABLE];
 static volatile uint32_t epoch; /* starts so far: a thread's countdown drawn before the last is redrawn */
@@ -100,7 +100,8 @@ static struct sampler_thread *this_thread(void)
 		 * countdown. */
 		thread->random = ((uint64_t)(uintptr_t)thread * 0x9E3779B97F4A7C15ULL) ^ __builtin_ia32_rdtsc();
 		thread->random |= 1;
-		thread->countdown.bytes_left = (int64_t)heap_next_distance(draw_table, sample_rate, next_random(thread));
+		thread->countdown.bytes_left =
+			(int64_t)heap_next_distance(draw_table, sample_rate, next_random(thread));
 		thread->calls = 0;
 		thread->epoch = epoch;
 	}
@@ -114,16 +115,16 @@ static struct sampler_thread *this_thread(void)
  * memory mapped here, never in the heap being measured. */
 
 #define FILTER_SLOTS (1u << 18)
-#define SET_BUCKETS (1u << 16)
-#define SET_NODES (1u << 18) /* live sampled blocks tracked; beyond it a free goes unseen, and is counted */
+#define SET_BUCKETS  (1u << 16)
+#define SET_NODES    (1u << 18) /* live sampled blocks tracked; beyond it a free goes unseen, and is counted */
 
 struct set_node {
 	uint64_t address;
 	uint32_t next; /* index + 1; 0 ends a chain */
 };
 
-static uint8_t *filter;       /* FILTER_SLOTS counts, saturating */
-static uint32_t *set_heads;   /* SET_BUCKETS chains */
+static uint8_t *filter;	    /* FILTER_SLOTS counts, saturating */
+static uint32_t *set_heads; /* SET_BUCKETS chains */
 static struct set_node *set_nodes;
 static uint32_t set_free_head; /* nodes given back, chained the same way */
 static uint32_t set_fresh;     /* nodes never used start here: pages are touched only as needed */
@@ -156,7 +157,8 @@ static bool set_insert(const void *address)
 		node = set_fresh++;
 	}
 	if (node != UINT32_MAX) {
-		set_nodes[node] = (struct set_node){.address = (uintptr_t)address, .next = set_heads[h & (SET_BUCKETS - 1)]};
+		set_nodes[node] =
+			(struct set_node){.address = (uintptr_t)address, .next = set_heads[h & (SET_BUCKETS - 1)]};
 		set_heads[h & (SET_BUCKETS - 1)] = node + 1;
 		uint8_t *count = &filter[h & (FILTER_SLOTS - 1)];
 		if (*count != UINT8_MAX)
@@ -221,8 +223,9 @@ static void clear_tables(void)
  * Inlined, so that bpfprof_heap_sampled is called from the hook's own
  * frame: a frame-pointer walk from its entry then goes straight to the
  * caller. */
-static __attribute__((always_inline)) inline void send_note(struct sampler_thread *thread, __u32 kind, const void *address, uint64_t size,
-		      void (*function)(void), void **frame, __u32 flags)
+static __attribute__((always_inline)) inline void send_note(struct sampler_thread *thread, __u32 kind,
+							    const void *address, uint64_t size, void (*function)(void),
+							    void **frame, __u32 flags)
 {
 	struct heap_sampler_note note = {
 		.kind = kind,
@@ -264,7 +267,7 @@ static __attribute__((always_inline)) inline void release(void *address, void (*
 		send_note(this_thread(), HEAP_EVENT_FREE, address, 0, function, frame, 0);
 }
 
-#define FRAME ((void **)__builtin_frame_address(0))
+#define FRAME	       ((void **)__builtin_frame_address(0))
 #define AS_FUNCTION(f) ((void (*)(void))(f))
 
 static void *sampled_malloc(size_t size)
@@ -434,17 +437,29 @@ static uintptr_t dynamic_address(uintptr_t value, uintptr_t base)
 	return value < base ? value + base : value;
 }
 
-static void read_dynamic(const ElfW(Dyn) *dynamic, uintptr_t base, struct dynamic_tables *tables)
+static void read_dynamic(const ElfW(Dyn) * dynamic, uintptr_t base, struct dynamic_tables *tables)
 {
 	for (; dynamic->d_tag != DT_NULL; dynamic++) {
 		uintptr_t value = dynamic->d_un.d_ptr;
 		switch (dynamic->d_tag) {
-		case DT_SYMTAB: tables->symbols = (const Elf64_Sym *)dynamic_address(value, base); break;
-		case DT_STRTAB: tables->strings = (const char *)dynamic_address(value, base); break;
-		case DT_JMPREL: tables->relocations[0] = (const Elf64_Rela *)dynamic_address(value, base); break;
-		case DT_PLTRELSZ: tables->sizes[0] = dynamic->d_un.d_val; break;
-		case DT_RELA: tables->relocations[1] = (const Elf64_Rela *)dynamic_address(value, base); break;
-		case DT_RELASZ: tables->sizes[1] = dynamic->d_un.d_val; break;
+		case DT_SYMTAB:
+			tables->symbols = (const Elf64_Sym *)dynamic_address(value, base);
+			break;
+		case DT_STRTAB:
+			tables->strings = (const char *)dynamic_address(value, base);
+			break;
+		case DT_JMPREL:
+			tables->relocations[0] = (const Elf64_Rela *)dynamic_address(value, base);
+			break;
+		case DT_PLTRELSZ:
+			tables->sizes[0] = dynamic->d_un.d_val;
+			break;
+		case DT_RELA:
+			tables->relocations[1] = (const Elf64_Rela *)dynamic_address(value, base);
+			break;
+		case DT_RELASZ:
+			tables->sizes[1] = dynamic->d_un.d_val;
+			break;
 		}
 	}
 }
@@ -467,7 +482,8 @@ static void patch_object(uintptr_t base, const struct dynamic_tables *tables, co
 				continue;
 			}
 			bool read_only = page_of(slot) >= relro->start && page_of(slot) < relro->end;
-			patched[n_patched++] = (struct patched_slot){.slot = slot, .original = *slot, .read_only = read_only};
+			patched[n_patched++] =
+				(struct patched_slot){.slot = slot, .original = *slot, .read_only = read_only};
 			store_slot(slot, hook->replacement, read_only);
 		}
 	}

@@ -41,14 +41,14 @@ static int find_library(char *path, size_t len, char *err, size_t err_len)
 			}
 		}
 	}
-	snprintf(err, err_len, "--heap-inject needs %s next to the bpfprof binary (make builds it)", HEAP_SAMPLER_LIBRARY);
+	snprintf(err, err_len, "--heap-inject needs %s next to the bpfprof binary (make builds it)",
+		 HEAP_SAMPLER_LIBRARY);
 	return -1;
 }
 
 /* The target opens the library by path: that path must lead it to the
  * very file the agent reads offsets from. */
-static int check_target_sees(pid_t pid, const char *library, char *probe_path, size_t len, char *err,
-			     size_t err_len)
+static int check_target_sees(pid_t pid, const char *library, char *probe_path, size_t len, char *err, size_t err_len)
 {
 	struct stat ours, theirs;
 
@@ -123,15 +123,15 @@ static bool sampler_itself(const char *path, const struct heap_injection *inject
 }
 
 /* dlerror()'s message in the target, or a generic one. */
-static void remote_dlerror(struct remote_thread *thread, pid_t pid, uint64_t dlerror_function, char *out,
-			   size_t len)
+static void remote_dlerror(struct remote_thread *thread, pid_t pid, uint64_t dlerror_function, char *out, size_t len)
 {
 	uint64_t message = 0;
 	char err[256];
 
 	snprintf(out, len, "no reason given");
-	if (dlerror_function == 0 || remote_call(thread, dlerror_function, NULL, 0, CALL_TIMEOUT_MS, &message, err,
-						 sizeof(err)) != 0 || message == 0)
+	if (dlerror_function == 0 ||
+	    remote_call(thread, dlerror_function, NULL, 0, CALL_TIMEOUT_MS, &message, err, sizeof(err)) != 0 ||
+	    message == 0)
 		return;
 	struct iovec local = {out, len - 1}, remote = {(void *)message, len - 1};
 	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
@@ -142,7 +142,8 @@ static void remote_dlerror(struct remote_thread *thread, pid_t pid, uint64_t dle
 static int call_in_target(struct heap_injection *injection, uint64_t function, const uint64_t *args, size_t n_args,
 			  uint64_t *result, char *err, size_t err_len)
 {
-	struct remote_thread *thread = remote_attach(injection->pid, injection->avoid, injection->n_avoid, err, err_len);
+	struct remote_thread *thread =
+		remote_attach(injection->pid, injection->avoid, injection->n_avoid, err, err_len);
 	if (thread == NULL)
 		return -1;
 	int rc = remote_call(thread, function, args, n_args, CALL_TIMEOUT_MS, result, err, err_len);
@@ -166,7 +167,8 @@ static int load_library(struct heap_injection *injection, const struct map_list 
 			 (int)injection->pid);
 		return -1;
 	}
-	struct remote_thread *thread = remote_attach(injection->pid, injection->avoid, injection->n_avoid, err, err_len);
+	struct remote_thread *thread =
+		remote_attach(injection->pid, injection->avoid, injection->n_avoid, err, err_len);
 	if (thread == NULL)
 		return -1;
 	uint64_t handle = 0;
@@ -245,7 +247,8 @@ int heap_injector_load(pid_t pid, struct heap_injection *injection, char *err, s
 	if (fd >= 0)
 		close(fd);
 	if (injection->start_function == 0 || injection->stop_function == 0 || note < 0) {
-		snprintf(err, err_len, "PID %d loaded %s but it lacks the sampler's functions", (int)pid, injection->library);
+		snprintf(err, err_len, "PID %d loaded %s but it lacks the sampler's functions", (int)pid,
+			 injection->library);
 		goto out;
 	}
 	injection->note_offset = (size_t)note;
@@ -263,15 +266,17 @@ int heap_injector_start(struct heap_injection *injection, uint64_t rate, char *e
 		return -1;
 	int slots = (int)(int32_t)result;
 	if (slots < 0) {
-		snprintf(err, err_len, "the sampler in PID %d could not start: %s", (int)injection->pid, strerror(-slots));
+		snprintf(err, err_len, "the sampler in PID %d could not start: %s", (int)injection->pid,
+			 strerror(-slots));
 		return -1;
 	}
 	if (slots == 0) {
 		heap_injector_stop(injection, err, err_len);
-		snprintf(err, err_len,
-			 "PID %d calls no allocator through a GOT slot (a static binary?): --heap-inject cannot see its "
-			 "allocations; leave it out to trace with uprobes",
-			 (int)injection->pid);
+		snprintf(
+			err, err_len,
+			"PID %d calls no allocator through a GOT slot (a static binary?): --heap-inject cannot see its "
+			"allocations; leave it out to trace with uprobes",
+			(int)injection->pid);
 		return -1;
 	}
 	return slots;

@@ -15,13 +15,13 @@
 #include "remote_call.h"
 
 #define HEAP_INJECTOR_AVOID_MAX 16
-#define HEAP_SAMPLER_LIBRARY "libbpfprof-heap-sampler.so"
+#define HEAP_SAMPLER_LIBRARY	"libbpfprof-heap-sampler.so"
 
 struct heap_injection {
 	pid_t pid;
-	char library[4096];     /* the sampler's path, the same file for the agent and the target */
-	char probe_path[4200];  /* the library through /proc/PID/root: what the uprobe attaches to */
-	size_t note_offset;     /* bpfprof_heap_sampled's file offset */
+	char library[4096];			/* the sampler's path, the same file for the agent and the target */
+	char probe_path[4200];			/* the library through /proc/PID/root: what the uprobe attaches to */
+	size_t note_offset;			/* bpfprof_heap_sampled's file offset */
 	uint64_t start_function, stop_function; /* their addresses in the target */
 	/* Code a thread must not be stopped in for a call: the allocator's,
 	 * the dynamic loader's and the sampler's own (their locks). */
