@@ -11,6 +11,7 @@
 #                   bench-heap (ns a heap profiler adds per malloc/free pair; demo-server throughput)
 #                   bench-offcpu (demo-server throughput under block, mutex and trace)
 #                   bench-overhead (the overhead report: every profile and its peers, one table)
+#                   bench-sampler (the CPU sampler's BPF time per sample, phase by phase)
 #   make demo       start the server, load it with hey, print the URLs
 #   make test-vagrant  the lab VM booted for real (vagrant-libvirt, a local Debian box,
 #                   TCG where KVM does not boot): pprof and the UI from the host; long,
@@ -32,7 +33,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead demo load clean format setup test-vagrant soak fuzz fuzz-regress
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler demo load clean format setup test-vagrant soak fuzz fuzz-regress
 all:
 
 include demo-server/build.mk
@@ -68,7 +69,7 @@ $(KERNELS_STAMP): scripts/setup.sh | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof $(KERNELS_STAMP)
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -93,6 +94,9 @@ bench-offcpu: all
 
 bench-overhead: all
 	bash scripts/bench-overhead.sh
+
+bench-sampler: all
+	bash scripts/bench-sampler.sh
 
 demo: all
 	bash scripts/demo.sh

@@ -5,7 +5,8 @@
 ifneq ($(shell uname -m),x86_64)
 $(error bpfprof builds on x86-64 only, not $(shell uname -m))
 endif
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Ibpf
+# BPF_DEFINES: -DBPFPROF_SAMPLE_COST for make bench-sampler's own build.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Ibpf $(BPF_DEFINES)
 VMLINUX_H := $(BUILD)/gen/vmlinux.h
 # One x.bpf.c and its x.h per program; each gets a skeleton, x.skel.h.
 BPF_APPS := cpu heap offcpu timeline process_tracker

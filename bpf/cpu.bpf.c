@@ -114,12 +114,15 @@ static __always_inline bool send_reference(const struct cpu_sample *s, __u64 has
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
+	COST_START(mark);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 
 	if (!in_target_set(pid_tgid >> 32))
 		return 0;
 	count(CPU_COUNTER_SAMPLES);
+	COST_MARK(COST_FILTER, &mark);
+	COST_COUNT(COST_SAMPLES, 1);
 	struct sample_scratch *scr = bpf_map_lookup_elem(&scratch, &zero);
 	if (!scr)
 		return 0;
@@ -131,18 +134,30 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	__builtin_memset(s->comm, 0, sizeof(s->comm));
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 
+	COST_MARK(COST_SETUP, &mark);
 	s->user_depth = unwind_user_stack(ctx, s->user_stack, &s->user_stack_end);
 	if (s->user_depth < 0)
 		count(CPU_COUNTER_USER_STACK_ERR);
+	COST_MARK(COST_WALK, &mark);
+	COST_COUNT(COST_FRAMES, s->user_depth > 0 ? s->user_depth : 0);
 
-	long bytes = bpf_get_stack(ctx, s->kernel_stack, sizeof(s->kernel_stack), 0);
+	/* Interrupted in user mode there is no kernel stack, and asking for
+	 * it still costs a microsecond: bpf_get_stack clears the buffer. */
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs; /* the context allows only 8-byte reads of it */
+	long bytes = (cs & 3) != 0 ? 0 : bpf_get_stack(ctx, s->kernel_stack, sizeof(s->kernel_stack), 0);
 	s->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	if (bytes < 0)
 		count(CPU_COUNTER_KERNEL_STACK_ERR);
+	COST_MARK(COST_KERNEL_STACK, &mark);
+	COST_COUNT(COST_KERNEL_SAMPLES, bytes > 0);
+	COST_COUNT(COST_KERNEL_FRAMES, s->kernel_depth > 0 ? (__u32)s->kernel_depth : 0);
 
 	__u64 check, hash = hash_stack(s, &check);
-	if (send_reference(s, hash, check))
+	COST_MARK(COST_HASH, &mark);
+	if (send_reference(s, hash, check)) {
+		COST_MARK(COST_SEND_REF, &mark);
 		return 0;
+	}
 	__u64 in_flight = check | IN_FLIGHT;
 	int rc = bpf_map_update_elem(&known_stacks, &hash, &in_flight, BPF_NOEXIST);
 	s->stack = rc == 0 ? hash : 0;
@@ -171,5 +186,6 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if (s->stack != 0)
 		bpf_map_update_elem(&known_stacks, &hash, &check, BPF_EXIST); /* in the ring now: references may follow */
 	count(CPU_COUNTER_SENT_WHOLE);
+	COST_MARK(COST_SEND_WHOLE, &mark);
 	return 0;
 }

@@ -20,6 +20,8 @@
 #define UNWIND_NO_SLOT 0xffffffffu /* a process without a slot: past the end of any processes map */
 #define UNWIND_PAGE_SHIFT 12     /* the row index has an entry per 4 KiB of code */
 #define UNWIND_PAGE_SEARCH 16    /* binary-search steps within one page's rows */
+#define UNWIND_ROW_CACHE_BITS 7  /* rows remembered per CPU: 128, 4 KiB */
+#define UNWIND_ROW_CACHE (1u << UNWIND_ROW_CACHE_BITS)
 
 /* Where the signal frame's interrupted registers sit, from the stack
  * pointer at the trampoline (x86-64 rt_sigframe: ucontext, then its
@@ -82,8 +84,27 @@ struct unwind_mapping {
 	__u32 first_page;  /* the object's first entry in the page index */
 	__u32 n_pages;     /* 0: no page index; search all the object's rows */
 	__u32 page_base;   /* the link-time address of page 0 */
-	__u32 pad;
+	__u32 object;      /* the object's serial, never reused for another (its low 32 bits); 0: none */
 };
+
+/* A row found for an object's link-time pc, remembered so the next walk
+ * through that return address reads one cache line instead of searching
+ * the page index and the rows (each step a likely miss: at 99 Hz the
+ * target has evicted the tables between two samples). The cache is
+ * direct-mapped, one slice per CPU so a walk never sees another CPU's
+ * half-written entry, and small: every page a sample touches costs a TLB
+ * miss, and a slice of one page ran faster than one of eight (87 % of
+ * rows found against 92 % on the demo server, make bench-sampler). An
+ * object's rows never change while it is mapped, and its serial is never
+ * given to another object, so an entry is right for as long as it is
+ * found. */
+struct unwind_cached_row {
+	__u32 object; /* 0: empty */
+	__u32 pc;     /* the link-time pc looked up */
+	__u64 pad;
+	struct unwind_entry row; /* cfa_kind UNWIND_CFA_NONE: no row covers pc */
+};
+_Static_assert(sizeof(struct unwind_cached_row) == 32, "two cached rows per cache line");
 
 /* Go's stack switches (userspace/target/go_runtime.h): a frame in
  * runtime.systemstack or morestack on a thread's g0 stack continues at

@@ -19,6 +19,7 @@
 
 #include "unwind.h"
 #include "unwind_slots.bpf.h"
+#include "sample_cost.bpf.h"
 
 const volatile __u32 unwind_mode = UNWIND_MODE_FP;
 
@@ -44,6 +45,13 @@ struct {
 	__type(value, struct unwind_process);
 } unwind_processes SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* replaced by the agent's map: UNWIND_ROW_CACHE rows for each CPU */
+	__type(key, __u32);
+	__type(value, struct unwind_cached_row);
+} unwind_row_cache SEC(".maps");
+
 /* The walk's registers and frames: too big for the BPF stack, and
  * bpf_loop's callback can only be handed stack memory, so they live in a
  * per-CPU slot. A program stays on its CPU, but a uprobe's may be
@@ -61,6 +69,8 @@ struct user_walk {
 	__u8 bp_known;   /* false after a frame whose rbp rule the tables lack */
 	__u8 exact_pc;   /* pc is where execution stopped, not a return address */
 	__u8 go_switched; /* the walk crossed from g0 to a goroutine's stack */
+	__u32 mapping;    /* the last frame's index in the process's mappings: callers are often in the same object */
+	__u32 cache_base; /* this CPU's slice of unwind_row_cache */
 	__u64 fsbase;    /* the thread pointer: where a Go thread's g is found */
 	__u64 frames[UNWIND_MAX_FRAMES];
 };
@@ -72,24 +82,33 @@ struct {
 	__type(value, struct user_walk);
 } unwind_scratch SEC(".maps");
 
-static __always_inline const struct unwind_mapping *unwind_find_mapping(const struct unwind_process *process,
-									__u64 pc)
+/* pc's mapping in the process, trying the previous frame's first (*last,
+ * updated): a caller is often in the same object as its callee. */
+static __always_inline const struct unwind_mapping *unwind_find_mapping(const struct unwind_process *process, __u64 pc,
+									__u32 *last)
 {
 	__u32 low = 0, high = process->n_mappings;
 
 	if (high > UNWIND_MAX_MAPPINGS)
 		high = UNWIND_MAX_MAPPINGS;
+	if (*last < high && *last < UNWIND_MAX_MAPPINGS) {
+		const struct unwind_mapping *mapping = &process->mappings[*last];
+		if (pc >= mapping->start && pc < mapping->end)
+			return mapping;
+	}
 	for (int step = 0; step < UNWIND_MAPPING_SEARCH && low < high; step++) {
 		__u32 mid = low + (high - low) / 2;
 		if (mid >= UNWIND_MAX_MAPPINGS)
 			return NULL;
 		const struct unwind_mapping *mapping = &process->mappings[mid];
-		if (pc < mapping->start)
+		if (pc < mapping->start) {
 			high = mid;
-		else if (pc >= mapping->end)
+		} else if (pc >= mapping->end) {
 			low = mid + 1;
-		else
+		} else {
+			*last = mid;
 			return mapping;
+		}
 	}
 	return NULL;
 }
@@ -128,6 +147,32 @@ static __always_inline const struct unwind_entry *unwind_find_row(const struct u
 	return row != NULL && row->pc <= pc ? row : NULL;
 }
 
+/* unwind_find_row through this CPU's slice of the row cache: the row for
+ * pc, or one whose cfa_kind is UNWIND_CFA_NONE when no row covers it. */
+static __always_inline const struct unwind_entry *unwind_cached_row(const struct unwind_mapping *mapping, __u32 pc,
+								    __u32 cache_base)
+{
+	__u32 object = mapping->object;
+	__u32 index = cache_base + ((pc ^ object * 0x9e3779b9u) * 0x85ebca6bu >> (32 - UNWIND_ROW_CACHE_BITS));
+	struct unwind_cached_row *cached = object != 0 ? bpf_map_lookup_elem(&unwind_row_cache, &index) : NULL;
+
+	if (cached != NULL && cached->object == object && cached->pc == pc) {
+		COST_COUNT(COST_ROW_HITS, 1);
+		return &cached->row;
+	}
+	COST_COUNT(COST_ROW_MISSES, 1);
+	const struct unwind_entry *row = unwind_find_row(mapping, pc);
+	if (cached == NULL)
+		return row;
+	if (row != NULL)
+		cached->row = *row;
+	else
+		cached->row = (struct unwind_entry){.cfa_kind = UNWIND_CFA_NONE};
+	cached->object = object;
+	cached->pc = pc;
+	return &cached->row;
+}
+
 /* A register of the interrupted frame, by DWARF number; only the first
  * frame has them all (callers get back just rsp, rbp and rip). */
 static __always_inline int unwind_leaf_register(__u8 reg, __u64 *value)
@@ -160,6 +205,19 @@ static __always_inline int unwind_read(__u64 *value, __u64 address)
 	return bpf_probe_read_user(value, sizeof(*value), (const void *)address);
 }
 
+/* Two adjacent words in one read: a saved rbp and the return address
+ * above it. Each read is a helper call, and most frames need both. */
+static __always_inline int unwind_read_pair(__u64 *low, __u64 *high, __u64 address)
+{
+	__u64 pair[2];
+
+	if (bpf_probe_read_user(pair, sizeof(pair), (const void *)address) != 0)
+		return -1;
+	*low = pair[0];
+	*high = pair[1];
+	return 0;
+}
+
 /* Code without CFI: rbp points at the saved rbp, the return address above
  * it; rbp 0 is the conventional outermost frame. Moves sp and bp to the
  * caller's; 1 (stop, s->end set) or 0. */
@@ -179,7 +237,7 @@ static __always_inline int unwind_by_frame_pointer(struct user_walk *s, __u64 *r
 		s->end = UNWIND_END_BAD_FRAME;
 		return 1;
 	}
-	if (unwind_read(return_address, s->bp + 8) != 0 || unwind_read(&saved_bp, s->bp) != 0) {
+	if (unwind_read_pair(&saved_bp, return_address, s->bp) != 0) {
 		s->end = UNWIND_END_READ_FAULT;
 		return 1;
 	}
@@ -316,9 +374,10 @@ static long unwind_step(__u32 index, void *unused)
 	s->frames[s->depth & (UNWIND_MAX_FRAMES - 1)] = s->pc;
 	s->depth++;
 
+	COST_START(mark);
 	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->slot);
 	const struct unwind_mapping *mapping =
-		process != NULL && process->tgid == s->owner ? unwind_find_mapping(process, s->pc) : NULL;
+		process != NULL && process->tgid == s->owner ? unwind_find_mapping(process, s->pc, &s->mapping) : NULL;
 	if (mapping == NULL) {
 		s->end = UNWIND_END_UNKNOWN_PC;
 		return 1;
@@ -331,7 +390,10 @@ static long unwind_step(__u32 index, void *unused)
 	/* A return address may be one past the function's last byte (a call
 	 * to a noreturn function): the call itself is what to look up. */
 	__u64 lookup = s->pc - mapping->bias - (s->exact_pc ? 0 : 1);
-	const struct unwind_entry *row = mapping->n_rows > 0 ? unwind_find_row(mapping, (__u32)lookup) : NULL;
+	COST_MARK(COST_WALK_MAPPING, &mark); /* with Go's stack switches */
+	const struct unwind_entry *row =
+		mapping->n_rows > 0 ? unwind_cached_row(mapping, (__u32)lookup, s->cache_base) : NULL;
+	COST_MARK(COST_WALK_ROW, &mark);
 	__u64 cfa, base, return_address;
 
 	if (row == NULL || row->cfa_kind == UNWIND_CFA_NONE) {
@@ -383,19 +445,30 @@ static long unwind_step(__u32 index, void *unused)
 		s->end = UNWIND_END_BAD_FRAME;
 		return 1;
 	}
-	if (unwind_read(&return_address, cfa - 8) != 0) {
-		s->end = UNWIND_END_READ_FAULT;
-		return 1;
-	}
-	if (row->rbp_kind == UNWIND_RBP_AT_CFA) {
-		if (unwind_read(&base, cfa + (__s64)row->rbp_offset) != 0) {
+	if (row->rbp_kind == UNWIND_RBP_AT_CFA && row->rbp_offset == -16) {
+		/* push rbp right after the call, the usual prologue: both
+		 * words in one read. */
+		if (unwind_read_pair(&base, &return_address, cfa - 16) != 0) {
 			s->end = UNWIND_END_READ_FAULT;
 			return 1;
 		}
 		s->bp = base;
 		s->bp_known = 1;
-	} else if (row->rbp_kind != UNWIND_RBP_SAME) {
-		s->bp_known = 0;
+	} else {
+		if (unwind_read(&return_address, cfa - 8) != 0) {
+			s->end = UNWIND_END_READ_FAULT;
+			return 1;
+		}
+		if (row->rbp_kind == UNWIND_RBP_AT_CFA) {
+			if (unwind_read(&base, cfa + (__s64)row->rbp_offset) != 0) {
+				s->end = UNWIND_END_READ_FAULT;
+				return 1;
+			}
+			s->bp = base;
+			s->bp_known = 1;
+		} else if (row->rbp_kind != UNWIND_RBP_SAME) {
+			s->bp_known = 0;
+		}
 	}
 	s->sp = cfa;
 caller:
@@ -457,6 +530,8 @@ static __always_inline int unwind_user_stack_from(void *ctx, const struct user_s
 	s->bp_known = 1;
 	s->exact_pc = 1;
 	s->go_switched = 0;
+	s->mapping = 0;
+	s->cache_base = bpf_get_smp_processor_id() * UNWIND_ROW_CACHE;
 	s->fsbase = task->thread.fsbase;
 	bpf_loop(UNWIND_MAX_FRAMES + 1, unwind_step, NULL, 0);
 

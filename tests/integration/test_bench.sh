@@ -40,4 +40,11 @@ for args in "-benchtime 0s" "-benchtime 3h" "-cpu 0" "-count x" "-bench (" "-nop
 	expect_eq "'$args' is rejected with status 2" "$status" 2
 done
 
+# make bench-sampler builds the CPU sampler with its phases timed: that
+# build must keep compiling, with the map the bench reads.
+clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I"$ROOT/build/gen" -I"$ROOT/bpf" \
+	-DBPFPROF_SAMPLE_COST -c "$ROOT/bpf/cpu.bpf.c" -o "$TEST_TMP/cpu-cost.bpf.o" 2>"$TEST_TMP/clang.err"
+expect_eq "the timed sampler compiles$(head -c 300 "$TEST_TMP/clang.err")" "$?" 0
+expect_match "and has the sample_cost map" "$(bpftool btf dump file "$TEST_TMP/cpu-cost.bpf.o" 2>&1)" "VAR 'sample_cost'"
+
 finish

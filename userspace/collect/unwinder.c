@@ -55,7 +55,7 @@ struct slot_tables {
 struct unwinder {
 	enum unwind_mode mode;
 	struct hashmap *objects; /* object serial -> struct object_table * */
-	int rows_fd, pages_fd, slots_fd, processes_fd;
+	int rows_fd, pages_fd, slots_fd, processes_fd, row_cache_fd;
 	pid_t *slot_owner; /* 0: a free slot */
 	struct slot_tables *slot_tables;
 	uint32_t n_slots;  /* processes unwound at once */
@@ -93,7 +93,13 @@ static int create_process_maps(struct unwinder *unwinder)
 					    sizeof(struct unwind_slot), 2 * unwinder->n_slots, NULL);
 	unwinder->processes_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_process", sizeof(uint32_t),
 						sizeof(struct unwind_process), unwinder->n_slots, NULL);
-	return unwinder->slots_fd >= 0 && unwinder->processes_fd >= 0 ? 0 : -1;
+	int n_cpus = libbpf_num_possible_cpus();
+	if (n_cpus <= 0)
+		return -1;
+	unwinder->row_cache_fd =
+		bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_row_cach", sizeof(uint32_t),
+			       sizeof(struct unwind_cached_row), (uint32_t)n_cpus * UNWIND_ROW_CACHE, NULL);
+	return unwinder->slots_fd >= 0 && unwinder->processes_fd >= 0 && unwinder->row_cache_fd >= 0 ? 0 : -1;
 }
 
 struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
@@ -106,7 +112,8 @@ struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
 	unwinder->n_slots = max_processes > 0 ? max_processes : 1;
 	unwinder->slot_owner = calloc(unwinder->n_slots, sizeof(*unwinder->slot_owner));
 	unwinder->slot_tables = calloc(unwinder->n_slots, sizeof(*unwinder->slot_tables));
-	unwinder->rows_fd = unwinder->pages_fd = unwinder->slots_fd = unwinder->processes_fd = -1;
+	unwinder->rows_fd = unwinder->pages_fd = unwinder->slots_fd = unwinder->processes_fd = unwinder->row_cache_fd =
+		-1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
 	if (unwinder->objects == NULL || unwinder->process == NULL || unwinder->slot_owner == NULL ||
@@ -143,6 +150,8 @@ void unwinder_free(struct unwinder *unwinder)
 		close(unwinder->slots_fd);
 	if (unwinder->processes_fd >= 0)
 		close(unwinder->processes_fd);
+	if (unwinder->row_cache_fd >= 0)
+		close(unwinder->row_cache_fd);
 	for (uint32_t slot = 0; unwinder->slot_tables != NULL && slot < unwinder->n_slots; slot++)
 		free(unwinder->slot_tables[slot].tables);
 	free(unwinder->slot_tables);
@@ -436,6 +445,7 @@ int unwinder_load_process(struct unwinder *unwinder, struct process_image *image
 			.first_page = usable && object->has_pages ? object->first_page : 0,
 			.n_pages = usable && object->has_pages ? (uint32_t)object->table.n_pages : 0,
 			.page_base = object->table.page_base,
+			.object = usable ? (uint32_t)object->serial : 0,
 		};
 	}
 	uint32_t key = (uint32_t)pid;
@@ -474,10 +484,9 @@ int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *obje
 		const char *name;
 		int fd;
 	} maps[] = {
-		{"unwind_rows", unwinder->rows_fd},
-		{"unwind_pages", unwinder->pages_fd},
-		{"unwind_slots", unwinder->slots_fd},
-		{"unwind_processes", unwinder->processes_fd},
+		{"unwind_rows", unwinder->rows_fd},	      {"unwind_pages", unwinder->pages_fd},
+		{"unwind_slots", unwinder->slots_fd},	      {"unwind_processes", unwinder->processes_fd},
+		{"unwind_row_cache", unwinder->row_cache_fd},
 	};
 
 	if (unwinder->mode == UNWIND_MODE_FP)
