@@ -12,6 +12,7 @@
 #                   bench-offcpu (demo-server throughput under block, mutex and trace)
 #                   bench-overhead (the overhead report: every profile and its peers, one table)
 #                   bench-sampler (the CPU sampler's BPF time per sample, phase by phase)
+#                   bench-startup (attach cost with an empty and a filled unwind table cache)
 #   make demo       start the server, load it with hey, print the URLs
 #   make test-vagrant  the lab VM booted for real (vagrant-libvirt, a local Debian box,
 #                   TCG where KVM does not boot): pprof and the UI from the host; long,
@@ -33,7 +34,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler demo load clean format setup test-vagrant soak fuzz fuzz-regress
+.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup demo load clean format setup test-vagrant soak fuzz fuzz-regress
 all:
 
 include demo-server/build.mk
@@ -69,7 +70,7 @@ $(KERNELS_STAMP): scripts/setup.sh | $(SETUP_STAMP)
 test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof $(KERNELS_STAMP)
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler
+bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup
 
 bench-encrypt: $(BUILD)/encrypt-bench
 	bash scripts/bench-encrypt.sh
@@ -97,6 +98,9 @@ bench-overhead: all
 
 bench-sampler: all
 	bash scripts/bench-sampler.sh
+
+bench-startup: all
+	bash scripts/bench-startup.sh
 
 demo: all
 	bash scripts/demo.sh

@@ -4,7 +4,7 @@
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call
+	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache
 test_hex_SRCS := demo-server/hex.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
@@ -39,6 +39,8 @@ test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
 test_unwind_table_SRCS := userspace/target/unwind_table.c userspace/target/cfi_check.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
+test_table_cache_SRCS := userspace/target/table_cache.c userspace/target/unwind_table.c userspace/target/cfi_check.c
+test_table_cache_LIBS := -ldw -lelf -ldl
 test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
 	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread

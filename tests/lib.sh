@@ -4,6 +4,9 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEST_TMP=$(mktemp -d)
+# Each suite starts with an unwind table cache of its own, empty: no
+# suite's result depends on tables another suite, or an earlier run, left.
+export BPFPROF_CACHE_DIR=$TEST_TMP/table-cache
 test_count=0
 test_failures=0
 server_pids=()

@@ -60,8 +60,43 @@ check "--unwind fp: main is missing from the frameless stacks (on ${got:-0}%)" w
 profile_mode split "$TEST_TMP/split.pb.gz"
 comments=$(go_pprof -top "$TEST_TMP/split.pb.gz" | head -n 10)
 expect_match "the profile says how user stacks were unwound" "$comments" \
-	'user stacks: --unwind auto, .eh_frame tables of [0-9]+ objects \([0-9]+ rows, [0-9]+ KiB in the kernel, built in [0-9]+ ms\)'
+	'user stacks: --unwind auto, .eh_frame tables of [0-9]+ objects \([0-9]+ rows, [0-9]+ KiB in the kernel, built in [0-9]+ ms; '
 expect_match "and why they ended" "$comments" "user stacks ended: [0-9]+ reached the thread's root"
+
+# --- unwind tables kept on disk by build ID ------------------------------------
+# table_line PPROF: the comment that says how the tables were had.
+table_line() { go_pprof -top "$1" | grep -o 'tables of [0-9]* objects ([^)]*)'; }
+export BPFPROF_CACHE_DIR=$TEST_TMP/fresh-cache
+profile_mode split "$TEST_TMP/cache1.pb.gz"
+first=$(table_line "$TEST_TMP/cache1.pb.gz")
+objects=$(sed -n 's/^tables of \([0-9]*\) objects.*/\1/p' <<<"$first")
+expect_match "a first attach compiles every table and adds it to the cache ($first)" "$first" \
+	"; 0 read from the table cache, ${objects:-x} added to it\)"
+expect_eq "one file per object, named by its build ID" \
+	"$(find "$BPFPROF_CACHE_DIR" -name '*.unwind' | grep -cE '/[0-9a-f]+\.unwind$')" "${objects:-x}"
+expect_eq "the cache directory is private" "$(stat -c %a "$BPFPROF_CACHE_DIR")" 700
+profile_mode split "$TEST_TMP/cache2.pb.gz"
+second=$(table_line "$TEST_TMP/cache2.pb.gz")
+expect_match "a second attach reads them all back ($second)" "$second" \
+	"^tables of ${objects:-x} objects \(.*; ${objects:-x} read from the table cache, 0 added to it\)"
+profile_mode split "$TEST_TMP/cache3.folded"
+got=$(rooted "$TEST_TMP/cache3.folded")
+check "and walks stacks to their roots with them (${got:-0}%)" within 1 "${got:-0}" 100
+got=$(share "$TEST_TMP/cache3.folded" ';main;')
+check "main is on the frameless stacks (${got:-0}%)" within 1 "${got:-0}" 100
+victim=$(find "$BPFPROF_CACHE_DIR" -name '*.unwind' | head -n 1)
+head -c 100 /dev/urandom >"$victim"
+profile_mode split "$TEST_TMP/cache4.pb.gz"
+expect_match "a damaged file is compiled again" "$(table_line "$TEST_TMP/cache4.pb.gz")" \
+	"; $((objects - 1)) read from the table cache, 1 added to it\)"
+chmod 0777 "$BPFPROF_CACHE_DIR"
+profile_mode split "$TEST_TMP/cache5.pb.gz"
+expect_match "a cache directory others may write is not used" "$(table_line "$TEST_TMP/cache5.pb.gz")" \
+	"table cache off: .* is not this user's alone \(owner 0, mode 777\)"
+BPFPROF_CACHE_DIR=off profile_mode split "$TEST_TMP/cache6.pb.gz"
+expect_match "BPFPROF_CACHE_DIR=off turns it off" "$(table_line "$TEST_TMP/cache6.pb.gz")" \
+	"table cache off: BPFPROF_CACHE_DIR=off"
+export BPFPROF_CACHE_DIR=$TEST_TMP/table-cache
 
 # --- 64 frames of 1 KiB: more than perf's largest DWARF stack copy ------------
 profile_mode deep "$TEST_TMP/deep.folded"

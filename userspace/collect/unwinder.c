@@ -22,6 +22,7 @@
 #include "hashmap.h"
 #include "go_runtime.h"
 #include "range_pool.h"
+#include "table_cache.h"
 #include "unwind_table.h"
 #include "unwinder.h"
 
@@ -67,6 +68,9 @@ struct unwinder {
 	uint64_t build_ns;
 	struct unwind_process *process; /* scratch for one process's entry (16 KiB) */
 	size_t objects_without;         /* in the last process loaded */
+	struct table_cache *cache;      /* NULL: off, cache_off says why */
+	char cache_off[160];
+	uint64_t tables_from_cache, tables_cached, cache_failures;
 };
 
 const char *unwind_end_name(enum unwind_end end)
@@ -102,6 +106,21 @@ static int create_process_maps(struct unwinder *unwinder)
 	return unwinder->slots_fd >= 0 && unwinder->processes_fd >= 0 && unwinder->row_cache_fd >= 0 ? 0 : -1;
 }
 
+static void open_table_cache(struct unwinder *unwinder)
+{
+	const char *dir = table_cache_default_dir();
+
+	if (unwinder->mode == UNWIND_MODE_FP)
+		return;
+	if (dir == NULL)
+		snprintf(unwinder->cache_off, sizeof(unwinder->cache_off), "BPFPROF_CACHE_DIR=off");
+	else if (dir[0] == '\0')
+		snprintf(unwinder->cache_off, sizeof(unwinder->cache_off), "no HOME, XDG_CACHE_HOME or BPFPROF_CACHE_DIR");
+	else
+		unwinder->cache = table_cache_open(dir, table_cache_own_build_id(), unwinder->cache_off,
+						   sizeof(unwinder->cache_off));
+}
+
 struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
 {
 	struct unwinder *unwinder = calloc(1, sizeof(*unwinder));
@@ -116,6 +135,7 @@ struct unwinder *unwinder_new(enum unwind_mode mode, uint32_t max_processes)
 		-1;
 	unwinder->objects = hashmap_new();
 	unwinder->process = calloc(1, sizeof(*unwinder->process));
+	open_table_cache(unwinder);
 	if (unwinder->objects == NULL || unwinder->process == NULL || unwinder->slot_owner == NULL ||
 	    unwinder->slot_tables == NULL ||
 	    (mode != UNWIND_MODE_FP && create_process_maps(unwinder) != 0)) {
@@ -157,6 +177,7 @@ void unwinder_free(struct unwinder *unwinder)
 	free(unwinder->slot_tables);
 	range_pool_free(&unwinder->rows);
 	range_pool_free(&unwinder->pages);
+	table_cache_close(unwinder->cache);
 	free(unwinder->process);
 	free(unwinder->slot_owner);
 	free(unwinder);
@@ -165,6 +186,27 @@ void unwinder_free(struct unwinder *unwinder)
 enum unwind_mode unwinder_mode(const struct unwinder *unwinder)
 {
 	return unwinder->mode;
+}
+
+/* The table of the object open on fd: from the cache when it holds one
+ * for the build ID, else compiled and kept there. */
+static bool build_table(struct unwinder *unwinder, int fd, const char *build_id, struct unwind_table *table)
+{
+	char err[200];
+
+	if (table_cache_load(unwinder->cache, build_id, table)) {
+		unwinder->tables_from_cache++;
+		return true;
+	}
+	if (unwind_table_build(fd, table, err, sizeof(err)) != 0)
+		return false;
+	if (unwinder->cache != NULL && build_id[0] != '\0') {
+		if (table_cache_store(unwinder->cache, build_id, table) == 0)
+			unwinder->tables_cached++;
+		else
+			unwinder->cache_failures++;
+	}
+	return true;
 }
 
 /* The table of the object behind a mapping, built the first time any
@@ -191,10 +233,8 @@ static struct object_table *object_table_for(struct unwinder *unwinder, struct p
 		return object;
 
 	int fd = process_image_open_object(image, map);
-	char err[200];
 	uint64_t started = monotonic_ns();
-	object->built = fd >= 0 && unwind_table_build(fd, &object->table, err, sizeof(err)) == 0 &&
-			object->table.n_rows > 0;
+	object->built = fd >= 0 && build_table(unwinder, fd, info.build_id, &object->table) && object->table.n_rows > 0;
 	object->is_go = fd >= 0 && go_runtime_read(fd, &object->go) == 0;
 	unwinder->build_ns += monotonic_ns() - started;
 	if (fd >= 0)
@@ -513,6 +553,10 @@ void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats 
 		.rows = unwinder->rows.in_use,
 		.tables_dropped = unwinder->tables_dropped,
 		.build_ns = unwinder->build_ns,
+		.tables_from_cache = unwinder->tables_from_cache,
+		.tables_cached = unwinder->tables_cached,
+		.cache_failures = unwinder->cache_failures,
+		.cache_off = unwinder->cache != NULL ? "" : unwinder->cache_off,
 	};
 	while ((entry = hashmap_next(unwinder->objects, &cursor)) != NULL) {
 		const struct object_table *object = (const struct object_table *)(uintptr_t)entry->value;
@@ -539,11 +583,18 @@ void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
 	if (stats.tables_dropped > 0)
 		snprintf(dropped, sizeof(dropped), "; %" PRIu64 " tables freed after their objects were unmapped",
 			 stats.tables_dropped);
+	char cache[224];
+	if (stats.cache_off[0] != '\0')
+		snprintf(cache, sizeof(cache), "; table cache off: %s", stats.cache_off);
+	else
+		snprintf(cache, sizeof(cache),
+			 "; %" PRIu64 " read from the table cache, %" PRIu64 " added to it%s", stats.tables_from_cache,
+			 stats.tables_cached, stats.cache_failures > 0 ? ", some not (a write failed)" : "");
 	profile_add_comment(profile,
 			    "user stacks: --unwind %s, .eh_frame tables of %zu objects (%zu rows, %zu KiB in the kernel, "
-			    "built in %.0f ms)%s; %zu objects without tables%s",
+			    "built in %.0f ms%s)%s; %zu objects without tables%s",
 			    unwind_mode_name(mode), stats.objects, stats.rows,
-			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6,
+			    stats.rows * sizeof(struct unwind_entry) / 1024, (double)stats.build_ns / 1e6, cache,
 			    mode == UNWIND_MODE_AUTO ? ", frame pointers elsewhere" : "", stats.objects_without, dropped);
 	for (int end = 0; end < UNWIND_END_MAX; end++)
 		if (ends_by_reason[end] > 0 && used < sizeof(ends))

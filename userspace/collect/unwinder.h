@@ -24,7 +24,11 @@ struct unwinder_stats {
 	size_t objects_without;  /* executable objects walked by frame pointers: no CFI, unreadable, or no room */
 	size_t rows;             /* in the kernel's map now */
 	uint64_t tables_dropped; /* freed, with their rows, after no process mapped their object */
-	uint64_t build_ns;       /* time spent compiling tables */
+	uint64_t build_ns;       /* time spent compiling tables, or reading them from the cache */
+	uint64_t tables_from_cache; /* read from the on-disk table cache (table_cache.h) */
+	uint64_t tables_cached;     /* compiled and added to it */
+	uint64_t cache_failures;    /* compiled and not added: a write that failed */
+	const char *cache_off;      /* why there is no cache; "" when there is one */
 };
 
 struct unwinder;
