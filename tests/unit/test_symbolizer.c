@@ -92,7 +92,7 @@ static void full_debug_info_gives_inlined_frames_and_lines(void **state)
 	struct object_info info;
 	process_image_object_info(image, map, &info);
 	assert_true(info.has_symbols);
-	assert_true(info.has_dwarf);
+	assert_true(process_image_object_has_dwarf(image, map));
 	assert_int_equal(strlen(info.build_id), 40);
 
 	assert_non_null(symbolize_user(image, lib.hidden, &s));
@@ -210,9 +210,7 @@ static void stripped_object_falls_back_to_dynsym(void **state)
 	assert_int_equal(s.n_frames, 1);
 	assert_string_equal(s.frames[0].function, "symtest_outer");
 	assert_int_equal(s.frames[0].line, 0);
-	struct object_info info;
-	process_image_object_info(image, map, &info);
-	assert_false(info.has_dwarf);
+	assert_false(process_image_object_has_dwarf(image, map));
 
 	/* A static function has no name left: its CFI still says where it
 	 * starts, so each of its addresses gets the same object+offset name. */

@@ -47,6 +47,7 @@ static int32_t user_mapping(struct builder *b, struct process_image *image, cons
 {
 	struct object_info info;
 	process_image_object_info(image, map, &info);
+	bool has_dwarf = process_image_object_has_dwarf(image, map);
 	struct mapping_key key = {.start = map->start, .end = map->end, .offset = map->offset};
 	key.object = info.identity != NULL ? info.identity : profile_string(b->profile, map->path);
 	bool added;
@@ -65,9 +66,9 @@ static int32_t user_mapping(struct builder *b, struct process_image *image, cons
 		/* Every location of ours is symbolized already: these flags
 		 * keep pprof from asking a symbol server. */
 		.has_functions = true,
-		.has_filenames = info.has_dwarf,
-		.has_line_numbers = info.has_dwarf,
-		.has_inline_frames = info.has_dwarf,
+		.has_filenames = has_dwarf,
+		.has_line_numbers = has_dwarf,
+		.has_inline_frames = has_dwarf,
 	};
 	int32_t index = profile_add_mapping(b->profile, &mapping);
 	entry->value = (uint64_t)index;

@@ -73,7 +73,8 @@ struct elf_object {
 	Dwfl_Module *module;
 	struct load_segment *segments;
 	size_t n_segments, cap_segments;
-	bool has_symbols, has_dwarf;
+	bool has_symbols;
+	enum { DWARF_UNKNOWN, DWARF_PRESENT, DWARF_ABSENT } dwarf; /* see object_has_dwarf() */
 	struct hashmap *cache; /* link-time address -> index into results */
 	struct cached_result *results;
 	size_t n_results, cap_results;
@@ -303,20 +304,33 @@ static const char *plt_name(const struct elf_object *object, uint64_t vaddr)
 static void describe_object(struct elf_object *object)
 {
 	const unsigned char *bits;
-	GElf_Addr vaddr, bias;
+	GElf_Addr vaddr;
 	int n = dwfl_module_build_id(object->module, &bits, &vaddr);
 
 	for (int i = 0; i < n && (size_t)i * 2 + 2 < sizeof(object->build_id); i++)
 		snprintf(object->build_id + 2 * i, 3, "%02x", bits[i]);
 	object->has_symbols = dwfl_module_getsymtab(object->module) > 0;
-	object->has_dwarf = dwfl_module_getdwarf(object->module, &bias) != NULL;
+	object->dwarf = DWARF_UNKNOWN;
+}
+
+/* Whether the object has DWARF, found out the first time it is asked:
+ * that opens the debug file and inflates its compressed sections, most of
+ * an attach's user time once its unwind tables come from the cache, and
+ * needed only to name lines. */
+static bool object_has_dwarf(struct elf_object *object)
+{
+	Dwarf_Addr bias;
+
+	if (object->dwarf == DWARF_UNKNOWN)
+		object->dwarf = dwfl_module_getdwarf(object->module, &bias) != NULL ? DWARF_PRESENT : DWARF_ABSENT;
+	return object->dwarf == DWARF_PRESENT;
 }
 
 /* An object the attach found no debug info for goes to the fetcher, which
  * can only look it up by build ID on a server. fd stays the Dwfl's. */
 static void ask_for_debuginfo(struct symbolizer *symbolizer, struct elf_object *object, int fd)
 {
-	if (symbolizer->fetcher == NULL || object->has_dwarf || object->build_id[0] == '\0')
+	if (symbolizer->fetcher == NULL || object->build_id[0] == '\0' || object_has_dwarf(object))
 		return;
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (copy >= 0 && debuginfo_fetcher_ask(symbolizer->fetcher, object, object->path, copy) == 0)
@@ -759,10 +773,17 @@ void process_image_object_info(const struct process_image *image, const struct m
 		.path = mapping->path,
 		.build_id = object != NULL ? object->build_id : "",
 		.has_symbols = object != NULL && object->has_symbols,
-		.has_dwarf = object != NULL && object->has_dwarf,
 		.identity = object,
 		.serial = object != NULL ? object->serial : 0,
 	};
+}
+
+bool process_image_object_has_dwarf(const struct process_image *image, const struct map_entry *mapping)
+{
+	struct elf_object *object = ((const struct image_mapping *)mapping)->object;
+	(void)image;
+
+	return object != NULL && object_has_dwarf(object);
 }
 
 /* The address in the object's link-time space, through the PT_LOAD that
@@ -883,7 +904,7 @@ static Dwarf_Die *unit_at(struct elf_object *object, uint64_t vaddr, Dwarf_Die *
 {
 	Dwarf_Die *unit = dwfl_module_addrdie(object->module, vaddr, bias);
 
-	if (unit != NULL || !object->has_dwarf)
+	if (unit != NULL || !object_has_dwarf(object))
 		return unit;
 	if (!object->cu_ranges_read)
 		read_cu_ranges(object);
@@ -1078,7 +1099,7 @@ static size_t resolve_uncached(struct elf_object *object, uint64_t vaddr,
 	if (line_record != NULL) {
 		file = dwfl_lineinfo(line_record, NULL, &line, NULL, NULL, NULL);
 		file = absolute_path(object, dwfl_line_comp_dir(line_record), file);
-	} else if (object->has_dwarf) {
+	} else if (object_has_dwarf(object)) {
 		/* The unit by its own ranges, where libdw's lookup needs aranges. */
 		Dwarf_Die storage, *unit;
 		Dwarf_Addr bias = 0;

@@ -38,7 +38,6 @@ struct object_info {
 	const char *path;     /* as the target names it */
 	const char *build_id; /* hex, "" when none */
 	bool has_symbols;     /* .symtab, .dynsym or a debug file gave names */
-	bool has_dwarf;       /* file names and line numbers are available */
 	const void *identity; /* the same for every mapping of the same object (by build ID, else file);
 				 NULL when the object could not be read; valid while the lock is held */
 	uint64_t serial;      /* the object's number, never given to another: 0 when it could not be read */
@@ -84,6 +83,10 @@ const struct map_entry *process_image_mapping(const struct process_image *image,
 /* Facts about the object behind a mapping from process_image_mapping(). */
 void process_image_object_info(const struct process_image *image, const struct map_entry *mapping,
 			       struct object_info *info);
+/* Whether file names and line numbers are available for the object: the
+ * first call opens its DWARF (inflating compressed debug sections), which
+ * an attach leaves until names are wanted. */
+bool process_image_object_has_dwarf(const struct process_image *image, const struct map_entry *mapping);
 
 /* A new read-only descriptor for the object behind a mapping (the
  * caller's to close; a copy of the target's memory for the vDSO), or -1. */
