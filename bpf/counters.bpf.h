@@ -8,19 +8,13 @@
 #ifndef BPFPROF_COUNTERS_BPF_H
 #define BPFPROF_COUNTERS_BPF_H
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BPF_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+#include "percpu_counters.bpf.h"
+
+PERCPU_COUNTERS(counters, BPF_COUNTER_MAX);
 
 static __always_inline void count_many(__u32 counter, __u64 n)
 {
-	__u64 *value = bpf_map_lookup_elem(&counters, &counter);
-
-	if (value)
-		*value += n;
+	percpu_counter_add(&counters, counter, n);
 }
 
 static __always_inline void count(__u32 counter)

@@ -3,9 +3,10 @@
  * cpu.bpf.c: on-CPU sampling. Attached to a cpu-clock perf event on every
  * CPU; keeps only the threads of the traced processes (so threads and
  * processes born after attach are sampled too) and sends each sample to
- * user space: whole the first time its stack is seen, then as a 24-byte
- * reference to that stack (known_stacks), so a steady program's samples
- * move a few dozen bytes each instead of 2 KiB.
+ * user space: whole the first time its stack is seen, then as a 32-byte
+ * reference to that stack (known_stacks) with the one frame that differs
+ * from tick to tick, so a steady program's samples move a few dozen bytes
+ * each instead of 2 KiB.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,10 +66,22 @@ static __always_inline void mix(__u64 *hash, __u64 *check, __u64 word)
 	*check = (*check ^ word) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
 }
 
-/* The stack's two hashes, over everything a sample is aggregated by. */
+/* The innermost frame, which references carry (cpu.h): the kernel's when
+ * the tick interrupted kernel code, else the user one; 0 when neither was
+ * read. */
+static __always_inline __u64 leaf_frame(const struct cpu_sample *s)
+{
+	if (s->kernel_depth > 0)
+		return s->kernel_stack[0];
+	return s->user_depth > 0 ? s->user_stack[0] : 0;
+}
+
+/* The stack's two hashes, over everything a sample is aggregated by but
+ * its innermost frame. */
 static __always_inline __u64 hash_stack(const struct cpu_sample *s, __u64 *check)
 {
 	__u64 hash = 0xcbf29ce484222325ULL, word;
+	int user_from = s->kernel_depth > 0 ? 0 : 1, kernel_from = 1;
 
 	*check = 0x2545f4914f6cdd1dULL;
 	mix(&hash, check, (__u64)s->pid << 32 | s->user_stack_end);
@@ -77,9 +90,9 @@ static __always_inline __u64 hash_stack(const struct cpu_sample *s, __u64 *check
 	mix(&hash, check, word);
 	__builtin_memcpy(&word, s->comm + 8, sizeof(word));
 	mix(&hash, check, word);
-	for (int i = 0; i < UNWIND_MAX_FRAMES && i < s->user_depth; i++)
+	for (int i = user_from; i < UNWIND_MAX_FRAMES && i < s->user_depth; i++)
 		mix(&hash, check, s->user_stack[i]);
-	for (int i = 0; i < MAX_STACK_DEPTH && i < s->kernel_depth; i++)
+	for (int i = kernel_from; i < MAX_STACK_DEPTH && i < s->kernel_depth; i++)
 		mix(&hash, check, s->kernel_stack[i]);
 	*check &= ~IN_FLIGHT;
 	return hash != 0 ? hash : 1;
@@ -104,6 +117,7 @@ static __always_inline bool send_reference(const struct cpu_sample *s, __u64 has
 	}
 	ref->stack = hash;
 	ref->period = s->period;
+	ref->leaf = leaf_frame(s);
 	ref->tid = s->tid;
 	ref->pad = 0;
 	count(CPU_COUNTER_SENT_BY_REFERENCE);
@@ -142,9 +156,11 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	COST_COUNT(COST_FRAMES, s->user_depth > 0 ? s->user_depth : 0);
 
 	/* Interrupted in user mode there is no kernel stack, and asking for
-	 * it still costs a microsecond: bpf_get_stack clears the buffer. */
-	__u64 cs = *(volatile __u64 *)&ctx->regs.cs; /* the context allows only 8-byte reads of it */
-	long bytes = (cs & 3) != 0 ? 0 : bpf_get_stack(ctx, s->kernel_stack, sizeof(s->kernel_stack), 0);
+	 * it still costs a microsecond: bpf_get_stack clears the buffer. The
+	 * kernel's addresses are the upper half (read from ip: pt_regs.cs
+	 * became a union member after 6.1, which CO-RE cannot map back). */
+	bool in_kernel = (__s64)ctx->regs.ip < 0;
+	long bytes = in_kernel ? bpf_get_stack(ctx, s->kernel_stack, sizeof(s->kernel_stack), 0) : 0;
 	s->kernel_depth = bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	if (bytes < 0)
 		count(CPU_COUNTER_KERNEL_STACK_ERR);

@@ -27,7 +27,8 @@ struct cpu_sample {
 	__u8 pad[7];
 	__u64 stack; /* the agent keeps this sample's stack (with pid, comm and
 			user_stack_end) under this hash, which later samples send
-			alone; 0: use it once (a hash collision, no room) */
+			alone with their innermost frame; 0: use it once (a hash
+			collision, no room) */
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 	__u64 kernel_stack[MAX_STACK_DEPTH];
 };
@@ -39,11 +40,16 @@ struct cpu_sample {
 #define CPU_SAMPLE_HEAD_BYTES __builtin_offsetof(struct cpu_sample, user_stack)
 #define CPU_SAMPLE_MAX_BYTES (CPU_SAMPLE_HEAD_BYTES + (UNWIND_MAX_FRAMES + MAX_STACK_DEPTH) * 8)
 
-/* A sample of a stack the agent holds: 24 bytes. Told apart from a
- * whole sample by its size (a head alone is longer). */
+/* A sample of a stack the agent holds: 32 bytes. Told apart from a
+ * whole sample by its size (a head alone is longer). Stacks are held
+ * without their innermost frame (the kernel's when the tick interrupted
+ * kernel code, else the user one): that pc differs at almost every tick of
+ * a busy function, and carried here it lets every tick of one call path
+ * share one held stack. */
 struct cpu_sample_ref {
 	__u64 stack; /* the hash a struct cpu_sample brought it under */
 	__u64 period;
+	__u64 leaf; /* the innermost frame, in place of the held stack's */
 	__u32 tid;
 	__u32 pad;
 };

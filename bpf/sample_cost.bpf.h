@@ -31,19 +31,13 @@ enum sample_cost {
 };
 
 #ifdef BPFPROF_SAMPLE_COST
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, COST_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} sample_cost SEC(".maps");
+#include "percpu_counters.bpf.h"
+
+PERCPU_COUNTERS(sample_cost, COST_MAX);
 
 static __always_inline void sample_cost_count(__u32 what, __u64 n)
 {
-	__u64 *value = bpf_map_lookup_elem(&sample_cost, &what);
-
-	if (value)
-		*value += n;
+	percpu_counter_add(&sample_cost, what, n);
 }
 
 static __always_inline void sample_cost_mark(__u32 phase, __u64 *mark)

@@ -14,7 +14,7 @@ test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/base/hashmap.c
 test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
-test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c $(PROTO_GEN)
+test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
 test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c
 test_serve_parts_SRCS := userspace/http/listen.c userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
@@ -39,7 +39,8 @@ test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
 test_unwind_table_SRCS := userspace/target/unwind_table.c userspace/target/cfi_check.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
-test_table_cache_SRCS := userspace/target/table_cache.c userspace/target/unwind_table.c userspace/target/cfi_check.c
+test_table_cache_SRCS := userspace/target/table_cache.c userspace/target/unwind_table.c userspace/target/cfi_check.c \
+	userspace/base/fd_io.c
 test_table_cache_LIBS := -ldw -lelf -ldl
 test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
 	userspace/base/hashmap.c

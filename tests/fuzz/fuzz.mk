@@ -26,7 +26,7 @@ fuzz_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 fuzz_proc_maps_SRCS := userspace/target/proc_maps.c
 fuzz_http_params_SRCS := userspace/http/http_reply.c userspace/http/listen.c userspace/base/json.c
 fuzz_http_params_LIBS := -lmicrohttpd
-fuzz_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c $(PROTO_GEN)
+fuzz_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 fuzz_pprof_LIBS := -lprotobuf-c -lz
 
 FUZZ_BINARIES := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))

@@ -102,6 +102,11 @@ static int on_sample(void *ctx, void *data, size_t size)
 		}
 		sample->tid = ref->tid;
 		sample->period = ref->period;
+		/* The held stack's innermost frame is the first tick's. */
+		if (sample->kernel_depth > 0)
+			sample->kernel_stack[0] = ref->leaf;
+		else if (sample->user_depth > 0)
+			sample->user_stack[0] = ref->leaf;
 	} else if (!read_whole(data, size, sample)) {
 		return 0;
 	} else if (sample->stack != 0) {

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "array.h"
+#include "fd_io.h"
 #include "hashmap.h"
 #include "pprof.h"
 #include "profile.h"
@@ -323,21 +324,6 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const unsigned char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int pprof_write_file(const struct profile *profile, const char *path)
 {
 	struct pprof_buffer buf;
@@ -345,7 +331,7 @@ int pprof_write_file(const struct profile *profile, const char *path)
 	if (pprof_encode(profile, &buf) != 0)
 		return -1;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc = fd < 0 ? -1 : write_all(fd, buf.data, buf.len);
+	int rc = fd < 0 ? -1 : fd_write_full(fd, buf.data, buf.len);
 	int saved = errno;
 	/* close can report a failed write (NFS, quota), so it counts. */
 	if (fd >= 0 && close(fd) != 0 && rc == 0) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_io.h"
 #include "table_cache.h"
 
 #define CACHE_MAGIC	 "bpfprofU"
@@ -161,22 +162,6 @@ static int path_for(const struct table_cache *cache, const char *build_id, char 
 	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-static bool read_all(int fd, void *buffer, size_t size)
-{
-	char *at = buffer;
-
-	while (size > 0) {
-		ssize_t n = read(fd, at, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		at += n;
-		size -= (size_t)n;
-	}
-	return true;
-}
-
 /* What the walker and unwind_table_find rely on: rows in increasing pc
  * order, every page entry naming a row, in order. */
 static bool table_is_sound(const struct unwind_table *table)
@@ -204,7 +189,7 @@ bool table_cache_load(struct table_cache *cache, const char *build_id, struct un
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !private_to_us(&st) ||
-	    !read_all(fd, &header, sizeof(header)))
+	    fd_read_full(fd, &header, sizeof(header)) != 0)
 		goto out;
 	if (memcmp(header.magic, CACHE_MAGIC, sizeof(header.magic)) != 0 || header.version != CACHE_VERSION ||
 	    header.entry_size != sizeof(struct unwind_entry) ||
@@ -218,8 +203,8 @@ bool table_cache_load(struct table_cache *cache, const char *build_id, struct un
 		goto out;
 	table->rows = malloc(rows_bytes > 0 ? rows_bytes : 1);
 	table->pages = malloc(pages_bytes > 0 ? pages_bytes : 1);
-	if (table->rows == NULL || table->pages == NULL || !read_all(fd, table->rows, rows_bytes) ||
-	    !read_all(fd, table->pages, pages_bytes))
+	if (table->rows == NULL || table->pages == NULL || fd_read_full(fd, table->rows, rows_bytes) != 0 ||
+	    fd_read_full(fd, table->pages, pages_bytes) != 0)
 		goto out;
 	table->n_rows = table->cap_rows = header.n_rows;
 	table->n_pages = header.n_pages;
@@ -231,22 +216,6 @@ out:
 	if (!hit)
 		unwind_table_free(table);
 	return hit;
-}
-
-static bool write_all(int fd, const void *buffer, size_t size)
-{
-	const char *at = buffer;
-
-	while (size > 0) {
-		ssize_t n = write(fd, at, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		at += n;
-		size -= (size_t)n;
-	}
-	return true;
 }
 
 int table_cache_store(struct table_cache *cache, const char *build_id, const struct unwind_table *table)
@@ -272,9 +241,9 @@ int table_cache_store(struct table_cache *cache, const char *build_id, const str
 	int fd = mkostemp(temporary, O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	bool written = write_all(fd, &header, sizeof(header)) &&
-		       write_all(fd, table->rows, table->n_rows * sizeof(*table->rows)) &&
-		       write_all(fd, table->pages, table->n_pages * sizeof(*table->pages));
+	bool written = fd_write_full(fd, &header, sizeof(header)) == 0 &&
+		       fd_write_full(fd, table->rows, table->n_rows * sizeof(*table->rows)) == 0 &&
+		       fd_write_full(fd, table->pages, table->n_pages * sizeof(*table->pages)) == 0;
 	if (close(fd) != 0)
 		written = false;
 	if (!written || rename(temporary, path) != 0) {
