@@ -3,10 +3,11 @@
  * cpu.bpf.c: on-CPU sampling. Attached to a cpu-clock perf event on every
  * CPU; keeps only the threads of the traced processes (so threads and
  * processes born after attach are sampled too) and sends each sample to
- * user space: whole the first time its stack is seen, then as a 32-byte
- * reference to that stack (known_stacks) with the one frame that differs
- * from tick to tick, so a steady program's samples move a few dozen bytes
- * each instead of 2 KiB.
+ * user space whole the first time its stack is seen. After that, samples
+ * of the stack (known_stacks) are totalled per innermost frame, the one
+ * frame that differs from tick to tick, in a map the agent drains; only
+ * when that map is full do they go as 32-byte references. A steady
+ * program's samples move a few bytes each instead of 2 KiB.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +26,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the agent before load: how full the ring buffer may get before a
  * sample wakes the reader. */
 const volatile __u64 ringbuf_wakeup_bytes = 1 << 20;
+/* Cleared by the agent to send every sample of a held stack by reference
+ * (BPFPROF_CPU_TOTALS=0: to compare the two ways). */
+const volatile bool use_totals = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -45,6 +49,27 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } known_stacks SEC(".maps");
+
+/* The totals: two maps, one in `totals` at a time. The agent drains by
+ * putting the other in its place, which returns only once every program
+ * that might still be adding to the first has finished (the kernel waits
+ * for them on any update of a map of maps), so no count lands in a map
+ * being read. */
+struct totals_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_TOTALS);
+	__type(key, struct cpu_total_key);
+	__type(value, struct cpu_total);
+} totals_a SEC(".maps"), totals_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct totals_map);
+} totals SEC(".maps") = {
+	.values = {&totals_a},
+};
 
 /* The sample being taken, before it is known which record it needs, and
  * its whole record when it needs one. */
@@ -98,9 +123,9 @@ static __always_inline __u64 hash_stack(const struct cpu_sample *s, __u64 *check
 	return hash != 0 ? hash : 1;
 }
 
-/* A stack the agent holds goes as a reference: true when sent (or lost to
- * a full ring buffer, counted); false when the whole sample must go. */
-static __always_inline bool send_reference(const struct cpu_sample *s, __u64 hash, __u64 check)
+/* Whether the agent holds the stack under hash: its whole record is in
+ * the ring (not in flight) and the second hash agrees. */
+static __always_inline bool stack_is_held(__u64 hash, __u64 check)
 {
 	__u64 *known = bpf_map_lookup_elem(&known_stacks, &hash);
 
@@ -110,10 +135,45 @@ static __always_inline bool send_reference(const struct cpu_sample *s, __u64 has
 		count(CPU_COUNTER_HASH_COLLISIONS);
 		return false;
 	}
+	return true;
+}
+
+/* Adds a sample of a held stack to its total; false when the totals have
+ * no room for it. */
+static __always_inline bool add_to_total(const struct cpu_sample *s, __u64 hash)
+{
+	struct cpu_total_key key = {.stack = hash, .leaf = leaf_frame(s)};
+	struct cpu_total none = {};
+	__u32 zero = 0;
+	void *current = bpf_map_lookup_elem(&totals, &zero);
+	if (current == NULL)
+		return false;
+	struct cpu_total *total = bpf_map_lookup_elem(current, &key);
+	if (total == NULL) {
+		/* Counted so the agent drains before the map fills. */
+		if (map_insert_absent(current, &key, &none))
+			count(CPU_COUNTER_TOTALS_MADE);
+		total = bpf_map_lookup_elem(current, &key);
+	}
+	if (total == NULL) {
+		count(CPU_COUNTER_TOTALS_FULL);
+		return false;
+	}
+	__sync_fetch_and_add(&total->samples, 1);
+	__sync_fetch_and_add(&total->period, s->period);
+	count(CPU_COUNTER_TOTALLED);
+	return true;
+}
+
+/* A sample of a held stack as a reference (or lost to a full ring
+ * buffer, counted). */
+static __always_inline void send_reference(const struct cpu_sample *s, __u64 hash)
+{
 	struct cpu_sample_ref *ref = bpf_ringbuf_reserve(&samples, sizeof(*ref), 0);
+
 	if (!ref) {
 		count(CPU_COUNTER_RINGBUF_FULL);
-		return true;
+		return;
 	}
 	ref->stack = hash;
 	ref->period = s->period;
@@ -122,7 +182,6 @@ static __always_inline bool send_reference(const struct cpu_sample *s, __u64 has
 	ref->pad = 0;
 	count(CPU_COUNTER_SENT_BY_REFERENCE);
 	ringbuf_submit_batched(&samples, ref, ringbuf_wakeup_bytes);
-	return true;
 }
 
 SEC("perf_event")
@@ -170,7 +229,12 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 
 	__u64 check, hash = hash_stack(s, &check);
 	COST_MARK(COST_HASH, &mark);
-	if (send_reference(s, hash, check)) {
+	if (stack_is_held(hash, check)) {
+		/* A pc in code the agent does not know yet goes at once: the
+		 * agent loads new code's tables when a sample shows it some. */
+		bool at_once = !use_totals || s->user_stack_end == UNWIND_END_UNKNOWN_PC;
+		if (at_once || !add_to_total(s, hash))
+			send_reference(s, hash);
 		COST_MARK(COST_SEND_REF, &mark);
 		return 0;
 	}

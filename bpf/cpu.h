@@ -11,6 +11,8 @@
 #define MAX_STACK_DEPTH 127 /* kernel frames: the kernel's default perf_event_max_stack */
 #define TASK_COMM_LEN 16
 #define CPU_KNOWN_STACKS 16384 /* stacks the agent holds, sent once each, then by reference */
+#define CPU_TOTALS 8192         /* (stack, innermost frame) pairs totalled in the kernel between drains */
+#define CPU_TOTALS_MAX (1U << 20)
 
 /* One on-CPU sample of a target thread, stacks and all, as the agent
  * holds it. A stack length is the number of frames read, or a negative
@@ -54,6 +56,20 @@ struct cpu_sample_ref {
 	__u32 pad;
 };
 
+/* Samples of a stack the agent holds are first totalled in the kernel,
+ * per innermost frame, and the agent drains the totals: a pair seen many
+ * times between two drains crosses once. References are the fallback
+ * when the totals have no room. */
+struct cpu_total_key {
+	__u64 stack; /* the hash a struct cpu_sample brought it under */
+	__u64 leaf;
+};
+
+struct cpu_total {
+	__u64 samples;
+	__u64 period; /* their periods' sum */
+};
+
 _Static_assert(sizeof(struct cpu_sample_ref) < CPU_SAMPLE_HEAD_BYTES, "the two records are told apart by size");
 
 /* Per-CPU counters, so nothing is dropped silently, each with what it
@@ -66,7 +82,10 @@ _Static_assert(sizeof(struct cpu_sample_ref) < CPU_SAMPLE_HEAD_BYTES, "the two r
 	X(CPU_COUNTER_SENT_WHOLE, "samples sent with their stacks") \
 	X(CPU_COUNTER_SENT_BY_REFERENCE, "samples sent by reference to a stack sent before") \
 	X(CPU_COUNTER_HASH_COLLISIONS, "samples whose stack hash was another stack's (sent with their stacks)") \
-	X(CPU_COUNTER_KNOWN_FULL, "samples of new stacks beyond the ones held (sent with their stacks)")
+	X(CPU_COUNTER_KNOWN_FULL, "samples of new stacks beyond the ones held (sent with their stacks)") \
+	X(CPU_COUNTER_TOTALLED, "samples totalled in the kernel per stack") \
+	X(CPU_COUNTER_TOTALS_MADE, "totals begun (a stack and innermost frame not seen since the last read)") \
+	X(CPU_COUNTER_TOTALS_FULL, "samples with no room in the totals (sent by reference)")
 enum cpu_counter { CPU_COUNTERS(BPF_COUNTER_ENUM) CPU_COUNTER_MAX };
 
 #endif

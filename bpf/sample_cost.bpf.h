@@ -19,7 +19,7 @@ enum sample_cost {
 	COST_WALK_ROW,	     /* ns of COST_WALK: finding each pc's row (cache or search) */
 	COST_KERNEL_STACK,   /* ns: bpf_get_stack, the kernel's own unwinder */
 	COST_HASH,	     /* ns: the stack's two hashes */
-	COST_SEND_REF,	     /* ns: known stack, sent by reference */
+	COST_SEND_REF,	     /* ns: known stack, totalled (or sent by reference) */
 	COST_SEND_WHOLE,     /* ns: a stack sent whole */
 	COST_SAMPLES,	     /* count: target samples */
 	COST_FRAMES,	     /* count: user frames walked */

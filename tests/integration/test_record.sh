@@ -32,26 +32,56 @@ expect_match "comments name the target, the rate and the losses" "$(go_pprof -to
 	'CPU profile of PID [0-9]+ \(cpu_split\).*event: cpu-clock at 999 Hz.*lost: 0 \(ring buffer full\)'
 expect_match "and every counter of the BPF program, with what it counts" "$(go_pprof -raw "$TEST_TMP/split.pb.gz")" \
 	'Comment: counters of cpu\.bpf\.c: [1-9][0-9]* target samples seen by the program; 0 samples with no room in the ring buffer; [0-9]+ samples whose user stack could not be read; [0-9]+ samples whose kernel stack could not be read'
-# Samples of a stack sent before go as references: few bytes each, and
-# every one of them in the profile.
-comments=$(go_pprof -comments "$TEST_TMP/split.pb.gz")
-taken=$(sed -nE 's/^samples: ([0-9]+) taken, ([0-9]+) in the profile.*/\1 \2/p' <<<"$comments")
-whole=$(sed -nE 's/.* ([0-9]+) samples sent with their stacks.*/\1/p' <<<"$comments")
-by_reference=$(sed -nE 's/.* ([0-9]+) samples sent by reference.*/\1/p' <<<"$comments")
-per_sample=$(sed -nE 's/^from the kernel: ([0-9]+) bytes per sample.*/\1/p' <<<"$comments")
+# Samples of a stack sent before are totalled in the kernel per stack and
+# innermost frame: a few bytes each, and every one of them in the profile.
+# sample_ways FILE: "taken in-profile whole totalled by-reference totals-full bytes"
+sample_ways() {
+	local comments
+	comments=$(go_pprof -comments "$1")
+	printf '%s %s %s %s %s %s\n' \
+		"$(sed -nE 's/^samples: ([0-9]+) taken, ([0-9]+) in the profile.*/\1 \2/p' <<<"$comments")" \
+		"$(sed -nE 's/.* ([0-9]+) samples sent with their stacks.*/\1/p' <<<"$comments")" \
+		"$(sed -nE 's/.* ([0-9]+) samples totalled in the kernel per stack;.*/\1/p' <<<"$comments")" \
+		"$(sed -nE 's/.* ([0-9]+) samples sent by reference.*/\1/p' <<<"$comments")" \
+		"$(sed -nE 's/.* ([0-9]+) samples with no room in the totals.*/\1/p' <<<"$comments")" \
+		"$(sed -nE 's/^from the kernel: ([0-9]+) bytes per sample.*/\1/p' <<<"$comments")"
+}
+read -r taken kept whole totalled by_reference totals_full per_sample <<<"$(sample_ways "$TEST_TMP/split.pb.gz")"
 # (Taken and sent are the kernel's counters read as the window opens and
 # ends; a sample in flight at either moment can fall on the other side.)
-check "every sample taken is in the profile, within the one or two in flight at the window's ends ($taken)" \
-	within 2 "${taken#* }" "${taken% *}"
-check "each went whole or by reference ($whole whole, $by_reference by reference, ${taken#* } in the profile)" \
-	within 2 "$((${whole:-0} + ${by_reference:-0}))" "${taken#* }"
-check "most went by reference ($by_reference of ${taken% *})" test "${by_reference:-0}" -gt "$((${taken% *} * 9 / 10))"
+check "every sample taken is in the profile, within the one or two in flight at the window's ends ($taken $kept)" \
+	within 2 "${kept:-0}" "${taken:-x}"
+check "each went whole, totalled or by reference ($whole whole, $totalled totalled, $by_reference by reference, $kept in the profile)" \
+	within 2 "$((${whole:-0} + ${totalled:-0} + ${by_reference:-0}))" "${kept:-x}"
+check "most were totalled in the kernel ($totalled of $taken)" test "${totalled:-0}" -gt "$((${taken:-0} * 9 / 10))"
 check "a sample moved under 64 bytes from the kernel on average (${per_sample:-none})" test "${per_sample:-9999}" -lt 64
 expect_match "record's last line says it too" "$(cat "$TEST_TMP/split.err")" '[0-9]+ bytes per sample from the kernel'
 list=$(go_pprof -list '^work_a$' "$TEST_TMP/split.pb.gz")
 expect_match "-list shows work_a's source lines" "$list" 'ROUTINE =+ work_a in .*tests/workloads/cpu_split.c'
 expect_match "-list puts samples on the call of burn" "$list" '[0-9.]+m?s +[0-9]+:[[:space:]]+burn\(5 \* round_unit\);'
 expect_match "samples carry thread labels" "$(go_pprof -tags "$TEST_TMP/split.pb.gz")" 'thread: .*cpu_split'
+
+# With no totals (BPFPROF_CPU_TOTALS=0) samples of a held stack go as
+# references; with room for three, the rest overflow to references, each
+# counted. Either way every sample is in the profile.
+BPFPROF_CPU_TOTALS=0 "$bpfprof" record --pid "$split_pid" --duration 2s --hz 999 -o "$TEST_TMP/refs.pb.gz" 2>/dev/null
+read -r taken kept whole totalled by_reference totals_full per_sample <<<"$(sample_ways "$TEST_TMP/refs.pb.gz")"
+check "BPFPROF_CPU_TOTALS=0: every sample taken is in the profile ($taken $kept)" within 2 "${kept:-0}" "${taken:-x}"
+check "BPFPROF_CPU_TOTALS=0: none totalled, most by reference ($totalled, $by_reference of $taken)" \
+	test "${totalled:-1}" -eq 0 -a "${by_reference:-0}" -gt "$((${taken:-0} * 9 / 10))"
+check "BPFPROF_CPU_TOTALS=0: a reference moves 40 bytes, so under 64 a sample (${per_sample:-none})" \
+	test "${per_sample:-9999}" -lt 64
+BPFPROF_CPU_TOTALS=3 "$bpfprof" record --pid "$split_pid" --duration 2s --hz 999 -o "$TEST_TMP/few.pb.gz" 2>/dev/null
+read -r taken kept whole totalled by_reference totals_full per_sample <<<"$(sample_ways "$TEST_TMP/few.pb.gz")"
+check "room for three totals: every sample taken is in the profile ($taken $kept)" within 2 "${kept:-0}" "${taken:-x}"
+check "room for three totals: some totalled, the overflow by reference, each counted ($totalled, $by_reference, $totals_full)" \
+	test "${totalled:-0}" -gt 0 -a "${by_reference:-0}" -gt 0 -a "${totals_full:-x}" = "${by_reference:-y}"
+check "room for three totals: each went one of the three ways" \
+	within 2 "$((${whole:-0} + ${totalled:-0} + ${by_reference:-0}))" "${kept:-x}"
+out=$(BPFPROF_CPU_TOTALS=lots "$bpfprof" record --pid "$split_pid" --duration 1s -o "$TEST_TMP/bad.pb.gz" 2>&1)
+expect_eq "a bad BPFPROF_CPU_TOTALS is refused" "$?" 1
+expect_eq "in one line that names it" "$out" \
+	"bpfprof: BPFPROF_CPU_TOTALS: expected a number of totals from 0 to 1048576, not 'lots'"
 
 "$bpfprof" record --pid "$split_pid" --duration 1s --hz 499 -o "$TEST_TMP/split.folded" 2>/dev/null
 folded=$(cat "$TEST_TMP/split.folded")

@@ -42,6 +42,15 @@ expect_eq "concurrent requests: the first is served" "$(cat "$TEST_TMP/a.code")"
 expect_eq "concurrent requests: the second is served" "$(cat "$TEST_TMP/b.code")" 200
 expect_match "each covers its own window (2 s)" "$(go_pprof -top "$TEST_TMP/a.pb.gz")" 'Duration: 2(\.0[0-9]?)?s'
 expect_match "each covers its own window (1 s)" "$(go_pprof -top "$TEST_TMP/b.pb.gz")" 'Duration: 1(\.0[0-9]?)?s'
+# Samples totalled in the kernel before the second window opened belong to
+# the first: each window has exactly the samples taken while it was open.
+taken_kept() { go_pprof -comments "$1" | sed -nE 's/^samples: ([0-9]+) taken, ([0-9]+) in the profile.*/\1 \2/p'; }
+read -r a_taken a_kept <<<"$(taken_kept "$TEST_TMP/a.pb.gz")"
+read -r b_taken b_kept <<<"$(taken_kept "$TEST_TMP/b.pb.gz")"
+check "concurrent windows: the first has every sample taken in it ($a_taken $a_kept)" within 2 "${a_kept:-0}" "${a_taken:-x}"
+check "concurrent windows: the second too ($b_taken $b_kept)" within 2 "${b_kept:-0}" "${b_taken:-x}"
+check "the second has its own second's samples, not the first's half second before it ($b_kept of $a_kept)" \
+	test "${b_kept:-0}" -gt "$((${a_kept:-0} * 3 / 10))" -a "${b_kept:-0}" -lt "$((${a_kept:-0} * 6 / 10))"
 
 expect_eq "debug=1 is 200" "$(get '/debug/pprof/profile?seconds=1&debug=1')" 200
 expect_match "debug=1 is plain text" "$(cat "$TEST_TMP/headers")" 'Content-Type: text/plain'

@@ -1,8 +1,9 @@
 /*
  * cpu_collector.c: perf events on every CPU, the cpu.bpf.c skeleton, and
- * its ring buffer. Filtering to the target happens in the kernel. The
- * stacks the kernel sent whole are kept here by their hash, so that a
- * sample sent by reference reaches the sink as the whole sample it stands for.
+ * its ring buffer and its totals. Filtering to the target happens in the
+ * kernel. The stacks the kernel sent whole are kept here by their hash, so
+ * that a total or a reference reaches the sink as the whole samples it
+ * stands for.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -38,7 +39,13 @@ struct cpu_collector {
 	void *sink_ctx;
 	struct hashmap *stacks; /* stack hash -> struct cpu_sample * (malloc'd) */
 	struct cpu_sample whole; /* the whole sample being delivered */
-	uint64_t received, bytes, unknown_references;
+	struct bpf_map *current_totals, *spare_totals; /* cpu.bpf.c's totals_a and totals_b */
+	uint32_t n_totals; /* room in each totals map (one at least, even unused) */
+	bool use_totals;
+	struct cpu_total_key *drained_keys; /* n_totals of each, for one drain */
+	struct cpu_total *drained_totals;
+	uint64_t totals_made_at_drain; /* the program's count of totals begun, as of the last swap */
+	uint64_t received, bytes, unknown_references, totals_read;
 	int delivered; /* during one poll */
 };
 
@@ -86,6 +93,30 @@ static bool read_whole(const void *data, size_t size, struct cpu_sample *out)
 	return true;
 }
 
+/* Delivers `samples` samples of the held stack under hash, their periods
+ * summing to period, whose innermost frame is leaf. */
+static void deliver_held(struct cpu_collector *collector, uint64_t hash, uint64_t leaf, uint32_t tid, uint64_t period,
+			 uint64_t samples)
+{
+	struct hashmap_entry *entry = hashmap_find(collector->stacks, &hash, sizeof(hash));
+	struct cpu_sample *sample = entry != NULL ? (struct cpu_sample *)(uintptr_t)entry->value : NULL;
+
+	if (sample == NULL) {
+		collector->unknown_references += samples;
+		return;
+	}
+	sample->tid = tid;
+	sample->period = period;
+	/* The held stack's innermost frame is the first tick's. */
+	if (sample->kernel_depth > 0)
+		sample->kernel_stack[0] = leaf;
+	else if (sample->user_depth > 0)
+		sample->user_stack[0] = leaf;
+	collector->received += samples;
+	collector->delivered++;
+	collector->sink(collector->sink_ctx, sample, samples);
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct cpu_collector *collector = ctx;
@@ -94,27 +125,16 @@ static int on_sample(void *ctx, void *data, size_t size)
 	collector->bytes += size + RING_RECORD_HEADER;
 	if (size == sizeof(struct cpu_sample_ref)) {
 		const struct cpu_sample_ref *ref = data;
-		struct hashmap_entry *entry = hashmap_find(collector->stacks, &ref->stack, sizeof(ref->stack));
-		sample = entry != NULL ? (struct cpu_sample *)(uintptr_t)entry->value : NULL;
-		if (sample == NULL) {
-			collector->unknown_references++;
-			return 0;
-		}
-		sample->tid = ref->tid;
-		sample->period = ref->period;
-		/* The held stack's innermost frame is the first tick's. */
-		if (sample->kernel_depth > 0)
-			sample->kernel_stack[0] = ref->leaf;
-		else if (sample->user_depth > 0)
-			sample->user_stack[0] = ref->leaf;
-	} else if (!read_whole(data, size, sample)) {
+		deliver_held(collector, ref->stack, ref->leaf, ref->tid, ref->period, 1);
 		return 0;
-	} else if (sample->stack != 0) {
-		keep_stack(collector, sample);
 	}
+	if (!read_whole(data, size, sample))
+		return 0;
+	if (sample->stack != 0)
+		keep_stack(collector, sample);
 	collector->received++;
 	collector->delivered++;
-	collector->sink(collector->sink_ctx, sample);
+	collector->sink(collector->sink_ctx, sample, 1);
 	return 0;
 }
 
@@ -149,6 +169,27 @@ static int open_sampling_event(const struct cpu_event *event, unsigned hz, int c
 	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
+/* Room for the kernel's totals: CPU_TOTALS, or $BPFPROF_CPU_TOTALS (0:
+ * none, every sample of a held stack goes by reference). */
+static int totals_wanted(uint32_t *n_totals, char *err, size_t err_len)
+{
+	const char *text = getenv("BPFPROF_CPU_TOTALS");
+	char *end;
+
+	*n_totals = CPU_TOTALS;
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	unsigned long n = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || n > CPU_TOTALS_MAX) {
+		snprintf(err, err_len, "BPFPROF_CPU_TOTALS: expected a number of totals from 0 to %u, not '%s'",
+			 CPU_TOTALS_MAX, text);
+		return -1;
+	}
+	*n_totals = (uint32_t)n;
+	return 0;
+}
+
 static void collector_free(struct cpu_collector *collector)
 {
 	size_t cursor = 0;
@@ -157,6 +198,8 @@ static void collector_free(struct cpu_collector *collector)
 	while (collector->stacks != NULL && (entry = hashmap_next(collector->stacks, &cursor)) != NULL)
 		free((void *)(uintptr_t)entry->value);
 	hashmap_free(collector->stacks);
+	free(collector->drained_keys);
+	free(collector->drained_totals);
 	ring_buffer__free(collector->ring);
 	for (int i = 0; i < collector->n_links; i++)
 		bpf_link__destroy(collector->links[i]);
@@ -212,12 +255,29 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
 	collector->stacks = hashmap_new();
-	collector->skel = collector->stacks != NULL ? cpu_bpf__open() : NULL;
-	if (collector->skel == NULL) {
-		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
-		free(collector);
+	if (totals_wanted(&collector->n_totals, err, err_len) != 0) {
+		collector_free(collector);
 		return NULL;
 	}
+	collector->use_totals = collector->n_totals > 0;
+	if (!collector->use_totals)
+		collector->n_totals = 1;
+	collector->drained_keys = calloc(collector->n_totals, sizeof(*collector->drained_keys));
+	collector->drained_totals = calloc(collector->n_totals, sizeof(*collector->drained_totals));
+	bool allocated = collector->stacks != NULL && collector->drained_keys != NULL && collector->drained_totals != NULL;
+	collector->skel = allocated ? cpu_bpf__open() : NULL;
+	if (collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
+		collector_free(collector);
+		return NULL;
+	}
+	collector->current_totals = collector->skel->maps.totals_a;
+	collector->spare_totals = collector->skel->maps.totals_b;
+	collector->skel->rodata->use_totals = collector->use_totals;
+	/* A map of hash maps takes inner maps of any size: its template's
+	 * (CPU_TOTALS) need not change. */
+	bpf_map__set_max_entries(collector->skel->maps.totals_a, collector->n_totals);
+	bpf_map__set_max_entries(collector->skel->maps.totals_b, collector->n_totals);
 	uint32_t ring_size = ring_size_for(hz, n_cpus);
 	collector->skel->rodata->ringbuf_wakeup_bytes = ring_size / 4;
 	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size);
@@ -227,8 +287,9 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 		collector_free(collector);
 		return NULL;
 	}
-	if (cpu_bpf__load(collector->skel) != 0) {
-		snprintf(err, err_len, "cannot load the CPU sampler into the kernel: %s", strerror(errno));
+	int loaded = cpu_bpf__load(collector->skel);
+	if (loaded != 0) {
+		snprintf(err, err_len, "cannot load the CPU sampler into the kernel: %s", strerror(-loaded));
 		collector_free(collector);
 		return NULL;
 	}
@@ -245,14 +306,6 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 	return collector;
 }
 
-int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
-{
-	collector->delivered = 0;
-	if (ring_read(collector->ring, timeout_ms) < 0)
-		return -1;
-	return collector->delivered;
-}
-
 const char *const cpu_counter_descriptions[CPU_COUNTER_MAX] = {CPU_COUNTERS(BPF_COUNTER_DESCRIPTION)};
 
 /* The named figures, from the program's counters. */
@@ -264,15 +317,23 @@ static void name_counters(struct cpu_collector_stats *stats)
 	stats->kernel_stack_errors = stats->counters[CPU_COUNTER_KERNEL_STACK_ERR];
 	stats->sent_whole = stats->counters[CPU_COUNTER_SENT_WHOLE];
 	stats->sent_by_reference = stats->counters[CPU_COUNTER_SENT_BY_REFERENCE];
+	stats->totalled = stats->counters[CPU_COUNTER_TOTALLED];
 }
 
-void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
+/* The figures the agent keeps itself; the program's counters zeroed. */
+static void read_own_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
 	*stats = (struct cpu_collector_stats){
 		.received = collector->received,
 		.bytes = collector->bytes,
 		.unknown_references = collector->unknown_references,
+		.totals_read = collector->totals_read,
 	};
+}
+
+void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
+{
+	read_own_stats(collector, stats);
 	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), stats->counters, CPU_COUNTER_MAX);
 	name_counters(stats);
 }
@@ -284,10 +345,92 @@ void cpu_collector_stats_between(const struct cpu_collector_stats *before, const
 		.received = after->received - before->received,
 		.bytes = after->bytes - before->bytes,
 		.unknown_references = after->unknown_references - before->unknown_references,
+		.totals_read = after->totals_read - before->totals_read,
 	};
 	for (int i = 0; i < CPU_COUNTER_MAX; i++)
 		between->counters[i] = after->counters[i] - before->counters[i];
 	name_counters(between);
+}
+
+/* Reads and empties a totals map no program adds to any more. */
+static int read_totals(struct cpu_collector *collector, int fd)
+{
+	__u32 batch, count;
+	void *from = NULL;
+
+	for (;;) {
+		count = collector->n_totals;
+		int rc = bpf_map_lookup_and_delete_batch(fd, from, &batch, collector->drained_keys,
+							 collector->drained_totals, &count, NULL);
+		int error = rc != 0 ? errno : 0;
+		for (__u32 i = 0; i < count && i < collector->n_totals; i++) {
+			const struct cpu_total_key *key = &collector->drained_keys[i];
+			const struct cpu_total *total = &collector->drained_totals[i];
+			deliver_held(collector, key->stack, key->leaf, 0, total->period, total->samples);
+		}
+		collector->totals_read += count;
+		collector->bytes += (uint64_t)count * (sizeof(struct cpu_total_key) + sizeof(struct cpu_total));
+		if (error == ENOENT)
+			return 0; /* the map is empty now */
+		if (error != 0)
+			return -1; /* what is left is read with that map's next drain */
+		from = &batch;
+	}
+}
+
+int cpu_collector_drain(struct cpu_collector *collector, struct cpu_collector_stats *at_swap)
+{
+	int spare_fd = bpf_map__fd(collector->spare_totals);
+	__u32 zero = 0;
+
+	collector->delivered = 0;
+	/* Returns once no program can still be adding to the map it replaces. */
+	if (bpf_map_update_elem(bpf_map__fd(collector->skel->maps.totals), &zero, &spare_fd, BPF_ANY) != 0)
+		return -1;
+	struct bpf_map *drained = collector->current_totals;
+	collector->current_totals = collector->spare_totals;
+	collector->spare_totals = drained;
+	uint64_t counters[CPU_COUNTER_MAX];
+	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counters, CPU_COUNTER_MAX);
+	collector->totals_made_at_drain = counters[CPU_COUNTER_TOTALS_MADE];
+	/* Every total's stack came whole before it, through the ring. */
+	int rc = ring_buffer__consume(collector->ring) < 0 || read_totals(collector, bpf_map__fd(drained)) != 0 ? -1 : 0;
+	if (at_swap != NULL) {
+		read_own_stats(collector, at_swap);
+		memcpy(at_swap->counters, counters, sizeof(counters));
+		name_counters(at_swap);
+	}
+	return rc == 0 ? collector->delivered : -1;
+}
+
+/* Whether the current totals map is half full: a pair seen twice before
+ * a drain crosses once, so totals wait for windows to end unless room
+ * runs short. */
+static bool totals_half_full(const struct cpu_collector *collector)
+{
+	uint64_t counters[CPU_COUNTER_MAX];
+
+	if (!collector->use_totals)
+		return false;
+	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counters, CPU_COUNTER_MAX);
+	return counters[CPU_COUNTER_TOTALS_MADE] - collector->totals_made_at_drain >= collector->n_totals / 2;
+}
+
+int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms)
+{
+	if (totals_half_full(collector))
+		return cpu_collector_drain(collector, NULL);
+	collector->delivered = 0;
+	if (ring_read(collector->ring, timeout_ms) < 0)
+		return -1;
+	return collector->delivered;
+}
+
+double cpu_collector_bytes_per_sample(const struct cpu_collector_stats *stats)
+{
+	uint64_t samples = stats->sent_whole + stats->sent_by_reference + stats->totalled;
+
+	return samples > 0 ? (double)stats->bytes / (double)samples : 0.0;
 }
 
 void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats)
@@ -295,7 +438,7 @@ void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_st
 	for (int i = 0; i < collector->n_links; i++)
 		bpf_link__destroy(collector->links[i]);
 	collector->n_links = 0;
-	ring_buffer__consume(collector->ring);
+	cpu_collector_drain(collector, NULL);
 	if (final_stats != NULL)
 		cpu_collector_read_stats(collector, final_stats);
 	collector_free(collector);

@@ -32,7 +32,9 @@ const struct cpu_event *cpu_event_find(const char *name);
 /* The names --event accepts, for messages. */
 const char *cpu_event_names(void);
 
-typedef void (*cpu_sample_sink)(void *ctx, const struct cpu_sample *sample);
+/* Receives `count` samples of one stack at once, their periods summed in
+ * sample->period. */
+typedef void (*cpu_sample_sink)(void *ctx, const struct cpu_sample *sample, uint64_t count);
 
 struct cpu_collector_stats {
 	uint64_t samples;           /* target samples the kernel saw */
@@ -41,6 +43,7 @@ struct cpu_collector_stats {
 	uint64_t user_stack_errors; /* user stack unreadable (sample kept, stack empty) */
 	uint64_t kernel_stack_errors;
 	uint64_t sent_whole, sent_by_reference; /* how the samples came: with their stacks, or by reference */
+	uint64_t totalled, totals_read;         /* or totalled in the kernel, read as so many totals */
 	uint64_t bytes;                         /* what they moved from the kernel, ring headers included */
 	uint64_t unknown_references;            /* lost: a reference to a stack the agent does not hold */
 	uint64_t counters[CPU_COUNTER_MAX]; /* the program's own, as cpu.h lists them */
@@ -52,6 +55,10 @@ extern const char *const cpu_counter_descriptions[CPU_COUNTER_MAX];
 void cpu_collector_stats_between(const struct cpu_collector_stats *before, const struct cpu_collector_stats *after,
 				 struct cpu_collector_stats *between);
 
+/* What a sample moved from the kernel on average, however it came; 0
+ * with no sample. */
+double cpu_collector_bytes_per_sample(const struct cpu_collector_stats *stats);
+
 struct cpu_collector;
 
 /* Loads and attaches for the processes of set, walking user stacks the
@@ -60,10 +67,16 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len);
 /* Delivers pending samples to the sink, waiting up to timeout_ms for the
- * first. Returns how many, or -1 on error. */
+ * first (or draining the totals when they have waited long enough).
+ * Returns how many deliveries, or -1 on error. */
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms);
+/* Delivers every sample taken so far: the ring buffer and the kernel's
+ * totals. at_swap (optional) gets the stats as of the moment the kernel
+ * began a fresh set of totals: every sample they count is delivered by
+ * this call, none taken later. Returns deliveries or -1. */
+int cpu_collector_drain(struct cpu_collector *collector, struct cpu_collector_stats *at_swap);
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats);
-/* Detaches from every CPU, delivers what is still buffered, and frees. */
+/* Detaches from every CPU, delivers what is still buffered or totalled, and frees. */
 void cpu_collector_stop(struct cpu_collector *collector, struct cpu_collector_stats *final_stats);
 
 /* The stack of a sample as the stack table keys it (stacks that could

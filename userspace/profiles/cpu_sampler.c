@@ -32,7 +32,7 @@ struct cpu_window {
 	struct cpu_collector_stats stats_at_open, stats_at_end;
 	uint64_t received, aggregation_failures;
 	uint64_t user_stack_ends[UNWIND_END_MAX];
-	bool stop_requested, done, target_exited;
+	bool stop_requested, ending, done, target_exited;
 	uint64_t elapsed_ns;
 	int64_t target_cpu_at_open, target_cpu_ns; /* the target's CPU time; -1: unknown */
 };
@@ -48,39 +48,60 @@ struct cpu_sampler {
 	struct cpu_collector *collector;
 	pthread_t thread;
 	bool thread_started, shutting_down, target_gone;
+	/* A window opening beside others asks for the kernel's totals to be
+	 * drained first: they belong to the windows already open. */
+	uint64_t drain_requests, drains_served;
+	struct cpu_collector_stats at_last_drain; /* as the kernel began fresh totals */
+	bool last_drain_ok;
 };
 
-/* Called by the collector for every sample, on the sampling thread. */
-static void on_sample(void *ctx, const struct cpu_sample *sample)
+/* Called by the collector, on the sampling thread, with count samples of
+ * one stack. */
+static void on_sample(void *ctx, const struct cpu_sample *sample, uint64_t count)
 {
 	struct cpu_sampler *sampler = ctx;
 	struct stack_key key;
-	int64_t values[2] = {1, (int64_t)sample->period};
+	int64_t values[2] = {(int64_t)count, (int64_t)sample->period};
 
 	cpu_sample_stack_key(sample, &key);
 	pthread_mutex_lock(&sampler->lock);
 	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next) {
-		w->received++;
+		w->received += count;
 		if (sample->user_stack_end < UNWIND_END_MAX)
-			w->user_stack_ends[sample->user_stack_end]++;
+			w->user_stack_ends[sample->user_stack_end] += count;
 		if (stack_table_add(w->stacks, &key, values) != 0)
-			w->aggregation_failures++;
+			w->aggregation_failures += count;
 	}
 	target_image_note_stack(sampler->image, (pid_t)sample->pid, key.user, key.n_user);
 	pthread_mutex_unlock(&sampler->lock);
 }
 
-/* With `lock` held: ends the windows whose time has come. */
-static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
+/* With `lock` held: marks the windows whose time has come; true if any. */
+static bool mark_due_windows(struct cpu_sampler *sampler, bool end_all)
+{
+	uint64_t now = monotonic_ns();
+	bool any = false;
+
+	for (struct cpu_window *w = sampler->windows; w != NULL; w = w->next)
+		if (end_all || w->stop_requested || now >= w->deadline)
+			any = w->ending = true;
+	return any;
+}
+
+/* With `lock` held: ends the marked windows, with the collector's stats
+ * as of the drain that gave them their last samples (NULL: as of now). */
+static void end_marked_windows(struct cpu_sampler *sampler, const struct cpu_collector_stats *at_drain)
 {
 	uint64_t now = monotonic_ns();
 	struct cpu_window **link = &sampler->windows;
 	struct cpu_collector_stats stats = {0};
-	bool have_stats = false;
+	bool have_stats = at_drain != NULL;
 
+	if (at_drain != NULL)
+		stats = *at_drain;
 	while (*link != NULL) {
 		struct cpu_window *w = *link;
-		if (!end_all && !w->stop_requested && now < w->deadline) {
+		if (!w->ending) {
 			link = &w->next;
 			continue;
 		}
@@ -97,6 +118,22 @@ static void end_due_windows(struct cpu_sampler *sampler, bool end_all)
 		w->next = NULL;
 	}
 	pthread_cond_broadcast(&sampler->changed);
+}
+
+/* With `lock` held, which is let go meanwhile: delivers what the kernel
+ * still holds (totals, the ring), then ends the marked windows. */
+static void drain_and_end_windows(struct cpu_sampler *sampler, struct cpu_collector *collector)
+{
+	struct cpu_collector_stats at_swap = {0};
+	uint64_t serving = sampler->drain_requests;
+
+	pthread_mutex_unlock(&sampler->lock);
+	bool ok = cpu_collector_drain(collector, &at_swap) >= 0;
+	pthread_mutex_lock(&sampler->lock);
+	sampler->at_last_drain = at_swap;
+	sampler->last_drain_ok = ok;
+	sampler->drains_served = serving;
+	end_marked_windows(sampler, ok ? &at_swap : NULL);
 }
 
 /* With `lock` held: detaches the collector, which may still deliver its
@@ -138,11 +175,16 @@ static void *sampling_loop(void *arg)
 
 		if (!alive)
 			sampler->target_gone = true;
-		end_due_windows(sampler, !alive || polled < 0);
+		bool due = mark_due_windows(sampler, !alive || polled < 0);
+		if (polled >= 0 && (due || sampler->drain_requests > sampler->drains_served))
+			drain_and_end_windows(sampler, collector);
+		else
+			end_marked_windows(sampler, NULL);
 
 		target_image_refresh_if_asked(sampler->image);
 	}
-	end_due_windows(sampler, true);
+	mark_due_windows(sampler, true);
+	end_marked_windows(sampler, NULL);
 	if (sampler->collector != NULL)
 		detach(sampler);
 	pthread_mutex_unlock(&sampler->lock);
@@ -196,6 +238,13 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	}
 	window->sampler = sampler;
 	pthread_mutex_lock(&sampler->lock);
+	uint64_t ticket = 0;
+	if (sampler->collector != NULL && sampler->windows != NULL && sampler->thread_started) {
+		ticket = ++sampler->drain_requests;
+		while (sampler->drains_served < ticket && sampler->collector != NULL && sampler->windows != NULL &&
+		       !sampler->shutting_down && !sampler->target_gone)
+			pthread_cond_wait(&sampler->changed, &sampler->lock);
+	}
 	if (sampler->target_gone || !target_image_alive(sampler->image)) {
 		sampler->target_gone = true;
 		target_image_gone_reason(sampler->image, err, err_len);
@@ -205,7 +254,10 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		snprintf(err, err_len, "the agent is shutting down");
 		goto fail;
 	}
-	if (sampler->collector == NULL) {
+	bool drained = ticket != 0 && sampler->drains_served >= ticket && sampler->last_drain_ok;
+	bool fresh = sampler->collector == NULL;
+	if (fresh) {
+		drained = false;
 		sampler->collector = cpu_collector_start(sampler->image->tracker, sampler->event, sampler->hz,
 							 sampler->image->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
@@ -218,7 +270,13 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		}
 		sampler->thread_started = true;
 	}
-	cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
+	/* A new collector's first window has every sample since attach (its
+	 * stats at open stay zero): none has reached user space yet, and
+	 * some may wait in the kernel's totals. */
+	if (drained)
+		window->stats_at_open = sampler->at_last_drain; /* what came after it is this window's */
+	else if (!fresh)
+		cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
 	window->target_cpu_at_open = target_image_cpu_ns(sampler->image);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
@@ -297,12 +355,13 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    (unsigned long long)(r->aggregation_failures + r->stats.unknown_references),
 			    (unsigned long long)r->stats.user_stack_errors,
 			    (unsigned long long)r->stats.kernel_stack_errors);
-	uint64_t sent = r->stats.sent_whole + r->stats.sent_by_reference;
-	if (sent > 0)
+	if (r->stats.sent_whole + r->stats.sent_by_reference + r->stats.totalled > 0)
 		profile_add_comment(profile,
-				    "from the kernel: %.0f bytes per sample (%llu sent with their stacks, %llu by "
-				    "reference to a stack sent before)",
-				    (double)r->stats.bytes / (double)sent, (unsigned long long)r->stats.sent_whole,
+				    "from the kernel: %.0f bytes per sample (%llu sent with their stacks, %llu totalled "
+				    "in the kernel per stack and read as %llu totals, %llu by reference to a stack sent "
+				    "before)",
+				    cpu_collector_bytes_per_sample(&r->stats), (unsigned long long)r->stats.sent_whole,
+				    (unsigned long long)r->stats.totalled, (unsigned long long)r->stats.totals_read,
 				    (unsigned long long)r->stats.sent_by_reference);
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
 	if (r->target_exited)

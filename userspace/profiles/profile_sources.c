@@ -57,11 +57,10 @@ static struct profile *close_cpu(struct source_window *window, const struct wind
 		 (unsigned long long)result.stats.lost_ringbuf_full);
 	figures->samples = result.stats.received - result.aggregation_failures;
 	figures->lost = result.stats.lost_ringbuf_full + result.aggregation_failures + result.stats.unknown_references;
-	uint64_t sent = result.stats.sent_whole + result.stats.sent_by_reference;
 	snprintf(figures->summary, sizeof(figures->summary),
 		 "%llu samples in %zu stacks over %.1f s, %llu lost, %.0f bytes per sample from the kernel",
 		 (unsigned long long)figures->samples, stack_table_count(result.stacks), seconds,
-		 (unsigned long long)figures->lost, sent > 0 ? (double)result.stats.bytes / (double)sent : 0.0);
+		 (unsigned long long)figures->lost, cpu_collector_bytes_per_sample(&result.stats));
 	figures->target_exited = result.target_exited;
 	stack_table_free(result.stacks);
 	return profile;
