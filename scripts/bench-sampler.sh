@@ -8,6 +8,9 @@
 # CPUs, the target's or not) and per target sample (that total over the
 # samples the profile holds). The timed runs say where it goes; their clock
 # reads add time of their own, which shows as their larger total.
+# A third agent is the plain one with BPFPROF_CPU_TOTALS=0: samples of a
+# held stack as references instead of kernel totals, for what each moves
+# (bytes per sample, from the profile) and costs side by side.
 # BASELINE names another build's bpfprof (an earlier commit's) to run in
 # the same rounds, for a before/after measured side by side.
 #   ROUNDS=3 SECONDS_PER_RUN=8 HZ=99 CONCURRENCY=50 BASELINE=/tmp/old/build/bpfprof scripts/bench-sampler.sh
@@ -57,13 +60,14 @@ for entry in json.load(sys.stdin):
 }
 
 # run CONFIG: one hey run while CONFIG's agent samples; appends
-# "ns-per-run ns-per-target-sample" to $work/CONFIG, and the timed
-# build's phases to $work/phases.N.
+# "ns-per-run ns-per-target-sample bytes-per-sample" to $work/CONFIG, and
+# the timed build's phases to $work/phases.N.
 run() {
-	local config=$1 agent=build/bpfprof
+	local config=$1 agent=build/bpfprof totals=
 	[[ $config == timed ]] && agent=$cost_build/bpfprof
 	[[ $config == baseline ]] && agent=$BASELINE
-	"$agent" record --pid "$server_pid" --hz "$hz" --duration "$((run_seconds + 2))s" \
+	[[ $config == references ]] && totals=0
+	env ${totals:+BPFPROF_CPU_TOTALS=$totals} "$agent" record --pid "$server_pid" --hz "$hz" --duration "$((run_seconds + 2))s" \
 		-o "$work/profile.pb.gz" 2>"$work/agent.log" &
 	local agent_pid=$!
 	pids+=("$agent_pid")
@@ -76,9 +80,10 @@ run() {
 		sample_costs >"$work/phases.$timed_runs"
 	fi
 	wait "$agent_pid"
-	local samples
+	local samples bytes
 	samples=$(sed -n 's/.*pprof): \([0-9]*\) samples.*/\1/p' "$work/agent.log")
-	echo "$totals $samples" | awk '{ printf "%.0f %.0f\n", $1 / $2, $1 / $3 }' >>"$work/$config"
+	bytes=$(sed -n 's/.* \([0-9]*\) bytes per sample from the kernel.*/\1/p' "$work/agent.log")
+	echo "$totals $samples ${bytes:--}" | awk '{ printf "%.0f %.0f %s\n", $1 / $2, $1 / $3, $4 }' >>"$work/$config"
 }
 
 # until_sampling LOG: the agent has attached.
@@ -93,15 +98,16 @@ until_sampling() {
 
 timed_runs=0
 echo "demo server (impl=naive) under hey -z ${run_seconds}s -c $concurrency, record --hz $hz, $rounds interleaved rounds"
-configs=(plain timed)
+configs=(plain timed references)
 [[ -n "${BASELINE:-}" ]] && configs+=(baseline)
 interleave run "${configs[@]}"
 
-printf '\n%-8s %12s %22s\n' build "BPF ns/run" "BPF ns/target sample"
+printf '\n%-10s %12s %22s %18s\n' agent "BPF ns/run" "BPF ns/target sample" "bytes per sample"
 for config in "${configs[@]}"; do
-	printf '%-8s %12s %22s\n' "$config" "$(cut -d' ' -f1 "$work/$config" | median)" \
-		"$(cut -d' ' -f2 "$work/$config" | median)"
+	printf '%-10s %12s %22s %18s\n' "$config" "$(cut -d' ' -f1 "$work/$config" | median)" \
+		"$(cut -d' ' -f2 "$work/$config" | median)" "$(cut -d' ' -f3 "$work/$config" | median)"
 done
+echo "totals vs references, BPF ns/run: $(paired_ratio "$work/plain" "$work/references")"
 [[ -n "${BASELINE:-}" ]] && echo "plain vs baseline, BPF ns/run: $(paired_ratio "$work/plain" "$work/baseline")"
 
 echo
@@ -119,5 +125,5 @@ awk '{ v[$1] += $2 } END {
 	printf "  %-36s %8.0f ns (%.0f a frame)\n", "  of which stack reads and the rest", (v["walk"] - v["walk_mapping"] - v["walk_row"]) / n, (v["walk"] - v["walk_mapping"] - v["walk_row"]) / f
 	printf "  %-36s %8.0f ns (%.0f in a kernel-mode sample, %.1f frames)\n", "kernel stack (the kernel'"'"'s unwinder)", v["kernel_stack"] / n, v["kernel_stack"] / k, v["kernel_frames"] / k
 	printf "  %-36s %8.0f ns\n", "stack hashes", v["hash"] / n
-	printf "  %-36s %8.0f ns\n", "sending (reference or whole)", (v["send_ref"] + v["send_whole"]) / n
+	printf "  %-36s %8.0f ns\n", "sending (total, reference or whole)", (v["send_ref"] + v["send_whole"]) / n
 }' "$work"/phases.*

@@ -237,15 +237,33 @@ static bool cfi_section_plausible(Elf *elf, Elf_Data *data, bool eh_frame, uint6
 	return true;
 }
 
+/* Whether the program headers point at an .eh_frame_hdr (PT_GNU_EH_FRAME),
+ * through which libdw reads CFI when it finds no .eh_frame section. */
+static bool has_eh_frame_segment(Elf *elf)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr phdr;
+		if (gelf_getphdr(elf, (int)i, &phdr) != NULL && phdr.p_type == PT_GNU_EH_FRAME)
+			return true;
+	}
+	return false;
+}
+
 /* Whether the object's .eh_frame and .debug_frame name registers below
  * CFI_REG_LIMIT only (*reg is one that does not), read as libdw reads them:
  * call it after dwarf_begin_elf, which decompresses .debug_frame in place. */
 bool cfi_plausible(Elf *elf, uint64_t *reg)
 {
 	size_t shstrndx;
+	bool eh_frame_read = false;
 
+	*reg = CFI_REG_UNCHECKED;
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return true; /* libdw finds no sections by name either */
+		return true; /* libdw gives up on CFI then too */
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
 		GElf_Shdr shdr;
 		const char *name = gelf_getshdr(scn, &shdr) != NULL ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
@@ -255,6 +273,14 @@ bool cfi_plausible(Elf *elf, uint64_t *reg)
 		Elf_Data *data = elf_getdata(scn, NULL);
 		if (data != NULL && data->d_buf != NULL && !cfi_section_plausible(elf, data, name[1] == 'e', reg))
 			return false;
+		eh_frame_read |= name[1] == 'e' && data != NULL && data->d_buf != NULL;
+	}
+	/* No .eh_frame read here (section headers cut off, say): libdw would
+	 * follow PT_GNU_EH_FRAME to CFI this check has not seen. Every linker
+	 * writes the section, so such an object is corrupt. */
+	if (!eh_frame_read && has_eh_frame_segment(elf)) {
+		*reg = CFI_REG_UNCHECKED;
+		return false;
 	}
 	return true;
 }

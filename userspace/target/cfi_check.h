@@ -7,8 +7,10 @@
  * of a second per lookup (up to 2 GiB each). Used by the unwind table
  * builder and the symbolizer, which both look CFI up.
  *
+ * An object whose program headers lead libdw to CFI outside any .eh_frame
+ * section this check reads (section headers cut off) is refused.
  * Not covered: an FDE reached only through a corrupt .eh_frame_hdr search
- * table or PT_GNU_EH_FRAME pointing outside .eh_frame.
+ * table.
  */
 #ifndef CFI_CHECK_H
 #define CFI_CHECK_H
@@ -17,9 +19,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define CFI_REG_UNCHECKED UINT64_MAX /* *reg when no register is at fault: CFI this check could not read */
+
 /* Whether the object's .eh_frame and .debug_frame name registers below
- * 256 only (*reg is one that does not), read as libdw reads them:
- * call it after dwarf_begin_elf, which decompresses .debug_frame in place. */
+ * 256 only (*reg is one that does not, or CFI_REG_UNCHECKED), read as
+ * libdw reads them: call it after dwarf_begin_elf, which decompresses
+ * .debug_frame in place. */
 bool cfi_plausible(Elf *elf, uint64_t *reg);
 
 #endif

@@ -283,7 +283,9 @@ int unwind_table_build(int fd, struct unwind_table *table, char *err, size_t err
 	if (rc == 0 && index_pages(table) != 0)
 		rc = -1;
 	if (rc != 0) {
-		if (rc == -3)
+		if (rc == -3 && bad_reg == CFI_REG_UNCHECKED)
+			snprintf(err, err_len, "corrupt object: call frame information outside its .eh_frame section");
+		else if (rc == -3)
 			snprintf(err, err_len, "corrupt call frame information: a rule for register %" PRIu64, bad_reg);
 		else
 			snprintf(err, err_len, rc == -2 ? "code above 4 GiB in link-time addresses" : "out of memory");
