@@ -10,7 +10,7 @@
 
 #define MAX_STACK_DEPTH 127 /* kernel frames: the kernel's default perf_event_max_stack */
 #define TASK_COMM_LEN 16
-#define CPU_KNOWN_STACKS 16384 /* stacks the agent holds, sent once each, then by reference */
+#define CPU_KNOWN_STACKS 16384 /* stacks the agent holds, sent once each, then totalled */
 #define CPU_TOTALS 8192         /* (stack, innermost frame) pairs totalled in the kernel between drains */
 #define CPU_TOTALS_MAX (1U << 20)
 
@@ -28,9 +28,9 @@ struct cpu_sample {
 	__u8 user_stack_end; /* enum unwind_end: why the user stack stops where it does */
 	__u8 pad[7];
 	__u64 stack; /* the agent keeps this sample's stack (with pid, comm and
-			user_stack_end) under this hash, which later samples send
-			alone with their innermost frame; 0: use it once (a hash
-			collision, no room) */
+			user_stack_end) under this hash, which later samples'
+			totals and references name with their innermost frame;
+			0: use it once (a hash collision, no room) */
 	__u64 user_stack[UNWIND_MAX_FRAMES];
 	__u64 kernel_stack[MAX_STACK_DEPTH];
 };
@@ -42,8 +42,10 @@ struct cpu_sample {
 #define CPU_SAMPLE_HEAD_BYTES __builtin_offsetof(struct cpu_sample, user_stack)
 #define CPU_SAMPLE_MAX_BYTES (CPU_SAMPLE_HEAD_BYTES + (UNWIND_MAX_FRAMES + MAX_STACK_DEPTH) * 8)
 
-/* A sample of a stack the agent holds: 32 bytes. Told apart from a
- * whole sample by its size (a head alone is longer). Stacks are held
+/* A sample of a stack the agent holds, when the totals have no room for
+ * it or its user stack stops in code the agent does not know yet: 32
+ * bytes. Told apart from a whole sample by its size (a head alone is
+ * longer). Stacks are held
  * without their innermost frame (the kernel's when the tick interrupted
  * kernel code, else the user one): that pc differs at almost every tick of
  * a busy function, and carried here it lets every tick of one call path

@@ -353,6 +353,14 @@ static void damaged_files_are_misses(void **state)
 	unwind_table_free(&table);
 }
 
+/* Stores table (the caller's, freed here) and checks that loading it back misses. */
+static void assert_stored_table_misses(struct table_cache *cache, struct unwind_table *table)
+{
+	assert_int_equal(table_cache_store(cache, OBJECT, table), 0);
+	assert_miss(cache, OBJECT);
+	unwind_table_free(table);
+}
+
 /* Store trusts its caller, load trusts no file: a table whose checksum
  * matches but whose rows would send unwind_table_find or the walker astray
  * is a miss. */
@@ -367,27 +375,19 @@ static void unsound_tables_are_misses(void **state)
 	uint32_t pc = table.rows[1].pc;
 	table.rows[1].pc = table.rows[2].pc;
 	table.rows[2].pc = pc;
-	assert_int_equal(table_cache_store(cache, OBJECT, &table), 0);
-	assert_miss(cache, OBJECT);
-	unwind_table_free(&table);
+	assert_stored_table_misses(cache, &table);
 
 	sample_table(&table);
 	table.rows[2].pc = table.rows[1].pc; /* two rows for one pc */
-	assert_int_equal(table_cache_store(cache, OBJECT, &table), 0);
-	assert_miss(cache, OBJECT);
-	unwind_table_free(&table);
+	assert_stored_table_misses(cache, &table);
 
 	sample_table(&table);
 	table.pages[2] = (uint32_t)table.n_rows; /* one past the last row */
-	assert_int_equal(table_cache_store(cache, OBJECT, &table), 0);
-	assert_miss(cache, OBJECT);
-	unwind_table_free(&table);
+	assert_stored_table_misses(cache, &table);
 
 	sample_table(&table);
 	table.pages[2] = 1; /* a later page starting in an earlier row */
-	assert_int_equal(table_cache_store(cache, OBJECT, &table), 0);
-	assert_miss(cache, OBJECT);
-	unwind_table_free(&table);
+	assert_stored_table_misses(cache, &table);
 
 	table_cache_close(cache);
 }

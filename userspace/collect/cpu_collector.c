@@ -320,8 +320,10 @@ static void name_counters(struct cpu_collector_stats *stats)
 	stats->totalled = stats->counters[CPU_COUNTER_TOTALLED];
 }
 
-/* The figures the agent keeps itself; the program's counters zeroed. */
-static void read_own_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
+/* The figures the agent keeps itself, with the program's counters as
+ * read at some moment. */
+static void fill_stats(const struct cpu_collector *collector, const uint64_t counters[CPU_COUNTER_MAX],
+		       struct cpu_collector_stats *stats)
 {
 	*stats = (struct cpu_collector_stats){
 		.received = collector->received,
@@ -329,13 +331,16 @@ static void read_own_stats(const struct cpu_collector *collector, struct cpu_col
 		.unknown_references = collector->unknown_references,
 		.totals_read = collector->totals_read,
 	};
+	memcpy(stats->counters, counters, sizeof(stats->counters));
+	name_counters(stats);
 }
 
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats)
 {
-	read_own_stats(collector, stats);
-	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), stats->counters, CPU_COUNTER_MAX);
-	name_counters(stats);
+	uint64_t counters[CPU_COUNTER_MAX];
+
+	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counters, CPU_COUNTER_MAX);
+	fill_stats(collector, counters, stats);
 }
 
 void cpu_collector_stats_between(const struct cpu_collector_stats *before, const struct cpu_collector_stats *after,
@@ -399,11 +404,8 @@ int cpu_collector_drain(struct cpu_collector *collector, struct cpu_collector_st
 	collector->spare_totals = drained;
 	/* Every total's stack came whole before it, through the ring. */
 	int rc = ring_buffer__consume(collector->ring) < 0 || read_totals(collector, bpf_map__fd(drained)) != 0 ? -1 : 0;
-	if (at_swap != NULL) {
-		read_own_stats(collector, at_swap);
-		memcpy(at_swap->counters, counters, sizeof(counters));
-		name_counters(at_swap);
-	}
+	if (at_swap != NULL)
+		fill_stats(collector, counters, at_swap);
 	return rc == 0 ? collector->delivered : -1;
 }
 

@@ -67,7 +67,7 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len);
 /* Delivers pending samples to the sink, waiting up to timeout_ms for the
- * first (or draining the totals when they have waited long enough).
+ * first (or draining the totals when the kernel's map is half full).
  * Returns how many deliveries, or -1 on error. */
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms);
 /* Delivers every sample taken so far: the ring buffer and the kernel's
