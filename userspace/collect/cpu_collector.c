@@ -389,19 +389,24 @@ int cpu_collector_drain(struct cpu_collector *collector, struct cpu_collector_st
 	__u32 zero = 0;
 
 	collector->delivered = 0;
-	/* The counters just before the swap: the swap's wait for running
-	 * programs lasts milliseconds, and samples taken meanwhile go to the
-	 * new map, so counted after it they would be counted here but read
-	 * with the next drain. */
-	uint64_t counters[CPU_COUNTER_MAX];
-	bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counters, CPU_COUNTER_MAX);
-	collector->totals_made_at_drain = counters[CPU_COUNTER_TOTALS_MADE];
+	int counters_fd = bpf_map__fd(collector->skel->maps.counters);
+	uint64_t before[CPU_COUNTER_MAX], counters[CPU_COUNTER_MAX];
+	bpf_counters_sum(counters_fd, before, CPU_COUNTER_MAX);
+	collector->totals_made_at_drain = before[CPU_COUNTER_TOTALS_MADE];
 	/* Returns once no program can still be adding to the map it replaces. */
 	if (bpf_map_update_elem(bpf_map__fd(collector->skel->maps.totals), &zero, &spare_fd, BPF_ANY) != 0)
 		return -1;
 	struct bpf_map *drained = collector->current_totals;
 	collector->current_totals = collector->spare_totals;
 	collector->spare_totals = drained;
+	/* The swap's wait lasts milliseconds. Samples taken meanwhile went to
+	 * the ring, read below, or into the new map, read with the next
+	 * drain: the counters as of this drain leave the latter out. */
+	bpf_counters_sum(counters_fd, counters, CPU_COUNTER_MAX);
+	uint64_t into_new_map = counters[CPU_COUNTER_TOTALLED] - before[CPU_COUNTER_TOTALLED];
+	counters[CPU_COUNTER_SAMPLES] -= into_new_map;
+	counters[CPU_COUNTER_TOTALLED] = before[CPU_COUNTER_TOTALLED];
+	counters[CPU_COUNTER_TOTALS_MADE] = before[CPU_COUNTER_TOTALS_MADE];
 	/* Every total's stack came whole before it, through the ring. */
 	int rc = ring_buffer__consume(collector->ring) < 0 || read_totals(collector, bpf_map__fd(drained)) != 0 ? -1 : 0;
 	if (at_swap != NULL)

@@ -71,10 +71,9 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
  * Returns how many deliveries, or -1 on error. */
 int cpu_collector_poll(struct cpu_collector *collector, int timeout_ms);
 /* Delivers every sample taken so far: the ring buffer and the kernel's
- * totals. at_swap (optional) gets the stats as of just before the kernel
- * began a fresh set of totals: every sample they count is delivered by
- * this call (and at most the few taken in the microseconds to the swap
- * besides). Returns deliveries or -1. */
+ * totals. at_swap (optional) gets the stats of what this call delivers:
+ * the samples totalled in the map it swaps out and those that reached the
+ * ring, none of those totalled in the fresh map. Returns deliveries or -1. */
 int cpu_collector_drain(struct cpu_collector *collector, struct cpu_collector_stats *at_swap);
 void cpu_collector_read_stats(const struct cpu_collector *collector, struct cpu_collector_stats *stats);
 /* Detaches from every CPU, delivers what is still buffered or totalled, and frees. */
