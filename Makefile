@@ -12,7 +12,7 @@
 #                   bench-offcpu (demo-server throughput under block, mutex and trace)
 #                   bench-overhead (the overhead report: every profile and its peers, one table)
 #                   bench-sampler (the CPU sampler's BPF time per sample, phase by phase)
-#                   bench-startup (attach cost with an empty and a filled unwind table cache)
+#                   bench-startup (attach cost, idle and loaded, with an empty and a filled cache)
 #   make demo       start the server, load it with hey, print the URLs
 #   make test-vagrant  the lab VM booted for real (vagrant-libvirt, a local Debian box,
 #                   TCG where KVM does not boot): pprof and the UI from the host; long,

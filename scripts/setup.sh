@@ -41,9 +41,11 @@ build_pkgs=(make gcc g++ clang llvm pkg-config libc6-dev libbpf-dev libelf-dev l
 # PostgreSQL, real servers with worker and per-connection processes that the
 # process-set tests start themselves; clang's libFuzzer (libclang-rt-dev,
 # only recommended by clang, which --no-install-recommends leaves out) for
-# the fuzzers in tests/fuzz/.
+# the fuzzers in tests/fuzz/; libc6-dbg, libc's debug info with compressed
+# sections as distributions ship it (valgrind recommends it), on which the
+# symbolizer's uncompressed copies are tested.
 run_pkgs=(hey curl openssl xxd libcmocka-dev valgrind golang-go procps iproute2 libxml2-utils python3 fonts-dejavu-core vagrant
-	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod nginx postgresql libclang-rt-dev)
+	heaptrack qemu-system-x86 busybox-static cpio kmod xz-utils libdebuginfod1 debuginfod nginx postgresql libclang-rt-dev libc6-dbg)
 # Node and npm only where they are not already there (some images bring their own);
 # a fresh machine (--list) has neither.
 ! $list_only && command -v node >/dev/null && command -v npm >/dev/null || run_pkgs+=(nodejs npm)

@@ -12,7 +12,7 @@ test_encrypt_LIBS := $(ENCRYPT_LIBS)
 test_containers_SRCS := userspace/base/hashmap.c userspace/base/range_pool.c userspace/model/stack_table.c
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
-test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/base/hashmap.c
+test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
 test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
@@ -42,11 +42,11 @@ test_unwind_table_DATA = $(test_symbolizer_DATA)
 test_table_cache_SRCS := userspace/target/table_cache.c userspace/target/unwind_table.c userspace/target/cfi_check.c \
 	userspace/base/fd_io.c
 test_table_cache_LIBS := -ldw -lelf -ldl
-test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
+test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/debug_copy.c userspace/target/table_cache.c userspace/target/unwind_table.c userspace/base/fd_io.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
 	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
-	libsymtest-debuglink.so libsymtest-debuglink.debug)
+	libsymtest-debuglink.so libsymtest-debuglink.debug libsymtest-gz.so libsymtest-gz.debug)
 
 define unit_test_rules
 $(BUILD)/tests/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,tests/unit/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
@@ -62,7 +62,7 @@ $(patsubst %,$(BUILD)/obj/tests/unit/%.o,$(UNIT_TESTS)) $(patsubst %,$(BUILD)/as
 	| $(AGENT_GENERATED_HEADERS)
 
 # The symbolizer's subjects: one library with full DWARF, a copy stripped to
-# .dynsym, and a copy whose DWARF sits in a file named by .gnu_debuglink.
+# .dynsym, and copies whose DWARF sits in a file named by .gnu_debuglink.
 SYMTEST := $(BUILD)/tests/symtest
 $(SYMTEST)/libsymtest.so: tests/unit/symtest_lib.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
@@ -74,6 +74,11 @@ $(SYMTEST)/libsymtest-debuglink.debug: $(SYMTEST)/libsymtest.so
 $(SYMTEST)/libsymtest-debuglink.so: $(SYMTEST)/libsymtest.so $(SYMTEST)/libsymtest-debuglink.debug
 	cd $(SYMTEST) && objcopy --strip-debug --add-gnu-debuglink=libsymtest-debuglink.debug libsymtest.so \
 		libsymtest-debuglink.so
+# The same with its debug sections compressed, as distributions ship them.
+$(SYMTEST)/libsymtest-gz.debug: $(SYMTEST)/libsymtest.so
+	objcopy --only-keep-debug --compress-debug-sections=zlib $< $@
+$(SYMTEST)/libsymtest-gz.so: $(SYMTEST)/libsymtest.so $(SYMTEST)/libsymtest-gz.debug
+	cd $(SYMTEST) && objcopy --strip-debug --add-gnu-debuglink=libsymtest-gz.debug libsymtest.so libsymtest-gz.so
 
 TEST_BINARIES := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(t) $(BUILD)/tests/asan/$(t))
 

@@ -21,6 +21,7 @@ fuzz_unwind_table_LIBS := -ldw -lelf
 # The harness compiles symbolizer.c itself (it needs the file's static
 # object loader), so only the modules that file calls are listed.
 fuzz_symbolizer_SRCS := userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c \
+	userspace/target/debug_copy.c userspace/target/table_cache.c userspace/target/unwind_table.c userspace/base/fd_io.c \
 	userspace/target/kallsyms.c userspace/target/demangle.c userspace/base/hashmap.c
 fuzz_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 fuzz_proc_maps_SRCS := userspace/target/proc_maps.c

@@ -22,6 +22,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	/* Nothing may be fetched over the network, so every run is the same. */
 	unsetenv("DEBUGINFOD_URLS");
+	/* Nor read from or written to the cache: each input stands alone. */
+	setenv("BPFPROF_CACHE_DIR", "off", 1);
 	return 0;
 }
 

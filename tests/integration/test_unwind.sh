@@ -79,6 +79,21 @@ profile_mode split "$TEST_TMP/cache2.pb.gz"
 second=$(table_line "$TEST_TMP/cache2.pb.gz")
 expect_match "a second attach reads them all back ($second)" "$second" \
 	"^tables of ${objects:-x} objects \(.*; ${objects:-x} read from the table cache, 0 added to it\)"
+# Separate debug files with compressed sections (libc6-dbg's, as Debian ships
+# them) are copied uncompressed into the same cache by build ID.
+debug_line() { go_pprof -top "$1" | grep -o 'debug files: .*'; }
+libc_line() { go_pprof -lines -top -nodecount=1000 "$1" | grep -o '__libc_start_call_main [^ ]*:[0-9]*' | head -n 1; }
+expect_match "the first attach copies libc's compressed debug file ($(debug_line "$TEST_TMP/cache1.pb.gz"))" \
+	"$(debug_line "$TEST_TMP/cache1.pb.gz")" "^debug files: 0 read from the cache's uncompressed copies, [1-9][0-9]* copied into it$"
+expect_match "the second opens the copy instead ($(debug_line "$TEST_TMP/cache2.pb.gz"))" \
+	"$(debug_line "$TEST_TMP/cache2.pb.gz")" "^debug files: [1-9][0-9]* read from the cache's uncompressed copies, 0 copied into it$"
+copies=$(find "$BPFPROF_CACHE_DIR" -name '*.debug' | grep -cE '/[0-9a-f]+\.debug$')
+check "the copies are named by build ID ($copies)" test "$copies" -ge 1
+compressed=$(find "$BPFPROF_CACHE_DIR" -name '*.debug' -exec readelf -S -W {} + 2>/dev/null | grep -c ' \.debug_[a-z]* .* C ')
+expect_eq "with no section left compressed" "$compressed" 0
+expect_match "libc's frames are named by line ($(libc_line "$TEST_TMP/cache1.pb.gz"))" \
+	"$(libc_line "$TEST_TMP/cache1.pb.gz")" ':[1-9][0-9]*$'
+expect_eq "the same from the copy" "$(libc_line "$TEST_TMP/cache2.pb.gz")" "$(libc_line "$TEST_TMP/cache1.pb.gz")"
 profile_mode split "$TEST_TMP/cache3.folded"
 got=$(rooted "$TEST_TMP/cache3.folded")
 check "and walks stacks to their roots with them (${got:-0}%)" within 1 "${got:-0}" 100

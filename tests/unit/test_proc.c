@@ -95,6 +95,32 @@ static void kallsyms_finds_containing_symbol(void **state)
 	kallsyms_free(&table);
 }
 
+/* Past the first read's megabyte, a last line with no newline, and lines
+ * of other shapes skipped. */
+static void kallsyms_reads_a_kernel_sized_file(void **state)
+{
+	FILE *in = tmpfile();
+	struct kallsyms table;
+	(void)state;
+
+	assert_non_null(in);
+	fputs("not a symbol line\nffffffff8100000z T bad_address\n", in);
+	for (int i = 0; i < 60000; i++)
+		fprintf(in, "%016llx t function_number_%d\t[module_%d]\n", 0xffffffff81000000ULL + 16ULL * (unsigned)i, i,
+			i % 7);
+	fputs("ffffffff90000000 T last_without_newline", in);
+	rewind(in);
+	assert_int_equal(kallsyms_load(&table, in), 0);
+	fclose(in);
+	assert_int_equal(table.count, 60001);
+	const struct ksym *sym = kallsyms_find(&table, 0xffffffff81000000ULL + 16ULL * 54321 + 3);
+	assert_string_equal(sym->name, "function_number_54321");
+	assert_string_equal(sym->module, "module_1");
+	assert_string_equal(kallsyms_find(&table, 0xffffffff90000001ULL)->name, "last_without_newline");
+	assert_null(kallsyms_find(&table, 0xffffffff90000001ULL)->module);
+	kallsyms_free(&table);
+}
+
 static void kallsyms_with_hidden_addresses_is_unavailable(void **state)
 {
 	static const char hidden[] = "0000000000000000 T _stext\n0000000000000000 t helper\n";
@@ -113,6 +139,7 @@ int main(void)
 		cmocka_unit_test(parses_deleted_anonymous_and_special),
 		cmocka_unit_test(reads_own_maps_and_finds_own_code),
 		cmocka_unit_test(kallsyms_finds_containing_symbol),
+		cmocka_unit_test(kallsyms_reads_a_kernel_sized_file),
 		cmocka_unit_test(kallsyms_with_hidden_addresses_is_unavailable),
 	};
 	return cmocka_run_group_tests_name("proc", tests, NULL, NULL);

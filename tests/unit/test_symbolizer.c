@@ -16,11 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "debug_copy.h"
 #include "symbolizer.h"
+#include "table_cache.h"
 
 struct loaded_library {
 	void *handle;
@@ -279,6 +282,143 @@ static void objects_are_shared_by_build_id(void **state)
 	dlclose(lib.handle);
 }
 
+/* The frames as text, to outlive the symbolizer whose strings they are. */
+static void frames_text(const struct symbolization *s, char *text, size_t len)
+{
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < s->n_frames && used < len; i++)
+		used += (size_t)snprintf(text + used, len - used, "%s|%s|%s:%d|%s:%d\n", s->frames[i].function,
+					 s->frames[i].system_name, s->frames[i].file, s->frames[i].line,
+					 s->frames[i].decl_file, s->frames[i].start_line);
+}
+
+#define NAMED_ADDRESSES 3
+
+/* One symbolizer's naming of the library's addresses, as text, and its stats. */
+static void symbolize_library(const struct loaded_library *lib, char text[NAMED_ADDRESSES][2048],
+			      struct symbolizer_stats *stats, char *build_id, size_t len)
+{
+	struct symbolizer *symbolizer = symbolizer_new();
+	struct process_image *image = own_image(symbolizer);
+	const uint64_t addresses[NAMED_ADDRESSES] = {lib->inline_site, lib->outer, lib->hidden};
+	struct symbolization s;
+	struct object_info info;
+
+	for (size_t i = 0; i < NAMED_ADDRESSES; i++) {
+		assert_non_null(symbolize_user(image, addresses[i], &s));
+		if (i == 0)
+			assert_inlined_chain(&s, lib);
+		frames_text(&s, text[i], sizeof(text[i]));
+	}
+	process_image_object_info(image, symbolize_user(image, lib->outer, &s), &info);
+	snprintf(build_id, len, "%s", info.build_id);
+	symbolizer_read_stats(symbolizer, stats);
+	process_image_free(image);
+	symbolizer_free(symbolizer);
+}
+
+static void assert_same_names(char first[NAMED_ADDRESSES][2048], char again[NAMED_ADDRESSES][2048])
+{
+	for (size_t i = 0; i < NAMED_ADDRESSES; i++)
+		assert_string_equal(first[i], again[i]);
+}
+
+static bool has_compressed_section(const char *path)
+{
+	FILE *readelf;
+	char command[PATH_MAX + 64], line[512];
+	bool compressed = false, any = false;
+
+	/* readelf's section flags: C for SHF_COMPRESSED */
+	snprintf(command, sizeof(command), "readelf -S -W '%s' 2>/dev/null", path);
+	assert_non_null(readelf = popen(command, "r"));
+	while (fgets(line, sizeof(line), readelf) != NULL)
+		if (strstr(line, ".debug_info") != NULL) {
+			any = true;
+			compressed |= strstr(line, " C ") != NULL || strstr(line, "C ") != NULL;
+		}
+	pclose(readelf);
+	assert_true(any);
+	return compressed;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char command[2 * PATH_MAX + 16];
+
+	snprintf(command, sizeof(command), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(command), 0);
+}
+
+/* A debug file with compressed sections is copied uncompressed into the
+ * cache by build ID; the next symbolizer opens the copy and names every
+ * address as before. A copy that is not ELF, is another object's, or
+ * that others may write is passed over (and replaced). */
+static void compressed_debug_file_is_kept_uncompressed(void **state)
+{
+	struct loaded_library lib;
+	char first[NAMED_ADDRESSES][2048], again[NAMED_ADDRESSES][2048];
+	struct symbolizer_stats stats;
+	char dir[] = "/tmp/bpfprof-symtest-XXXXXX", build_id[129], copy[PATH_MAX], original[PATH_MAX];
+	const char *symtest_dir = getenv("SYMTEST_DIR") ? getenv("SYMTEST_DIR") : "build/tests/symtest";
+	(void)state;
+
+	snprintf(original, sizeof(original), "%s/libsymtest-gz.debug", symtest_dir);
+	assert_true(has_compressed_section(original));
+	assert_non_null(mkdtemp(dir));
+	setenv("BPFPROF_CACHE_DIR", dir, 1);
+	load_variant("libsymtest-gz.so", &lib);
+
+	symbolize_library(&lib, first, &stats, build_id, sizeof(build_id));
+	assert_int_equal(stats.debug_copies_written, 1);
+	assert_int_equal(stats.debug_copies_read, 0);
+	assert_int_equal(stats.debug_copy_failures, 0);
+	snprintf(copy, sizeof(copy), "%s/%s.debug", dir, build_id);
+	assert_false(has_compressed_section(copy));
+	/* Made from libdw's inflated sections; inflating them again gives the same bytes. */
+	char other_dir[PATH_MAX + 8], other[2 * PATH_MAX], command[4 * PATH_MAX], err[160];
+	snprintf(other_dir, sizeof(other_dir), "%s/other", dir);
+	struct table_cache *other_cache = table_cache_open(other_dir, table_cache_own_build_id(), err, sizeof(err));
+	assert_non_null(other_cache);
+	assert_int_equal(debug_copy_store(other_cache, build_id, original, NULL), 1);
+	assert_int_equal(debug_copy_store(other_cache, build_id, copy, NULL), 0); /* nothing compressed */
+	assert_int_equal(debug_copy_store(other_cache, "00ff", original, NULL), -1); /* another build ID */
+	table_cache_close(other_cache);
+	snprintf(other, sizeof(other), "%s/%s.debug", other_dir, build_id);
+	snprintf(command, sizeof(command), "cmp -s '%s' '%s'", copy, other);
+	assert_int_equal(system(command), 0);
+
+	symbolize_library(&lib, again, &stats, build_id, sizeof(build_id));
+	assert_int_equal(stats.debug_copies_read, 1);
+	assert_int_equal(stats.debug_copies_written, 0);
+	assert_same_names(first, again);
+
+	const char *foreign[] = {"/proc/self/exe", "/etc/hostname"}; /* another build ID; not ELF */
+	for (size_t k = 0; k < 3; k++) {
+		if (k < 2)
+			copy_file(foreign[k], copy);
+		else
+			assert_int_equal(chmod(copy, 0664), 0); /* the rewritten copy, group-writable */
+		symbolize_library(&lib, again, &stats, build_id, sizeof(build_id));
+		assert_int_equal(stats.debug_copies_read, 0);
+		assert_int_equal(stats.debug_copies_written, 1); /* from the original, again */
+		assert_same_names(first, again);
+		assert_false(has_compressed_section(copy));
+	}
+
+	setenv("BPFPROF_CACHE_DIR", "off", 1);
+	unlink(copy);
+	symbolize_library(&lib, again, &stats, build_id, sizeof(build_id));
+	assert_int_equal(stats.debug_copies_read + stats.debug_copies_written + stats.debug_copy_failures, 0);
+	assert_int_equal(access(copy, F_OK), -1);
+
+	snprintf(command, sizeof(command), "rm -rf '%s'", dir);
+	assert_int_equal(system(command), 0);
+	dlclose(lib.handle);
+}
+
 /* A library dlclose'd leaves the symbolizer once no image maps it and
  * more than a few such objects wait: what it holds follows what is mapped. */
 static void objects_no_image_maps_are_freed(void **state)
@@ -380,9 +520,12 @@ int main(void)
 		cmocka_unit_test(signal_trampoline_is_named),
 		cmocka_unit_test(plt_stubs_are_named_after_their_target),
 		cmocka_unit_test(objects_are_shared_by_build_id),
+		cmocka_unit_test(compressed_debug_file_is_kept_uncompressed),
 		cmocka_unit_test(objects_no_image_maps_are_freed),
 		cmocka_unit_test(vdso_functions_are_named),
 		cmocka_unit_test(unmapped_address_has_no_mapping),
 	};
+	/* Only the test of the debug file cache uses one, in a directory of its own. */
+	setenv("BPFPROF_CACHE_DIR", "off", 1);
 	return cmocka_run_group_tests_name("symbolizer", tests, NULL, NULL);
 }

@@ -20,8 +20,8 @@
 
 #define BIT(f) (1u << (f))
 
-static pthread_once_t probed = PTHREAD_ONCE_INIT;
-static uint32_t present;
+static pthread_once_t probed = PTHREAD_ONCE_INIT, typed = PTHREAD_ONCE_INIT;
+static uint32_t present, typed_present; /* typed_present: what only parsing the kernel's BTF tells */
 static bool permitted; /* whether we may load BPF at all: without, nothing can be probed */
 static struct utsname uts;
 
@@ -79,22 +79,32 @@ static bool helper(enum bpf_func_id id)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, id, NULL) == 1;
 }
 
+/* Parsing the kernel's BTF takes 50 ms and more (6 MB of types): only
+ * kinds that use typed tracepoints wait for it, or a kernel whose BTF is
+ * not in sysfs (libbpf also looks in /boot and /lib/modules). */
+static void probe_btf_types(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (btf == NULL)
+		return;
+	typed_present |= BIT(FEATURE_BTF);
+	int arguments = sched_switch_arguments(btf);
+	if (arguments > 0)
+		typed_present |= BIT(FEATURE_TP_BTF);
+	if (arguments >= 5) /* ctx, preempt, prev, next, prev_state */
+		typed_present |= BIT(FEATURE_PREV_STATE);
+	btf__free(btf);
+}
+
 static void probe(void)
 {
 	uname(&uts);
 	permitted = may_load_programs();
 	if (!permitted)
 		return;
-	struct btf *btf = btf__load_vmlinux_btf();
-	if (btf != NULL) {
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		present |= BIT(FEATURE_BTF);
-		int arguments = sched_switch_arguments(btf);
-		if (arguments > 0)
-			present |= BIT(FEATURE_TP_BTF);
-		if (arguments >= 5) /* ctx, preempt, prev, next, prev_state */
-			present |= BIT(FEATURE_PREV_STATE);
-		btf__free(btf);
-	}
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_PERF_EVENT, NULL) == 1)
 		present |= BIT(FEATURE_PERF_EVENT);
 	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK) == 0)
@@ -111,10 +121,18 @@ static void probe(void)
 		present |= BIT(FEATURE_LOOP);
 }
 
-uint32_t kernel_features_present(void)
+uint32_t kernel_features_present_of(uint32_t wanted)
 {
 	pthread_once(&probed, probe);
-	return present;
+	bool btf_missing = (wanted & BIT(FEATURE_BTF)) != 0 && (present & BIT(FEATURE_BTF)) == 0;
+	if (permitted && (btf_missing || (wanted & (BIT(FEATURE_TP_BTF) | BIT(FEATURE_PREV_STATE))) != 0))
+		pthread_once(&typed, probe_btf_types);
+	return present | typed_present;
+}
+
+uint32_t kernel_features_present(void)
+{
+	return kernel_features_present_of(~0u);
 }
 
 const char *kernel_release(void)

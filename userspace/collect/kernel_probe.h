@@ -13,6 +13,9 @@
 
 /* A mask of 1 << enum kernel_feature; probed on the first call. */
 uint32_t kernel_features_present(void);
+/* The same, exact for the features in wanted (a mask): features found
+ * only by parsing the kernel's BTF are probed when wanted asks for one. */
+uint32_t kernel_features_present_of(uint32_t wanted);
 
 /* The running kernel's release (uname -r). */
 const char *kernel_release(void);

@@ -407,8 +407,13 @@ int profile_source_kernel_check(const struct profile_source *source, bool frame_
 	if (!kernel_probe_permitted())
 		return 0;
 	profile_sources_kernel_kinds(kinds);
-	return kernel_features_require(kinds, profile_sources_count, &kinds[source - profile_sources],
-				       frame_pointers_only, kernel_features_present(), kernel_release(), err, err_len);
+	const struct kernel_kind *kind = &kinds[source - profile_sources];
+	uint32_t needed = kernel_features_needed(kind, frame_pointers_only);
+	if ((kernel_features_present_of(needed) & needed) == needed)
+		return 0;
+	/* The refusal names the kinds that still work: for that, every feature. */
+	return kernel_features_require(kinds, profile_sources_count, kind, frame_pointers_only,
+				       kernel_features_present(), kernel_release(), err, err_len);
 }
 
 struct source_window *source_window_open(const struct profile_source *source, const struct profile_context *ctx,

@@ -686,6 +686,13 @@ int target_image_add_stacks(struct target_image *image, struct profile *profile,
 		hint_at_children(image, profile, stacks);
 	int rc = profile_add_stacks(profile, stacks, lookup_process, image, image->first->maps,
 				    image->symbolizer);
+	symbolizer_read_stats(image->symbolizer, &objects); /* naming the stacks may have copied debug files */
+	if (objects.debug_copies_read + objects.debug_copies_written + objects.debug_copy_failures > 0)
+		profile_add_comment(profile,
+				    "debug files: %" PRIu64 " read from the cache's uncompressed copies, %" PRIu64
+				    " copied into it%s",
+				    objects.debug_copies_read, objects.debug_copies_written,
+				    objects.debug_copy_failures > 0 ? ", some not (a write failed)" : "");
 	pthread_mutex_unlock(&image->lock);
 	return rc;
 }

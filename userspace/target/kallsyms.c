@@ -1,25 +1,17 @@
-/* kallsyms.c: the kernel's text symbols, sorted for address lookup. */
+/*
+ * kallsyms.c: the kernel's text symbols, sorted for address lookup.
+ *
+ * The first kernel frame of a profile waits for this table, and a kernel
+ * has over 100,000 symbols: the file is read in one piece and cut up in
+ * place, names pointing into it, with no per-line scanf or allocation.
+ */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
-#include "hashmap.h"
 #include "kallsyms.h"
-
-static const char *intern(struct kallsyms *table, const char *s, size_t len)
-{
-	char name[256];
-
-	if (len >= sizeof(name))
-		len = sizeof(name) - 1;
-	memcpy(name, s, len);
-	name[len] = '\0';
-	struct hashmap_entry *entry = hashmap_upsert(table->names, name, len + 1, NULL);
-	return entry != NULL ? entry->key : NULL;
-}
 
 static int by_address(const void *a, const void *b)
 {
@@ -28,38 +20,101 @@ static int by_address(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* The kernel lists its own symbols in address order (modules after):
+ * nothing to sort, most of the time. */
+static bool sorted(const struct kallsyms *table)
+{
+	for (size_t i = 1; i < table->count; i++)
+		if (table->symbols[i - 1].addr > table->symbols[i].addr)
+			return false;
+	return true;
+}
+
+/* The stream's bytes, NUL-terminated; NULL when out of memory. */
+static char *read_all(FILE *in, size_t *len)
+{
+	size_t cap = 1 << 20, used = 0;
+	char *text = malloc(cap);
+
+	while (text != NULL) {
+		used += fread(text + used, 1, cap - used - 1, in);
+		if (used < cap - 1)
+			break;
+		char *bigger = realloc(text, cap * 2);
+		if (bigger == NULL)
+			free(text);
+		text = bigger;
+		cap *= 2;
+	}
+	if (text != NULL)
+		text[used] = '\0';
+	*len = used;
+	return text;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "ADDRESS TYPE NAME[\t[MODULE]]": the line's symbol, its text cut at
+ * the name's and the module's ends; false for a line of another shape. */
+static bool parse_line(char *line, struct ksym *sym, char *type)
+{
+	uint64_t addr = 0;
+	int digits = 0;
+
+	for (int d; (d = hex_digit(*line)) >= 0 && digits < 16; line++, digits++)
+		addr = addr << 4 | (uint64_t)d;
+	if (digits == 0 || line[0] != ' ' || line[1] == '\0' || line[2] != ' ' || line[3] == '\0')
+		return false;
+	*type = line[1];
+	char *name = line + 3;
+	size_t name_len = strcspn(name, "\t ");
+	char *module = NULL;
+	if (name[name_len] != '\0') {
+		module = strchr(name + name_len + 1, '[');
+		if (module != NULL) {
+			module++;
+			module[strcspn(module, "]")] = '\0';
+		}
+	}
+	name[name_len] = '\0';
+	*sym = (struct ksym){.addr = addr, .name = name, .module = module};
+	return true;
+}
+
 int kallsyms_load(struct kallsyms *table, FILE *in)
 {
-	char line[512];
+	size_t len;
 	bool any_address = false;
 
 	memset(table, 0, sizeof(*table));
-	table->names = hashmap_new();
-	if (table->names == NULL)
+	table->text = read_all(in, &len);
+	if (table->text == NULL) {
+		errno = ENOMEM;
 		return -1;
-	while (fgets(line, sizeof(line), in) != NULL) {
-		uint64_t addr;
+	}
+	for (char *line = table->text, *end; line < table->text + len; line = end + 1) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = table->text + len;
+		*end = '\0';
+		struct ksym sym;
 		char type;
-		int name_at = 0;
-		if (sscanf(line, "%" SCNx64 " %c %n", &addr, &type, &name_at) < 2 || name_at == 0)
+		if (!parse_line(line, &sym, &type) || (type != 't' && type != 'T' && type != 'w' && type != 'W'))
 			continue;
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		const char *name = line + name_at;
-		size_t name_len = strcspn(name, "\t \n");
-		const char *module = strchr(name + name_len, '[');
-		size_t module_len = module ? strcspn(module + 1, "]") : 0;
-
-		const char *interned_name = intern(table, name, name_len);
-		const char *interned_module = module ? intern(table, module + 1, module_len) : NULL;
 		struct ksym *slot = ARRAY_PUSH(table->symbols, table->count, table->cap);
-		if (interned_name == NULL || (module && interned_module == NULL) || slot == NULL) {
+		if (slot == NULL) {
 			kallsyms_free(table);
 			errno = ENOMEM;
 			return -1;
 		}
-		*slot = (struct ksym){.addr = addr, .name = interned_name, .module = interned_module};
-		any_address |= addr != 0;
+		*slot = sym;
+		any_address |= sym.addr != 0;
 	}
 	if (!any_address) {
 		/* kptr_restrict hides every address from us. */
@@ -67,7 +122,8 @@ int kallsyms_load(struct kallsyms *table, FILE *in)
 		errno = EPERM;
 		return -1;
 	}
-	qsort(table->symbols, table->count, sizeof(*table->symbols), by_address);
+	if (!sorted(table))
+		qsort(table->symbols, table->count, sizeof(*table->symbols), by_address);
 	return 0;
 }
 
@@ -91,6 +147,6 @@ const struct ksym *kallsyms_find(const struct kallsyms *table, uint64_t addr)
 void kallsyms_free(struct kallsyms *table)
 {
 	free(table->symbols);
-	hashmap_free(table->names);
+	free(table->text);
 	memset(table, 0, sizeof(*table));
 }

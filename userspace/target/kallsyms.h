@@ -17,7 +17,7 @@ struct ksym {
 struct kallsyms {
 	struct ksym *symbols; /* sorted by address */
 	size_t count, cap;
-	struct hashmap *names; /* interned names: their addresses never move */
+	char *text; /* the whole file, its names cut out in place: one allocation for 100k names */
 };
 
 /* Reads text in /proc/kallsyms format; text symbols only. 0, or -1. */

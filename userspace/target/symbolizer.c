@@ -21,11 +21,13 @@
 
 #include "array.h"
 #include "cfi_check.h"
+#include "debug_copy.h"
 #include "debuginfo_fetcher.h"
 #include "demangle.h"
 #include "hashmap.h"
 #include "kallsyms.h"
 #include "symbolizer.h"
+#include "table_cache.h"
 
 struct load_segment {
 	uint64_t offset, filesz, vaddr;
@@ -56,6 +58,7 @@ enum debuginfo_state {
 };
 
 struct elf_object {
+	struct symbolizer *symbolizer;
 	const char *path;
 	struct plt_range plt[2]; /* .plt and .plt.sec */
 	const char **plt_names;  /* "symbol@plt" per .rela.plt entry */
@@ -75,6 +78,7 @@ struct elf_object {
 	size_t n_segments, cap_segments;
 	bool has_symbols;
 	enum { DWARF_UNKNOWN, DWARF_PRESENT, DWARF_ABSENT } dwarf; /* see object_has_dwarf() */
+	bool debug_copy_used; /* its debug file is the cache's uncompressed copy */
 	struct hashmap *cache; /* link-time address -> index into results */
 	struct cached_result *results;
 	size_t n_results, cap_results;
@@ -98,6 +102,8 @@ struct symbolizer {
 	uint64_t dropped;
 	struct kallsyms kernel;
 	int kernel_state; /* 0 not loaded yet, 1 loaded, -1 unavailable */
+	struct table_cache *cache; /* for debug_copy.h; NULL when off or unusable (the unwinder says why) */
+	uint64_t debug_copies_read, debug_copies_written, debug_copy_failures;
 };
 
 struct image_mapping {
@@ -118,18 +124,69 @@ struct process_image {
 #define CACHED_ADDRESSES_MAX (64 * 1024) /* resolved addresses one object remembers */
 
 static char *debuginfo_path;
+
+/* The object's GNU build ID in hex into hex ("" when it has none). */
+static void module_build_id(Dwfl_Module *module, char *hex, size_t size)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(module, &bits, &vaddr);
+
+	hex[0] = '\0';
+	for (int i = 0; i < n && (size_t)i * 2 + 2 < size; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+}
+
+/* Before libdwfl looks anywhere else: the uncompressed copy the cache
+ * keeps of the object's debug file (userdata: the struct elf_object, or
+ * NULL for the fetcher's modules, which look only on servers). */
+static int find_debug_copy(Dwfl_Module *module, void *userdata, char **debug_file)
+{
+	struct elf_object *object = userdata;
+	char build_id[129];
+
+	if (object == NULL || object->symbolizer->cache == NULL)
+		return -1;
+	module_build_id(module, build_id, sizeof(build_id));
+	int fd = debug_copy_open(object->symbolizer->cache, build_id, debug_file); /* libdwfl frees the name */
+	if (fd < 0)
+		return -1;
+	object->debug_copy_used = true;
+	object->symbolizer->debug_copies_read++;
+	return fd;
+}
+
+static int find_debuginfo_anywhere(Dwfl_Module *module, void **userdata, const char *name, Dwarf_Addr base,
+				   const char *file, const char *debuglink, GElf_Word crc, char **debug_file)
+{
+	int fd = find_debug_copy(module, *userdata, debug_file);
+
+	return fd >= 0 ? fd
+		       : dwfl_standard_find_debuginfo(module, userdata, name, base, file, debuglink, crc, debug_file);
+}
+
+static int find_debuginfo_locally(Dwfl_Module *module, void **userdata, const char *name, Dwarf_Addr base,
+				  const char *file, const char *debuglink, GElf_Word crc, char **debug_file)
+{
+	int fd = find_debug_copy(module, *userdata, debug_file);
+
+	return fd >= 0 ? fd
+		       : dwfl_build_id_find_debuginfo(module, userdata, name, base, file, debuglink, crc, debug_file);
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	/* build-id dirs and .gnu_debuglink, then the debuginfod servers of
-	 * DEBUGINFOD_URLS, when set (libdwfl's own client) */
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	/* the cache's copy; build-id dirs and .gnu_debuglink, then the
+	 * debuginfod servers of DEBUGINFOD_URLS, when set (libdwfl's own
+	 * client) */
+	.find_debuginfo = find_debuginfo_anywhere,
 	.debuginfo_path = &debuginfo_path,
 };
 /* With servers named, the attach looks only where no network is: the
  * rest of the search runs on the fetcher's thread. */
 static const Dwfl_Callbacks local_dwfl_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_build_id_find_debuginfo,
+	.find_debuginfo = find_debuginfo_locally,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -158,6 +215,10 @@ struct symbolizer *symbolizer_new(void)
 		setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_TIMEOUT_DEFAULT, 0);
 		symbolizer->fetcher = debuginfo_fetcher_new();
 	}
+	const char *cache_dir = table_cache_default_dir();
+	char unused[160];
+	if (cache_dir != NULL && cache_dir[0] != '\0')
+		symbolizer->cache = table_cache_open(cache_dir, table_cache_own_build_id(), unused, sizeof(unused));
 	symbolizer->objects = hashmap_new();
 	if (symbolizer->objects == NULL ||
 	    (servers_named && symbolizer->fetcher == NULL)) {
@@ -195,6 +256,7 @@ void symbolizer_free(struct symbolizer *symbolizer)
 		hashmap_free(symbolizer->objects);
 	}
 	kallsyms_free(&symbolizer->kernel);
+	table_cache_close(symbolizer->cache);
 	free(symbolizer);
 }
 
@@ -303,14 +365,29 @@ static const char *plt_name(const struct elf_object *object, uint64_t vaddr)
 
 static void describe_object(struct elf_object *object)
 {
-	const unsigned char *bits;
-	GElf_Addr vaddr;
-	int n = dwfl_module_build_id(object->module, &bits, &vaddr);
-
-	for (int i = 0; i < n && (size_t)i * 2 + 2 < sizeof(object->build_id); i++)
-		snprintf(object->build_id + 2 * i, 3, "%02x", bits[i]);
+	module_build_id(object->module, object->build_id, sizeof(object->build_id));
 	object->has_symbols = dwfl_module_getsymtab(object->module) > 0;
 	object->dwarf = DWARF_UNKNOWN;
+}
+
+/* A separate debug file with compressed sections is copied to the cache
+ * uncompressed (debug_copy.h), once: the next attach opens the copy. */
+static void keep_debug_copy(struct elf_object *object)
+{
+	const char *main_file = NULL, *debug_file = NULL;
+	struct symbolizer *symbolizer = object->symbolizer;
+
+	if (symbolizer->cache == NULL || object->debug_copy_used || object->build_id[0] == '\0')
+		return;
+	dwfl_module_info(object->module, NULL, NULL, NULL, NULL, NULL, &main_file, &debug_file);
+	if (debug_file == NULL || (main_file != NULL && strcmp(main_file, debug_file) == 0))
+		return;
+	Dwarf_Addr bias;
+	Dwarf *dwarf = dwfl_module_getdwarf(object->module, &bias);
+	int kept = debug_copy_store(symbolizer->cache, object->build_id, debug_file,
+				    dwarf != NULL ? dwarf_getelf(dwarf) : NULL);
+	symbolizer->debug_copies_written += kept > 0;
+	symbolizer->debug_copy_failures += kept < 0;
 }
 
 /* Whether the object has DWARF, found out the first time it is asked:
@@ -321,8 +398,11 @@ static bool object_has_dwarf(struct elf_object *object)
 {
 	Dwarf_Addr bias;
 
-	if (object->dwarf == DWARF_UNKNOWN)
+	if (object->dwarf == DWARF_UNKNOWN) {
 		object->dwarf = dwfl_module_getdwarf(object->module, &bias) != NULL ? DWARF_PRESENT : DWARF_ABSENT;
+		if (object->dwarf == DWARF_PRESENT)
+			keep_debug_copy(object);
+	}
 	return object->dwarf == DWARF_PRESENT;
 }
 
@@ -479,10 +559,14 @@ static struct elf_object *object_from_fd(struct symbolizer *symbolizer, int fd, 
 		entry->value = 0;
 		return NULL;
 	}
+	object->symbolizer = symbolizer;
 	object->path = intern(object, path);
 	object->serial = ++symbolizer->serials;
 	object->dwfl = dwfl;
 	object->module = module;
+	void **userdata;
+	dwfl_module_info(module, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = object; /* for find_debug_copy */
 	if (read_load_segments(object) != 0) {
 		elf_object_free(object);
 		entry->value = 0;
@@ -1092,14 +1176,15 @@ static bool name_by_cfi(struct elf_object *object, uint64_t vaddr,
 static size_t resolve_uncached(struct elf_object *object, uint64_t vaddr,
 			       struct symbol_frame *out, size_t max)
 {
-	Dwfl_Line *line_record = dwfl_module_getsrc(object->module, vaddr);
+	bool dwarf = object_has_dwarf(object);
+	Dwfl_Line *line_record = dwarf ? dwfl_module_getsrc(object->module, vaddr) : NULL;
 	const char *file = NULL;
 	int line = 0;
 
 	if (line_record != NULL) {
 		file = dwfl_lineinfo(line_record, NULL, &line, NULL, NULL, NULL);
 		file = absolute_path(object, dwfl_line_comp_dir(line_record), file);
-	} else if (object_has_dwarf(object)) {
+	} else if (dwarf) {
 		/* The unit by its own ranges, where libdw's lookup needs aranges. */
 		Dwarf_Die storage, *unit;
 		Dwarf_Addr bias = 0;
@@ -1237,7 +1322,13 @@ void symbolizer_read_stats(const struct symbolizer *symbolizer, struct symbolize
 	size_t cursor = 0;
 	struct hashmap_entry *entry;
 
-	*stats = (struct symbolizer_stats){.idle = symbolizer->n_idle, .dropped = symbolizer->dropped};
+	*stats = (struct symbolizer_stats){
+		.idle = symbolizer->n_idle,
+		.dropped = symbolizer->dropped,
+		.debug_copies_read = symbolizer->debug_copies_read,
+		.debug_copies_written = symbolizer->debug_copies_written,
+		.debug_copy_failures = symbolizer->debug_copy_failures,
+	};
 	while ((entry = hashmap_next(symbolizer->objects, &cursor)) != NULL)
 		stats->objects += entry->value != 0;
 }

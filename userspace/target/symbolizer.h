@@ -51,6 +51,9 @@ struct symbolizer_stats {
 	size_t objects; /* read and held, idle ones included */
 	size_t idle;    /* held, though no process maps them */
 	uint64_t dropped; /* freed after their last mapping went */
+	/* Separate debug files: opened from the cache's uncompressed copy,
+	 * copied into it, copies that failed (debug_copy.h). */
+	uint64_t debug_copies_read, debug_copies_written, debug_copy_failures;
 };
 
 struct symbolizer;

@@ -20,6 +20,7 @@
 #define CACHE_VERSION	 1
 #define BUILD_ID_HEX_MAX 128	    /* 64 bytes: longer than any build ID a linker writes */
 #define CACHE_MAX_ROWS	 (1u << 26) /* far beyond any object's table; bounds what a header can ask for */
+#define TABLE_SUFFIX	 ".unwind"
 
 struct table_cache {
 	char dir[4096];
@@ -154,12 +155,58 @@ const char *table_cache_default_dir(void)
 	return dir;
 }
 
-static int path_for(const struct table_cache *cache, const char *build_id, char *path, size_t size)
+int table_cache_path(const struct table_cache *cache, const char *build_id, const char *suffix, char *path,
+		     size_t size)
 {
 	if (!is_build_id(build_id))
 		return -1;
-	int n = snprintf(path, size, "%s/%s.unwind", cache->dir, build_id);
+	int n = snprintf(path, size, "%s/%s%s", cache->dir, build_id, suffix);
 	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int table_cache_open_file(const struct table_cache *cache, const char *build_id, const char *suffix, off_t *size)
+{
+	char path[4352];
+	struct stat st;
+
+	if (cache == NULL || table_cache_path(cache, build_id, suffix, path, sizeof(path)) != 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !private_to_us(&st)) {
+		close(fd);
+		return -1;
+	}
+	if (size != NULL)
+		*size = st.st_size;
+	return fd;
+}
+
+int table_cache_create_file(const struct table_cache *cache, const char *build_id, const char *suffix,
+			    char *temporary, size_t size)
+{
+	char path[4352];
+
+	if (cache == NULL || table_cache_path(cache, build_id, suffix, path, sizeof(path)) != 0)
+		return -1;
+	/* mkostemp: a name no other writer has, created 0600. */
+	int n = snprintf(temporary, size, "%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return mkostemp(temporary, O_CLOEXEC);
+}
+
+int table_cache_finish_file(const struct table_cache *cache, const char *build_id, const char *suffix,
+			    const char *temporary, bool complete)
+{
+	char path[4352];
+
+	if (!complete || table_cache_path(cache, build_id, suffix, path, sizeof(path)) != 0 || rename(temporary, path) != 0) {
+		unlink(temporary);
+		return -1;
+	}
+	return 0;
 }
 
 /* What the walker and unwind_table_find rely on: rows in increasing pc
@@ -177,19 +224,15 @@ static bool table_is_sound(const struct unwind_table *table)
 
 bool table_cache_load(struct table_cache *cache, const char *build_id, struct unwind_table *table)
 {
-	char path[4352];
 	struct cache_header header;
-	struct stat st;
+	off_t file_size;
 	bool hit = false;
 
 	memset(table, 0, sizeof(*table));
-	if (cache == NULL || path_for(cache, build_id, path, sizeof(path)) != 0)
-		return false;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
+	int fd = table_cache_open_file(cache, build_id, TABLE_SUFFIX, &file_size);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !private_to_us(&st) ||
-	    fd_read_full(fd, &header, sizeof(header)) != 0)
+	if (fd_read_full(fd, &header, sizeof(header)) != 0)
 		goto out;
 	if (memcmp(header.magic, CACHE_MAGIC, sizeof(header.magic)) != 0 || header.version != CACHE_VERSION ||
 	    header.entry_size != sizeof(struct unwind_entry) ||
@@ -199,7 +242,7 @@ bool table_cache_load(struct table_cache *cache, const char *build_id, struct un
 		goto out;
 	size_t rows_bytes = header.n_rows * sizeof(struct unwind_entry),
 	       pages_bytes = header.n_pages * sizeof(uint32_t);
-	if ((uint64_t)st.st_size != sizeof(header) + rows_bytes + pages_bytes)
+	if ((uint64_t)file_size != sizeof(header) + rows_bytes + pages_bytes)
 		goto out;
 	table->rows = malloc(rows_bytes > 0 ? rows_bytes : 1);
 	table->pages = malloc(pages_bytes > 0 ? pages_bytes : 1);
@@ -220,25 +263,22 @@ out:
 
 int table_cache_store(struct table_cache *cache, const char *build_id, const struct unwind_table *table)
 {
-	char path[4352], temporary[4400];
+	char temporary[4400];
 	struct cache_header header;
 
-	if (cache == NULL || path_for(cache, build_id, path, sizeof(path)) != 0)
-		return -1;
 	memset(&header, 0, sizeof(header));
 	memcpy(header.magic, CACHE_MAGIC, sizeof(header.magic));
 	header.version = CACHE_VERSION;
 	header.entry_size = sizeof(struct unwind_entry);
-	snprintf(header.builder, sizeof(header.builder), "%s", cache->builder);
+	if (cache != NULL)
+		snprintf(header.builder, sizeof(header.builder), "%s", cache->builder);
 	header.n_rows = table->n_rows;
 	header.n_pages = table->n_pages;
 	header.unsupported = table->unsupported;
 	header.page_base = table->page_base;
 	header.checksum = file_checksum(&header, table);
 
-	/* mkostemp: a name no other writer has, created 0600. */
-	snprintf(temporary, sizeof(temporary), "%s.XXXXXX", path);
-	int fd = mkostemp(temporary, O_CLOEXEC);
+	int fd = table_cache_create_file(cache, build_id, TABLE_SUFFIX, temporary, sizeof(temporary));
 	if (fd < 0)
 		return -1;
 	bool written = fd_write_full(fd, &header, sizeof(header)) == 0 &&
@@ -246,11 +286,7 @@ int table_cache_store(struct table_cache *cache, const char *build_id, const str
 		       fd_write_full(fd, table->pages, table->n_pages * sizeof(*table->pages)) == 0;
 	if (close(fd) != 0)
 		written = false;
-	if (!written || rename(temporary, path) != 0) {
-		unlink(temporary);
-		return -1;
-	}
-	return 0;
+	return table_cache_finish_file(cache, build_id, TABLE_SUFFIX, temporary, written);
 }
 
 /* dl_iterate_phdr's first object is the program itself. */
