@@ -253,6 +253,39 @@ cum_percent() {
 	awk -v f="$2" '$6 == f { sub(/%/, "", $5); print $5 }' <<<"$1" | head -n 1
 }
 
+# rooted_percent PPROF ERE: the percentage of samples whose outermost frame's
+# function matches ERE (a thread's root: _start, clone3), from -raw.
+rooted_percent() {
+	go_pprof -raw "$1" | awk -v re="$2" '
+		/^Samples:/ { part = "samples"; next }
+		/^Locations/ { part = "locations"; next }
+		/^Mappings/ { part = "" }
+		part == "samples" && /^ +[0-9]+ +[0-9]+: / { n++; count[n] = $1; root[n] = $NF }
+		part == "locations" && /^ +[0-9]+: 0x/ { id = $1; sub(/:/, "", id); name[id] = $4 }
+		END {
+			for (i = 1; i <= n; i++) { total += count[i]; if (name[root[i]] ~ re) hit += count[i] }
+			if (total) printf "%.2f", 100 * hit / total
+		}'
+}
+
+# kernel_locations PPROF: the profile's kernel locations (-raw), a line each.
+kernel_locations() {
+	go_pprof -raw "$1" | sed -n '/^Locations/,/^Mappings/p' | grep -E '^ +[0-9]+: 0xffff'
+}
+
+# unnamed_kernel_locations LINES: how many of kernel_locations' lines are not
+# a kernel text address (0xffffffff........, as cpu.h's 4-byte frames come
+# back) with a name.
+unnamed_kernel_locations() {
+	grep -cvE '^ +[0-9]+: 0xffffffff[0-9a-f]{8} M=[0-9]+ [A-Za-z_]' <<<"$1"
+}
+
+# sent_without_user_frames PPROF: the CPU samples that crossed with their
+# kernel frames alone, from the profile's comment.
+sent_without_user_frames() {
+	go_pprof -comments "$1" | sed -nE 's/.*, ([0-9]+) of them without the user frames.*/\1/p'
+}
+
 # within TOLERANCE ACTUAL EXPECTED: |actual - expected| <= tolerance.
 within() {
 	awk -v t="$1" -v a="$2" -v e="$3" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(a != "" && d <= t) }'

@@ -144,6 +144,17 @@ if start_encrypt_server --impl naive --threads 2; then
 	expect_match "-top names the snprintf hex encoding" "$demo_top" '__vfprintf_internal|_IO_default_xsputn|snprintf'
 	expect_match "the /dev/urandom reads show in kernel frames" "$demo_top" 'urandom_read_iter|get_random_bytes_user'
 	expect_match "the per-call open of the device shows" "$demo_top" 'do_sys_openat2'
+	# Kernel frames cross as their low 32 bits (cpu.h): each must come back a
+	# kernel text address that kallsyms names. A system call reached by one
+	# path runs through many kernel paths: those samples come without the
+	# user frames the agent holds, and their stacks must still be whole.
+	kernel_frames=$(kernel_locations "$TEST_TMP/naive.pb.gz")
+	check "kernel frames arrived ($(grep -c . <<<"$kernel_frames") locations)" test "$(grep -c . <<<"$kernel_frames")" -gt 10
+	expect_eq "each at a kernel text address kallsyms names" "$(unnamed_kernel_locations "$kernel_frames")" 0
+	user_held=$(sent_without_user_frames "$TEST_TMP/naive.pb.gz")
+	check "some samples came with their kernel frames alone (${user_held:-none})" test "${user_held:-0}" -gt 0
+	got=$(rooted_percent "$TEST_TMP/naive.pb.gz" '^(_start|__clone3|clone3|__clone)$')
+	check "and every stack still reaches its thread's root (${got:-none}%)" within 1 "${got:-0}" 100
 	demo_list=$(go_pprof -list '^encryptData$' "$TEST_TMP/naive.pb.gz")
 	expect_match "-list encryptData shows demo-server/encrypt_naive.c" "$demo_list" \
 		"ROUTINE =+ encryptData in $ROOT/demo-server/encrypt_naive.c"

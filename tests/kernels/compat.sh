@@ -81,6 +81,26 @@ expect_match "silent probes: and so does the profile" "$(go_pprof -raw "$TEST_TM
 	'WARNING: no allocation calls'
 kill "$WORKLOAD_PID"
 
+# --- kernel frames: they cross as their low 32 bits (cpu.h), and a sample
+# whose user frames the agent holds from another comes without them ---------
+# dd copying a byte at a time spends its time in read and write.
+dd if=/dev/zero of=/dev/null bs=1 count=2000000000 2>/dev/null &
+copier=$!
+server_pids+=("$copier")
+record_attached "$TEST_TMP/kernel.err" --pid "$copier" --duration 2s --hz 999 -o "$TEST_TMP/kernel.pb.gz"
+wait "$RECORDER"
+kill "$copier"
+expect_match "kernel frames: a program in system calls shows the kernel's entry" \
+	"$(go_pprof -top -nodecount=1000 "$TEST_TMP/kernel.pb.gz")" 'entry_SYSCALL_64|do_syscall_64'
+kernel_frames=$(kernel_locations "$TEST_TMP/kernel.pb.gz")
+check "kernel frames: several ($(grep -c . <<<"$kernel_frames") locations)" test "$(grep -c . <<<"$kernel_frames")" -gt 3
+expect_eq "kernel frames: each at a kernel text address kallsyms names" "$(unnamed_kernel_locations "$kernel_frames")" 0
+user_held=$(sent_without_user_frames "$TEST_TMP/kernel.pb.gz")
+check "kernel frames: some samples came without user frames sent before (${user_held:-none})" \
+	test "${user_held:-0}" -gt 0
+got=$(rooted_percent "$TEST_TMP/kernel.pb.gz" '^(_start|dd\+0x[0-9a-f]+)$') # dd is stripped: CFI names its _start
+check "kernel frames: and every stack still reaches _start (${got:-none} %)" within 1 "${got:-0}" 100
+
 # --- process sets: workers forked after attach, a process joining a cgroup ---
 forker_out=$TEST_TMP/forker.out
 "$ROOT/build/tests/forker" --children 2 --child-seconds 3 >"$forker_out" 2>&1 &
@@ -91,7 +111,9 @@ record_attached "$TEST_TMP/kids.err" --pid "$forker" --children --duration 10s -
 kill -USR1 "$forker"
 wait "$RECORDER"
 expect_eq "children: record --children exits 0" "$?" 0
-mapfile -t workers < <(sed -n 's/^forker: worker //p' "$forker_out")
+# Not read through < <(...): a guest booted by boot.sh has no /dev/fd.
+mapfile -t workers <<<"$(sed -n 's/^forker: worker //p' "$forker_out")"
+expect_eq "children: the forker named its two workers" "${#workers[@]}" 2
 tags=$(go_pprof -tags "$TEST_TMP/kids.pb.gz")
 for worker in "${workers[@]}"; do
 	expect_match "children: worker $worker, forked after attach, is sampled" "$tags" ": $worker($|"$'\n'")"

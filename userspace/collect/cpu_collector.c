@@ -38,6 +38,7 @@ struct cpu_collector {
 	cpu_sample_sink sink;
 	void *sink_ctx;
 	struct hashmap *stacks; /* stack hash -> struct cpu_sample * (malloc'd) */
+	struct hashmap *user_stacks; /* user part hash -> struct held_user * (malloc'd) */
 	struct cpu_sample whole; /* the whole sample being delivered */
 	struct bpf_map *current_totals, *spare_totals; /* cpu.bpf.c's totals_a and totals_b */
 	uint32_t n_totals; /* room in each totals map (one at least, even unused) */
@@ -62,6 +63,13 @@ const char *cpu_event_names(void)
 	return "cpu-clock, cycles or instructions";
 }
 
+/* A kernel-mode sample's user frames, held for later samples that come
+ * with their kernel frames alone (CPU_WIRE_USER_HELD). */
+struct held_user {
+	uint32_t depth;
+	__u64 frames[];
+};
+
 /* Keeps a whole sample's stack under the hash later references name. */
 static void keep_stack(struct cpu_collector *collector, const struct cpu_sample *sample)
 {
@@ -75,21 +83,69 @@ static void keep_stack(struct cpu_collector *collector, const struct cpu_sample 
 		entry->value = (uintptr_t)copy; /* NULL when out of memory: its references are lost, counted */
 }
 
+static void keep_user_frames(struct cpu_collector *collector, const struct cpu_sample *sample)
+{
+	bool added;
+	struct hashmap_entry *entry =
+		hashmap_upsert(collector->user_stacks, &sample->user_part, sizeof(sample->user_part), &added);
+	uint32_t depth = (uint32_t)sample->user_depth;
+	struct held_user *held = entry != NULL && added ? malloc(sizeof(*held) + depth * sizeof(__u64)) : NULL;
+
+	if (held != NULL) {
+		held->depth = depth;
+		memcpy(held->frames, sample->user_stack, depth * sizeof(__u64));
+	}
+	if (entry != NULL && added)
+		entry->value = (uintptr_t)held; /* NULL when out of memory: counted when a sample names it */
+}
+
+/* The user frames a sample came without, from the ones held under its
+ * user_part; false when they are not held (out of memory), counted. */
+static bool take_held_user_frames(struct cpu_collector *collector, struct cpu_sample *sample)
+{
+	struct hashmap_entry *entry = hashmap_find(collector->user_stacks, &sample->user_part, sizeof(sample->user_part));
+	const struct held_user *held = entry != NULL ? (const struct held_user *)(uintptr_t)entry->value : NULL;
+
+	if (held == NULL || sample->user_depth <= 0 || held->depth != (uint32_t)sample->user_depth) {
+		collector->unknown_references++;
+		return false;
+	}
+	memcpy(sample->user_stack, held->frames, held->depth * sizeof(__u64));
+	return true;
+}
+
 /* A whole sample's wire form (cpu.h) into the arrays of out; false when
- * the record is not one. */
-static bool read_whole(const void *data, size_t size, struct cpu_sample *out)
+ * the record is not one, or names user frames the agent does not hold. */
+static bool read_whole(struct cpu_collector *collector, const void *data, size_t size, struct cpu_sample *out)
 {
 	if (size < CPU_SAMPLE_HEAD_BYTES)
 		return false;
 	memcpy(out, data, CPU_SAMPLE_HEAD_BYTES);
 	size_t user = out->user_depth > 0 ? (size_t)out->user_depth : 0;
 	size_t kernel = out->kernel_depth > 0 ? (size_t)out->kernel_depth : 0;
+	bool user_held = (out->wire & CPU_WIRE_USER_HELD) != 0;
+	size_t user_sent = user_held ? 0 : user;
+	size_t kernel_frame = (out->wire & CPU_WIRE_KERNEL_NARROW) != 0 ? sizeof(__u32) : sizeof(__u64);
 	if (user > UNWIND_MAX_FRAMES || kernel > MAX_STACK_DEPTH ||
-	    size != CPU_SAMPLE_HEAD_BYTES + (user + kernel) * sizeof(__u64))
+	    size != CPU_SAMPLE_HEAD_BYTES + user_sent * sizeof(__u64) + kernel * kernel_frame)
 		return false;
 	const unsigned char *frames = (const unsigned char *)data + CPU_SAMPLE_HEAD_BYTES;
-	memcpy(out->user_stack, frames, user * sizeof(__u64));
-	memcpy(out->kernel_stack, frames + user * sizeof(__u64), kernel * sizeof(__u64));
+	if (user_held && !take_held_user_frames(collector, out))
+		return false;
+	memcpy(out->user_stack, frames, user_sent * sizeof(__u64));
+	frames += user_sent * sizeof(__u64);
+	for (size_t i = 0; i < kernel; i++) {
+		if (kernel_frame == sizeof(__u32)) {
+			__u32 low;
+			memcpy(&low, frames + i * sizeof(low), sizeof(low));
+			out->kernel_stack[i] = KERNEL_FRAME_HIGH | low;
+		} else {
+			memcpy(&out->kernel_stack[i], frames + i * sizeof(__u64), sizeof(__u64));
+		}
+	}
+	if (!user_held && out->user_part != 0 && user > 0)
+		keep_user_frames(collector, out);
+	out->wire = 0; /* held with whole frames */
 	return true;
 }
 
@@ -128,7 +184,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 		deliver_held(collector, ref->stack, ref->leaf, ref->tid, ref->period, 1);
 		return 0;
 	}
-	if (!read_whole(data, size, sample))
+	if (!read_whole(collector, data, size, sample))
 		return 0;
 	if (sample->stack != 0)
 		keep_stack(collector, sample);
@@ -190,14 +246,21 @@ static int totals_wanted(uint32_t *n_totals, char *err, size_t err_len)
 	return 0;
 }
 
-static void collector_free(struct cpu_collector *collector)
+/* Frees a map whose values are malloc'd pointers, and them. */
+static void free_held(struct hashmap *held)
 {
 	size_t cursor = 0;
 	struct hashmap_entry *entry;
 
-	while (collector->stacks != NULL && (entry = hashmap_next(collector->stacks, &cursor)) != NULL)
+	while (held != NULL && (entry = hashmap_next(held, &cursor)) != NULL)
 		free((void *)(uintptr_t)entry->value);
-	hashmap_free(collector->stacks);
+	hashmap_free(held);
+}
+
+static void collector_free(struct cpu_collector *collector)
+{
+	free_held(collector->stacks);
+	free_held(collector->user_stacks);
 	free(collector->drained_keys);
 	free(collector->drained_totals);
 	ring_buffer__free(collector->ring);
@@ -255,6 +318,7 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
 	collector->stacks = hashmap_new();
+	collector->user_stacks = hashmap_new();
 	if (totals_wanted(&collector->n_totals, err, err_len) != 0) {
 		collector_free(collector);
 		return NULL;
@@ -264,7 +328,8 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 		collector->n_totals = 1;
 	collector->drained_keys = calloc(collector->n_totals, sizeof(*collector->drained_keys));
 	collector->drained_totals = calloc(collector->n_totals, sizeof(*collector->drained_totals));
-	bool allocated = collector->stacks != NULL && collector->drained_keys != NULL && collector->drained_totals != NULL;
+	bool allocated = collector->stacks != NULL && collector->user_stacks != NULL && collector->drained_keys != NULL &&
+			 collector->drained_totals != NULL;
 	collector->skel = allocated ? cpu_bpf__open() : NULL;
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
@@ -317,6 +382,7 @@ static void name_counters(struct cpu_collector_stats *stats)
 	stats->kernel_stack_errors = stats->counters[CPU_COUNTER_KERNEL_STACK_ERR];
 	stats->sent_whole = stats->counters[CPU_COUNTER_SENT_WHOLE];
 	stats->sent_by_reference = stats->counters[CPU_COUNTER_SENT_BY_REFERENCE];
+	stats->sent_user_held = stats->counters[CPU_COUNTER_USER_HELD];
 	stats->totalled = stats->counters[CPU_COUNTER_TOTALLED];
 }
 

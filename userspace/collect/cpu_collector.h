@@ -43,6 +43,7 @@ struct cpu_collector_stats {
 	uint64_t user_stack_errors; /* user stack unreadable (sample kept, stack empty) */
 	uint64_t kernel_stack_errors;
 	uint64_t sent_whole, sent_by_reference; /* how the samples came: with their stacks, or by reference */
+	uint64_t sent_user_held;                /* sent whole without user frames the agent held */
 	uint64_t totalled, totals_read;         /* or totalled in the kernel, read as so many totals */
 	uint64_t bytes;                         /* what they moved from the kernel, ring headers included */
 	uint64_t unknown_references;            /* lost: a reference to a stack the agent does not hold */

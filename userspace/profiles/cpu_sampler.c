@@ -357,11 +357,12 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 			    (unsigned long long)r->stats.kernel_stack_errors);
 	if (r->stats.sent_whole + r->stats.sent_by_reference + r->stats.totalled > 0)
 		profile_add_comment(profile,
-				    "from the kernel: %.0f bytes per sample (%llu sent with their stacks, %llu totalled "
-				    "in the kernel per stack and read as %llu totals, %llu by reference to a stack sent "
-				    "before)",
+				    "from the kernel: %.0f bytes per sample (%llu sent with their stacks, %llu of them "
+				    "without the user frames of one sent before, %llu totalled in the kernel per stack "
+				    "and read as %llu totals, %llu by reference to a stack sent before)",
 				    cpu_collector_bytes_per_sample(&r->stats), (unsigned long long)r->stats.sent_whole,
-				    (unsigned long long)r->stats.totalled, (unsigned long long)r->stats.totals_read,
+				    (unsigned long long)r->stats.sent_user_held, (unsigned long long)r->stats.totalled,
+				    (unsigned long long)r->stats.totals_read,
 				    (unsigned long long)r->stats.sent_by_reference);
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
 	if (r->target_exited)
