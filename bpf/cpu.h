@@ -47,7 +47,7 @@ struct cpu_sample {
  * the kernel frames read: a few hundred bytes instead of the arrays' 2
  * KiB. x86-64 runs all kernel code (its text,
  * modules, BPF programs) in the top 2 GiB of the address space, so kernel
- * frames go as their low 32 bits (kernel_frames_narrow), the upper half
+ * frames go as their low 32 bits (CPU_WIRE_KERNEL_NARROW), the upper half
  * being KERNEL_FRAME_HIGH; a stack with any other address goes in 8 bytes
  * a frame. */
 #define CPU_SAMPLE_HEAD_BYTES __builtin_offsetof(struct cpu_sample, user_stack)
