@@ -34,7 +34,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup demo load clean format setup test-vagrant soak fuzz fuzz-regress
+.PHONY: all test test-build bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup demo load clean format setup test-vagrant soak fuzz fuzz-regress
 all:
 
 include demo-server/build.mk
@@ -67,7 +67,11 @@ KERNELS_STAMP := $(BUILD)/kernels/releases
 $(KERNELS_STAMP): scripts/setup.sh | $(SETUP_STAMP)
 	bash scripts/setup.sh --kernels
 
-test: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof $(KERNELS_STAMP)
+# test-build: what the suites run, without running them (TESTS=regex
+# bash tests/run.sh then runs some).
+test-build: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
+
+test: test-build $(KERNELS_STAMP)
 	bash tests/run.sh
 
 bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup

@@ -82,24 +82,31 @@ struct {
 	__type(value, struct user_walk);
 } unwind_scratch SEC(".maps");
 
-/* pc's mapping in the process, trying the previous frame's first (*last,
- * updated): a caller is often in the same object as its callee. */
-static __always_inline const struct unwind_mapping *unwind_find_mapping(const struct unwind_process *process, __u64 pc,
-									__u32 *last)
+/* The index of pc's mapping in the process, trying the previous frame's
+ * first (*last, updated): a caller is often in the same object as its
+ * callee; -1 when no mapping holds pc. A global function, so the verifier
+ * checks its search loop once, apart from every path of the walk. */
+__noinline int unwind_find_mapping(const struct unwind_process *process, __u64 pc, __u32 *last)
 {
-	__u32 low = 0, high = process->n_mappings;
+	if (process == NULL || last == NULL)
+		return -1;
+	__u32 low = 0, high = process->n_mappings, hint = *last;
 
+	/* The agent never loads more; clamping high to a constant instead
+	 * would let the verifier walk every path of the search with known
+	 * indexes, 16,000 instructions more. */
 	if (high > UNWIND_MAX_MAPPINGS)
-		high = UNWIND_MAX_MAPPINGS;
-	if (*last < high && *last < UNWIND_MAX_MAPPINGS) {
-		const struct unwind_mapping *mapping = &process->mappings[*last];
+		return -1;
+	if (hint < high && hint < UNWIND_MAX_MAPPINGS) {
+		const struct unwind_mapping *mapping = &process->mappings[hint];
 		if (pc >= mapping->start && pc < mapping->end)
-			return mapping;
+			return hint;
 	}
 	for (int step = 0; step < UNWIND_MAPPING_SEARCH && low < high; step++) {
-		__u32 mid = low + (high - low) / 2;
-		if (mid >= UNWIND_MAX_MAPPINGS)
-			return NULL;
+		/* mid < high <= UNWIND_MAX_MAPPINGS already; the mask gives
+		 * every step's pointer one range, so the verifier's states
+		 * of different steps match and it stops exploring early. */
+		__u32 mid = (low + (high - low) / 2) & (UNWIND_MAX_MAPPINGS - 1);
 		const struct unwind_mapping *mapping = &process->mappings[mid];
 		if (pc < mapping->start) {
 			high = mid;
@@ -107,16 +114,19 @@ static __always_inline const struct unwind_mapping *unwind_find_mapping(const st
 			low = mid + 1;
 		} else {
 			*last = mid;
-			return mapping;
+			return mid;
 		}
 	}
-	return NULL;
+	return -1;
 }
 
-/* The last row of the mapping's object starting at or below pc, or NULL
- * when pc precedes them all. */
-static __always_inline const struct unwind_entry *unwind_find_row(const struct unwind_mapping *mapping, __u32 pc)
+/* The index of the last row of the mapping's object starting at or
+ * below pc, or -1 when pc precedes them all. Global, like
+ * unwind_find_mapping: its search is verified once. */
+__noinline int unwind_find_row(const struct unwind_mapping *mapping, __u32 pc)
 {
+	if (mapping == NULL)
+		return -1;
 	__u32 low = mapping->first_row, high = mapping->first_row + mapping->n_rows;
 	int steps = UNWIND_ROW_SEARCH;
 
@@ -137,14 +147,14 @@ static __always_inline const struct unwind_entry *unwind_find_row(const struct u
 		__u32 mid = low + (high - low) / 2;
 		const struct unwind_entry *row = bpf_map_lookup_elem(&unwind_rows, &mid);
 		if (row == NULL)
-			return NULL;
+			return -1;
 		if (row->pc <= pc)
 			low = mid;
 		else
 			high = mid;
 	}
 	const struct unwind_entry *row = bpf_map_lookup_elem(&unwind_rows, &low);
-	return row != NULL && row->pc <= pc ? row : NULL;
+	return row != NULL && row->pc <= pc ? (int)low : -1;
 }
 
 /* unwind_find_row through this CPU's slice of the row cache: the row for
@@ -161,7 +171,9 @@ static __always_inline const struct unwind_entry *unwind_cached_row(const struct
 		return &cached->row;
 	}
 	COST_COUNT(COST_ROW_MISSES, 1);
-	const struct unwind_entry *row = unwind_find_row(mapping, pc);
+	int found = unwind_find_row(mapping, pc);
+	__u32 at = (__u32)found;
+	const struct unwind_entry *row = found >= 0 ? bpf_map_lookup_elem(&unwind_rows, &at) : NULL;
 	if (cached == NULL)
 		return row;
 	if (row != NULL)
@@ -376,12 +388,12 @@ static long unwind_step(__u32 index, void *unused)
 
 	COST_START(mark);
 	const struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &s->slot);
-	const struct unwind_mapping *mapping =
-		process != NULL && process->tgid == s->owner ? unwind_find_mapping(process, s->pc, &s->mapping) : NULL;
-	if (mapping == NULL) {
+	int found = process != NULL && process->tgid == s->owner ? unwind_find_mapping(process, s->pc, &s->mapping) : -1;
+	if (found < 0 || found >= UNWIND_MAX_MAPPINGS || process == NULL) {
 		s->end = UNWIND_END_UNKNOWN_PC;
 		return 1;
 	}
+	const struct unwind_mapping *mapping = &process->mappings[found];
 	if (process->go.g_tls != 0) {
 		int go = unwind_go_frame(&process->go, s);
 		if (go >= 0)
