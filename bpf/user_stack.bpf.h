@@ -22,6 +22,11 @@
 #include "sample_cost.bpf.h"
 
 const volatile __u32 unwind_mode = UNWIND_MODE_FP;
+/* Set by the agent only under test (BPFPROF_TEST_REFUSE_WALK=1): the
+ * walk then holds an instruction every verifier refuses, so the agent's
+ * fall back to frame pointers is tested against a real refusal on every
+ * kernel. Read-only data: when false the verifier never sees that path. */
+const volatile bool refuse_walk_for_test = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -518,6 +523,8 @@ static __always_inline int unwind_user_stack_from(void *ctx, const struct user_s
 		return bytes < 0 ? (int)bytes : (int)(bytes / sizeof(__u64));
 	}
 
+	if (refuse_walk_for_test)
+		asm volatile("r0 = *(u64 *)(r10 + 8)" ::: "r0"); /* above the frame: "invalid read from stack" */
 	__u32 zero = 0;
 	struct user_walk *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	struct task_struct *task = bpf_get_current_task_btf();

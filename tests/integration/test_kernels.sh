@@ -41,7 +41,7 @@ for release in "${releases[@]}"; do
 done
 
 started=$(date +%s)
-bash "$ROOT/tests/kernels/compat.sh" >"$TEST_TMP/host.tap" 2>&1
+COMPAT_ON_HOST=1 bash "$ROOT/tests/kernels/compat.sh" >"$TEST_TMP/host.tap" 2>&1
 relay "$(uname -r) (this machine)" "$TEST_TMP/host.tap"
 echo "# this machine's kernel: $(($(date +%s) - started)) s"
 
@@ -80,4 +80,17 @@ for release in "${releases[@]}"; do
 	echo "# $release: ${seconds} s under $(cat "$out/accel" 2>/dev/null || echo '?')"
 	[[ -s "$out/status" ]] || sed 's/^/# /' "$TEST_TMP/boot-$release.log" | tail -n 30
 done
+
+# What each kernel's verifier spent on each program (compat.sh's "# program"
+# lines, this machine's first): a table for docs/kernels.md in
+# build/kernel-programs.md, and the doc's own table checked to hold every
+# program in each walk.
+programs=$TEST_TMP/programs
+grep -h '^# program ' "$TEST_TMP/host.tap" >"$programs"
+for release in "${releases[@]}"; do
+	grep -h '^# program ' "$ROOT/build/vm/matrix-$release/output" 2>/dev/null >>"$programs"
+done
+python3 "$ROOT/tests/kernels/programs_table.py" <"$programs" >"$ROOT/build/kernel-programs.md"
+expect_eq "docs/kernels.md's program table has every program in each walk (build/kernel-programs.md)" \
+	"$(python3 "$ROOT/tests/kernels/programs_table.py" --missing "$doc" <"$programs")" ""
 finish

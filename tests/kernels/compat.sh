@@ -52,6 +52,43 @@ expect_match "features: the kinds are the agent's table's" "$(sed -n 's/^profile
 	'^cpu heap allocs leaks block mutex wall threads trace $'
 grep -E '^ ' <<<"$features" | sed 's/^/# /'
 
+# --- programs: far from the verifier's limits, and a refusal degrades ---------
+# bpfprof features loads every object in each walk and prints one row a
+# program: object, program, walk, verified instructions, the verifier's
+# time, the object's load. The budget is a tenth of the verifier's; the
+# load time is held on the host only (emulated guests run 5-10x slower).
+rows=$(grep -E '^  [a-z_]+\.bpf\.c' <<<"$features")
+expect_eq "programs: no object refused in its full walk" "$(grep -Ec 'refused|cannot' <<<"$rows")" 0
+expect_eq "programs: every object in each walk measured" \
+	"$(awk '$5 == "insns" { print $1 "/" $3 }' <<<"$rows" | sort -u | tr '\n' ' ')" \
+	"cpu.bpf.c/auto cpu.bpf.c/fp heap.bpf.c/auto heap.bpf.c/fp offcpu.bpf.c(block)/auto offcpu.bpf.c(block)/fp offcpu.bpf.c(mutex)/auto offcpu.bpf.c(mutex)/fp process_tracker.bpf.c/- timeline.bpf.c/- "
+most=$(awk '$5 == "insns" && $4 + 0 > m { m = $4 + 0; w = $1 " " $2 " (" $3 ")" } END { print m + 0, w }' <<<"$rows")
+check "programs: each verifies in at most 100000 instructions (most: $most)" test "${most%% *}" -le 100000 -a "${most%% *}" -gt 0
+slowest=$(awk '$5 == "insns" && $8 + 0 > m { m = $8 + 0; w = $1 " (" $3 ")" } END { print m + 0, w }' <<<"$rows")
+if [[ -n "${COMPAT_ON_HOST:-}" ]]; then
+	check "programs: each object loads in under 1 s on the host (slowest: $slowest s)" \
+		awk -v s="${slowest%% *}" 'BEGIN { exit !(s < 1) }'
+fi
+awk -v k="$kernel" '$5 == "insns" { print "# program " k, $1, $2, $3, $4, $6, $8 }' <<<"$rows"
+
+# A walk the verifier refuses (BPFPROF_TEST_REFUSE_WALK=1 puts an invalid
+# read in it): each kind loads with frame pointers instead, says so at once
+# in one line and in the profile, and still profiles.
+start_workload frameless --mode split --seconds 600
+for type in cpu heap block; do
+	BPFPROF_TEST_REFUSE_WALK=1 record_attached "$TEST_TMP/refused-$type.err" --type "$type" --pid "$WORKLOAD_PID" \
+		--duration 1s -o "$TEST_TMP/refused-$type.pb.gz"
+	wait "$RECORDER"
+	expect_eq "refused walk, $type: record exits 0" "$?" 0
+	expect_match "refused walk, $type: said before attaching, with the verifier's words" \
+		"$(head -n 1 "$TEST_TMP/refused-$type.err")" \
+		'^bpfprof: this kernel refused the [a-zA-Z -]+'"'"'s --unwind auto walk \(Permission denied: invalid read from stack.*\); walking user stacks with frame pointers instead$'
+	expect_match "refused walk, $type: the profile warns of it" "$(go_pprof -raw "$TEST_TMP/refused-$type.pb.gz" | head -n 20)" \
+		'Comment: WARNING: user stacks by frame pointers only: this kernel refused .* so stacks through code without frame pointers end early'
+done
+expect_match "refused walk, cpu: and still samples" "$(go_pprof -top "$TEST_TMP/refused-cpu.pb.gz")" 'burn'
+kill "$WORKLOAD_PID"
+
 # --- cpu: a 5:3:2 split through a shared leaf, no frame pointers ------------
 start_workload frameless --mode split --seconds 600
 record_attached "$TEST_TMP/cpu.err" --pid "$WORKLOAD_PID" --duration 4s --hz 999 -o "$TEST_TMP/cpu.folded"

@@ -48,6 +48,7 @@ struct cpu_collector {
 	uint64_t totals_made_at_drain; /* the program's count of totals begun, as of the last swap */
 	uint64_t received, bytes, unknown_references, totals_read;
 	int delivered; /* during one poll */
+	struct program_load load;
 };
 
 const struct cpu_event *cpu_event_find(const char *name)
@@ -303,6 +304,64 @@ static int attach_every_cpu(struct cpu_collector *collector, const struct cpu_ev
 	return 0;
 }
 
+/* What opening the object needs beyond the collector: a measure of the
+ * programs alone has no set, unwinder or event. */
+struct cpu_open {
+	struct cpu_collector *collector;
+	const struct process_collector *set;
+	const struct unwinder *unwinder;
+	uint32_t ring_size;
+};
+
+static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+{
+	struct cpu_open *open = ctx;
+	struct cpu_collector *collector = open->collector;
+
+	collector->skel = cpu_bpf__open();
+	if (collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	collector->current_totals = collector->skel->maps.totals_a;
+	collector->spare_totals = collector->skel->maps.totals_b;
+	collector->skel->rodata->use_totals = collector->use_totals;
+	/* A map of hash maps takes inner maps of any size: its template's
+	 * (CPU_TOTALS) need not change. */
+	bpf_map__set_max_entries(collector->skel->maps.totals_a, collector->n_totals);
+	bpf_map__set_max_entries(collector->skel->maps.totals_b, collector->n_totals);
+	collector->skel->rodata->ringbuf_wakeup_bytes = open->ring_size / 4;
+	bpf_map__set_max_entries(collector->skel->maps.samples, open->ring_size);
+	collector->skel->rodata->unwind_mode = mode;
+	collector->skel->rodata->refuse_walk_for_test = program_load_refuse_walk_for_test();
+	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	return 0;
+}
+
+static struct bpf_object *object_of(void *ctx)
+{
+	return ((struct cpu_open *)ctx)->collector->skel->obj;
+}
+
+static int load_object(void *ctx)
+{
+	return cpu_bpf__load(((struct cpu_open *)ctx)->collector->skel);
+}
+
+static void close_object(void *ctx)
+{
+	struct cpu_collector *collector = ((struct cpu_open *)ctx)->collector;
+	cpu_bpf__destroy(collector->skel);
+	collector->skel = NULL;
+}
+
+static const struct program_load_steps load_steps = {
+	"cpu.bpf.c", "the CPU sampler", open_object, object_of, load_object, close_object,
+};
+
 struct cpu_collector *cpu_collector_start(const struct process_collector *set, const struct cpu_event *event, unsigned hz,
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len)
@@ -328,33 +387,14 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 		collector->n_totals = 1;
 	collector->drained_keys = calloc(collector->n_totals, sizeof(*collector->drained_keys));
 	collector->drained_totals = calloc(collector->n_totals, sizeof(*collector->drained_totals));
-	bool allocated = collector->stacks != NULL && collector->user_stacks != NULL && collector->drained_keys != NULL &&
-			 collector->drained_totals != NULL;
-	collector->skel = allocated ? cpu_bpf__open() : NULL;
-	if (collector->skel == NULL) {
-		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
+	if (collector->stacks == NULL || collector->user_stacks == NULL || collector->drained_keys == NULL ||
+	    collector->drained_totals == NULL) {
+		snprintf(err, err_len, "out of memory");
 		collector_free(collector);
 		return NULL;
 	}
-	collector->current_totals = collector->skel->maps.totals_a;
-	collector->spare_totals = collector->skel->maps.totals_b;
-	collector->skel->rodata->use_totals = collector->use_totals;
-	/* A map of hash maps takes inner maps of any size: its template's
-	 * (CPU_TOTALS) need not change. */
-	bpf_map__set_max_entries(collector->skel->maps.totals_a, collector->n_totals);
-	bpf_map__set_max_entries(collector->skel->maps.totals_b, collector->n_totals);
-	uint32_t ring_size = ring_size_for(hz, n_cpus);
-	collector->skel->rodata->ringbuf_wakeup_bytes = ring_size / 4;
-	bpf_map__set_max_entries(collector->skel->maps.samples, ring_size);
-	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
-	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0 ||
-	    unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0) {
-		collector_free(collector);
-		return NULL;
-	}
-	int loaded = cpu_bpf__load(collector->skel);
-	if (loaded != 0) {
-		snprintf(err, err_len, "cannot load the CPU sampler into the kernel: %s", strerror(-loaded));
+	struct cpu_open open = {collector, set, unwinder, ring_size_for(hz, n_cpus)};
+	if (program_load(&load_steps, &open, unwinder_mode(unwinder), &collector->load, err, err_len) != 0) {
 		collector_free(collector);
 		return NULL;
 	}
@@ -369,6 +409,21 @@ struct cpu_collector *cpu_collector_start(const struct process_collector *set, c
 		return NULL;
 	}
 	return collector;
+}
+
+int cpu_collector_measure(enum unwind_mode mode, struct program_load *load, char *err, size_t err_len)
+{
+	struct cpu_collector collector = {.n_totals = CPU_TOTALS, .use_totals = true};
+	struct cpu_open open = {&collector, NULL, NULL, ring_size_for(99, 1)};
+	int rc = program_load(&load_steps, &open, mode, load, err, err_len);
+
+	cpu_bpf__destroy(collector.skel);
+	return rc;
+}
+
+const struct program_load *cpu_collector_program_load(const struct cpu_collector *collector)
+{
+	return &collector->load;
 }
 
 const char *const cpu_counter_descriptions[CPU_COUNTER_MAX] = {CPU_COUNTERS(BPF_COUNTER_DESCRIPTION)};

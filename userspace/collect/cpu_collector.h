@@ -15,6 +15,7 @@
 
 #include "cpu.h"
 #include "process_collector.h"
+#include "program_load.h"
 #include "stack_table.h"
 #include "unwinder.h"
 
@@ -67,6 +68,11 @@ struct cpu_collector;
 struct cpu_collector *cpu_collector_start(const struct process_collector *set, const struct cpu_event *event, unsigned hz,
 					  const struct unwinder *unwinder, cpu_sample_sink sink, void *sink_ctx,
 					  char *err, size_t err_len);
+/* What loading the programs cost, and the walk they do. */
+const struct program_load *cpu_collector_program_load(const struct cpu_collector *collector);
+/* Loads the programs alone (no set, no attach) in mode, to measure them;
+ * 0 with load filled, or -1 with err. */
+int cpu_collector_measure(enum unwind_mode mode, struct program_load *load, char *err, size_t err_len);
 /* Delivers pending samples to the sink, waiting up to timeout_ms for the
  * first (or draining the totals when the kernel's map is half full).
  * Returns how many deliveries, or -1 on error. */

@@ -55,6 +55,7 @@ struct heap_collector {
 	void *sink_ctx;
 	int delivered;
 	struct heap_injection *injection; /* --heap-inject: the sampler running in the target */
+	struct program_load load;
 };
 
 /* The entry points probed, with the program that reads each one's
@@ -268,6 +269,76 @@ static int inject_sampler(struct heap_collector *collector, pid_t pid, bool whol
 	return 0;
 }
 
+/* What opening the object needs beyond the collector. */
+struct heap_open {
+	struct heap_collector *collector;
+	const struct process_collector *set; /* NULL: measuring the programs alone */
+	const struct unwinder *unwinder;
+	uint64_t rate;
+	bool whole_set;
+};
+
+static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+{
+	struct heap_open *open = ctx;
+	struct heap_collector *collector = open->collector;
+
+	collector->skel = heap_bpf__open();
+	if (collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the heap tracer's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	collector->skel->rodata->sample_rate = open->rate;
+	collector->skel->rodata->whole_set = open->whole_set;
+	collector->skel->rodata->unwind_mode = mode;
+	collector->skel->rodata->refuse_walk_for_test = program_load_refuse_walk_for_test();
+	heap_fill_draw_table((uint32_t *)collector->skel->rodata->draw_table);
+	bpf_map__set_max_entries(collector->skel->maps.live, LIVE_ALLOCATIONS_MAX);
+	bpf_map__set_max_entries(collector->skel->maps.events,
+				 open->rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
+	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	return 0;
+}
+
+static struct bpf_object *object_of(void *ctx)
+{
+	return ((struct heap_open *)ctx)->collector->skel->obj;
+}
+
+static int load_object(void *ctx)
+{
+	return heap_bpf__load(((struct heap_open *)ctx)->collector->skel);
+}
+
+static void close_object(void *ctx)
+{
+	struct heap_collector *collector = ((struct heap_open *)ctx)->collector;
+	heap_bpf__destroy(collector->skel);
+	collector->skel = NULL;
+}
+
+static const struct program_load_steps load_steps = {
+	"heap.bpf.c", "the heap tracer", open_object, object_of, load_object, close_object,
+};
+
+int heap_collector_measure(enum unwind_mode mode, struct program_load *load, char *err, size_t err_len)
+{
+	struct heap_collector collector = {0};
+	struct heap_open open = {&collector, NULL, NULL, HEAP_RATE_DEFAULT, false};
+	int rc = program_load(&load_steps, &open, mode, load, err, err_len);
+
+	heap_bpf__destroy(collector.skel);
+	return rc;
+}
+
+const struct program_load *heap_collector_program_load(const struct heap_collector *collector)
+{
+	return &collector->load;
+}
+
 struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const struct process_collector *set,
 					    struct process_image *image, const struct unwinder *unwinder, uint64_t rate,
 					    bool inject, heap_event_sink sink, void *sink_ctx, char *allocator, size_t allocator_len,
@@ -282,27 +353,9 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 	collector->probe_pid = whole_set ? -1 : pid;
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
-	collector->skel = heap_bpf__open();
-	if (collector->skel == NULL) {
-		snprintf(err, err_len, "cannot open the heap tracer's BPF object: %s", strerror(errno));
-		free(collector);
-		return NULL;
-	}
-	collector->skel->rodata->sample_rate = rate;
-	collector->skel->rodata->whole_set = whole_set;
-	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
-	heap_fill_draw_table((uint32_t *)collector->skel->rodata->draw_table);
-	bpf_map__set_max_entries(collector->skel->maps.live, LIVE_ALLOCATIONS_MAX);
-	bpf_map__set_max_entries(collector->skel->maps.events,
-				 rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
-	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
+	struct heap_open open = {collector, set, unwinder, rate, whole_set};
+	if (program_load(&load_steps, &open, unwinder_mode(unwinder), &collector->load, err, err_len) != 0)
 		goto fail;
-	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
-		goto fail;
-	if (heap_bpf__load(collector->skel) != 0) {
-		snprintf(err, err_len, "cannot load the heap tracer into the kernel: %s", strerror(errno));
-		goto fail;
-	}
 	if (inject) {
 		if (inject_sampler(collector, pid, whole_set, rate, allocator, allocator_len, err, err_len) != 0)
 			goto fail;

@@ -15,6 +15,7 @@
 
 #include "heap.h"
 #include "process_collector.h"
+#include "program_load.h"
 #include "symbolizer.h"
 #include "unwinder.h"
 
@@ -45,6 +46,11 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 					    const struct unwinder *unwinder,
 					    uint64_t rate, bool inject, heap_event_sink sink, void *sink_ctx, char *allocator,
 					    size_t allocator_len, char *err, size_t err_len);
+/* What loading the programs cost, and the walk they do. */
+const struct program_load *heap_collector_program_load(const struct heap_collector *collector);
+/* Loads the programs alone (no set, no probes) in mode, to measure them;
+ * 0 with load filled, or -1 with err. */
+int heap_collector_measure(enum unwind_mode mode, struct program_load *load, char *err, size_t err_len);
 enum heap_cover {
 	HEAP_COVERED_NOW,    /* its allocator's file got its probes; allocator names it */
 	HEAP_COVERED_BEFORE, /* its allocator's file had them already */

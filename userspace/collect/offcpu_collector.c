@@ -21,6 +21,7 @@ struct offcpu_collector {
 	enum offcpu_kind kind;
 	struct bpf_link *links[2];
 	int n_links;
+	struct program_load load;
 };
 
 static void collector_free(struct offcpu_collector *collector)
@@ -43,6 +44,79 @@ static int attach(struct offcpu_collector *collector, struct bpf_program *progra
 	return 0;
 }
 
+/* What opening the object needs beyond the collector. */
+struct offcpu_open {
+	struct offcpu_collector *collector;
+	const struct process_collector *set; /* NULL: measuring the programs alone */
+	const struct unwinder *unwinder;
+	uint64_t min_wait_ns;
+	bool include_preempted;
+};
+
+static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+{
+	struct offcpu_open *open = ctx;
+	struct offcpu_collector *collector = open->collector;
+
+	collector->skel = offcpu_bpf__open();
+	if (collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the off-CPU tracer's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	collector->skel->rodata->min_wait_ns = open->min_wait_ns;
+	collector->skel->rodata->include_preempted = open->include_preempted;
+	collector->skel->rodata->unwind_mode = mode;
+	collector->skel->rodata->refuse_walk_for_test = program_load_refuse_walk_for_test();
+	/* Only the programs this kind needs are loaded: a block profile never
+	 * pays for system-call tracing, a mutex profile never for switches. */
+	bool block = collector->kind == OFFCPU_BLOCK;
+	bpf_program__set_autoload(collector->skel->progs.block_switch, block);
+	bpf_program__set_autoload(collector->skel->progs.futex_enter, !block);
+	bpf_program__set_autoload(collector->skel->progs.futex_exit, !block);
+	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return -1;
+	return 0;
+}
+
+static struct bpf_object *object_of(void *ctx)
+{
+	return ((struct offcpu_open *)ctx)->collector->skel->obj;
+}
+
+static int load_object(void *ctx)
+{
+	return offcpu_bpf__load(((struct offcpu_open *)ctx)->collector->skel);
+}
+
+static void close_object(void *ctx)
+{
+	struct offcpu_collector *collector = ((struct offcpu_open *)ctx)->collector;
+	offcpu_bpf__destroy(collector->skel);
+	collector->skel = NULL;
+}
+
+static const struct program_load_steps load_steps = {
+	"offcpu.bpf.c", "the off-CPU tracer", open_object, object_of, load_object, close_object,
+};
+
+int offcpu_collector_measure(enum offcpu_kind kind, enum unwind_mode mode, struct program_load *load, char *err,
+			     size_t err_len)
+{
+	struct offcpu_collector collector = {.kind = kind};
+	struct offcpu_open open = {&collector, NULL, NULL, 0, false};
+	int rc = program_load(&load_steps, &open, mode, load, err, err_len);
+
+	offcpu_bpf__destroy(collector.skel);
+	return rc;
+}
+
+const struct program_load *offcpu_collector_program_load(const struct offcpu_collector *collector)
+{
+	return &collector->load;
+}
+
 struct offcpu_collector *offcpu_collector_start(const struct process_collector *set, enum offcpu_kind kind,
 						uint64_t min_wait_ns,
 						bool include_preempted, const struct unwinder *unwinder, char *err,
@@ -55,29 +129,10 @@ struct offcpu_collector *offcpu_collector_start(const struct process_collector *
 		return NULL;
 	}
 	collector->kind = kind;
-	collector->skel = offcpu_bpf__open();
-	if (collector->skel == NULL) {
-		snprintf(err, err_len, "cannot open the off-CPU tracer's BPF object: %s", strerror(errno));
-		free(collector);
-		return NULL;
-	}
-	collector->skel->rodata->min_wait_ns = min_wait_ns;
-	collector->skel->rodata->include_preempted = include_preempted;
-	collector->skel->rodata->unwind_mode = unwinder_mode(unwinder);
-	/* Only the programs this kind needs are loaded: a block profile never
-	 * pays for system-call tracing, a mutex profile never for switches. */
+	struct offcpu_open open = {collector, set, unwinder, min_wait_ns, include_preempted};
+	if (program_load(&load_steps, &open, unwinder_mode(unwinder), &collector->load, err, err_len) != 0)
+		goto fail;
 	bool block = kind == OFFCPU_BLOCK;
-	bpf_program__set_autoload(collector->skel->progs.block_switch, block);
-	bpf_program__set_autoload(collector->skel->progs.futex_enter, !block);
-	bpf_program__set_autoload(collector->skel->progs.futex_exit, !block);
-	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
-		goto fail;
-	if (unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
-		goto fail;
-	if (offcpu_bpf__load(collector->skel) != 0) {
-		snprintf(err, err_len, "cannot load the off-CPU tracer into the kernel: %s", strerror(errno));
-		goto fail;
-	}
 	struct offcpu_bpf *skel = collector->skel;
 	int rc = block ? attach(collector, skel->progs.block_switch, err, err_len)
 		       : attach(collector, skel->progs.futex_enter, err, err_len);

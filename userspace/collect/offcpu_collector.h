@@ -16,6 +16,7 @@
 
 #include "offcpu.h"
 #include "process_collector.h"
+#include "program_load.h"
 #include "stack_table.h"
 #include "unwinder.h"
 
@@ -41,6 +42,12 @@ struct offcpu_collector *offcpu_collector_start(const struct process_collector *
 						uint64_t min_wait_ns,
 						bool include_preempted, const struct unwinder *unwinder, char *err,
 						size_t err_len);
+/* What loading the programs cost, and the walk they do. */
+const struct program_load *offcpu_collector_program_load(const struct offcpu_collector *collector);
+/* Loads the programs of kind alone (no set, no attach) in mode, to
+ * measure them; 0 with load filled, or -1 with err. */
+int offcpu_collector_measure(enum offcpu_kind kind, enum unwind_mode mode, struct program_load *load, char *err,
+			     size_t err_len);
 /* Detaches, adds every stack's (count, nanoseconds) to stacks (two values
  * a stack; NULL: the agent is out of memory, all counted unread) and
  * frees. stats may be NULL. */

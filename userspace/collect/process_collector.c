@@ -35,27 +35,75 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The tracker's programs, for a set that grows: loading a BPF object reads
- * the kernel's whole BTF, a cost a fixed set of processes need not pay. */
-static int start_tracker(struct process_collector *collector, bool follow_children, uint64_t cgroup_id,
-			 const struct unwinder *unwinder, char *err, size_t err_len)
+/* What opening the tracker needs beyond the collector. */
+struct tracker_open {
+	struct process_collector *collector;
+	bool follow_children;
+	uint64_t cgroup_id;
+	const struct unwinder *unwinder; /* NULL: measuring the programs alone */
+};
+
+static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
+	struct tracker_open *open = ctx;
+	struct process_collector *collector = open->collector;
+
+	(void)mode; /* the tracker walks no stack */
 	collector->skel = process_tracker_bpf__open();
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the process tracker's BPF object: %s", strerror(errno));
 		return -1;
 	}
-	collector->skel->rodata->traced_cgroup_id = cgroup_id;
+	collector->skel->rodata->traced_cgroup_id = open->cgroup_id;
 	/* A cgroup's members fork too: their children stay in it. */
-	bpf_program__set_autoload(collector->skel->progs.member_forked, follow_children || cgroup_id != 0);
-	bpf_program__set_autoload(collector->skel->progs.joined_cgroup, cgroup_id != 0);
-	if (process_collector_share_set(collector, collector->skel->obj, err, err_len) != 0 ||
-	    unwinder_share_maps(unwinder, collector->skel->obj, err, err_len) != 0)
+	bpf_program__set_autoload(collector->skel->progs.member_forked, open->follow_children || open->cgroup_id != 0);
+	bpf_program__set_autoload(collector->skel->progs.joined_cgroup, open->cgroup_id != 0);
+	if (open->unwinder != NULL && (process_collector_share_set(collector, collector->skel->obj, err, err_len) != 0 ||
+				       unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0))
 		return -1;
-	if (process_tracker_bpf__load(collector->skel) != 0) {
-		snprintf(err, err_len, "cannot load the process tracker into the kernel: %s", strerror(errno));
+	return 0;
+}
+
+static struct bpf_object *object_of(void *ctx)
+{
+	return ((struct tracker_open *)ctx)->collector->skel->obj;
+}
+
+static int load_object(void *ctx)
+{
+	return process_tracker_bpf__load(((struct tracker_open *)ctx)->collector->skel);
+}
+
+static void close_object(void *ctx)
+{
+	struct process_collector *collector = ((struct tracker_open *)ctx)->collector;
+	process_tracker_bpf__destroy(collector->skel);
+	collector->skel = NULL;
+}
+
+static const struct program_load_steps load_steps = {
+	"process_tracker.bpf.c", "the process tracker", open_object, object_of, load_object, close_object,
+};
+
+int process_collector_measure(struct program_load *load, char *err, size_t err_len)
+{
+	struct process_collector collector = {0};
+	struct tracker_open open = {&collector, true, 1, NULL};
+	int rc = program_load(&load_steps, &open, UNWIND_MODE_FP, load, err, err_len);
+
+	process_tracker_bpf__destroy(collector.skel);
+	return rc;
+}
+
+/* The tracker's programs, for a set that grows: loading a BPF object reads
+ * the kernel's whole BTF, a cost a fixed set of processes need not pay. */
+static int start_tracker(struct process_collector *collector, bool follow_children, uint64_t cgroup_id,
+			 const struct unwinder *unwinder, char *err, size_t err_len)
+{
+	struct tracker_open open = {collector, follow_children, cgroup_id, unwinder};
+	struct program_load load;
+	if (program_load(&load_steps, &open, UNWIND_MODE_FP, &load, err, err_len) != 0)
 		return -1;
-	}
 	if (process_tracker_bpf__attach(collector->skel) != 0) {
 		snprintf(err, err_len, "cannot attach the process tracker to the scheduler's tracepoints: %s",
 			 strerror(errno));

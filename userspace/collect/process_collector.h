@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "process_tracker.h"
+#include "program_load.h"
 #include "unwinder.h"
 
 struct process_collector;
@@ -33,6 +34,9 @@ typedef void (*process_event_sink)(void *ctx, const struct process_event *event)
 struct process_collector *process_collector_start(bool follow_children, uint64_t cgroup_id,
 						  const struct unwinder *unwinder, process_event_sink sink, void *sink_ctx,
 						  char *err, size_t err_len);
+/* Loads every program of the tracker alone (no set, no attach), to
+ * measure them; 0 with load filled, or -1 with err. */
+int process_collector_measure(struct program_load *load, char *err, size_t err_len);
 void process_collector_stop(struct process_collector *collector);
 /* Whether the kernel reports the set's changes (a set that can grow). */
 bool process_collector_follows(const struct process_collector *collector);

@@ -50,6 +50,58 @@ static void collector_free(struct timeline_collector *collector)
 	free(collector);
 }
 
+/* What opening the object needs beyond the collector. */
+struct timeline_open {
+	struct timeline_collector *collector;
+	const struct process_collector *set; /* NULL: measuring the programs alone */
+};
+
+static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+{
+	struct timeline_open *open = ctx;
+
+	(void)mode; /* the timeline walks no stack */
+	open->collector->skel = timeline_bpf__open();
+	if (open->collector->skel == NULL) {
+		snprintf(err, err_len, "cannot open the timeline's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	if (open->set != NULL && process_collector_share_set(open->set, open->collector->skel->obj, err, err_len) != 0)
+		return -1;
+	return 0;
+}
+
+static struct bpf_object *object_of(void *ctx)
+{
+	return ((struct timeline_open *)ctx)->collector->skel->obj;
+}
+
+static int load_object(void *ctx)
+{
+	return timeline_bpf__load(((struct timeline_open *)ctx)->collector->skel);
+}
+
+static void close_object(void *ctx)
+{
+	struct timeline_collector *collector = ((struct timeline_open *)ctx)->collector;
+	timeline_bpf__destroy(collector->skel);
+	collector->skel = NULL;
+}
+
+static const struct program_load_steps load_steps = {
+	"timeline.bpf.c", "the timeline", open_object, object_of, load_object, close_object,
+};
+
+int timeline_collector_measure(struct program_load *load, char *err, size_t err_len)
+{
+	struct timeline_collector collector = {0};
+	struct timeline_open open = {&collector, NULL};
+	int rc = program_load(&load_steps, &open, UNWIND_MODE_FP, load, err, err_len);
+
+	timeline_bpf__destroy(collector.skel);
+	return rc;
+}
+
 struct timeline_collector *timeline_collector_start(const struct process_collector *set, char *err, size_t err_len)
 {
 	struct timeline_collector *collector = calloc(1, sizeof(*collector));
@@ -58,18 +110,10 @@ struct timeline_collector *timeline_collector_start(const struct process_collect
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	collector->skel = timeline_bpf__open();
-	if (collector->skel == NULL) {
-		snprintf(err, err_len, "cannot open the timeline's BPF object: %s", strerror(errno));
-		free(collector);
-		return NULL;
-	}
-	if (process_collector_share_set(set, collector->skel->obj, err, err_len) != 0)
+	struct timeline_open open = {collector, set};
+	struct program_load load;
+	if (program_load(&load_steps, &open, UNWIND_MODE_FP, &load, err, err_len) != 0)
 		goto fail;
-	if (timeline_bpf__load(collector->skel) != 0) {
-		snprintf(err, err_len, "cannot load the timeline into the kernel: %s", strerror(errno));
-		goto fail;
-	}
 	struct bpf_program *programs[] = {collector->skel->progs.timeline_switch, collector->skel->progs.timeline_wakeup};
 	for (size_t i = 0; i < 2; i++) {
 		collector->links[i] = bpf_program__attach(programs[i]);

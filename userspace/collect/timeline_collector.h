@@ -28,6 +28,9 @@ struct timeline_collector;
 /* Loads timeline.bpf.c for the processes of set and attaches it. NULL
  * with a one-line reason. */
 struct timeline_collector *timeline_collector_start(const struct process_collector *set, char *err, size_t err_len);
+/* Loads the programs alone (no set, no attach), to measure them; 0 with
+ * load filled, or -1 with err. */
+int timeline_collector_measure(struct program_load *load, char *err, size_t err_len);
 /* Gathers pending events, waiting up to timeout_ms; -1 on error. */
 int timeline_collector_poll(struct timeline_collector *collector, int timeout_ms);
 /* Detaches, gathers what is still buffered, hands the events over (the

@@ -566,16 +566,16 @@ void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats 
 
 /* How user stacks were walked and why each ended, so a reader can tell a
  * short stack from a truncated one. */
-void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
+void unwinder_describe(const struct unwinder *unwinder, enum unwind_mode mode, struct profile *profile,
 		       const uint64_t ends_by_reason[UNWIND_END_MAX])
 {
-	enum unwind_mode mode = unwinder_mode(unwinder);
 	struct unwinder_stats stats;
 	char ends[512];
 	size_t used = 0;
 
 	if (mode == UNWIND_MODE_FP) {
-		profile_add_comment(profile, "user stacks: frame pointers (--unwind fp)");
+		profile_add_comment(profile, "user stacks: frame pointers%s",
+				    unwinder_mode(unwinder) == UNWIND_MODE_FP ? " (--unwind fp)" : "");
 		return;
 	}
 	unwinder_read_stats(unwinder, &stats);

@@ -63,10 +63,11 @@ int unwinder_share_maps(const struct unwinder *unwinder, struct bpf_object *obje
 
 void unwinder_read_stats(const struct unwinder *unwinder, struct unwinder_stats *stats);
 
-/* Adds to a profile's comments how its user stacks were walked and why
- * they ended (counts by enum unwind_end), so a reader can tell a short
- * stack from a truncated one. */
-void unwinder_describe(const struct unwinder *unwinder, struct profile *profile,
+/* Adds to a profile's comments how its user stacks were walked (mode: the
+ * walk the programs do, which is the unwinder's unless the kernel refused
+ * it) and why they ended (counts by enum unwind_end), so a reader can tell
+ * a short stack from a truncated one. */
+void unwinder_describe(const struct unwinder *unwinder, enum unwind_mode mode, struct profile *profile,
 		       const uint64_t ends_by_reason[UNWIND_END_MAX]);
 
 #endif

@@ -25,6 +25,7 @@
 
 struct cpu_window {
 	struct cpu_sampler *sampler;
+	struct program_load load; /* as the window opened */
 	struct cpu_window *next; /* in the sampler's list while open */
 	struct stack_table *stacks;
 	uint64_t started, deadline; /* monotonic ns */
@@ -46,6 +47,7 @@ struct cpu_sampler {
 	pthread_cond_t changed; /* a window opened or ended */
 	struct cpu_window *windows;
 	struct cpu_collector *collector;
+	struct program_load load; /* what loading the collector's programs cost, and their walk */
 	pthread_t thread;
 	bool thread_started, shutting_down, target_gone;
 	/* A window opening beside others asks for the kernel's totals to be
@@ -262,6 +264,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 							 sampler->image->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
+		sampler->load = *cpu_collector_program_load(sampler->collector);
 	}
 	if (!sampler->thread_started) {
 		if (pthread_create(&sampler->thread, NULL, sampling_loop, sampler) != 0) {
@@ -277,6 +280,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		window->stats_at_open = sampler->at_last_drain; /* what came after it is this window's */
 	else if (!fresh)
 		cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
+	window->load = sampler->load;
 	window->target_cpu_at_open = target_image_cpu_ns(sampler->image);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
@@ -330,6 +334,7 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 	cpu_collector_stats_between(a, b, &result->stats);
 	result->stats.received = window->received; /* this window's own, not the collector's */
 	memcpy(result->user_stack_ends, window->user_stack_ends, sizeof(result->user_stack_ends));
+	result->load = window->load;
 	free(window);
 }
 
@@ -345,7 +350,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 {
 	target_describe(profile, sampler->image, "CPU profile");
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
-	unwinder_describe(sampler->image->unwinder, profile, r->user_stack_ends);
+	unwinder_describe(sampler->image->unwinder, r->load.mode, profile, r->user_stack_ends);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",
@@ -365,6 +370,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 				    (unsigned long long)r->stats.totals_read,
 				    (unsigned long long)r->stats.sent_by_reference);
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
+	program_load_describe(&r->load, profile);
 	if (r->target_exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    (double)r->elapsed_ns / 1e9);

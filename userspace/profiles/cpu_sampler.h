@@ -27,6 +27,7 @@ struct cpu_window_result {
 	uint64_t elapsed_ns;
 	int64_t target_cpu_ns; /* CPU the target used over the window; -1: unknown */
 	bool target_exited;    /* the window ended because the target did */
+	struct program_load load; /* the sampler's programs: their cost and walk */
 };
 
 struct cpu_sampler;

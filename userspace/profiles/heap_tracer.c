@@ -46,6 +46,7 @@ struct heap_tracer {
 	bool whole_set; /* the image is a set of processes, not one */
 	bool inject;    /* --heap-inject: sampled inside the target, not by uprobes */
 	uint64_t rate;
+	struct program_load load; /* what loading the collector's programs cost, and their walk */
 	/* A set's processes are looked at for their allocator as they arrive:
 	 * those up to checked were; waiting ones mapped none yet. Only the
 	 * tracing thread touches these. */
@@ -253,6 +254,7 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 						 err_len);
 	if (tracer->collector == NULL)
 		goto fail;
+	tracer->load = *heap_collector_program_load(tracer->collector);
 	if (tracer->whole_set)
 		cover_newcomers(tracer);
 	tracer->attached_ns = monotonic_ns();
@@ -463,7 +465,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		profile_add_comment(profile, "delta: what changed over the last %.1f s (as Go's ?seconds=N); "
 					     "negative in-use values are frees of older allocations",
 				    (double)(monotonic_ns() - since->taken_ns) / 1e9);
-	unwinder_describe(tracer->image->unwinder, profile, h->user_stack_ends);
+	unwinder_describe(tracer->image->unwinder, tracer->load.mode, profile, h->user_stack_ends);
 	profile_add_comment(profile,
 			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
 			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
@@ -475,6 +477,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 			    (unsigned long long)h->agent_memory, (unsigned long long)h->unfinished,
 			    (unsigned long long)h->stack_errors);
 	bpf_counters_describe(profile, "heap.bpf.c", heap_counter_descriptions, c->counters, HEAP_COUNTER_MAX);
+	program_load_describe(&tracer->load, profile);
 	if (end == END_EXITED)
 		profile_add_comment(profile, "the target exited after %.1f s of tracing: the profile is as of its exit",
 				    traced_seconds);

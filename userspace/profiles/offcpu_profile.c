@@ -22,6 +22,7 @@ struct offcpu_window {
 	uint64_t started_ns; /* monotonic */
 	int64_t started_wall_ns;
 	int64_t target_cpu_at_open; /* -1: unknown */
+	struct program_load load;   /* what loading the collector's programs cost, and their walk */
 };
 
 const char *offcpu_kind_name(enum offcpu_kind kind)
@@ -51,6 +52,7 @@ static struct offcpu_window *open_window(struct target_image *image, enum offcpu
 		free(window);
 		return NULL;
 	}
+	window->load = *offcpu_collector_program_load(window->collector);
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
 	window->target_cpu_at_open = target_image_cpu_ns(image);
@@ -66,6 +68,11 @@ struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu
 struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len)
 {
 	return open_window(image, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
+}
+
+const struct program_load *offcpu_window_program_load(const struct offcpu_window *window)
+{
+	return &window->load;
 }
 
 static void describe(struct profile *profile, const struct offcpu_window *window,
@@ -85,7 +92,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 	profile_add_comment(profile, "waits shorter than %.1f us are not counted, nor waits that began before the "
 				     "window or were still going at its end",
 			    (double)window->min_wait_ns / 1e3);
-	unwinder_describe(window->image->unwinder, profile, stats->user_stack_ends);
+	unwinder_describe(window->image->unwinder, window->load.mode, profile, stats->user_stack_ends);
 	profile_add_comment(profile,
 			    "waits: %llu ended, %llu counted; lost: %llu (no room for a stack, a total or the "
 			    "thread's start, or a nested walk), %llu (agent out of memory); %llu user stacks unreadable",
@@ -94,6 +101,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 			    (unsigned long long)stats->stack_errors);
 	bpf_counters_describe(profile, "offcpu.bpf.c", offcpu_counter_descriptions, stats->counters,
 			      OFFCPU_COUNTER_MAX);
+	program_load_describe(&window->load, profile);
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);

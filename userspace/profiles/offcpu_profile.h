@@ -29,6 +29,8 @@ struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu
 					 char *err, size_t err_len);
 /* The same for all time off CPU, preemptions included: the wall clock's. */
 struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len);
+/* What loading the window's programs cost, and the walk they do. */
+const struct program_load *offcpu_window_program_load(const struct offcpu_window *window);
 /* Ends the window (target_exited: it ended because the target did) and
  * returns its profile, or NULL when out of memory; frees the window. */
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);

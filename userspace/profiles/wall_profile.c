@@ -74,7 +74,7 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 				     "tool pprof -tagroot=state splits the graph)");
 	profile_add_comment(profile, "a thread asleep for the whole window has no event in it and does not show; "
 				     "waits that began before the window or outlast it are not counted");
-	unwinder_describe(window->session->image.unwinder, profile, on->user_stack_ends);
+	unwinder_describe(window->session->image.unwinder, on->load.mode, profile, on->user_stack_ends);
 	profile_add_comment(profile,
 			    "on-CPU samples: %llu taken, %llu lost; off-CPU waits: %llu ended, %llu counted, %llu lost",
 			    (unsigned long long)on->stats.samples,
@@ -83,6 +83,8 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 			    (unsigned long long)(off->lost + off->unread));
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, on->stats.counters, CPU_COUNTER_MAX);
 	bpf_counters_describe(profile, "offcpu.bpf.c", offcpu_counter_descriptions, off->counters, OFFCPU_COUNTER_MAX);
+	program_load_describe(&on->load, profile);
+	program_load_describe(offcpu_window_program_load(window->off), profile);
 	if (exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);

@@ -1,0 +1,224 @@
+/* program_load.c: a BPF object into the kernel, what the verifier spent on it, and the fall back to frame pointers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "program_load.h"
+#include "window_health.h"
+
+/* The verifier's summary (log level 4: statistics, and the reason for a
+ * refusal, without a line per instruction) fits in far less. */
+#define LOG_BYTES (64 * 1024)
+
+static double now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Says on stderr, once the verifier has taken PROGRAM_LOAD_NOTICE_SECONDS
+ * and then every ten seconds, that the agent is waiting for it: a refusal
+ * of a program that nearly fits can take the kernel 20 s to reach. */
+struct notice {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	int done;
+	const char *what;
+	double started;
+};
+
+static void *notice_run(void *arg)
+{
+	struct notice *n = arg;
+	struct timespec deadline;
+	int wait_s = PROGRAM_LOAD_NOTICE_SECONDS;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	pthread_mutex_lock(&n->lock);
+	while (!n->done) {
+		deadline.tv_sec += wait_s;
+		if (pthread_cond_timedwait(&n->done_cond, &n->lock, &deadline) == ETIMEDOUT && !n->done) {
+			fprintf(stderr, "bpfprof: the kernel's verifier is still checking %s (%.0f s so far)\n", n->what,
+				now_seconds() - n->started);
+			wait_s = 10;
+		}
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+static int notice_start(struct notice *n, const char *what)
+{
+	*n = (struct notice){.what = what, .started = now_seconds()};
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_cond_init(&n->done_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return pthread_create(&n->thread, NULL, notice_run, n) == 0 ? 0 : -1;
+}
+
+static void notice_stop(struct notice *n, int started)
+{
+	if (started == 0) {
+		pthread_mutex_lock(&n->lock);
+		n->done = 1;
+		pthread_cond_signal(&n->done_cond);
+		pthread_mutex_unlock(&n->lock);
+		pthread_join(n->thread, NULL);
+	}
+	pthread_cond_destroy(&n->done_cond);
+	pthread_mutex_destroy(&n->lock);
+}
+
+/* The verifier's reason for a refusal: the log's last line that is not
+ * one of its statistics. */
+static void refusal_reason(const char *log, char *reason, size_t len)
+{
+	const char *end = log + strlen(log), *line_end = end;
+
+	reason[0] = '\0';
+	while (line_end > log) {
+		while (line_end > log && line_end[-1] == '\n')
+			line_end--;
+		const char *line = line_end;
+		while (line > log && line[-1] != '\n')
+			line--;
+		size_t n = (size_t)(line_end - line);
+		bool statistic = strncmp(line, "processed ", 10) == 0 || strncmp(line, "verification time", 17) == 0 ||
+				 strncmp(line, "stack depth", 11) == 0;
+		if (n > 0 && !statistic) {
+			snprintf(reason, len, "%.*s", (int)n, line);
+			return;
+		}
+		line_end = line;
+	}
+}
+
+/* One try at loading in the object's configured walk; 0 or a negative
+ * errno, with each program's cost read or the refusal's reason kept. */
+static int load_once(const struct program_load_steps *steps, void *ctx, struct program_load *out, char *reason,
+		     size_t reason_len)
+{
+	struct bpf_object *obj = steps->bpf_object(ctx);
+	struct bpf_program *prog;
+	char *logs = calloc(PROGRAM_LOAD_MAX_PROGRAMS, LOG_BYTES);
+	size_t n = 0;
+
+	if (logs == NULL)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (!bpf_program__autoload(prog) || n == PROGRAM_LOAD_MAX_PROGRAMS)
+			continue;
+		bpf_program__set_log_buf(prog, logs + n * LOG_BYTES, LOG_BYTES);
+		bpf_program__set_log_level(prog, 4);
+		n++;
+	}
+	struct notice notice;
+	int noticing = notice_start(&notice, steps->what);
+	int rc = steps->load(ctx);
+	notice_stop(&notice, noticing);
+
+	n = 0;
+	out->n_programs = 0;
+	reason[0] = '\0';
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (!bpf_program__autoload(prog) || n == PROGRAM_LOAD_MAX_PROGRAMS)
+			continue;
+		const char *log = logs + n++ * LOG_BYTES;
+		if (rc != 0) {
+			if (bpf_program__fd(prog) < 0 && reason[0] == '\0' && log[0] != '\0')
+				refusal_reason(log, reason, reason_len);
+			continue;
+		}
+		struct program_cost *cost = &out->programs[out->n_programs++];
+		struct bpf_prog_info info;
+		uint32_t info_len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		snprintf(cost->name, sizeof(cost->name), "%s", bpf_program__name(prog));
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &info_len) == 0)
+			cost->verified_insns = info.verified_insns;
+		const char *time = strstr(log, "verification time ");
+		cost->verify_us = time != NULL ? strtoull(time + 18, NULL, 10) : 0;
+		const char *processed = strstr(log, "processed ");
+		if (cost->verified_insns == 0 && processed != NULL) /* before 5.16, the log's count */
+			cost->verified_insns = (uint32_t)strtoul(processed + 10, NULL, 10);
+	}
+	free(logs);
+	return rc;
+}
+
+int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_mode mode,
+		 struct program_load *out, char *err, size_t err_len)
+{
+	double started = now_seconds();
+	char reason[256];
+
+	*out = (struct program_load){.object = steps->object, .what = steps->what, .wanted = mode, .mode = mode};
+	if (steps->open(ctx, mode, err, err_len) != 0)
+		return -1;
+	int rc = load_once(steps, ctx, out, reason, sizeof(reason));
+	if (rc != 0 && mode != UNWIND_MODE_FP) {
+		/* Shorter stacks beat no profile: the frame-pointer walk is a
+		 * fraction of the DWARF walker's size. */
+		char fallback_err[256];
+		steps->close(ctx);
+		snprintf(out->refused, sizeof(out->refused), "%s: %s", strerror(-rc),
+			 reason[0] != '\0' ? reason : "the verifier said no more");
+		out->mode = UNWIND_MODE_FP;
+		if (steps->open(ctx, UNWIND_MODE_FP, fallback_err, sizeof(fallback_err)) == 0 &&
+		    load_once(steps, ctx, out, reason, sizeof(reason)) == 0) {
+			fprintf(stderr,
+				"bpfprof: this kernel refused %s's --unwind %s walk (%s); walking user stacks with frame "
+				"pointers instead\n",
+				steps->what, unwind_mode_name(mode), out->refused);
+			out->seconds = now_seconds() - started;
+			return 0;
+		}
+		snprintf(err, err_len, "cannot load %s into the kernel: %s", steps->what, out->refused);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot load %s into the kernel: %s (%s)", steps->what, strerror(-rc),
+			 reason[0] != '\0' ? reason : "the verifier said no more");
+		return -1;
+	}
+	out->seconds = now_seconds() - started;
+	return 0;
+}
+
+bool program_load_refuse_walk_for_test(void)
+{
+	const char *value = getenv("BPFPROF_TEST_REFUSE_WALK");
+	return value != NULL && strcmp(value, "1") == 0;
+}
+
+void program_load_describe(const struct program_load *load, struct profile *profile)
+{
+	char text[1024];
+	size_t used = 0;
+
+	for (size_t i = 0; i < load->n_programs && used < sizeof(text); i++) {
+		int wrote = snprintf(text + used, sizeof(text) - used, "%s%s %u instructions", i > 0 ? ", " : "",
+				     load->programs[i].name, load->programs[i].verified_insns);
+		used += wrote > 0 ? (size_t)wrote : 0;
+	}
+	profile_add_comment(profile, "BPF programs of %s, verified: %s; loaded in %.2f s", load->object, text,
+			    load->seconds);
+	if (load->mode != load->wanted)
+		profile_add_comment(profile,
+				    WARNING_PREFIX "user stacks by frame pointers only: this kernel refused %s's "
+						   "--unwind %s walk (%s), so stacks through code without frame pointers "
+						   "end early",
+				    load->what, unwind_mode_name(load->wanted), load->refused);
+}
