@@ -273,7 +273,7 @@ else
 fi
 
 # Listening beyond loopback warns; flags are checked.
-start_workload cpu_split --seconds 30
+start_workload cpu_split --seconds 60
 if start_serve --pid "$WORKLOAD_PID" --listen 0.0.0.0:0; then
 	expect_match "a non-loopback address prints a warning" "$(cat "$AGENT_LOG")" \
 		'warning: listening beyond this machine'
@@ -283,6 +283,24 @@ if start_serve --pid "$WORKLOAD_PID" --listen 0.0.0.0:0; then
 	kill "$AGENT_PID"
 else
 	not_ok "serve starts on 0.0.0.0" "$(cat "$AGENT_LOG")"
+fi
+# A kernel that refuses the DWARF walk (BPFPROF_TEST_REFUSE_WALK=1 makes
+# every verifier refuse it): each window still profiles, with frame
+# pointers and a warning, and the refusal is verified and said only once.
+if BPFPROF_TEST_REFUSE_WALK=1 start_serve --pid "$WORKLOAD_PID" --listen 127.0.0.1:0; then
+	for window in 1 2; do
+		expect_eq "refused walk: block window $window answers" "$(get '/debug/pprof/block?seconds=1')" 200
+		expect_match "refused walk: block window $window warns of frame pointers" "$(go_pprof -raw "$TEST_TMP/body" | head -n 20)" \
+			'Comment: WARNING: user stacks by frame pointers only: this kernel refused the off-CPU tracer'"'"'s --unwind auto walk'
+	done
+	expect_eq "refused walk: profile?seconds=1 answers" "$(get '/debug/pprof/profile?seconds=1')" 200
+	expect_match "refused walk: the CPU profile warns too" "$(go_pprof -raw "$TEST_TMP/body" | head -n 20)" \
+		'Comment: WARNING: user stacks by frame pointers only: this kernel refused the CPU sampler'
+	expect_eq "refused walk: the off-CPU refusal said once on stderr" \
+		"$(grep -c 'refused the off-CPU tracer'"'"'s --unwind auto walk' "$AGENT_LOG")" 1
+	kill "$AGENT_PID"
+else
+	not_ok "serve starts with the walk refused" "$(cat "$AGENT_LOG")"
 fi
 expect_refusal "a malformed --listen" 2 "--listen takes HOST:PORT" "$bpfprof" serve --pid "$WORKLOAD_PID" --listen nowhere
 expect_refusal "a missing --pid" 2 "--pid is required" "$bpfprof" serve

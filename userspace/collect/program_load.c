@@ -158,30 +158,88 @@ static int load_once(const struct program_load_steps *steps, void *ctx, struct p
 	return rc;
 }
 
+/* Walks this kernel refused, by object and the programs loaded from it:
+ * a server opens a window of the same kind again and again, and should
+ * neither wait for the verifier to refuse each time nor say so each time. */
+#define REFUSALS_MAX 16
+static struct {
+	char programs[256];
+	enum unwind_mode mode;
+	char refused[sizeof(((struct program_load *)0)->refused)];
+} refusals[REFUSALS_MAX];
+static size_t n_refusals;
+static pthread_mutex_t refusals_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The object's programs to be loaded, as one key: "cpu.bpf.c:sample_cpu,". */
+static void programs_key(const struct program_load_steps *steps, void *ctx, char *key, size_t len)
+{
+	struct bpf_program *prog;
+	size_t used = (size_t)snprintf(key, len, "%s:", steps->object);
+
+	bpf_object__for_each_program(prog, steps->bpf_object(ctx))
+	{
+		if (bpf_program__autoload(prog) && used < len)
+			used += (size_t)snprintf(key + used, len - used, "%s,", bpf_program__name(prog));
+	}
+}
+
+/* The refusal kept for key in mode, copied into refused; false if none. */
+static bool refused_before(const char *key, enum unwind_mode mode, char *refused, size_t len)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&refusals_lock);
+	for (size_t i = 0; i < n_refusals && !found; i++)
+		if (refusals[i].mode == mode && strcmp(refusals[i].programs, key) == 0) {
+			snprintf(refused, len, "%s", refusals[i].refused);
+			found = true;
+		}
+	pthread_mutex_unlock(&refusals_lock);
+	return found;
+}
+
+static void remember_refusal(const char *key, enum unwind_mode mode, const char *refused)
+{
+	pthread_mutex_lock(&refusals_lock);
+	if (n_refusals < REFUSALS_MAX) {
+		snprintf(refusals[n_refusals].programs, sizeof(refusals[n_refusals].programs), "%s", key);
+		refusals[n_refusals].mode = mode;
+		snprintf(refusals[n_refusals].refused, sizeof(refusals[n_refusals].refused), "%s", refused);
+		n_refusals++;
+	}
+	pthread_mutex_unlock(&refusals_lock);
+}
+
 int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_mode mode,
 		 struct program_load *out, char *err, size_t err_len)
 {
 	double started = now_seconds();
-	char reason[256];
+	char reason[256], key[256];
 
 	*out = (struct program_load){.object = steps->object, .what = steps->what, .wanted = mode, .mode = mode};
 	if (steps->open(ctx, mode, err, err_len) != 0)
 		return -1;
-	int rc = load_once(steps, ctx, out, reason, sizeof(reason));
+	programs_key(steps, ctx, key, sizeof(key));
+	bool known = mode != UNWIND_MODE_FP && refused_before(key, mode, out->refused, sizeof(out->refused));
+	int rc = known ? -EPERM : load_once(steps, ctx, out, reason, sizeof(reason));
 	if (rc != 0 && mode != UNWIND_MODE_FP) {
 		/* Shorter stacks beat no profile: the frame-pointer walk is a
 		 * fraction of the DWARF walker's size. */
 		char fallback_err[256];
 		steps->close(ctx);
-		snprintf(out->refused, sizeof(out->refused), "%s: %s", strerror(-rc),
-			 reason[0] != '\0' ? reason : "the verifier said no more");
+		if (!known) {
+			snprintf(out->refused, sizeof(out->refused), "%s: %s", strerror(-rc),
+				 reason[0] != '\0' ? reason : "the verifier said no more");
+			remember_refusal(key, mode, out->refused);
+		}
 		out->mode = UNWIND_MODE_FP;
 		if (steps->open(ctx, UNWIND_MODE_FP, fallback_err, sizeof(fallback_err)) == 0 &&
 		    load_once(steps, ctx, out, reason, sizeof(reason)) == 0) {
-			fprintf(stderr,
-				"bpfprof: this kernel refused %s's --unwind %s walk (%s); walking user stacks with frame "
-				"pointers instead\n",
-				steps->what, unwind_mode_name(mode), out->refused);
+			if (!known)
+				fprintf(stderr,
+					"bpfprof: this kernel refused %s's --unwind %s walk (%s); walking user stacks "
+					"with frame pointers instead\n",
+					steps->what, unwind_mode_name(mode), out->refused);
 			out->seconds = now_seconds() - started;
 			return 0;
 		}
