@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tests/kernels/boot.sh: runs one command on another Linux kernel. Boots the
-# installed Debian kernel RELEASE (/boot/vmlinuz-RELEASE) under QEMU with
+# Debian kernel RELEASE (/boot/vmlinuz-RELEASE up to 6.x, from 7.x
+# /usr/lib/modules/RELEASE/vmlinuz), unpacked by scripts/setup.sh --kernels
+# or installed, under QEMU with
 # this machine's own / as a read-only root over virtio-9p, so the guest runs
 # exactly the binaries just built, and copies the command's output and exit
 # status back through a second, writable 9p share.
@@ -26,11 +28,14 @@ out_dir=${2:?usage: boot.sh RELEASE OUT_DIR COMMAND...}
 shift 2
 (($# > 0)) || { echo "boot.sh: no command given" >&2; exit 2; }
 # Kernels come unpacked from their Debian packages (scripts/setup.sh
-# --kernels), or installed in /boot.
-kernel_root=$root/build/kernels/root
-[[ -r "$kernel_root/boot/vmlinuz-$release" ]] || kernel_root=/
-kernel=${kernel_root%/}/boot/vmlinuz-$release
-[[ -r "$kernel" ]] || { echo "boot.sh: no kernel $release (scripts/setup.sh --kernels fetches Debian's)" >&2; exit 2; }
+# --kernels), or installed; from 7.x the image is in the modules' directory.
+kernel=""
+for kernel_root in "$root/build/kernels/root" /; do
+	for image in "boot/vmlinuz-$release" "usr/lib/modules/$release/vmlinuz" "lib/modules/$release/vmlinuz"; do
+		[[ -r "${kernel_root%/}/$image" ]] && { kernel=${kernel_root%/}/$image; break 2; }
+	done
+done
+[[ -n "$kernel" ]] || { echo "boot.sh: no kernel $release (scripts/setup.sh --kernels fetches Debian's)" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 missing (scripts/setup.sh --kernels)" >&2; exit 2; }
 
 vm_dir=$root/build/vm
