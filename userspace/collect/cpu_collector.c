@@ -313,7 +313,7 @@ struct cpu_open {
 	uint32_t ring_size;
 };
 
-static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+static struct bpf_object_skeleton *open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
 	struct cpu_open *open = ctx;
 	struct cpu_collector *collector = open->collector;
@@ -321,7 +321,7 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	collector->skel = cpu_bpf__open();
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the CPU sampler's BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	collector->current_totals = collector->skel->maps.totals_a;
 	collector->spare_totals = collector->skel->maps.totals_b;
@@ -334,21 +334,9 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	bpf_map__set_max_entries(collector->skel->maps.samples, open->ring_size);
 	collector->skel->rodata->unwind_mode = mode;
 	collector->skel->rodata->refuse_walk_for_test = program_load_refuse_walk_for_test();
-	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	return 0;
-}
-
-static struct bpf_object *object_of(void *ctx)
-{
-	return ((struct cpu_open *)ctx)->collector->skel->obj;
-}
-
-static int load_object(void *ctx)
-{
-	return cpu_bpf__load(((struct cpu_open *)ctx)->collector->skel);
+	if (process_collector_share_maps(open->set, open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return NULL;
+	return collector->skel->skeleton;
 }
 
 static void close_object(void *ctx)
@@ -359,7 +347,7 @@ static void close_object(void *ctx)
 }
 
 static const struct program_load_steps load_steps = {
-	"cpu.bpf.c", "the CPU sampler", open_object, object_of, load_object, close_object,
+	"cpu.bpf.c", "the CPU sampler", open_object, close_object,
 };
 
 struct cpu_collector *cpu_collector_start(const struct process_collector *set, const struct cpu_event *event, unsigned hz,

@@ -278,7 +278,7 @@ struct heap_open {
 	bool whole_set;
 };
 
-static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+static struct bpf_object_skeleton *open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
 	struct heap_open *open = ctx;
 	struct heap_collector *collector = open->collector;
@@ -286,7 +286,7 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	collector->skel = heap_bpf__open();
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the heap tracer's BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	collector->skel->rodata->sample_rate = open->rate;
 	collector->skel->rodata->whole_set = open->whole_set;
@@ -296,21 +296,9 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	bpf_map__set_max_entries(collector->skel->maps.live, LIVE_ALLOCATIONS_MAX);
 	bpf_map__set_max_entries(collector->skel->maps.events,
 				 open->rate == 1 ? RING_BYTES_EVERY_ALLOCATION : RING_BYTES_SAMPLED);
-	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	return 0;
-}
-
-static struct bpf_object *object_of(void *ctx)
-{
-	return ((struct heap_open *)ctx)->collector->skel->obj;
-}
-
-static int load_object(void *ctx)
-{
-	return heap_bpf__load(((struct heap_open *)ctx)->collector->skel);
+	if (process_collector_share_maps(open->set, open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return NULL;
+	return collector->skel->skeleton;
 }
 
 static void close_object(void *ctx)
@@ -321,7 +309,7 @@ static void close_object(void *ctx)
 }
 
 static const struct program_load_steps load_steps = {
-	"heap.bpf.c", "the heap tracer", open_object, object_of, load_object, close_object,
+	"heap.bpf.c", "the heap tracer", open_object, close_object,
 };
 
 int heap_collector_measure(enum unwind_mode mode, struct program_load *load, char *err, size_t err_len)

@@ -53,7 +53,7 @@ struct offcpu_open {
 	bool include_preempted;
 };
 
-static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+static struct bpf_object_skeleton *open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
 	struct offcpu_open *open = ctx;
 	struct offcpu_collector *collector = open->collector;
@@ -61,7 +61,7 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	collector->skel = offcpu_bpf__open();
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the off-CPU tracer's BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	collector->skel->rodata->min_wait_ns = open->min_wait_ns;
 	collector->skel->rodata->include_preempted = open->include_preempted;
@@ -73,21 +73,9 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	bpf_program__set_autoload(collector->skel->progs.block_switch, block);
 	bpf_program__set_autoload(collector->skel->progs.futex_enter, !block);
 	bpf_program__set_autoload(collector->skel->progs.futex_exit, !block);
-	if (open->set != NULL && process_collector_share_set(open->set, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	if (open->unwinder != NULL && unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0)
-		return -1;
-	return 0;
-}
-
-static struct bpf_object *object_of(void *ctx)
-{
-	return ((struct offcpu_open *)ctx)->collector->skel->obj;
-}
-
-static int load_object(void *ctx)
-{
-	return offcpu_bpf__load(((struct offcpu_open *)ctx)->collector->skel);
+	if (process_collector_share_maps(open->set, open->unwinder, collector->skel->obj, err, err_len) != 0)
+		return NULL;
+	return collector->skel->skeleton;
 }
 
 static void close_object(void *ctx)
@@ -98,7 +86,7 @@ static void close_object(void *ctx)
 }
 
 static const struct program_load_steps load_steps = {
-	"offcpu.bpf.c", "the off-CPU tracer", open_object, object_of, load_object, close_object,
+	"offcpu.bpf.c", "the off-CPU tracer", open_object, close_object,
 };
 
 int offcpu_collector_measure(enum offcpu_kind kind, enum unwind_mode mode, struct program_load *load, char *err,

@@ -43,7 +43,7 @@ struct tracker_open {
 	const struct unwinder *unwinder; /* NULL: measuring the programs alone */
 };
 
-static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+static struct bpf_object_skeleton *open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
 	struct tracker_open *open = ctx;
 	struct process_collector *collector = open->collector;
@@ -52,7 +52,7 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	collector->skel = process_tracker_bpf__open();
 	if (collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the process tracker's BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	collector->skel->rodata->traced_cgroup_id = open->cgroup_id;
 	/* A cgroup's members fork too: their children stay in it. */
@@ -60,18 +60,8 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	bpf_program__set_autoload(collector->skel->progs.joined_cgroup, open->cgroup_id != 0);
 	if (open->unwinder != NULL && (process_collector_share_set(collector, collector->skel->obj, err, err_len) != 0 ||
 				       unwinder_share_maps(open->unwinder, collector->skel->obj, err, err_len) != 0))
-		return -1;
-	return 0;
-}
-
-static struct bpf_object *object_of(void *ctx)
-{
-	return ((struct tracker_open *)ctx)->collector->skel->obj;
-}
-
-static int load_object(void *ctx)
-{
-	return process_tracker_bpf__load(((struct tracker_open *)ctx)->collector->skel);
+		return NULL;
+	return collector->skel->skeleton;
 }
 
 static void close_object(void *ctx)
@@ -82,7 +72,7 @@ static void close_object(void *ctx)
 }
 
 static const struct program_load_steps load_steps = {
-	"process_tracker.bpf.c", "the process tracker", open_object, object_of, load_object, close_object,
+	"process_tracker.bpf.c", "the process tracker", open_object, close_object,
 };
 
 int process_collector_measure(struct program_load *load, char *err, size_t err_len)
@@ -199,4 +189,12 @@ void process_collector_read_counters(const struct process_collector *collector, 
 	memset(counters, 0, PROCESS_COUNTER_MAX * sizeof(*counters));
 	if (collector->skel != NULL)
 		bpf_counters_sum(bpf_map__fd(collector->skel->maps.counters), counters, PROCESS_COUNTER_MAX);
+}
+
+int process_collector_share_maps(const struct process_collector *set, const struct unwinder *unwinder,
+				 struct bpf_object *object, char *err, size_t err_len)
+{
+	if (set != NULL && process_collector_share_set(set, object, err, err_len) != 0)
+		return -1;
+	return unwinder != NULL ? unwinder_share_maps(unwinder, object, err, err_len) : 0;
 }

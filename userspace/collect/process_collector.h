@@ -56,6 +56,11 @@ int process_collector_poll(struct process_collector *collector, int timeout_ms);
  * filter by this set. 0, or -1 with a reason. */
 int process_collector_share_set(const struct process_collector *collector, struct bpf_object *object, char *err,
 			      size_t err_len);
+/* Both maps a profile's object shares before it is loaded: the set's (set
+ * may be NULL) and the unwinder's (unwinder may be NULL). 0, or -1 with a
+ * reason. */
+int process_collector_share_maps(const struct process_collector *set, const struct unwinder *unwinder,
+				 struct bpf_object *object, char *err, size_t err_len);
 
 void process_collector_read_counters(const struct process_collector *collector, uint64_t counters[PROCESS_COUNTER_MAX]);
 

@@ -105,10 +105,10 @@ static void refusal_reason(const char *log, char *reason, size_t len)
 
 /* One try at loading in the object's configured walk; 0 or a negative
  * errno, with each program's cost read or the refusal's reason kept. */
-static int load_once(const struct program_load_steps *steps, void *ctx, struct program_load *out, char *reason,
-		     size_t reason_len)
+static int load_once(const struct program_load_steps *steps, struct bpf_object_skeleton *skeleton,
+		     struct program_load *out, char *reason, size_t reason_len)
 {
-	struct bpf_object *obj = steps->bpf_object(ctx);
+	struct bpf_object *obj = *skeleton->obj;
 	struct bpf_program *prog;
 	char *logs = calloc(PROGRAM_LOAD_MAX_PROGRAMS, LOG_BYTES);
 	size_t n = 0;
@@ -125,7 +125,7 @@ static int load_once(const struct program_load_steps *steps, void *ctx, struct p
 	}
 	struct notice notice;
 	int noticing = notice_start(&notice, steps->what);
-	int rc = steps->load(ctx);
+	int rc = bpf_object__load_skeleton(skeleton);
 	notice_stop(&notice, noticing);
 
 	n = 0;
@@ -171,12 +171,13 @@ static size_t n_refusals;
 static pthread_mutex_t refusals_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The object's programs to be loaded, as one key: "cpu.bpf.c:sample_cpu,". */
-static void programs_key(const struct program_load_steps *steps, void *ctx, char *key, size_t len)
+static void programs_key(const struct program_load_steps *steps, struct bpf_object_skeleton *skeleton, char *key,
+			 size_t len)
 {
 	struct bpf_program *prog;
 	size_t used = (size_t)snprintf(key, len, "%s:", steps->object);
 
-	bpf_object__for_each_program(prog, steps->bpf_object(ctx))
+	bpf_object__for_each_program(prog, *skeleton->obj)
 	{
 		if (bpf_program__autoload(prog) && used < len)
 			used += (size_t)snprintf(key + used, len - used, "%s,", bpf_program__name(prog));
@@ -217,11 +218,12 @@ int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_
 	char reason[256], key[256];
 
 	*out = (struct program_load){.object = steps->object, .what = steps->what, .wanted = mode, .mode = mode};
-	if (steps->open(ctx, mode, err, err_len) != 0)
+	struct bpf_object_skeleton *skeleton = steps->open(ctx, mode, err, err_len);
+	if (skeleton == NULL)
 		return -1;
-	programs_key(steps, ctx, key, sizeof(key));
+	programs_key(steps, skeleton, key, sizeof(key));
 	bool known = mode != UNWIND_MODE_FP && refused_before(key, mode, out->refused, sizeof(out->refused));
-	int rc = known ? -EPERM : load_once(steps, ctx, out, reason, sizeof(reason));
+	int rc = known ? -EPERM : load_once(steps, skeleton, out, reason, sizeof(reason));
 	if (rc != 0 && mode != UNWIND_MODE_FP) {
 		/* Shorter stacks beat no profile: the frame-pointer walk is a
 		 * fraction of the DWARF walker's size. */
@@ -233,8 +235,8 @@ int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_
 			remember_refusal(key, mode, out->refused);
 		}
 		out->mode = UNWIND_MODE_FP;
-		if (steps->open(ctx, UNWIND_MODE_FP, fallback_err, sizeof(fallback_err)) == 0 &&
-		    load_once(steps, ctx, out, reason, sizeof(reason)) == 0) {
+		skeleton = steps->open(ctx, UNWIND_MODE_FP, fallback_err, sizeof(fallback_err));
+		if (skeleton != NULL && load_once(steps, skeleton, out, reason, sizeof(reason)) == 0) {
 			if (!known)
 				fprintf(stderr,
 					"bpfprof: this kernel refused %s's --unwind %s walk (%s); walking user stacks "

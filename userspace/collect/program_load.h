@@ -48,11 +48,9 @@ struct program_load {
 struct program_load_steps {
 	const char *object;
 	const char *what;
-	/* Opens and configures the object to walk user stacks in mode: 0, or
-	 * -1 with err. */
-	int (*open)(void *ctx, enum unwind_mode mode, char *err, size_t err_len);
-	struct bpf_object *(*bpf_object)(void *ctx);
-	int (*load)(void *ctx); /* the skeleton's load: 0 or a negative errno */
+	/* Opens and configures the object to walk user stacks in mode: its
+	 * skeleton, or NULL with err. */
+	struct bpf_object_skeleton *(*open)(void *ctx, enum unwind_mode mode, char *err, size_t err_len);
 	void (*close)(void *ctx); /* undoes open, ready for another */
 };
 

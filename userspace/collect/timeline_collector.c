@@ -56,7 +56,7 @@ struct timeline_open {
 	const struct process_collector *set; /* NULL: measuring the programs alone */
 };
 
-static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
+static struct bpf_object_skeleton *open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_len)
 {
 	struct timeline_open *open = ctx;
 
@@ -64,21 +64,11 @@ static int open_object(void *ctx, enum unwind_mode mode, char *err, size_t err_l
 	open->collector->skel = timeline_bpf__open();
 	if (open->collector->skel == NULL) {
 		snprintf(err, err_len, "cannot open the timeline's BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
-	if (open->set != NULL && process_collector_share_set(open->set, open->collector->skel->obj, err, err_len) != 0)
-		return -1;
-	return 0;
-}
-
-static struct bpf_object *object_of(void *ctx)
-{
-	return ((struct timeline_open *)ctx)->collector->skel->obj;
-}
-
-static int load_object(void *ctx)
-{
-	return timeline_bpf__load(((struct timeline_open *)ctx)->collector->skel);
+	if (process_collector_share_maps(open->set, NULL, open->collector->skel->obj, err, err_len) != 0)
+		return NULL;
+	return open->collector->skel->skeleton;
 }
 
 static void close_object(void *ctx)
@@ -89,7 +79,7 @@ static void close_object(void *ctx)
 }
 
 static const struct program_load_steps load_steps = {
-	"timeline.bpf.c", "the timeline", open_object, object_of, load_object, close_object,
+	"timeline.bpf.c", "the timeline", open_object, close_object,
 };
 
 int timeline_collector_measure(struct program_load *load, char *err, size_t err_len)
