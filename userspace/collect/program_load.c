@@ -79,11 +79,14 @@ static void notice_stop(struct notice *n, int started)
 	pthread_mutex_destroy(&n->lock);
 }
 
-/* The verifier's reason for a refusal: the log's last line that is not
- * one of its statistics. */
+/* The verifier's reason for a refusal: the log's last line before its
+ * statistics, which begin with "verification time" and grow with the
+ * kernel (7.x adds a line per function: "subprog 4 (unwind_find_row)
+ * global insns_self ..."). */
 static void refusal_reason(const char *log, char *reason, size_t len)
 {
-	const char *end = log + strlen(log), *line_end = end;
+	const char *stats = strstr(log, "verification time");
+	const char *line_end = stats != NULL ? stats : log + strlen(log);
 
 	reason[0] = '\0';
 	while (line_end > log) {
@@ -93,8 +96,8 @@ static void refusal_reason(const char *log, char *reason, size_t len)
 		while (line > log && line[-1] != '\n')
 			line--;
 		size_t n = (size_t)(line_end - line);
-		bool statistic = strncmp(line, "processed ", 10) == 0 || strncmp(line, "verification time", 17) == 0 ||
-				 strncmp(line, "stack depth", 11) == 0;
+		bool statistic = strncmp(line, "processed ", 10) == 0 || strncmp(line, "stack depth", 11) == 0 ||
+				 strncmp(line, "subprog ", 8) == 0;
 		if (n > 0 && !statistic) {
 			snprintf(reason, len, "%.*s", (int)n, line);
 			return;
