@@ -9,19 +9,13 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "program_load.h"
 #include "window_health.h"
 
 /* The verifier's summary (log level 4: statistics, and the reason for a
  * refusal, without a line per instruction) fits in far less. */
 #define LOG_BYTES (64 * 1024)
-
-static double now_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Says on stderr, once the verifier has taken PROGRAM_LOAD_NOTICE_SECONDS
  * and then every ten seconds, that the agent is waiting for it: a refusal
@@ -32,23 +26,20 @@ struct notice {
 	pthread_cond_t done_cond;
 	int done;
 	const char *what;
-	double started;
+	uint64_t started_ns; /* monotonic */
 };
 
 static void *notice_run(void *arg)
 {
 	struct notice *n = arg;
-	struct timespec deadline;
-	int wait_s = PROGRAM_LOAD_NOTICE_SECONDS;
+	struct timespec deadline = monotonic_after_ms(PROGRAM_LOAD_NOTICE_SECONDS * 1000);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
 	pthread_mutex_lock(&n->lock);
 	while (!n->done) {
-		deadline.tv_sec += wait_s;
 		if (pthread_cond_timedwait(&n->done_cond, &n->lock, &deadline) == ETIMEDOUT && !n->done) {
 			fprintf(stderr, "bpfprof: the kernel's verifier is still checking %s (%.0f s so far)\n", n->what,
-				now_seconds() - n->started);
-			wait_s = 10;
+				(double)(monotonic_ns() - n->started_ns) / 1e9);
+			deadline = monotonic_after_ms(10 * 1000);
 		}
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -57,10 +48,11 @@ static void *notice_run(void *arg)
 
 static int notice_start(struct notice *n, const char *what)
 {
-	*n = (struct notice){.what = what, .started = now_seconds()};
+	*n = (struct notice){.what = what, .started_ns = monotonic_ns()};
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* monotonic_after_ms's deadlines */
 	pthread_cond_init(&n->done_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	return pthread_create(&n->thread, NULL, notice_run, n) == 0 ? 0 : -1;
@@ -217,7 +209,7 @@ static void remember_refusal(const char *key, enum unwind_mode mode, const char 
 int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_mode mode,
 		 struct program_load *out, char *err, size_t err_len)
 {
-	double started = now_seconds();
+	uint64_t started_ns = monotonic_ns();
 	char reason[256], key[256];
 
 	*out = (struct program_load){.object = steps->object, .what = steps->what, .wanted = mode, .mode = mode};
@@ -245,7 +237,7 @@ int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_
 					"bpfprof: this kernel refused %s's --unwind %s walk (%s); walking user stacks "
 					"with frame pointers instead\n",
 					steps->what, unwind_mode_name(mode), out->refused);
-			out->seconds = now_seconds() - started;
+			out->seconds = (double)(monotonic_ns() - started_ns) / 1e9;
 			return 0;
 		}
 		snprintf(err, err_len, "cannot load %s into the kernel: %s", steps->what, out->refused);
@@ -256,7 +248,7 @@ int program_load(const struct program_load_steps *steps, void *ctx, enum unwind_
 			 reason[0] != '\0' ? reason : "the verifier said no more");
 		return -1;
 	}
-	out->seconds = now_seconds() - started;
+	out->seconds = (double)(monotonic_ns() - started_ns) / 1e9;
 	return 0;
 }
 
