@@ -19,6 +19,8 @@ suites=()
 for t in "${unit_tests[@]}"; do suites+=("unit/$t"); done
 for t in "${unit_tests[@]}"; do suites+=("asan/$t"); done
 for t in "${unit_tests[@]}"; do suites+=("valgrind/$t"); done
+# The browser UI's pure modules, under Node's own test runner.
+suites+=("node/ui")
 for script in tests/integration/*.sh; do suites+=("integration/$(basename "$script" .sh)"); done
 
 suite_command() {
@@ -28,6 +30,7 @@ suite_command() {
 	asan) echo "build/tests/asan/$name" ;;
 	valgrind) echo "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite build/tests/$name" ;;
 	integration) echo "bash tests/integration/$name.sh" ;;
+	node) echo "node --test --test-reporter=tap tests/$name/*.test.mjs" ;;
 	esac
 }
 

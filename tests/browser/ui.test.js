@@ -115,6 +115,24 @@ function kindOptions(page) {
     check('a real profile renders as frames', painted.painted > 2000, painted);
     await shot('ui-flame.png');
 
+    // At 1280x900 the comments' dozen lines of counters would push the graph
+    // below the fold: one health line shows, the comments open on demand.
+    const head = await page.evaluate(() => ({
+      health: document.getElementById('view-health').textContent,
+      open: document.getElementById('view-notes').open,
+      graphTop: document.getElementById('graph-wrap').getBoundingClientRect().top,
+      scrollY: window.scrollY,
+      height: window.innerHeight,
+    }));
+    check('a one-line health summary: samples, lost, unwinding',
+      /^[\d,]+ samples · [\d,]+ lost · unwinding: --unwind \S+ · \d+ notes$/.test(head.health), head);
+    check('the flamegraph starts above the fold, the comments folded',
+      !head.open && head.scrollY === 0 && head.graphTop + 100 < head.height, head);
+    await page.click('#view-health');
+    check('the full comments open on demand', await page.isVisible('#view-comments')
+      && /event: .* Hz/.test(await page.textContent('#view-comments')));
+    await page.click('#view-health');
+
     const box = await page.locator('#graph').boundingBox();
     const rowY = (depth) => box.y + box.height - 1 - 18 * depth - 9; // flame: root at the bottom, 18 px rows
     await page.mouse.move(box.x + 60, rowY(0));
