@@ -107,7 +107,7 @@ bench-startup: all
 	bash scripts/bench-startup.sh
 
 demo: all
-	bash scripts/demo.sh
+	bash demo-server/demo.sh
 
 test-vagrant:
 	bash scripts/test-vagrant.sh

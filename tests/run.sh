@@ -20,6 +20,8 @@ for t in "${unit_tests[@]}"; do suites+=("unit/$t"); done
 for t in "${unit_tests[@]}"; do suites+=("asan/$t"); done
 for t in "${unit_tests[@]}"; do suites+=("valgrind/$t"); done
 for script in tests/integration/*.sh; do suites+=("integration/$(basename "$script" .sh)"); done
+# The demo server's own end-to-end suites sit with it.
+for script in demo-server/tests/*.sh; do suites+=("demo-server/$(basename "$script" .sh)"); done
 
 suite_command() {
 	local kind=${1%%/*} name=${1#*/}
@@ -28,6 +30,7 @@ suite_command() {
 	asan) echo "build/tests/asan/$name" ;;
 	valgrind) echo "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite build/tests/$name" ;;
 	integration) echo "bash tests/integration/$name.sh" ;;
+	demo-server) echo "bash demo-server/tests/$name.sh" ;;
 	esac
 }
 
