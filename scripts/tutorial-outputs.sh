@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod GOPROXY=off
 
-. scripts/bench-lib.sh # $work, $pids stopped at exit
+. bench/lib.sh # $work, $pids stopped at exit
 
 # show COMMAND...: prints the command as typed, then what it printed.
 show() {

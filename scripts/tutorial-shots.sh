@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/images}
-. scripts/bench-lib.sh # $work, $pids stopped at exit
+. bench/lib.sh # $work, $pids stopped at exit
 
 build/encrypt-server --port 0 --impl naive >"$work/server.log" 2>&1 &
 pids+=($!)

@@ -128,9 +128,3 @@ $(BUILD)/tests/goserver: tests/workloads/goserver/main.go | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	cd tests/workloads/goserver && HOME=$(abspath $(BUILD)) GOCACHE=$(abspath $(BUILD))/gocache GOPROXY=off \
 		GO111MODULE=off GOFLAGS= go build -o $(abspath $@) .
-
-# make bench-unwind's table measurements (tests/bench/unwind_tables.c).
-BENCH_TOOLS := $(BUILD)/bench/unwind-tables
-$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/target/unwind_table.c userspace/target/cfi_check.c)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $^ -o $@ -ldw -lelf
