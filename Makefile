@@ -72,7 +72,7 @@ demo: all
 	bash demo-server/demo.sh
 
 test-vagrant:
-	bash scripts/test-vagrant.sh
+	bash vagrant/test-vagrant.sh
 
 PORT ?= 8080
 load: | $(SETUP_STAMP)

@@ -2,9 +2,9 @@
 # tutorial-outputs.sh: runs every command of docs/tutorial.md against a
 # fresh demo server and agent and prints each with its output, so the
 # tutorial's listings can be refreshed from a real run (nothing invented).
-#   sudo scripts/tutorial-outputs.sh > tutorial-run.txt
+#   sudo docs/tools/tutorial-outputs.sh > tutorial-run.txt
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export GOFLAGS=-mod=mod GOPROXY=off
 
 . bench/lib.sh # $work, $pids stopped at exit
