@@ -3,16 +3,9 @@
 #
 #   make            build/bpfprof, build/encrypt-server, build/encrypt-bench
 #   make test       every suite, ending in "N passed, N failed"
-#   make bench      bench-encrypt (fast/naive speed-ups), bench-agent (the demo
-#                   server's throughput with and without profilers), bench-serve
-#                   (profile response time), bench-ui (page render time) and
-#                   bench-unwind (complete stacks: bpfprof's DWARF tables against
-#                   perf --call-graph dwarf, table sizes and build times) and
-#                   bench-heap (ns a heap profiler adds per malloc/free pair; demo-server throughput)
-#                   bench-offcpu (demo-server throughput under block, mutex and trace)
-#                   bench-overhead (the overhead report: every profile and its peers, one table)
-#                   bench-sampler (the CPU sampler's BPF time per sample, phase by phase)
-#                   bench-startup (attach cost, idle and loaded, with an empty and a filled cache)
+#   make bench      every benchmark, one after another (bench/run.sh); make
+#                   bench-NAME runs one (the names: bench/build.mk; what each
+#                   reports: docs/testing.md)
 #   make demo       start the server, load it with hey, print the URLs
 #   make test-vagrant  the lab VM booted for real (vagrant-libvirt, a local Debian box,
 #                   TCG where KVM does not boot): pprof and the UI from the host; long,
@@ -34,7 +27,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 # make never prints a deletion after the test summary.
 .SECONDARY:
 
-.PHONY: all test test-build bench bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup demo load clean format setup test-vagrant soak fuzz fuzz-regress
+.PHONY: all test test-build demo load clean format setup test-vagrant soak fuzz fuzz-regress
 all:
 
 include demo-server/build.mk
@@ -44,6 +37,7 @@ include sampler/build.mk
 include tests/build.mk
 include tests/fuzz/fuzz.mk
 include tests/soak/soak.mk
+include bench/build.mk
 
 $(SETUP_STAMP): scripts/setup.sh
 	@mkdir -p $(@D)
@@ -74,43 +68,11 @@ test-build: all $(TEST_BINARIES) $(WORKLOADS) $(BUILD)/asan/bpfprof
 test: test-build $(KERNELS_STAMP)
 	bash tests/run.sh
 
-bench: bench-encrypt bench-agent bench-serve bench-ui bench-unwind bench-heap bench-offcpu bench-overhead bench-sampler bench-startup
-
-bench-encrypt: $(BUILD)/encrypt-bench
-	bash scripts/bench-encrypt.sh
-
-bench-agent: all
-	bash scripts/bench-agent.sh
-
-bench-serve: all $(WORKLOADS)
-	bash scripts/bench-serve.sh
-
-bench-ui: all $(WORKLOADS)
-	bash scripts/bench-ui.sh
-
-bench-unwind: all $(WORKLOADS) $(BENCH_TOOLS)
-	bash scripts/bench-unwind.sh
-
-bench-heap: all $(WORKLOADS)
-	bash scripts/bench-heap.sh
-
-bench-offcpu: all
-	bash scripts/bench-offcpu.sh
-
-bench-overhead: all
-	bash scripts/bench-overhead.sh
-
-bench-sampler: all
-	bash scripts/bench-sampler.sh
-
-bench-startup: all
-	bash scripts/bench-startup.sh
-
 demo: all
-	bash scripts/demo.sh
+	bash demo-server/demo.sh
 
 test-vagrant:
-	bash scripts/test-vagrant.sh
+	bash vagrant/test-vagrant.sh
 
 PORT ?= 8080
 load: | $(SETUP_STAMP)

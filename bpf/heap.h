@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * heap.h: what the heap profiler's BPF side (issue 6) shares with the
+ * heap.h: what the heap profiler's BPF side shares with the
  * agent: its records and counters, and which allocations are sampled,
  * decided where they happen (in the uprobe) by code the agent's tests run
  * too.

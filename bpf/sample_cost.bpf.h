@@ -10,7 +10,7 @@
 #ifndef BPFPROF_SAMPLE_COST_BPF_H
 #define BPFPROF_SAMPLE_COST_BPF_H
 
-/* The bench names these in this order (scripts/bench-sampler.sh). */
+/* The bench names these in this order (bench/sampler.sh). */
 enum sample_cost {
 	COST_FILTER,	     /* ns: entry to "a target thread" */
 	COST_SETUP,	     /* ns: the record's head */

@@ -67,7 +67,7 @@ if $list_only; then
 	exit 0
 fi
 # The lab VM's host (make test-vagrant): libvirt with QEMU, the libvirt
-# provider, and what scripts/vagrant-box.sh needs to build a box from
+# provider, and what vagrant/build-box.sh needs to build a box from
 # Debian's archive (mmdebstrap, an MBR for the disk, qemu-img) and to see
 # whether KVM boots (a busybox initramfs). Ordinary users never need these.
 if $with_vagrant; then

@@ -1,15 +1,13 @@
 # tests/build.mk: cmocka unit tests, each built plain (also run under
 # valgrind) and with ASan+UBSan, plus the objects the symbolizer tests load.
 
-UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
-	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
+UNIT_TESTS := $(DEMO_UNIT_TESTS) test_hashmap test_range_pool test_stack_table test_cli test_proc test_flame test_pprof \
+	test_flamegraph_svg test_symbolizer test_listen test_top test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
 	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache
-test_hex_SRCS := demo-server/hex.c
-test_request_SRCS := demo-server/request.c
-test_encrypt_SRCS := $(ENCRYPT_SRCS)
-test_encrypt_LIBS := $(ENCRYPT_LIBS)
-test_containers_SRCS := userspace/base/hashmap.c userspace/base/range_pool.c userspace/model/stack_table.c
+test_hashmap_SRCS := userspace/base/hashmap.c
+test_range_pool_SRCS := userspace/base/range_pool.c
+test_stack_table_SRCS := userspace/model/stack_table.c userspace/base/hashmap.c
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
@@ -17,7 +15,8 @@ test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
 test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c
-test_serve_parts_SRCS := userspace/http/listen.c userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
+test_listen_SRCS := userspace/http/listen.c
+test_top_SRCS := userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
 test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/json.c userspace/base/hashmap.c
 test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sampling.c userspace/model/stack_table.c \
 	userspace/model/profile.c userspace/base/hashmap.c
@@ -48,11 +47,13 @@ test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \
 	libsymtest-debuglink.so libsymtest-debuglink.debug libsymtest-gz.so libsymtest-gz.debug)
 
+# A test's source is tests/unit/NAME.c unless NAME_DIR says where (the demo
+# server's are in demo-server/tests).
 define unit_test_rules
-$(BUILD)/tests/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,tests/unit/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
+$(BUILD)/tests/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$(or $$($(1)_DIR),tests/unit)/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $$(filter %.o,$$^) -o $$@ -lcmocka $$($(1)_LIBS)
-$(BUILD)/tests/asan/$(1): $$(patsubst %.c,$(BUILD)/asan/%.o,tests/unit/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
+$(BUILD)/tests/asan/$(1): $$(patsubst %.c,$(BUILD)/asan/%.o,$$(or $$($(1)_DIR),tests/unit)/$(1).c $$($(1)_SRCS)) | $$($(1)_DATA)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $$(SANITIZE) $$(filter %.o,$$^) -o $$@ -lcmocka $$($(1)_LIBS)
 endef
@@ -127,9 +128,3 @@ $(BUILD)/tests/goserver: tests/workloads/goserver/main.go | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	cd tests/workloads/goserver && HOME=$(abspath $(BUILD)) GOCACHE=$(abspath $(BUILD))/gocache GOPROXY=off \
 		GO111MODULE=off GOFLAGS= go build -o $(abspath $@) .
-
-# make bench-unwind's table measurements (tests/bench/unwind_tables.c).
-BENCH_TOOLS := $(BUILD)/bench/unwind-tables
-$(BUILD)/bench/unwind-tables: $(patsubst %.c,$(BUILD)/obj/%.o,tests/bench/unwind_tables.c userspace/target/unwind_table.c userspace/target/cfi_check.c)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $^ -o $@ -ldw -lelf

@@ -22,6 +22,8 @@ for t in "${unit_tests[@]}"; do suites+=("valgrind/$t"); done
 # The browser UI's pure modules, under Node's own test runner.
 suites+=("node/ui")
 for script in tests/integration/*.sh; do suites+=("integration/$(basename "$script" .sh)"); done
+# The demo server's own end-to-end suites sit with it.
+for script in demo-server/tests/*.sh; do suites+=("demo-server/$(basename "$script" .sh)"); done
 
 suite_command() {
 	local kind=${1%%/*} name=${1#*/}
@@ -31,6 +33,7 @@ suite_command() {
 	valgrind) echo "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite build/tests/$name" ;;
 	integration) echo "bash tests/integration/$name.sh" ;;
 	node) echo "node --test --test-reporter=tap tests/$name/*.test.mjs" ;;
+	demo-server) echo "bash demo-server/tests/$name.sh" ;;
 	esac
 }
 

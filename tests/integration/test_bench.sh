@@ -1,44 +1,41 @@
 #!/usr/bin/env bash
-# test_bench.sh: encrypt-bench's names, Go output format and allocation
-# counts. Timing is measured by `make bench`, never asserted here.
+# test_bench.sh: the benchmarks' machinery, not their figures (timing is
+# measured by `make bench`, never asserted here): every bench/NAME.sh has
+# a `make bench-NAME` that resolves, `make bench` runs them all through
+# bench/run.sh, the runner refuses a wrong name before running anything,
+# the speed-up table reads encrypt-bench's output, and the sampler's timed
+# build still compiles.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-bench=$ROOT/build/encrypt-bench
-out=$("$bench" -benchtime 20x -cpu 2)
-expect_eq "exits 0" "$?" 0
-expect_match "starts with Go's header, goarch as Go names this machine" "$out" \
-	$'^goos: linux\ngoarch: '"$(go env GOARCH)"$'\npkg: bpfprof/demo-server\ncpu: '
-expect_eq "ends with PASS" "$(tail -n 1 <<<"$out")" PASS
-for name in EncryptData EncryptDataSmall EncryptDataMedium EncryptDataLarge EncryptDataAES256 EncryptDataConcurrency; do
-	for impl in naive fast; do
-		expect_match "Benchmark$name/$impl-2 in Go's line format" "$out" \
-			$'(^|\n)Benchmark'"$name/$impl"$'-2[ ]*\t +20\t +[0-9.]+ ns/op\t +[0-9]+ B/op\t +[0-9]+ allocs/op(\n|$)'
-	done
+names=$(bash "$ROOT/bench/run.sh" --list)
+listed=$(make -s -C "$ROOT" --no-print-directory -f Makefile -f - print-benches <<<'print-benches: ; @echo $(BENCHES)')
+expect_eq "bench/build.mk lists every bench/NAME.sh, and only those" "$(tr ' ' '\n' <<<"$listed" | sort)" "$names"
+for name in $names; do
+	check "bench/$name.sh parses" bash -n "$ROOT/bench/$name.sh"
+	plan=$(make -n -C "$ROOT" --no-print-directory "bench-$name" 2>&1)
+	expect_eq "make -n bench-$name resolves and ends in the runner" "$?:$(tail -n 1 <<<"$plan")" "0:bash bench/run.sh $name"
 done
+plan=$(make -n -C "$ROOT" --no-print-directory bench 2>&1)
+expect_eq "make -n bench resolves and runs every benchmark in one runner" "$?:$(tail -n 1 <<<"$plan")" \
+	"0:bash bench/run.sh $listed"
 
-allocs() { awk -v n="Benchmark$1/$2-2" '$1 == n { for (i = 1; i < NF; i++) if ($(i + 1) == "allocs/op") print $i }' <<<"$out"; }
-bytes() { awk -v n="Benchmark$1/$2-2" '$1 == n { for (i = 1; i < NF; i++) if ($(i + 1) == "B/op") print $i }' <<<"$out"; }
-expect_eq "fast allocates once per op (the response)" "$(allocs EncryptData fast)" 1
-check "naive allocates more often than fast" test "$(allocs EncryptData naive)" -gt 1
-# 48-byte payload: 2 * (16 + 48) hex digits + NUL = 129 bytes, nothing else.
-expect_eq "fast's bytes per op are the response buffer exactly" "$(bytes EncryptData fast)" 129
-check "naive counts OpenSSL's context allocations too" test "$(bytes EncryptData naive)" -gt 500
-expect_eq "large payload: fast allocates 2 * (16 + 65536) + 1 bytes" "$(bytes EncryptDataLarge fast)" 131105
+bash "$ROOT/bench/run.sh" encrypt no-such-bench >"$TEST_TMP/wrong.out" 2>&1
+expect_eq "an unknown name is refused with status 2" "$?" 2
+expect_match "naming it and the benchmarks there are" "$(cat "$TEST_TMP/wrong.out")" \
+	"no benchmark 'no-such-bench'; one of: .*encrypt"
+check "before any benchmark ran" bash -c "! grep -q '=== bench' '$TEST_TMP/wrong.out'"
+expect_refusal "no name is a usage error" 2 '^usage: bench/run.sh NAME' bash "$ROOT/bench/run.sh"
+expect_refusal "lib.sh is no benchmark" 2 "no benchmark 'lib'" bash "$ROOT/bench/run.sh" lib
 
-one=$("$bench" -bench 'AES256/fast' -benchtime 5x -count 3 -cpu 1)
-expect_eq "-bench filters and -count repeats" "$(grep -c '^Benchmark' <<<"$one")" 3
-expect_match "-cpu sets the suffix" "$one" 'BenchmarkEncryptDataAES256/fast-1'
+# One short benchmark through the runner, as make bench-encrypt runs it.
+out=$(cd "$ROOT" && BENCH=EncryptDataSmall BENCHTIME=5x bash bench/run.sh encrypt 2>&1)
+expect_match "the runner names the benchmark it starts" "$out" '^=== bench encrypt'
+expect_match "and it prints its speed-up table" "$out" $'\nEncryptDataSmall +[0-9.]+ +[0-9.]+ +[0-9.]+x'
 
-table=$(awk -f "$ROOT/scripts/bench-speedup.awk" <<<"$out")
+out=$("$ROOT/build/encrypt-bench" -benchtime 20x -cpu 2)
+table=$(awk -f "$ROOT/bench/speedup.awk" <<<"$out")
 expect_eq "speed-up table has a row per benchmark" "$(grep -cE '^EncryptData[A-Za-z0-9]* +[0-9.]+ +[0-9.]+ +[0-9.]+x' <<<"$table")" 6
-
-for args in "-benchtime 0s" "-benchtime 3h" "-cpu 0" "-count x" "-bench (" "-nope 1"; do
-	# shellcheck disable=SC2086
-	"$bench" $args >"$TEST_TMP/bad.out" 2>&1
-	status=$?
-	expect_eq "'$args' is rejected with status 2" "$status" 2
-done
 
 # make bench-sampler builds the CPU sampler with its phases timed: that
 # build must keep compiling, with the map the bench reads.

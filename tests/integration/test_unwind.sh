@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_unwind.sh: complete user stacks through code without frame pointers,
-# from the .eh_frame tables walked in BPF (issue 5): attribution and
+# from the .eh_frame tables walked in BPF: attribution and
 # completeness on build/tests/frameless (-O2 -fomit-frame-pointer) in every
 # mode (a split through a shared leaf, 64 frames of 1 KiB, libc's qsort
 # calling back, libcrypto's assembly, a signal handler, a library opened

@@ -49,8 +49,8 @@ bash -c "$provision" >"$TEST_TMP/provision.log" 2>&1
 expect_eq "the provisioning script runs for real and succeeds" "$?" 0
 
 # The lab's scripts, which make test-vagrant runs (too long for this suite), parse.
-for script in vagrant-box.sh kvm-boots.sh test-vagrant.sh; do
-	check "scripts/$script parses" bash -n "$ROOT/scripts/$script"
+for script in build-box.sh kvm-boots.sh test-vagrant.sh; do
+	check "vagrant/$script parses" bash -n "$ROOT/vagrant/$script"
 done
 
 # The package sets: --list prints the default one, which --vagrant extends.

@@ -17,7 +17,7 @@
 # VM_TIMEOUT (seconds, default 900) bounds the whole run; VM_MEMORY (MiB,
 # default 3072) and VM_CPUS (default 2) size the guest. VM_ACCEL forces
 # kvm or tcg; otherwise KVM is used only where a guest really boots under
-# it (scripts/kvm-boots.sh, once), since nested guests on some hosts hang
+# it (vagrant/kvm-boots.sh, once), since nested guests on some hosts hang
 # right after the kernel decompresses.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,14 +68,14 @@ qemu_run() {
 }
 
 # KVM only where a guest really reaches userspace under it (the lab VM's
-# probe, scripts/kvm-boots.sh, whose verdict is kept), TCG otherwise.
+# probe, vagrant/kvm-boots.sh, whose verdict is kept), TCG otherwise.
 choose_accel() {
 	if [[ -n "${VM_ACCEL:-}" ]]; then
 		echo "$VM_ACCEL"
 		return
 	fi
 	local verdict=$root/build/vagrant/libvirt-driver
-	[[ -s "$verdict" ]] || bash "$root/scripts/kvm-boots.sh" "$kernel" >/dev/null 2>"$vm_dir/kvm-probe.log" || true
+	[[ -s "$verdict" ]] || bash "$root/vagrant/kvm-boots.sh" "$kernel" >/dev/null 2>"$vm_dir/kvm-probe.log" || true
 	if [[ "$(cat "$verdict" 2>/dev/null)" == kvm ]]; then echo kvm; else echo tcg; fi
 }
 

@@ -1,7 +1,8 @@
 /*
  * symtest_lib.c: a small shared library with known functions, lines and one
  * inlined call, built by the tests in several variants (full debug info,
- * stripped, debug info behind .gnu_debuglink) for test_symbolizer.c.
+ * stripped, debug info behind .gnu_debuglink, plain and compressed) for the
+ * symbolizer's and the unwind table's tests and the fuzzers' seeds.
  */
 int symtest_inline_line, symtest_call_line;
 

@@ -1,7 +1,7 @@
 /*
  * test_probe_site.c: uprobe placement on prologues of known bytes (the
  * shapes glibc's allocator entry points have), and on the system's own
- * libc, whose malloc and free are probed for real in issue 6.
+ * libc, whose malloc and free the heap profiler probes for real.
  */
 #include <dlfcn.h>
 #include <setjmp.h>

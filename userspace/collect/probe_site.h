@@ -1,5 +1,5 @@
 /*
- * probe_site.h: where in a function to place a uprobe (issue 6's allocator
+ * probe_site.h: where in a function to place a uprobe (the allocator
  * probes). A uprobe costs far less where the kernel can emulate the probed
  * instruction (push, nop) than where it must single-step it out of line
  * (about 0.7 us against 9.3 us a hit on this VM), so the probe goes on the

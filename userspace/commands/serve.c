@@ -1,5 +1,5 @@
 /*
- * serve.c: `bpfprof serve`: attach to a PID and serve its profiles over
+ * serve.c: `bpfprof serve`: attach to a set of processes and serve their profiles over
  * HTTP until SIGINT or SIGTERM (the server itself is http/http_server.c).
  */
 #include <pthread.h>

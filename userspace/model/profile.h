@@ -1,6 +1,6 @@
 /*
- * profile.h: the one profile model. Collectors (CPU now; heap, off-CPU and
- * contention later) fill it through the symbolizing builder; every encoder
+ * profile.h: the one profile model. Collectors (CPU, heap, off-CPU, thread
+ * stacks) fill it through the symbolizing builder; every encoder
  * (pprof, folded, SVG, the UI's JSON) reads it. It mirrors profile.proto's
  * shape with plain C arrays and indices, so encoding is a walk, not a search.
  *

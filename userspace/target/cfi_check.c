@@ -1,14 +1,8 @@
 /*
- * cfi_check.c: whether an object's call frame information names only
- * registers x86-64 code has, checked before libdw's CFI interpreter runs
- * it. x86-64's DWARF registers end below 130 (k7 is 125), but libdw grows a
- * frame's register array to the highest register the rules name, at every
- * lookup: corrupt CFI naming register 100,000,000 costs 800 MB and a third
- * of a second per lookup (up to 2 GiB each). Used by the unwind table
- * builder and the symbolizer, which both look CFI up.
- *
- * Not covered: an FDE reached only through a corrupt .eh_frame_hdr search
- * table or PT_GNU_EH_FRAME pointing outside .eh_frame.
+ * cfi_check.c: the register check cfi_check.h explains: every CIE and FDE
+ * of .eh_frame and .debug_frame walked as libdw would walk them, and an
+ * object refused when libdw would find its CFI only through
+ * PT_GNU_EH_FRAME, which this check does not follow.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -254,8 +248,9 @@ static bool has_eh_frame_segment(Elf *elf)
 }
 
 /* Whether the object's .eh_frame and .debug_frame name registers below
- * CFI_REG_LIMIT only (*reg is one that does not), read as libdw reads them:
- * call it after dwarf_begin_elf, which decompresses .debug_frame in place. */
+ * CFI_REG_LIMIT only (*reg is one that does not, or CFI_REG_UNCHECKED),
+ * read as libdw reads them: call it after dwarf_begin_elf, which
+ * decompresses .debug_frame in place. */
 bool cfi_plausible(Elf *elf, uint64_t *reg)
 {
 	size_t shstrndx;

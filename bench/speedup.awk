@@ -1,4 +1,4 @@
-# bench-speedup.awk: reads Go-format benchmark lines for sub-benchmarks
+# speedup.awk: reads Go-format benchmark lines for sub-benchmarks
 # naive and fast and prints, per benchmark, the medians and naive/fast ratios.
 # Exits 1 when fast is not faster everywhere, so callers can assert on it.
 

@@ -11,14 +11,14 @@
 # by the 999 x 3 samples a busy single thread gets (an upper bound: the
 # idle CPU's ticks, filtered out at once, are in the time too). Then the tables' size and build
 # time for libc, libcrypto and the agent itself.
-#   ROUNDS=3 SECONDS_PER_RUN=6 MODES="split deep" scripts/bench-unwind.sh
+#   ROUNDS=3 SECONDS_PER_RUN=6 MODES="split deep" bench/run.sh unwind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-3}
 run_seconds=${SECONDS_PER_RUN:-6}
 modes=${MODES:-split deep}
-. scripts/bench-lib.sh
+. bench/lib.sh
 bpf_stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXIT
 sysctl -q kernel.bpf_stats_enabled=1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/test-vagrant.sh (make test-vagrant): the lab VM end to end, booted for
+# vagrant/test-vagrant.sh (make test-vagrant): the lab VM end to end, booted for
 # real. Installs the host side (setup.sh --vagrant), starts libvirt's daemons if
 # they are not running, builds and adds the local Debian box if it is missing,
 # picks KVM or TCG by booting a KVM guest, `vagrant up` (which provisions with
@@ -112,11 +112,11 @@ add_box() {
 			return 0
 		fi
 		echo "$BPFPROF_BOX predates scripts/setup.sh's package list (or this checkout's build/): rebuilding"
-		bash scripts/vagrant-box.sh "$suite" --force
+		bash vagrant/build-box.sh "$suite" --force
 		return
 	fi
 	if [[ -n $local_box ]]; then
-		bash scripts/vagrant-box.sh "$suite"
+		bash vagrant/build-box.sh "$suite"
 	else
 		vagrant box add --provider libvirt "$BPFPROF_BOX"
 	fi
@@ -126,7 +126,7 @@ pick_driver() {
 	if [[ -z ${BPFPROF_LIBVIRT_DRIVER:-} ]]; then
 		local kernel=$artifacts/$suite/vmlinuz # the box's own, when this machine built it
 		[[ -f $kernel ]] || kernel=
-		BPFPROF_LIBVIRT_DRIVER=$(bash scripts/kvm-boots.sh $kernel)
+		BPFPROF_LIBVIRT_DRIVER=$(bash vagrant/kvm-boots.sh $kernel)
 	fi
 	export BPFPROF_LIBVIRT_DRIVER
 	echo "libvirt domain type: $BPFPROF_LIBVIRT_DRIVER"
@@ -157,7 +157,7 @@ pprof_top() {
 
 screenshot() {
 	rm -f "$artifacts/ui.png"
-	node tests/browser/vagrant-shot.js "$agent" 5 "$artifacts/ui.png" | tee "$artifacts/ui.json"
+	NODE_PATH=tests/browser/node_modules node vagrant/ui-shot.js "$agent" 5 "$artifacts/ui.png" | tee "$artifacts/ui.json"
 }
 
 phase "host packages (setup.sh --vagrant)" bash scripts/setup.sh --vagrant || stop

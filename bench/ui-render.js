@@ -1,5 +1,5 @@
-// render.bench.js: time from opening /ui/#s=1 to the flamegraph drawn, in
-// headless Chromium; prints each run and the median.   node render.bench.js URL
+// ui-render.js: time from opening /ui/#s=1 to the flamegraph drawn, in
+// headless Chromium; prints each run and the median.   node ui-render.js URL
 const { chromium } = require('playwright-core');
 
 (async () => {

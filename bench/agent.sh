@@ -9,7 +9,7 @@
 # run of the BPF sampler (kernel.bpf_stats_enabled).
 # HZS lists the sampling rates (default "99 999"): HZS="49 99 499 999 4999"
 # gives docs/overhead.md's "sampling rate -> CPU cost" table.
-#   ROUNDS=5 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive HZS="99 999" scripts/bench-agent.sh
+#   ROUNDS=5 SECONDS_PER_RUN=10 CONCURRENCY=50 IMPL=naive HZS="99 999" bench/run.sh agent
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ rounds=${ROUNDS:-5}
 run_seconds=${SECONDS_PER_RUN:-10}
 concurrency=${CONCURRENCY:-50}
 impl=${IMPL:-naive}
-. scripts/bench-lib.sh
+. bench/lib.sh
 bpf_stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXIT
 

@@ -2,11 +2,11 @@
 # test_demo.sh: the README's demo command, shortened, end to end: the
 # server, the agent attached to it, the load, and the URLs it prints.
 set -u
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../tests/lib.sh"
 
 out="$TEST_TMP/demo.out"
 (cd "$ROOT" && DEMO_PORT=0 AGENT_PORT=0 LOAD_SECONDS=5 CONCURRENCY=20 DEMO_EXIT_AFTER_LOAD=1 HEAP=1 \
-	bash scripts/demo.sh >"$out" 2>&1) &
+	bash demo-server/demo.sh >"$out" 2>&1) &
 demo=$!
 for _ in $(seq 100); do
 	grep -q 'Loading it in rounds' "$out" && break

@@ -2,12 +2,12 @@
 # make bench-ui: how long the flamegraph page takes to show a profile with
 # about 100k distinct stacks, in Debian's headless Chromium. The profile is
 # real: tests/workloads/many_stacks sampled by bpfprof serve at 10 kHz.
-#   SECONDS_TO_RECORD=5 RUNS=3 scripts/bench-ui.sh
+#   SECONDS_TO_RECORD=5 RUNS=3 bench/run.sh ui
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record_seconds=${SECONDS_TO_RECORD:-5}
-. scripts/bench-lib.sh
+. bench/lib.sh
 
 build/tests/many_stacks --seconds 600 >/dev/null &
 pids+=($!)
@@ -29,4 +29,5 @@ while todo:
     todo.extend(n["children"])
 print(f"profile: {stacks} distinct stacks, {nodes} frames in the tree, {os.path.getsize(sys.argv[1]) / 1e6:.1f} MB of JSON")
 PY
-RUNS=${RUNS:-3} node tests/browser/render.bench.js "$url"
+# playwright-core is installed for the browser tests (tests/browser).
+RUNS=${RUNS:-3} NODE_PATH=tests/browser/node_modules node bench/ui-render.js "$url"

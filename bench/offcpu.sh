@@ -4,14 +4,14 @@
 # with nothing attached, with `record --type block`, `mutex` or `wall`, and
 # with a /debug/pprof/trace window running, interleaved in rounds; the
 # ratio to the unprofiled server of the same round (median of the rounds).
-#   ROUNDS=3 LOAD_SECONDS=5 IMPL=naive scripts/bench-offcpu.sh
+#   ROUNDS=3 LOAD_SECONDS=5 IMPL=naive bench/run.sh offcpu
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-3}
 load_seconds=${LOAD_SECONDS:-5}
 impl=${IMPL:-naive}
-. scripts/bench-lib.sh
+. bench/lib.sh
 
 configs=(none block mutex wall trace)
 

@@ -2,12 +2,12 @@
 # tutorial-outputs.sh: runs every command of docs/tutorial.md against a
 # fresh demo server and agent and prints each with its output, so the
 # tutorial's listings can be refreshed from a real run (nothing invented).
-#   sudo scripts/tutorial-outputs.sh > tutorial-run.txt
+#   sudo docs/tools/tutorial-outputs.sh > tutorial-run.txt
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export GOFLAGS=-mod=mod GOPROXY=off
 
-. scripts/bench-lib.sh # $work, $pids stopped at exit
+. bench/lib.sh # $work, $pids stopped at exit
 
 # show COMMAND...: prints the command as typed, then what it printed.
 show() {

@@ -1,5 +1,6 @@
-# bench-lib.sh: what the benchmark scripts share: a scratch directory and
-# the processes to stop on exit, starting an agent, and medians. Source it.
+# bench/lib.sh: what the benchmark scripts (and the tutorial's generators)
+# share: a scratch directory and the processes to stop on exit, starting an
+# agent, and medians. Source it.
 # shellcheck shell=bash
 
 work=$(mktemp -d)

@@ -13,7 +13,7 @@
 # (bytes per sample, from the profile) and costs side by side.
 # BASELINE names another build's bpfprof (an earlier commit's) to run in
 # the same rounds, for a before/after measured side by side.
-#   ROUNDS=3 SECONDS_PER_RUN=8 HZ=99 CONCURRENCY=50 BASELINE=/tmp/old/build/bpfprof scripts/bench-sampler.sh
+#   ROUNDS=3 SECONDS_PER_RUN=8 HZ=99 CONCURRENCY=50 BASELINE=/tmp/old/build/bpfprof bench/run.sh sampler
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ rounds=${ROUNDS:-3}
 run_seconds=${SECONDS_PER_RUN:-8}
 hz=${HZ:-99}
 concurrency=${CONCURRENCY:-50}
-. scripts/bench-lib.sh
+. bench/lib.sh
 bpf_stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 trap 'sysctl -q kernel.bpf_stats_enabled="$bpf_stats_before"; bench_cleanup' EXIT
 

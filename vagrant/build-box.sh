@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# scripts/vagrant-box.sh: builds the lab VM's vagrant-libvirt box from Debian's
+# vagrant/build-box.sh: builds the lab VM's vagrant-libvirt box from Debian's
 # archive on this machine (for hosts that cannot download debian/bookworm64)
 # and adds it to vagrant as bpfprof/<suite>64-local.
-#   scripts/vagrant-box.sh [bookworm|trixie] [--force]   (root; default bookworm)
+#   vagrant/build-box.sh [bookworm|trixie] [--force]   (root; default bookworm)
 # The box: a 20 GiB qcow2 disk, MBR + one ext4 partition booted by GRUB, Debian's
 # linux-image-amd64 (BTF on), the vagrant user with vagrant's insecure key and
 # passwordless sudo, openssh, rsync, DHCP on eth0, and every package that
 # scripts/setup.sh installs, so provisioning finds them there instead of
 # installing them under emulation. Also leaves the box's kernel in
-# build/vagrant/<suite>/ for scripts/kvm-boots.sh, with the package list it holds. The root tree is made in
+# build/vagrant/<suite>/ for vagrant/kvm-boots.sh, with the package list it holds. The root tree is made in
 # BOX_WORK (/var/tmp/bpfprof-box), outside build/, whose *.d files make reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -137,7 +137,7 @@ cat >"$work/metadata.json" <<EOF
 {"provider": "libvirt", "format": "qcow2", "virtual_size": $disk_gib}
 EOF
 cat >"$work/Vagrantfile" <<'EOF'
-# Built by bpfprof's scripts/vagrant-box.sh; the project's vagrant/Vagrantfile sets the rest.
+# Built by bpfprof's vagrant/build-box.sh; the project's vagrant/Vagrantfile sets the rest.
 Vagrant.configure("2") do |config|
 end
 EOF

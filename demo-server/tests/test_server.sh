@@ -2,7 +2,7 @@
 # test_server.sh: the real encrypt-server over HTTP, both implementations,
 # responses decrypted with openssl(1), and every kind of bad input.
 set -u
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../tests/lib.sh"
 
 KEY128=2b7e151628aed2a6abf7158809cf4f3c
 KEY256=603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4

@@ -1,7 +1,7 @@
 // tutorial-shots.js: the screenshots of docs/tutorial.md, taken from the
 // real UI of an agent attached to the loaded demo server: a CPU snapshot of
 // naive, the server switched to fast, a second snapshot, and the
-// differential flamegraph of the two. Used by scripts/tutorial-shots.sh.
+// differential flamegraph of the two. Used by docs/tools/tutorial-shots.sh.
 //   node tutorial-shots.js AGENT_URL SERVER_URL OUT_DIR
 const { chromium } = require('playwright-core');
 const path = require('path');

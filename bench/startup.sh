@@ -9,13 +9,13 @@
 # Prints per setting the medians of the agent's wall time, user and system
 # CPU and the tables' time from its profile comment, and the median of each
 # round's warm/cold ratio.
-#   ROUNDS=5 [AGENT=/path/to/other/bpfprof] scripts/bench-startup.sh
+#   ROUNDS=5 [AGENT=/path/to/other/bpfprof] bench/run.sh startup
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-5}
 agent=${AGENT:-build/bpfprof} # AGENT=: another build, for a before/after
-. scripts/bench-lib.sh
+. bench/lib.sh
 
 build/encrypt-server --port 0 >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -1,8 +1,8 @@
-// vagrant-shot.js: the lab VM's UI seen from its host (scripts/test-vagrant.sh):
+// ui-shot.js: the lab VM's UI seen from its host (vagrant/test-vagrant.sh):
 // loads AGENT_URL/ui/ through the forwarded port, records a CPU snapshot of
 // the loaded demo through the form, and saves a screenshot of the drawn
 // flamegraph. Prints one JSON line of what the page showed, for the caller's checks.
-//   node vagrant-shot.js AGENT_URL SECONDS OUT.png
+//   node ui-shot.js AGENT_URL SECONDS OUT.png
 const { chromium } = require('playwright-core');
 
 const [agent, secondsArg, out] = process.argv.slice(2);

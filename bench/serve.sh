@@ -2,11 +2,11 @@
 # make bench-serve: how long /debug/pprof/profile?seconds=N takes beyond the
 # N seconds asked for (attach, drain, symbolize, encode), on a small target
 # and on the demo server under load (thousands of distinct stacks).
-#   RUNS=5 scripts/bench-serve.sh
+#   RUNS=5 bench/run.sh serve
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/bench-lib.sh
+. bench/lib.sh
 runs=${RUNS:-5}
 
 # overhead URL SECONDS: median ms beyond SECONDS over $runs requests, and the stacks in the last.

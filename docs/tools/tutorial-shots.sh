@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # tutorial-shots.sh: docs/tutorial.md's screenshots, from the real UI of an
-# agent attached to the loaded demo server (tests/browser/tutorial-shots.js).
-#   sudo scripts/tutorial-shots.sh [OUT_DIR]   (default docs/images)
+# agent attached to the loaded demo server (docs/tools/tutorial-shots.js).
+#   sudo docs/tools/tutorial-shots.sh [OUT_DIR]   (default docs/images)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${1:-docs/images}
-. scripts/bench-lib.sh # $work, $pids stopped at exit
+. bench/lib.sh # $work, $pids stopped at exit
 
 build/encrypt-server --port 0 --impl naive >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -16,4 +16,5 @@ start_agent "$server"
 hey -z 300s -c 50 "$server_url/encrypt" >/dev/null 2>&1 &
 pids+=($!)
 sleep 2
-node tests/browser/tutorial-shots.js "$URL" "$server_url" "$out"
+# playwright-core is installed for the browser tests (tests/browser).
+NODE_PATH=tests/browser/node_modules node docs/tools/tutorial-shots.js "$URL" "$server_url" "$out"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# scripts/kvm-boots.sh: says which libvirt domain type the lab VM should use
+# vagrant/kvm-boots.sh: says which libvirt domain type the lab VM should use
 # here: "kvm" when a KVM guest really reaches userspace, else "qemu" (TCG).
 # /dev/kvm opening is not enough: under nested virtualization a KVM guest can
 # hang right after its kernel decompresses, so this boots one and waits for
 # its first userspace line.
-#   scripts/kvm-boots.sh [KERNEL]   prints kvm or qemu; the reason goes to stderr
+#   vagrant/kvm-boots.sh [KERNEL]   prints kvm or qemu; the reason goes to stderr
 # The verdict is also kept in build/vagrant/libvirt-driver, where the
 # Vagrantfile finds it when BPFPROF_LIBVIRT_DRIVER is not set.
 # KERNEL defaults to the lab box's (build/vagrant/bookworm/vmlinuz), else the

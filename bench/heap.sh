@@ -12,14 +12,14 @@
 # Last, allocation rate -> overhead: malloc_pairs slowed by --work N between
 # pairs (WORKS, default "0 1000 10000 100000"), unprofiled, with uprobes and
 # with --heap-inject at the default rate: the share of the loop's speed kept.
-#   ROUNDS=3 SECONDS_PER_RUN=6 LOAD_SECONDS=5 scripts/bench-heap.sh
+#   ROUNDS=3 SECONDS_PER_RUN=6 LOAD_SECONDS=5 bench/run.sh heap
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-3}
 run_seconds=${SECONDS_PER_RUN:-6}
 load_seconds=${LOAD_SECONDS:-5}
-. scripts/bench-lib.sh
+. bench/lib.sh
 
 configs=(none bpfprof-default bpfprof-rate1 inject-default inject-rate1 heaptrack)
 

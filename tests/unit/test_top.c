@@ -1,4 +1,4 @@
-/* test_serve_parts.c: the pure pieces of `serve`: --listen parsing and the top table. */
+/* test_top.c: pprof's top table: flat and cumulative values once per stack, bytes with units. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,30 +9,7 @@
 
 #include <cmocka.h>
 
-#include "listen.h"
 #include "top.h"
-
-static void listen_addresses_parse(void **state)
-{
-	struct listen_address addr;
-	char err[200];
-	(void)state;
-
-	assert_int_equal(listen_address_parse("127.0.0.1:6060", &addr, err, sizeof(err)), 0);
-	assert_string_equal(addr.host, "127.0.0.1");
-	assert_int_equal(addr.port, 6060);
-	assert_int_equal(listen_address_parse("[::1]:0", &addr, err, sizeof(err)), 0);
-	assert_string_equal(addr.host, "::1");
-	assert_int_equal(addr.port, 0);
-	assert_int_equal(listen_address_parse(":8080", &addr, err, sizeof(err)), 0);
-	assert_string_equal(addr.host, "");
-	assert_int_equal(listen_address_parse("localhost:65535", &addr, err, sizeof(err)), 0);
-	const char *bad[] = {"6060", "host:", "host:65536", "host:-1", "::1:6060", "h:6x", ""};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(listen_address_parse(bad[i], &addr, err, sizeof(err)), -1);
-		assert_non_null(strstr(err, "--listen takes HOST:PORT"));
-	}
-}
 
 /* main -> work -> leaf (3), main -> work (1), main -> main -> leaf (recursion, 2). */
 static struct profile *small_profile(void)
@@ -129,9 +106,8 @@ static void top_prints_bytes_with_units(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(listen_addresses_parse),
 		cmocka_unit_test(top_counts_flat_and_cum_once_per_stack),
 		cmocka_unit_test(top_prints_bytes_with_units),
 	};
-	return cmocka_run_group_tests_name("serve_parts", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }

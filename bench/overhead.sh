@@ -9,7 +9,7 @@
 # per-round ratios to the unprofiled run of the same round, with the
 # profiler's own CPU (% of one core over the load, its whole process tree)
 # and peak memory (sum of VmHWM).
-#   ROUNDS=3 LOAD_SECONDS=5 CONCURRENCY=8 IMPL=naive scripts/bench-overhead.sh
+#   ROUNDS=3 LOAD_SECONDS=5 CONCURRENCY=8 IMPL=naive bench/run.sh overhead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ rounds=${ROUNDS:-3}
 load_seconds=${LOAD_SECONDS:-5}
 concurrency=${CONCURRENCY:-8}
 impl=${IMPL:-naive}
-. scripts/bench-lib.sh
+. bench/lib.sh
 
 configs=(none cpu-99 cpu-999 heap heap-inject block+mutex everything perf-99-g perf-dwarf heaptrack)
 tick_ms=$((1000 / $(getconf CLK_TCK)))
