@@ -20,7 +20,7 @@ import sys
 # (pattern relative to ROOT, most lines allowed, enforced)
 LIMITS = [
     ("userspace/*.c", 700, False),  # the agent's modules
-    ("userspace/ui/*.js", 500, False),  # the UI's scripts
+    ("userspace/ui/*.js", 500, True),  # the UI's scripts
     ("userspace/*.js", 500, False),  # scripts embedded elsewhere (the SVG's)
 ]
 

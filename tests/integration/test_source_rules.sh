@@ -40,7 +40,8 @@ make_lines "$tree/userspace/model/fits.c" 700
 make_lines "$tree/userspace/ui/views/big.js" 501
 make_lines "$tree/userspace/ui/fits.js" 500
 make_lines "$tree/tests/unit/long_test.c" 2000
-expect_eq "limits not yet enforced fail nothing" "$(python3 "$rules" "$tree")" ""
+expect_eq "an enforced limit fails, one not yet enforced does not" "$(python3 "$rules" "$tree")" \
+	'userspace/ui/views/big.js: 501 lines, over its limit of 500'
 expect_match "but are reported" "$(python3 "$rules" "$tree" --report)" \
 	'userspace/model/big.c: 701 lines, over its limit of 700 \(not enforced yet\)'
 out=$(python3 "$rules" "$tree" --enforce-all)
