@@ -4,8 +4,9 @@
 UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache
+	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache test_text_escape
 test_hex_SRCS := demo-server/hex.c
+test_text_escape_SRCS := userspace/base/text_escape.c
 test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
 test_encrypt_LIBS := $(ENCRYPT_LIBS)
@@ -16,13 +17,13 @@ test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
 test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
-test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c
+test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c userspace/base/text_escape.c
 test_serve_parts_SRCS := userspace/http/listen.c userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
-test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/json.c userspace/base/hashmap.c
+test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/text_escape.c userspace/base/hashmap.c
 test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sampling.c userspace/model/stack_table.c \
 	userspace/model/profile.c userspace/base/hashmap.c
 test_heap_profile_LIBS := -lm
-test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/json.c userspace/base/hashmap.c
+test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/text_escape.c userspace/base/hashmap.c
 test_bpf_counters_SRCS := userspace/collect/bpf_counters.c userspace/model/profile.c userspace/base/hashmap.c
 test_bpf_counters_LIBS := -lbpf
 test_window_SRCS := userspace/profiles/window.c userspace/target/target.c

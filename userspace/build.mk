@@ -7,7 +7,7 @@ AGENT_LAYERS := base target model collect encode profiles http commands
 INCLUDES += $(addprefix -Iuserspace/,$(AGENT_LAYERS)) -Ibpf -I$(BUILD)/gen
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 
-base_SRCS := cli.c fd_io.c hashmap.c json.c range_pool.c
+base_SRCS := cli.c fd_io.c hashmap.c range_pool.c text_escape.c
 target_SRCS := target.c elf_function.c process_tree.c proc_maps.c kallsyms.c demangle.c debuginfo_fetcher.c symbolizer.c debug_copy.c unwind_table.c table_cache.c cfi_check.c go_runtime.c
 model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_profile.c window_health.c
 collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include "flame_tree.h"
-#include "json.h"
 
 static char *capture_tree(const struct flame_stacks *a, const struct flame_stacks *b)
 {
@@ -65,26 +64,11 @@ static void diff_carries_both_sides(void **state)
 	free(text);
 }
 
-static void json_strings_escape_everything_unsafe(void **state)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	(void)state;
-
-	json_write_string(out, "a\"b\\c\n\x01 operator<< \xc3\xa9 \xff \xe2\x82");
-	json_write_string(out, NULL);
-	fclose(out);
-	assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001 operator<< \xc3\xa9 \\ufffd \\ufffd\\ufffd\"\"\"");
-	free(text);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tree_merges_stacks_and_sorts_children),
 		cmocka_unit_test(diff_carries_both_sides),
-		cmocka_unit_test(json_strings_escape_everything_unsafe),
 	};
 	return cmocka_run_group_tests_name("flame_tree", tests, NULL, NULL);
 }

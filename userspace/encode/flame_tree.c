@@ -9,7 +9,7 @@
 #include "array.h"
 #include "flame_tree.h"
 #include "hashmap.h"
-#include "json.h"
+#include "text_escape.h"
 
 struct node {
 	const char *name;

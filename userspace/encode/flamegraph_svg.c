@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "flamegraph_svg.h"
+#include "text_escape.h"
 
 #define DEFAULT_WIDTH 1200
 #define MIN_WIDTH     200 /* below this the controls and the title collide */
@@ -173,90 +174,6 @@ static void tree_layout(struct tree *tree)
 
 /* ---- Text ---- */
 
-static bool is_continuation(unsigned char byte)
-{
-	return (byte & 0xc0) == 0x80;
-}
-
-/*
- * Bytes in the character at str if XML 1.0 can carry it, else 0: symbol names
- * come from arbitrary binaries, and one stray byte or control character
- * would make the whole document unreadable.
- */
-static size_t xml_char_len(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	if (s[0] < 0x80)
-		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ? 1 : 0;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return is_continuation(s[1]) ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		bool overlong = s[0] == 0xe0 && s[1] < 0xa0;
-		bool surrogate = s[0] == 0xed && s[1] >= 0xa0;
-		bool nonchar = s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf); /* U+FFFE, U+FFFF */
-		return is_continuation(s[1]) && is_continuation(s[2]) && !overlong && !surrogate && !nonchar ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		bool overlong = s[0] == 0xf0 && s[1] < 0x90;
-		bool too_big = s[0] == 0xf4 && s[1] >= 0x90;
-		return is_continuation(s[1]) && is_continuation(s[2]) && is_continuation(s[3]) && !overlong && !too_big
-			       ? 4
-			       : 0;
-	}
-	return 0;
-}
-
-/* One character forward; a byte XML cannot carry counts as one character. */
-static const char *next_char(const char *s, size_t *len)
-{
-	*len = xml_char_len(s);
-	return s + (*len ? *len : 1);
-}
-
-static size_t char_count(const char *s)
-{
-	size_t count = 0, len;
-
-	for (; *s; s = next_char(s, &len))
-		count++;
-	return count;
-}
-
-/* Writes at most max_chars characters of s as XML character data, with
- * U+FFFD in place of anything XML cannot carry. */
-static void xml_write(FILE *out, const char *s, size_t max_chars)
-{
-	size_t len;
-
-	for (size_t written = 0; *s && written < max_chars; written++) {
-		const char *next = next_char(s, &len);
-		switch (len ? *s : 0) {
-		case 0:
-			fputs("\xef\xbf\xbd", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			fwrite(s, 1, len, out);
-		}
-		s = next;
-	}
-}
-
 /*
  * The name cut to what fits in width pixels, ending in ".." when cut, or
  * nothing when not even a few characters fit. The script applies the same
@@ -267,10 +184,10 @@ static void write_fitted_name(FILE *out, const char *name, double width)
 	double room = (width - 2 * TEXT_PAD) / CHAR_WIDTH;
 	size_t fits = room > 0 ? (size_t)room : 0;
 
-	if (char_count(name) <= fits) {
-		xml_write(out, name, SIZE_MAX);
+	if (utf8_char_count(name) <= fits) {
+		markup_write_text(out, name, SIZE_MAX);
 	} else if (fits >= 3) {
-		xml_write(out, name, fits - 2);
+		markup_write_text(out, name, fits - 2);
 		fputs("..", out);
 	}
 }
@@ -296,9 +213,9 @@ static void write_label(FILE *out, const struct node *node, const struct canvas 
 {
 	char count[32];
 
-	xml_write(out, node->name, SIZE_MAX);
+	markup_write_text(out, node->name, SIZE_MAX);
 	fprintf(out, " (%s ", format_count(count, node->value));
-	xml_write(out, canvas->unit, SIZE_MAX);
+	markup_write_text(out, canvas->unit, SIZE_MAX);
 	fprintf(out, ", %.1f%%)", 100.0 * (double)node->value / (double)canvas->total);
 }
 
@@ -394,12 +311,12 @@ static void write_head(FILE *out, const struct canvas *canvas)
 	      out);
 	fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#fbfbf8\"/>\n", canvas->width, canvas->height);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"17\">", canvas->width / 2, TITLE_Y);
-	xml_write(out, canvas->title, SIZE_MAX);
+	markup_write_text(out, canvas->title, SIZE_MAX);
 	fputs("</text>\n", out);
 	if (canvas->subtitle) {
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">", canvas->width / 2,
 			SUBTITLE_Y);
-		xml_write(out, canvas->subtitle, SIZE_MAX);
+		markup_write_text(out, canvas->subtitle, SIZE_MAX);
 		fputs("</text>\n", out);
 	}
 }
