@@ -14,12 +14,14 @@ test_containers_SRCS := userspace/base/hashmap.c userspace/base/range_pool.c use
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
-test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
+FLAME_TREE_SRCS := userspace/encode/flame.c userspace/encode/flame_tree.c userspace/encode/palette.c userspace/model/profile.c \
+	userspace/base/text_escape.c userspace/base/hashmap.c
+test_flame_SRCS := userspace/encode/folded.c $(FLAME_TREE_SRCS)
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
-test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c userspace/base/text_escape.c
+test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c $(BUILD)/gen/flamegraph_svg_js.c $(FLAME_TREE_SRCS)
 test_serve_parts_SRCS := userspace/http/listen.c userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
-test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/text_escape.c userspace/base/hashmap.c
+test_flame_tree_SRCS := $(FLAME_TREE_SRCS)
 test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sampling.c userspace/model/stack_table.c \
 	userspace/model/profile.c userspace/base/hashmap.c
 test_heap_profile_LIBS := -lm

@@ -55,20 +55,20 @@ static void utf8_lengths_accept_only_well_formed_characters(void **state)
 	assert_int_equal(utf8_char_length("a"), 1);
 	assert_int_equal(utf8_char_length("\x01"), 1);
 	assert_int_equal(utf8_char_length(""), 0);
-	assert_int_equal(utf8_char_length("\xc3\xa9"), 2);             /* é */
-	assert_int_equal(utf8_char_length("\xe2\x82\xac"), 3);         /* € */
-	assert_int_equal(utf8_char_length("\xf0\x9f\x94\xa5"), 4);     /* U+1F525 */
-	assert_int_equal(utf8_char_length("\xf4\x8f\xbf\xbf"), 4);     /* U+10FFFF, the last */
-	assert_int_equal(utf8_char_length("\xef\xbf\xbf"), 3);         /* U+FFFF is UTF-8, whatever XML says */
-	assert_int_equal(utf8_char_length("\x80"), 0);                 /* a continuation alone */
-	assert_int_equal(utf8_char_length("\xff"), 0);                 /* never in UTF-8 */
-	assert_int_equal(utf8_char_length("\xc0\xaf"), 0);             /* overlong '/' */
-	assert_int_equal(utf8_char_length("\xe0\x80\xaf"), 0);         /* overlong in three */
-	assert_int_equal(utf8_char_length("\xf0\x80\x80\xaf"), 0);     /* overlong in four */
-	assert_int_equal(utf8_char_length("\xed\xa0\x80"), 0);         /* a surrogate, U+D800 */
-	assert_int_equal(utf8_char_length("\xf4\x90\x80\x80"), 0);     /* past U+10FFFF */
-	assert_int_equal(utf8_char_length("\xe2\x82"), 0);             /* cut short by the end */
-	assert_int_equal(utf8_char_length("\xe2\x82x"), 0);            /* cut short by a character */
+	assert_int_equal(utf8_char_length("\xc3\xa9"), 2);	   /* é */
+	assert_int_equal(utf8_char_length("\xe2\x82\xac"), 3);	   /* € */
+	assert_int_equal(utf8_char_length("\xf0\x9f\x94\xa5"), 4); /* U+1F525 */
+	assert_int_equal(utf8_char_length("\xf4\x8f\xbf\xbf"), 4); /* U+10FFFF, the last */
+	assert_int_equal(utf8_char_length("\xef\xbf\xbf"), 3);	   /* U+FFFF is UTF-8, whatever XML says */
+	assert_int_equal(utf8_char_length("\x80"), 0);		   /* a continuation alone */
+	assert_int_equal(utf8_char_length("\xff"), 0);		   /* never in UTF-8 */
+	assert_int_equal(utf8_char_length("\xc0\xaf"), 0);	   /* overlong '/' */
+	assert_int_equal(utf8_char_length("\xe0\x80\xaf"), 0);	   /* overlong in three */
+	assert_int_equal(utf8_char_length("\xf0\x80\x80\xaf"), 0); /* overlong in four */
+	assert_int_equal(utf8_char_length("\xed\xa0\x80"), 0);	   /* a surrogate, U+D800 */
+	assert_int_equal(utf8_char_length("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+	assert_int_equal(utf8_char_length("\xe2\x82"), 0);	   /* cut short by the end */
+	assert_int_equal(utf8_char_length("\xe2\x82x"), 0);	   /* cut short by a character */
 }
 
 static void counts_give_one_per_character_or_bad_byte(void **state)
