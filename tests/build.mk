@@ -4,24 +4,27 @@
 UNIT_TESTS := $(DEMO_UNIT_TESTS) test_hashmap test_range_pool test_stack_table test_cli test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_listen test_top test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
-	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache
+	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache test_text_escape
 test_hashmap_SRCS := userspace/base/hashmap.c
 test_range_pool_SRCS := userspace/base/range_pool.c
 test_stack_table_SRCS := userspace/model/stack_table.c userspace/base/hashmap.c
+test_text_escape_SRCS := userspace/base/text_escape.c
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
-test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
+FLAME_TREE_SRCS := userspace/encode/flame.c userspace/encode/flame_tree.c userspace/encode/palette.c userspace/model/profile.c \
+	userspace/base/text_escape.c userspace/base/hashmap.c
+test_flame_SRCS := userspace/encode/folded.c $(FLAME_TREE_SRCS)
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 test_pprof_LIBS := -lprotobuf-c -lz
-test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c
+test_flamegraph_svg_SRCS := userspace/encode/flamegraph_svg.c $(BUILD)/gen/flamegraph_svg_js.c $(FLAME_TREE_SRCS)
 test_listen_SRCS := userspace/http/listen.c
 test_top_SRCS := userspace/encode/top.c userspace/model/profile.c userspace/base/hashmap.c
-test_flame_tree_SRCS := userspace/encode/flame_tree.c userspace/base/json.c userspace/base/hashmap.c
+test_flame_tree_SRCS := $(FLAME_TREE_SRCS)
 test_heap_profile_SRCS := userspace/model/heap_profile.c userspace/model/heap_sampling.c userspace/model/stack_table.c \
 	userspace/model/profile.c userspace/base/hashmap.c
 test_heap_profile_LIBS := -lm
-test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/json.c userspace/base/hashmap.c
+test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/text_escape.c userspace/base/hashmap.c
 test_bpf_counters_SRCS := userspace/collect/bpf_counters.c userspace/model/profile.c userspace/base/hashmap.c
 test_bpf_counters_LIBS := -lbpf
 test_window_SRCS := userspace/profiles/window.c userspace/target/target.c

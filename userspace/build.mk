@@ -7,19 +7,19 @@ AGENT_LAYERS := base target model collect encode profiles http commands
 INCLUDES += $(addprefix -Iuserspace/,$(AGENT_LAYERS)) -Ibpf -I$(BUILD)/gen
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 
-base_SRCS := cli.c fd_io.c hashmap.c json.c range_pool.c
+base_SRCS := cli.c fd_io.c hashmap.c range_pool.c text_escape.c
 target_SRCS := target.c elf_function.c process_tree.c proc_maps.c kallsyms.c demangle.c debuginfo_fetcher.c symbolizer.c debug_copy.c unwind_table.c table_cache.c cfi_check.c go_runtime.c
 model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_profile.c window_health.c
 collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \
 	heap_collector.c heap_injector.c link_teardown.c offcpu_collector.c timeline_collector.c thread_stacks.c remote_call.c
-encode_SRCS := pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
+encode_SRCS := pprof.c output.c flame.c flame_tree.c palette.c folded.c flamegraph_svg.c top.c trace_json.c
 profiles_SRCS := window.c target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c profile_sources.c snapshots.c
 http_SRCS := http_reply.c listen.c ui_api.c http_server.c
 commands_SRCS := options.c features_command.c record.c serve.c main.c
 
 AGENT_SRCS := $(foreach layer,$(AGENT_LAYERS),$(addprefix userspace/$(layer)/,$($(layer)_SRCS))) $(PROTO_GEN)
 UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)
-AGENT_SRCS += $(BUILD)/gen/ui_assets.c
+AGENT_SRCS += $(BUILD)/gen/ui_assets.c $(BUILD)/gen/flamegraph_svg_js.c
 AGENT_LIBS := -lbpf -ldw -ldebuginfod -lelf -lmicrohttpd -lprotobuf-c -lz -ldl -lm -lpthread
 AGENT_GENERATED_HEADERS := $(BPF_SKELETONS) $(BUILD)/gen/profile.pb-c.h
 
@@ -30,6 +30,17 @@ $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: userspace/proto/profile
 $(BUILD)/gen/ui_assets.c: $(UI_FILES) scripts/embed-ui.sh | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	bash scripts/embed-ui.sh $@ $(UI_FILES)
+
+# The SVG flamegraph's script as one C string, for the SVG to carry inline
+# (not a UI asset). Inside the SVG it sits in a CDATA section, which the
+# marker "]]>" would end early.
+$(BUILD)/gen/flamegraph_svg_js.c: userspace/encode/flamegraph_svg.js | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@if grep -qF ']]>' $<; then echo "$<: ]]> would end the SVG's CDATA section" >&2; exit 1; fi
+	{ echo '/* Generated from $< by userspace/build.mk: do not edit. */'; \
+	  echo '#include "flamegraph_svg_js.h"'; \
+	  echo 'const char flamegraph_svg_js[] = {'; xxd -i <$<; echo ', 0x00};'; } >$@.tmp
+	mv $@.tmp $@
 
 # Generated headers must exist before any agent object compiles the first time.
 $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS)): | $(AGENT_GENERATED_HEADERS)

@@ -4,12 +4,14 @@
 // late thread starts when the page signals it, so two snapshots differ. The heap
 // walk's is tests/workloads/alloc_sites under a second agent tracing every
 // allocation: the test signals it to allocate (SIGUSR1) and to exit.
+// Last, the SVG flamegraph `bpfprof record` wrote of the CPU walk's target:
+// its own script zooms and searches, and its colours are the UI's.
 // Prints TAP; screenshots go to the artifact directory.
-//   node ui.test.js BASE_URL ARTIFACT_DIR HEAP_BASE_URL HEAP_TARGET_PID CPU_TARGET_PID
+//   node ui.test.js BASE_URL ARTIFACT_DIR HEAP_BASE_URL HEAP_TARGET_PID CPU_TARGET_PID SVG_PATH
 const { chromium } = require('playwright-core');
 const path = require('path');
 
-const [base, artifacts, heapBase, heapPidArg, cpuPidArg] = process.argv.slice(2);
+const [base, artifacts, heapBase, heapPidArg, cpuPidArg, svgPath] = process.argv.slice(2);
 const heapPid = Number(heapPidArg);
 const cpuPid = Number(cpuPidArg);
 let count = 0;
@@ -84,6 +86,70 @@ function snapRow(page, id) {
 // Which profile kinds the Record form offers: {kind: enabled}.
 function kindOptions(page) {
   return page.$$eval('#rec-kind option', (opts) => Object.fromEntries(opts.map((o) => [o.value, !o.disabled])));
+}
+
+// The SVG's frame whose title starts with `name (`, as its rect shows it now.
+function svgFrame(page, name) {
+  return page.evaluate((want) => {
+    const g = [...document.querySelectorAll('.fg-frames g[data-d]')]
+      .find((el) => el.querySelector('title').textContent.startsWith(want + ' ('));
+    if (!g) return null;
+    const rect = g.querySelector('rect');
+    return { width: Number(rect.getAttribute('width')), fill: rect.getAttribute('fill'), shown: g.style.display !== 'none' };
+  }, name);
+}
+
+// The first node named `name` in a flame JSON tree, depth first.
+function jsonNode(node, name) {
+  if (node.name === name) return node;
+  for (const child of node.children || []) {
+    const found = jsonNode(child, name);
+    if (found) return found;
+  }
+  return null;
+}
+
+// '#rrggbb' as the SVG writes it, 'rgb(r,g,b)'.
+function hexToRgb(hex) {
+  const n = parseInt(String(hex).slice(1), 16);
+  return `rgb(${n >> 16},${(n >> 8) & 255},${n & 255})`;
+}
+
+async function checkSvg(page) {
+  await page.goto('file://' + svgPath);
+  const frames = await page.$$eval('.fg-frames g[data-d]', (gs) => gs.length);
+  const layerWidth = Number(await page.getAttribute('.fg-frames', 'data-width'));
+  const before = await svgFrame(page, 'work_a');
+  check('the SVG flamegraph record wrote shows the target\'s frames', frames > 10 && before !== null, { frames, before });
+
+  const flame = await (await fetch(base + '/api/snapshots/1/flame')).json();
+  const node = jsonNode(flame.root, 'work_a');
+  check('a function has the same colour in the SVG and in the UI\'s JSON',
+    node && before && hexToRgb(node.colour) === before.fill, { json: node && node.colour, svg: before && before.fill });
+
+  await page.locator('.fg-frames g[data-d]', { has: page.locator('title', { hasText: /^work_a \(/ }) }).first()
+    .locator('rect').click();
+  const zoomed = await svgFrame(page, 'work_a');
+  const beside = await svgFrame(page, 'work_b');
+  check('clicking a frame in the SVG zooms it to the full width and hides the frames beside it',
+    Math.abs(zoomed.width - layerWidth) < 0.5 && beside && !beside.shown
+      && await page.getAttribute('.fg-reset', 'visibility') === 'visible', { zoomed, beside, layerWidth });
+  await page.click('.fg-reset');
+  const reset = await svgFrame(page, 'work_a');
+  check('Reset Zoom in the SVG restores every frame', Math.abs(reset.width - before.width) < 0.01
+    && (await svgFrame(page, 'work_b')).shown && await page.getAttribute('.fg-reset', 'visibility') === 'hidden', reset);
+
+  page.once('dialog', (dialog) => dialog.accept('^work_a$'));
+  await page.click('.fg-search');
+  const status = await page.textContent('.fg-matched');
+  const share = Number((status.match(/Matched: ([\d.]+)%/) || [])[1]);
+  const hit = await svgFrame(page, 'work_a');
+  check('search in the SVG highlights work_a and reports its share near 50%',
+    hit.fill === 'rgb(230,0,230)' && share > 40 && share < 60, { status, hit });
+  await page.keyboard.press('Escape');
+  check('Escape clears the SVG\'s search and its colours come back', (await svgFrame(page, 'work_a')).fill === before.fill
+    && await page.getAttribute('.fg-matched', 'visibility') === 'hidden');
+  await page.screenshot({ path: path.join(artifacts, 'svg-flame.png') });
 }
 
 (async () => {
@@ -295,6 +361,10 @@ function kindOptions(page) {
       && await page.$eval('#graph-wrap', (g) => g.hidden));
     const gone = await page.evaluate(async (url) => (await fetch(url + '/api/snapshots/4')).status, heapBase);
     check('and the agent answers 404 for it', gone === 404, gone);
+
+    const svgPage = await context.newPage();
+    svgPage.on('pageerror', (e) => errors.push('SVG: ' + e.message));
+    await checkSvg(svgPage);
 
     check('no script errors', errors.length === 0, errors);
     check('nothing fetched from outside the agent', offsite.length === 0, offsite);

@@ -25,7 +25,7 @@ fuzz_symbolizer_SRCS := userspace/target/cfi_check.c userspace/target/debuginfo_
 	userspace/target/kallsyms.c userspace/target/demangle.c userspace/base/hashmap.c
 fuzz_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 fuzz_proc_maps_SRCS := userspace/target/proc_maps.c
-fuzz_http_params_SRCS := userspace/http/http_reply.c userspace/http/listen.c userspace/base/json.c
+fuzz_http_params_SRCS := userspace/http/http_reply.c userspace/http/listen.c userspace/base/text_escape.c
 fuzz_http_params_LIBS := -lmicrohttpd
 fuzz_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)
 fuzz_pprof_LIBS := -lprotobuf-c -lz

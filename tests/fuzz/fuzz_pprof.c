@@ -124,7 +124,8 @@ static void build(struct program *in, struct profile *profile)
 				lines[i].function = (uint32_t)(take(in, 1) % profile->n_functions);
 				lines[i].line = (int64_t)take(in, 4) - INT32_MAX;
 			}
-			EXPECT(profile_add_location(profile, address, mapping, n > 0 ? lines : NULL, n) ==
+			enum frame_kind kind = (enum frame_kind)(pick % (FRAME_JIT + 1));
+			EXPECT(profile_add_location(profile, address, mapping, kind, n > 0 ? lines : NULL, n) ==
 			       (int32_t)profile->n_locations - 1);
 			break;
 		}

@@ -141,7 +141,7 @@ expect_eq "a ready snapshot lists its sample types" \
 	"['samples', 'cpu'] cpu"
 expect_eq "flame is 200" "$(get "/api/snapshots/$first_id/flame")" 200
 expect_eq "the flame tree's root holds the total" "$(json 'd["root"]["value"] == d["total"] > 0' <"$TEST_TMP/body")" True
-expect_match "and the target's functions" "$(cat "$TEST_TMP/body")" '"name":"work_a","kind":"user"'
+expect_match "and the target's functions" "$(cat "$TEST_TMP/body")" '"name":"work_a","kind":"native"'
 expect_eq "top by sample count is 200" "$(get "/api/snapshots/$first_id/top?sample_type=samples")" 200
 expect_eq "top is sorted by flat" "$(json 'd["rows"][0]["function"], d["unit"]' <"$TEST_TMP/body")" "burn count"
 expect_eq "an unknown sample type is 400" "$(get "/api/snapshots/$first_id/top?sample_type=bogus")" 400

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { change, commonSampleTypes, delta, deltaScale, diffColour, diffRows } from '../../userspace/ui/diff.js';
-import { HIT_FILL, ROOT_FILL, kindColour } from '../../userspace/ui/colours.js';
+import { HIT_FILL, ROOT_FILL, frameLegend, kindColour } from '../../userspace/ui/colours.js';
 import { prepare } from '../../userspace/ui/tree.js';
 
 const n = (name, base, target, children = []) => ({ name, kind: 'user', base, target, children });
@@ -60,16 +60,21 @@ test('only sample types of both profiles, in the same unit, compare', () => {
   assert.deepEqual(commonSampleTypes(undefined, target), []);
 });
 
-test('a frame keeps its colour by name; kinds and off-CPU waits read apart', () => {
-  const frame = (name, kind, parent = null) => ({ name, kind, parent });
-  const a = kindColour(frame('work_a', 'user'));
-  assert.deepEqual(kindColour(frame('work_a', 'user')), a, 'the same name, the same colour');
-  assert.match(a[0], /^hsl\((\d|[1-4]\d|5[01]),/, 'user frames are warm');
-  assert.match(kindColour(frame('schedule', 'kernel'))[0], /^hsl\((2\d|3[0-5]),/);
-  assert.equal(kindColour(frame('schedule', 'kernel'))[1], '#ffffff');
-  assert.equal(kindColour(frame('all', 'root'))[0], ROOT_FILL);
-  const off = frame('off-CPU', 'state');
-  assert.match(kindColour(frame('read', 'user', off))[0], /^hsl\((19[5-9]|2[0-3]\d),/, 'waits are blue');
-  assert.notEqual(kindColour(frame('read', 'user', frame('on-CPU', 'state')))[0], kindColour(frame('read', 'user', off))[0]);
+test("a frame's colour is the agent's, kept on the node; the root's is fixed", () => {
+  const a = { name: 'work_a', kind: 'native', colour: '#f0a030' };
+  assert.deepEqual(kindColour(a), ['#f0a030', '#1b1b1b']);
+  a.colour = '#000000';
+  assert.deepEqual(kindColour(a), ['#f0a030', '#1b1b1b'], 'cached, so a redraw does not recolour');
+  assert.equal(kindColour({ name: 'all', kind: 'root' })[0], ROOT_FILL);
   assert.notEqual(HIT_FILL, ROOT_FILL);
+});
+
+test('the legend names the kinds of frame on screen, in a fixed order, with their colours', () => {
+  const root = { name: 'all', kind: 'root', children: [
+    { name: 'schedule', kind: 'kernel', colour: '#a07040', children: [] },
+    { name: 'main', kind: 'native', colour: '#f08020', children: [
+      { name: 'helper', kind: 'native', inlined: true, colour: '#40c0c0', children: [] },
+      { name: 'work', kind: 'native', colour: '#f0b030', children: [] }] }] };
+  assert.deepEqual(frameLegend(root), [['#f08020', 'native'], ['#a07040', 'kernel'], ['#40c0c0', 'inlined']]);
+  assert.deepEqual(frameLegend({ name: 'all', kind: 'root', children: [] }), []);
 });

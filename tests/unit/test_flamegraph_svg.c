@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "flamegraph_svg.h"
+#include "palette.h"
 
 /*
  * Stacks written as folded lines, "root;...;leaf value", with the folded
@@ -43,12 +44,13 @@ static struct flame_stacks stacks_from(const char *const *lines, size_t n_lines)
 			struct flame_frame *frame = &stacks.frames[stacks.n_frames++];
 			size_t len = strlen(name);
 
-			frame->kind = FLAME_USER;
-			if (len > 4 && strcmp(name + len - 4, "_[k]") == 0)
-				frame->kind = FLAME_KERNEL;
-			else if (len > 4 && strcmp(name + len - 4, "_[i]") == 0)
-				frame->kind = FLAME_INLINED;
-			frame->name = strndup(name, frame->kind == FLAME_USER ? len : len - 4);
+			bool kernel = len > 4 && strcmp(name + len - 4, "_[k]") == 0;
+			bool inlined = len > 4 && strcmp(name + len - 4, "_[i]") == 0;
+
+			frame->role = FLAME_FUNCTION;
+			frame->kind = kernel ? FRAME_KERNEL : FRAME_NATIVE;
+			frame->inlined = inlined;
+			frame->name = strndup(name, kernel || inlined ? len - 4 : len);
 			stack->depth++;
 		}
 		stacks.total += stack->value;
@@ -320,6 +322,51 @@ static void kinds_have_their_own_colours(void **state)
 	free(svg);
 }
 
+static void assert_colour(struct frame frame, struct rgb want)
+{
+	assert_int_equal(frame.r, want.r);
+	assert_int_equal(frame.g, want.g);
+	assert_int_equal(frame.b, want.b);
+}
+
+/* The UI takes its colours from the same palette, through the flame JSON. */
+static void colours_are_the_palettes(void **state)
+{
+	static const char *const lines[] = {"main;read_[k] 1", "main;work;hash_[i] 1"};
+	const struct flame_frame main_f = {.name = "main"}, read_f = {.name = "read", .kind = FRAME_KERNEL},
+				 hash_f = {.name = "hash", .inlined = true}, all_f = {.name = "all", .role = FLAME_ROOT};
+	(void)state;
+	char *svg = RENDER(lines, NULL);
+
+	assert_colour(find_frame(svg, "all ("), palette_colour(&all_f, false));
+	assert_colour(find_frame(svg, "main ("), palette_colour(&main_f, false));
+	assert_colour(find_frame(svg, "read ("), palette_colour(&read_f, false));
+	assert_colour(find_frame(svg, "hash ("), palette_colour(&hash_f, false));
+	free(svg);
+}
+
+/* Under the wall clock's off-CPU root every frame is drawn as waiting;
+ * under on-CPU it keeps its kind's colour. */
+static void off_cpu_frames_are_drawn_waiting(void **state)
+{
+	const struct flame_frame on = {.name = "on-CPU", .role = FLAME_STATE},
+				 off = {.name = "off-CPU", .role = FLAME_STATE}, running = {.name = "spin"},
+				 waiting = {.name = "futex_wait", .kind = FRAME_KERNEL};
+	const struct flame_frame s1[] = {on, running}, s2[] = {off, waiting};
+	struct flame_stack list[] = {{s1, 2, 1}, {s2, 2, 1}};
+	struct flame_stacks stacks = {.stacks = list, .n_stacks = 2, .total = 2};
+	(void)state;
+	char *svg = render(&stacks, NULL);
+
+	assert_colour(find_frame(svg, "spin ("), palette_colour(&running, false));
+	assert_colour(find_frame(svg, "futex_wait ("), palette_colour(&waiting, true));
+	struct frame off_frame = find_frame(svg, "off-CPU ("), wait_frame = find_frame(svg, "futex_wait (");
+	assert_true(off_frame.b > off_frame.r + 60 && wait_frame.b > wait_frame.r + 60);
+	struct rgb kernel = palette_colour(&waiting, false);
+	assert_false(wait_frame.r == kernel.r && wait_frame.g == kernel.g && wait_frame.b == kernel.b);
+	free(svg);
+}
+
 static void a_name_keeps_its_colour(void **state)
 {
 	static const char *const lines[] = {"a;shared 1", "b;c;shared 3"};
@@ -432,6 +479,8 @@ int main(void)
 		cmocka_unit_test(markup_in_names_is_escaped),
 		cmocka_unit_test(long_names_are_elided),
 		cmocka_unit_test(kinds_have_their_own_colours),
+		cmocka_unit_test(colours_are_the_palettes),
+		cmocka_unit_test(off_cpu_frames_are_drawn_waiting),
 		cmocka_unit_test(a_name_keeps_its_colour),
 		cmocka_unit_test(output_is_deterministic),
 		cmocka_unit_test(empty_input_says_so),

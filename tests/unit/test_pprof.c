@@ -125,10 +125,10 @@ static struct profile *sample_profile(void)
 	const struct profile_line inlined[] = {{F_SQUARE, 31}, {F_COMPUTE, 25}};
 	const struct profile_line in_main[] = {{F_MAIN, 12}};
 	const struct profile_line in_kernel[] = {{F_SYSCALL, 0}};
-	assert_int_equal(profile_add_location(p, 0x401234, M_APP, inlined, 2), L_INLINED);
-	assert_int_equal(profile_add_location(p, 0x401100, M_APP, in_main, 1), L_MAIN);
-	assert_int_equal(profile_add_location(p, 0xffffffff81001234, M_KERNEL, in_kernel, 1), L_KERNEL);
-	assert_int_equal(profile_add_location(p, 0x1234, -1, NULL, 0), L_UNMAPPED);
+	assert_int_equal(profile_add_location(p, 0x401234, M_APP, FRAME_NATIVE, inlined, 2), L_INLINED);
+	assert_int_equal(profile_add_location(p, 0x401100, M_APP, FRAME_NATIVE, in_main, 1), L_MAIN);
+	assert_int_equal(profile_add_location(p, 0xffffffff81001234, M_KERNEL, FRAME_KERNEL, in_kernel, 1), L_KERNEL);
+	assert_int_equal(profile_add_location(p, 0x1234, -1, FRAME_NATIVE, NULL, 0), L_UNMAPPED);
 
 	const uint32_t stack0[] = {L_INLINED, L_MAIN}, stack1[] = {L_KERNEL, L_MAIN}, stack2[] = {L_UNMAPPED};
 	const int64_t values0[] = {3, 30303030}, values1[] = {1, 10101010}, values2[] = {2, 20202020};

@@ -21,9 +21,9 @@ static struct profile *small_profile(void)
 	uint32_t f_work = (uint32_t)profile_intern_function(p, "work", NULL, "m.c", 5);
 	uint32_t f_leaf = (uint32_t)profile_intern_function(p, "leaf", NULL, "m.c", 9);
 	struct profile_line l_main = {f_main, 2}, l_work = {f_work, 6}, l_leaf = {f_leaf, 10};
-	uint32_t main_loc = (uint32_t)profile_add_location(p, 0x10, -1, &l_main, 1);
-	uint32_t work_loc = (uint32_t)profile_add_location(p, 0x20, -1, &l_work, 1);
-	uint32_t leaf_loc = (uint32_t)profile_add_location(p, 0x30, -1, &l_leaf, 1);
+	uint32_t main_loc = (uint32_t)profile_add_location(p, 0x10, -1, FRAME_NATIVE, &l_main, 1);
+	uint32_t work_loc = (uint32_t)profile_add_location(p, 0x20, -1, FRAME_NATIVE, &l_work, 1);
+	uint32_t leaf_loc = (uint32_t)profile_add_location(p, 0x30, -1, FRAME_NATIVE, &l_leaf, 1);
 	uint32_t s1[] = {leaf_loc, work_loc, main_loc}, s2[] = {work_loc, main_loc}, s3[] = {leaf_loc, main_loc, main_loc};
 	int64_t v1[] = {3, 3000000000}, v2[] = {1, 1000000000}, v3[] = {2, 2000000000};
 	profile_add_sample(p, s1, 3, v1, NULL, 0);
@@ -79,7 +79,7 @@ static char *bytes_top_text(int64_t bytes)
 
 	profile_add_sample_type(p, "inuse_space", "bytes");
 	struct profile_line line = {(uint32_t)profile_intern_function(p, "grow", NULL, "g.c", 1), 2};
-	uint32_t loc = (uint32_t)profile_add_location(p, 0x10, -1, &line, 1);
+	uint32_t loc = (uint32_t)profile_add_location(p, 0x10, -1, FRAME_NATIVE, &line, 1);
 	profile_add_sample(p, &loc, 1, &bytes, NULL, 0);
 	FILE *out = open_memstream(&text, &len);
 	assert_int_equal(top_table_build(p, 0, &table), 0);

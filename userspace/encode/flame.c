@@ -1,11 +1,11 @@
 /*
- * flame.c: a profile's samples as root-first stacks of frame names, and
- * the folded-stacks encoder that writes them.
+ * flame.c: a profile's samples as root-first stacks of frames, each named
+ * and of the kind its location has in the model.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "flame.h"
 #include "hashmap.h"
 
@@ -115,12 +115,12 @@ int flame_stacks_from_profile(const struct profile *profile, size_t value_index,
 		out->total += stack->value;
 		const char *process = out->process_names != NULL ? process_name(out, profile, sample) : NULL;
 		if (process != NULL) {
-			out->frames[out->n_frames++] = (struct flame_frame){.name = process, .kind = FLAME_PROCESS};
+			out->frames[out->n_frames++] = (struct flame_frame){.name = process, .role = FLAME_PROCESS};
 			stack->depth++;
 		}
 		const char *state = sample_state(profile, sample);
 		if (state != NULL) {
-			out->frames[out->n_frames++] = (struct flame_frame){.name = state, .kind = FLAME_STATE};
+			out->frames[out->n_frames++] = (struct flame_frame){.name = state, .role = FLAME_STATE};
 			stack->depth++;
 		}
 		/* Locations are stored leaf first and their lines innermost
@@ -128,12 +128,14 @@ int flame_stacks_from_profile(const struct profile *profile, size_t value_index,
 		for (uint32_t i = sample->n_locations; i-- > 0;) {
 			const struct profile_location *loc =
 				&profile->locations[profile->sample_locations[sample->first_location + i]];
-			bool kernel = loc->mapping >= 0 && profile->mappings[loc->mapping].is_kernel;
 			for (uint32_t l = loc->n_lines; l-- > 0;) {
 				const struct profile_line *line = &profile->lines[loc->first_line + l];
-				struct flame_frame *frame = &out->frames[out->n_frames++];
-				frame->name = profile->functions[line->function].name;
-				frame->kind = kernel ? FLAME_KERNEL : l + 1 < loc->n_lines ? FLAME_INLINED : FLAME_USER;
+				out->frames[out->n_frames++] = (struct flame_frame){
+					.name = profile->functions[line->function].name,
+					.role = FLAME_FUNCTION,
+					.kind = loc->kind,
+					.inlined = l + 1 < loc->n_lines,
+				};
 				stack->depth++;
 			}
 		}
@@ -155,76 +157,17 @@ void flame_stacks_free(struct flame_stacks *stacks)
 	memset(stacks, 0, sizeof(*stacks));
 }
 
-static const char *const kind_suffix[] = {
-	[FLAME_USER] = "",
-	[FLAME_KERNEL] = "_[k]",
-	[FLAME_INLINED] = "_[i]",
-	[FLAME_STATE] = "",
-	[FLAME_PROCESS] = "",
-};
-
-struct folded_line {
-	const char *stack;
-	int64_t value;
-};
-
-static int by_stack(const void *a, const void *b)
+/* Inlining before kind keeps a function's own frame next to its namesake
+ * in the kernel, and its inlined copies after both. */
+int flame_frame_compare(const struct flame_frame *a, const struct flame_frame *b)
 {
-	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
-}
+	int by_name = strcmp(a->name, b->name);
 
-/* Appends a stack's "root;...;leaf" text to buf, NUL-terminated. */
-static int fold_stack(const struct flame_stack *stack, char **buf, size_t *cap)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < stack->depth; i++) {
-		const struct flame_frame *frame = &stack->frames[i];
-		size_t name_len = strlen(frame->name), suffix_len = strlen(kind_suffix[frame->kind]);
-		if (array_reserve((void **)buf, cap, len + name_len + suffix_len + 2, 1) != 0)
-			return -1;
-		if (i > 0)
-			(*buf)[len++] = ';';
-		memcpy(*buf + len, frame->name, name_len);
-		memcpy(*buf + len + name_len, kind_suffix[frame->kind], suffix_len);
-		len += name_len + suffix_len;
-	}
-	if (array_reserve((void **)buf, cap, len + 1, 1) != 0)
-		return -1;
-	(*buf)[len] = '\0';
-	return 0;
-}
-
-int folded_write(FILE *out, const struct flame_stacks *stacks)
-{
-	struct hashmap *merged = hashmap_new();
-	struct folded_line *lines = NULL;
-	char *buf = NULL;
-	size_t cap = 0, n_lines = 0, cursor = 0;
-	int rc = merged != NULL ? 0 : -1;
-
-	for (size_t i = 0; rc == 0 && i < stacks->n_stacks; i++) {
-		struct hashmap_entry *entry = NULL;
-		if (fold_stack(&stacks->stacks[i], &buf, &cap) != 0 ||
-		    (entry = hashmap_upsert(merged, buf, strlen(buf) + 1, NULL)) == NULL)
-			rc = -1;
-		else
-			entry->value += (uint64_t)stacks->stacks[i].value;
-	}
-	if (rc == 0 && (lines = calloc(hashmap_count(merged) + 1, sizeof(*lines))) == NULL)
-		rc = -1;
-	struct hashmap_entry *entry;
-	while (rc == 0 && (entry = hashmap_next(merged, &cursor)) != NULL)
-		lines[n_lines++] = (struct folded_line){.stack = entry->key, .value = (int64_t)entry->value};
-	if (rc == 0) {
-		/* Sorted, so equal profiles give equal files and diffs stay small. */
-		qsort(lines, n_lines, sizeof(*lines), by_stack);
-		for (size_t i = 0; i < n_lines; i++)
-			if (fprintf(out, "%s %lld\n", lines[i].stack, (long long)lines[i].value) < 0)
-				rc = -1;
-	}
-	free(lines);
-	free(buf);
-	hashmap_free(merged);
-	return rc;
+	if (by_name != 0)
+		return by_name;
+	if (a->role != b->role)
+		return a->role < b->role ? -1 : 1;
+	if (a->inlined != b->inlined)
+		return a->inlined ? 1 : -1;
+	return (a->kind > b->kind) - (a->kind < b->kind);
 }

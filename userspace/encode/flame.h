@@ -6,24 +6,31 @@
 #ifndef FLAME_H
 #define FLAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "profile.h"
 
-enum flame_frame_kind {
-	FLAME_USER,    /* a user-space function */
-	FLAME_KERNEL,  /* a kernel function */
-	FLAME_INLINED, /* a function inlined into its caller (the frame below it) */
-	FLAME_STATE,   /* not a function: the root a sample's "state" label makes (on-CPU, off-CPU) */
-	FLAME_PROCESS, /* not a function: the root a sample's process makes, "comm (PID n)" */
+/* What a frame of a flame stack stands for: a function, or a root an
+ * encoder adds to group samples. */
+enum flame_frame_role {
+	FLAME_FUNCTION, /* a function at a location of the profile */
+	FLAME_STATE,	/* the root a sample's "state" label makes (on-CPU, off-CPU) */
+	FLAME_PROCESS,	/* the root a sample's process makes, "comm (PID n)" */
+	FLAME_ROOT,	/* a tree's root, all samples, which no stack holds */
 };
 
 struct flame_frame {
 	const char *name; /* owned by the profile the stacks came from, or by the stacks (processes) */
-	enum flame_frame_kind kind;
+	enum flame_frame_role role;
+	enum frame_kind kind; /* a function's: its location's kind in the model */
+	bool inlined;	      /* a function's: inlined into its caller, the frame below it */
 };
+
+/* Orders frames by name, then role, inlining and kind: the order siblings
+ * are written in. 0 when they are the same frame. */
+int flame_frame_compare(const struct flame_frame *a, const struct flame_frame *b);
 
 struct flame_stack {
 	const struct flame_frame *frames; /* root first */
@@ -52,10 +59,5 @@ struct flame_stacks {
  */
 int flame_stacks_from_profile(const struct profile *profile, size_t value_index, struct flame_stacks *out);
 void flame_stacks_free(struct flame_stacks *stacks);
-
-/* Folded stacks, one "root;...;leaf value" line per distinct stack, merged
- * and sorted, kernel frames suffixed "_[k]" and inlined ones "_[i]" as
- * flamegraph.pl and its colour palettes expect. */
-int folded_write(FILE *out, const struct flame_stacks *stacks);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "flame.h"
+#include "folded.h"
 #include "output.h"
 #include "pprof.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hashmap.h"
-#include "json.h"
+#include "text_escape.h"
 #include "trace_json.h"
 
 enum activity { UNKNOWN, ON_CPU, SLEEPING, DISK_SLEEP, RUNNABLE, LISTED_RUNNING };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "http_reply.h"
-#include "json.h"
+#include "text_escape.h"
 
 enum MHD_Result http_send(struct MHD_Connection *conn, unsigned status, const char *content_type, void *body,
 			  size_t len, enum MHD_ResponseMemoryMode mode, const char *attachment, const char *location)

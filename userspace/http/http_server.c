@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "top.h"
 #include "trace_json.h"
 #include "ui_api.h"
+#include "text_escape.h"
 #define BODY_MAX (64 * 1024)
 /* Connections beyond --max-connections still get their 503 (with the
  * reason) up to this many more; past those libmicrohttpd closes them. */
@@ -402,19 +404,6 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 	return http_send_stream(conn, page, &buf, &len, 0, "text/html; charset=utf-8", NULL);
 }
 
-static void html_escape(FILE *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
-
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
 	struct target_image *image = &server->session->image;
@@ -429,12 +418,12 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
-	html_escape(page, target->comm);
+	markup_write_text(page, target->comm, SIZE_MAX);
 	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: ", BPFPROF_VERSION);
 	target_image_name(image, name, sizeof(name));
-	html_escape(page, name);
+	markup_write_text(page, name, SIZE_MAX);
 	fputs("</h1>\n<table>\n<tr><th>command</th><td><code>", page);
-	html_escape(page, target->cmdline);
+	markup_write_text(page, target->cmdline, SIZE_MAX);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
 		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n<tr><th>uptime</th><td>%ld s</td></tr>\n",

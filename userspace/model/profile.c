@@ -142,7 +142,7 @@ int32_t profile_intern_function(struct profile *profile, const char *name, const
 	return (int32_t)entry->value;
 }
 
-int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t mapping,
+int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t mapping, enum frame_kind kind,
 			     const struct profile_line *lines, size_t n_lines)
 {
 	if (array_reserve((void **)&profile->lines, &profile->cap_lines, profile->n_lines + n_lines,
@@ -155,6 +155,7 @@ int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t 
 	*slot = (struct profile_location){
 		.address = address,
 		.mapping = mapping,
+		.kind = kind,
 		.first_line = (uint32_t)profile->n_lines,
 		.n_lines = (uint32_t)n_lines,
 	};
@@ -162,6 +163,18 @@ int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t 
 		memcpy(profile->lines + profile->n_lines, lines, n_lines * sizeof(*lines));
 	profile->n_lines += n_lines;
 	return (int32_t)(profile->n_locations - 1);
+}
+
+const char *frame_kind_name(enum frame_kind kind)
+{
+	static const char *const names[] = {
+		[FRAME_NATIVE] = "native",
+		[FRAME_KERNEL] = "kernel",
+		[FRAME_INTERPRETED] = "interpreted",
+		[FRAME_JIT] = "jit",
+	};
+
+	return (size_t)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "native";
 }
 
 int profile_add_sample(struct profile *profile, const uint32_t *locations, size_t n_locations,

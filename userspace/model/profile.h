@@ -43,9 +43,25 @@ struct profile_mapping {
 	bool is_kernel;
 };
 
+/*
+ * What ran at a location: which unwinder found it and whose names it has.
+ * Nothing produces FRAME_INTERPRETED or FRAME_JIT yet: they are the room
+ * for an interpreter's frames (a Python function of a code object) and a
+ * JIT runtime's (code named by its perf map), so every encoder and the UI
+ * already carry them. Whether a function was inlined is not a kind but a
+ * property of a line within its location (all lines but the last).
+ */
+enum frame_kind {
+	FRAME_NATIVE,	   /* machine code of an object file in user space */
+	FRAME_KERNEL,	   /* the kernel's code */
+	FRAME_INTERPRETED, /* a function an interpreter runs */
+	FRAME_JIT,	   /* code a runtime compiled while running */
+};
+
 struct profile_location {
 	uint64_t address;  /* for a caller frame, the return address minus one */
 	int32_t mapping;   /* index into profile.mappings, -1 for none */
+	enum frame_kind kind;
 	uint32_t first_line, n_lines; /* a run in profile.lines */
 };
 
@@ -111,8 +127,10 @@ int32_t profile_add_mapping(struct profile *profile, const struct profile_mappin
 int32_t profile_intern_function(struct profile *profile, const char *name, const char *system_name,
 				const char *filename, int64_t start_line);
 /* lines: innermost first */
-int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t mapping,
+int32_t profile_add_location(struct profile *profile, uint64_t address, int32_t mapping, enum frame_kind kind,
 			     const struct profile_line *lines, size_t n_lines);
+/* "native", "kernel", "interpreted" or "jit": the kind's name in the UI's JSON. */
+const char *frame_kind_name(enum frame_kind kind);
 /* locations: leaf first; values: one per sample type */
 int profile_add_sample(struct profile *profile, const uint32_t *locations, size_t n_locations,
 		       const int64_t *values, const struct profile_label *labels, size_t n_labels);

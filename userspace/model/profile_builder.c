@@ -146,7 +146,8 @@ static int32_t location_for(struct builder *b, uint64_t address, bool is_kernel)
 		lines[n_lines++] = (struct profile_line){.function = (uint32_t)function};
 	}
 
-	int32_t location = profile_add_location(b->profile, address, mapping, lines, n_lines);
+	int32_t location = profile_add_location(b->profile, address, mapping, is_kernel ? FRAME_KERNEL : FRAME_NATIVE,
+						lines, n_lines);
 	/* Nothing above inserts into b->locations, so entry is still valid. */
 	entry->value = (uint64_t)location;
 	return location;

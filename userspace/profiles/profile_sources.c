@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "kernel_probe.h"
 #include "offcpu_profile.h"
 #include "profile_sources.h"
+#include "text_escape.h"
 #include "thread_stacks.h"
 #include "threads_view.h"
 #include "wall_profile.h"

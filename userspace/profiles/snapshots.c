@@ -12,9 +12,9 @@
 
 #include "array.h"
 #include "clock.h"
-#include "json.h"
 #include "offcpu_profile.h"
 #include "snapshots.h"
+#include "text_escape.h"
 
 struct snapshot {
 	int id;

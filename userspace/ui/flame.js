@@ -202,7 +202,7 @@ function showTooltip(ev, n) {
   tooltip.textContent = '';
   tooltip.append(
     el('div', { class: 'tt-name', text: n.name }),
-    el('div', { class: 'tt-kind', text: n.kind + (n.depth ? ' · depth ' + n.depth : '') }),
+    el('div', { class: 'tt-kind', text: n.kind + (n.inlined ? ' · inlined' : '') + (n.depth ? ' · depth ' + n.depth : '') }),
     el('table', {}, el('tbody', {}, ...tooltipRows(n))),
     el('div', { class: 'hint', text: !n.parent && !look.zoom ? 'the whole profile'
       : n === look.zoom ? 'zoomed here' : !n.parent ? 'click to reset the zoom' : 'click to zoom' }));

@@ -4,7 +4,7 @@
  * list of frames that disappeared (in the base only, so without width).
  */
 
-import { FRAME_LEGEND, HIT_FILL } from './colours.js';
+import { HIT_FILL, frameLegend } from './colours.js';
 import { deltaScale } from './diff.js';
 import { $, el } from './dom.js';
 import { fmtPct, fmtPP, fmtSigned, fmtValue, share } from './format.js';
@@ -54,7 +54,7 @@ export function renderLegend() {
   lg.hidden = false;
   if (!p.model.isDiff) {
     lg.append(
-      ...FRAME_LEGEND.map(([fill, label]) => el('span', {}, swatch(fill), label)),
+      ...frameLegend(p.model.root).map(([fill, label]) => el('span', {}, swatch(fill), label)),
       el('span', {}, swatch(HIT_FILL), 'search match'),
       el('span', {}, swatch('#fff', 'border:2px solid #111'), 'focused function'),
       el('span', { class: 'muted', text: 'Width: share of ' + (view.sampleType || 'the total') + '. '
