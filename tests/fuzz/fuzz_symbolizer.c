@@ -10,7 +10,7 @@
  * process's /proc/PID/map_files, where a fuzzed file cannot be mapped at
  * libFuzzer's pace.
  */
-#include "../../userspace/target/symbolizer.c"
+#include "../../userspace/processes/symbolizer.c"
 
 #include "expect.h"
 

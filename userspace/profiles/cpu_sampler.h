@@ -16,7 +16,7 @@
 #include "profile.h"
 #include "stack_table.h"
 #include "symbolizer.h"
-#include "target.h"
+#include "process_handle.h"
 
 struct cpu_window_result {
 	struct stack_table *stacks;       /* the caller's to free */

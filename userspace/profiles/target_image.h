@@ -27,7 +27,7 @@
 
 #include "process_collector.h"
 #include "symbolizer.h"
-#include "target.h"
+#include "process_handle.h"
 #include "unwinder.h"
 
 struct profile;
