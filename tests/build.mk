@@ -42,7 +42,8 @@ test_unwind_table_DATA = $(test_symbolizer_DATA)
 test_table_cache_SRCS := userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/objects/cfi_check.c \
 	userspace/base/fd_io.c
 test_table_cache_LIBS := -ldw -lelf -ldl
-test_symbolizer_SRCS := userspace/processes/symbolizer.c userspace/objects/debug_copy.c userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/base/fd_io.c userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c userspace/objects/kallsyms.c userspace/objects/demangle.c \
+test_symbolizer_SRCS := userspace/processes/process_image.c userspace/objects/symbolizer.c userspace/objects/elf_object.c \
+	userspace/objects/dwarf_frames.c userspace/objects/symbol_frame.c userspace/objects/debug_copy.c userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/base/fd_io.c userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c userspace/objects/kallsyms.c userspace/objects/demangle.c \
 	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \

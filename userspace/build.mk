@@ -9,8 +9,8 @@ PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 
 base_SRCS := cli.c fd_io.c hashmap.c json.c range_pool.c
 objects_SRCS := elf_function.c kallsyms.c demangle.c debuginfo_fetcher.c debug_copy.c unwind_table.c table_cache.c cfi_check.c \
-	go_runtime.c
-processes_SRCS := process_handle.c process_tree.c proc_maps.c symbolizer.c
+	go_runtime.c symbol_frame.c dwarf_frames.c elf_object.c symbolizer.c
+processes_SRCS := process_handle.c process_tree.c proc_maps.c process_image.c
 model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_profile.c window_health.c
 collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \
 	heap_collector.c heap_injector.c link_teardown.c offcpu_collector.c timeline_collector.c thread_stacks.c remote_call.c

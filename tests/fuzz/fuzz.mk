@@ -20,7 +20,8 @@ fuzz_unwind_table_SRCS := userspace/objects/unwind_table.c userspace/objects/cfi
 fuzz_unwind_table_LIBS := -ldw -lelf
 # The harness compiles symbolizer.c itself (it needs the file's static
 # object loader), so only the modules that file calls are listed.
-fuzz_symbolizer_SRCS := userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c \
+fuzz_symbolizer_SRCS := userspace/objects/symbolizer.c userspace/objects/symbol_frame.c userspace/objects/dwarf_frames.c \
+	userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c \
 	userspace/objects/debug_copy.c userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/base/fd_io.c \
 	userspace/objects/kallsyms.c userspace/objects/demangle.c userspace/base/hashmap.c
 fuzz_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread

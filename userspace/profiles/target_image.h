@@ -26,8 +26,8 @@
 #include <sys/types.h>
 
 #include "process_collector.h"
-#include "symbolizer.h"
 #include "process_handle.h"
+#include "process_image.h"
 #include "unwinder.h"
 
 struct profile;
