@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "target_image.h"
 #include "window_health.h"
 

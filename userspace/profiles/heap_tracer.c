@@ -20,6 +20,7 @@
 #include "heap_profile.h"
 #include "heap_tracer.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "window_health.h"
 
 #define POLL_MS 200

@@ -12,6 +12,7 @@
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "window_health.h"
 
 struct offcpu_window {

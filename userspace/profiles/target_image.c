@@ -1,14 +1,14 @@
-/* target_image.c: reading the set's processes, following the set as it
- * changes, and reading a process again when its code changes. */
+/* target_image.c: the traced set: reading its processes, following the
+ * set as it changes (the watcher), and reading a process again when its
+ * code changes (the refresh rule). What a profile says about the set is
+ * profile_comments.c's. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "array.h"
-#include "bpf_counters.h"
 #include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
@@ -16,38 +16,11 @@
 #include "profile_builder.h"
 #include "stack_table.h"
 #include "target_image.h"
-#include "window_health.h"
 
 #define REFRESH_INTERVAL_NS 1000000000ULL
 #define WATCH_POLL_MS 100
 #define LIVENESS_SWEEP_NS 1000000000ULL
 #define SET_MAX_PROCESSES 256 /* unwound at once when the set can grow */
-#define NAMED_IN_COMMENTS 16  /* processes listed by name before "and N more" */
-#define FEW_SAMPLES 10        /* a profile this thin of a parent hints that its children work */
-
-int target_spec_add_pids(struct target_spec *spec, const char *text, char *err, size_t err_len)
-{
-	char copy[1024];
-	char *save = NULL;
-
-	if (strlen(text) >= sizeof(copy) || text[0] == '\0') {
-		snprintf(err, err_len, "--pid takes process IDs separated by commas, not '%s'", text);
-		return -1;
-	}
-	snprintf(copy, sizeof(copy), "%s", text);
-	for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-		pid_t pid;
-		if (target_parse_pid(item, &pid, err, err_len) != 0)
-			return -1;
-		if (spec->n_pids == TARGET_MAX_PIDS) {
-			snprintf(err, err_len, "--pid: at most %d processes; use --children or --cgroup for more",
-				 TARGET_MAX_PIDS);
-			return -1;
-		}
-		spec->pids[spec->n_pids++] = pid;
-	}
-	return 0;
-}
 
 static bool set_can_grow(const struct target_spec *spec)
 {
@@ -63,9 +36,7 @@ static struct traced_process *find_process(const struct target_image *image, pid
 	return entry != NULL ? image->processes[entry->value] : NULL;
 }
 
-/* With the lock held: whether process is its pid's newest record, not one
- * an exec left behind (which keeps only the samples taken before it). */
-static bool is_current(const struct target_image *image, const struct traced_process *process)
+bool target_image_is_current(const struct target_image *image, const struct traced_process *process)
 {
 	return find_process(image, process->target.pid) == process;
 }
@@ -375,6 +346,11 @@ const struct target *target_image_main(const struct target_image *image)
 	return &image->first->target;
 }
 
+bool target_image_can_grow(const struct target_image *image)
+{
+	return set_can_grow(&image->spec);
+}
+
 struct traced_process *target_image_single(struct target_image *image)
 {
 	return image->spec.n_pids == 1 && !set_can_grow(&image->spec) ? image->first : NULL;
@@ -433,8 +409,7 @@ int64_t target_image_cpu_ns(struct target_image *image)
 	return total;
 }
 
-/* With the lock held. */
-static void name_set(const struct target_image *image, char *text, size_t len)
+void target_image_name_held(const struct target_image *image, char *text, size_t len)
 {
 	const struct target *main = target_image_main(image);
 	size_t used = 0;
@@ -452,9 +427,9 @@ static void name_set(const struct target_image *image, char *text, size_t len)
 					 image->spec.n_pids > 1 ? "s" : "", (int)image->spec.pids[0],
 					 image->spec.n_pids > 1 ? ", ..." : "");
 	size_t named = 0;
-	for (size_t i = 0; i < image->n_processes && named < NAMED_IN_COMMENTS && used < len; i++) {
+	for (size_t i = 0; i < image->n_processes && named < TARGET_NAMED_PROCESSES && used < len; i++) {
 		const struct traced_process *process = image->processes[i];
-		if (!is_current(image, process))
+		if (!target_image_is_current(image, process))
 			continue; /* it exec'd: named by its newest record */
 		used += (size_t)snprintf(text + used, len - used, "%s PID %d (%s)", named++ == 0 ? ":" : ",",
 					 (int)process->target.pid, process->target.comm);
@@ -466,7 +441,7 @@ static void name_set(const struct target_image *image, char *text, size_t len)
 void target_image_name(struct target_image *image, char *text, size_t len)
 {
 	pthread_mutex_lock(&image->lock);
-	name_set(image, text, len);
+	target_image_name_held(image, text, len);
 	pthread_mutex_unlock(&image->lock);
 }
 
@@ -584,8 +559,7 @@ static struct traced_process *stack_owner(struct target_image *image, uint32_t p
 	return pid != 0 ? find_process(image, (pid_t)pid) : image->first;
 }
 
-/* With the lock held: the builder's view of a stack's process. */
-static bool lookup_process(void *ctx, uint32_t pid, struct stack_process *out)
+bool target_image_stack_process(void *ctx, uint32_t pid, struct stack_process *out)
 {
 	struct traced_process *process = stack_owner(ctx, pid);
 
@@ -593,108 +567,6 @@ static bool lookup_process(void *ctx, uint32_t pid, struct stack_process *out)
 		return false;
 	*out = (struct stack_process){.maps = process->maps, .comm = process->target.comm};
 	return true;
-}
-
-/* With the lock held: what each process gave, when there are several. */
-static void describe_processes(struct target_image *image, struct profile *profile, const struct stack_table *stacks)
-{
-	struct hashmap *totals = hashmap_new();
-	size_t cursor = 0, value = profile_default_value(profile);
-	struct stack_key key;
-	const int64_t *values;
-	char text[2048];
-	size_t used = 0;
-
-	if (totals == NULL)
-		return;
-	while (stack_table_next(stacks, &cursor, &key, &values)) {
-		bool added;
-		struct hashmap_entry *entry = hashmap_upsert(totals, &key.pid, sizeof(key.pid), &added);
-		if (entry != NULL)
-			entry->value += (uint64_t)values[value];
-	}
-	struct hashmap_entry *entry;
-	size_t listed = 0;
-	for (size_t i = 0; i < image->n_processes && used < sizeof(text); i++) {
-		uint32_t pid = (uint32_t)image->processes[i]->target.pid;
-		if (!is_current(image, image->processes[i]))
-			continue; /* an exec'd program's record: its pid is counted once */
-		entry = hashmap_find(totals, &pid, sizeof(pid));
-		if (entry == NULL || listed++ >= NAMED_IN_COMMENTS * 4)
-			continue;
-		used += (size_t)snprintf(text + used, sizeof(text) - used, "%sPID %u (%s) %" PRIu64, used > 0 ? ", " : "",
-					 pid, image->processes[i]->target.comm, entry->value);
-	}
-	if (used > 0)
-		profile_add_comment(profile, "%s/%s by process: %s", profile->sample_types[value].type,
-				    profile->sample_types[value].unit, text);
-	hashmap_free(totals);
-}
-
-/* With the lock held: a lone process that did next to nothing, while
- * children of its did the work (nginx's master, PostgreSQL's postmaster),
- * says so rather than leave an empty profile unexplained. */
-static void hint_at_children(struct target_image *image, struct profile *profile, const struct stack_table *stacks)
-{
-	size_t cursor = 0, n_children = 0;
-	struct stack_key key;
-	const int64_t *values;
-	int64_t total = 0;
-
-	while (stack_table_next(stacks, &cursor, &key, &values))
-		total += values[0];
-	if (total >= FEW_SAMPLES || image->first->exited)
-		return;
-	pid_t pid = image->first->target.pid, *parents = NULL;
-	pid_t *children = process_tree_descendants(&pid, 1, &parents, &n_children);
-	free(children);
-	free(parents);
-	if (n_children > 0)
-		profile_add_comment(profile,
-				    WARNING_PREFIX "PID %d has %zu child process%s and did little itself: the work may "
-						   "be theirs; --children profiles them too",
-				    (int)pid, n_children, n_children == 1 ? "" : "es");
-}
-
-int target_image_add_stacks(struct target_image *image, struct profile *profile, const struct stack_table *stacks)
-{
-	size_t cursor = 0;
-	struct stack_key key;
-	const int64_t *values;
-	uint64_t started = monotonic_ns();
-
-	pthread_mutex_lock(&image->lock);
-	symbolizer_take_debuginfo(image->symbolizer);
-	char debuginfo[1024];
-	if (symbolizer_describe_debuginfo(image->symbolizer, debuginfo, sizeof(debuginfo)))
-		profile_add_comment(profile, "%s", debuginfo);
-	while (stack_table_next(stacks, &cursor, &key, &values)) {
-		struct traced_process *process = stack_owner(image, key.pid);
-		if (process != NULL && process->last_refresh_ns < started && !covers(process, key.user, key.n_user))
-			refresh(image, process);
-	}
-	struct symbolizer_stats objects;
-	symbolizer_read_stats(image->symbolizer, &objects);
-	if (objects.idle > 0 || objects.dropped > 0)
-		profile_add_comment(profile,
-				    "objects read: %zu held, %zu of them mapped by no process now; %" PRIu64
-				    " freed after their last mapping went",
-				    objects.objects, objects.idle, objects.dropped);
-	if (image->n_processes > 1 || set_can_grow(&image->spec))
-		describe_processes(image, profile, stacks);
-	else
-		hint_at_children(image, profile, stacks);
-	int rc = profile_add_stacks(profile, stacks, lookup_process, image, image->first->maps,
-				    image->symbolizer);
-	symbolizer_read_stats(image->symbolizer, &objects); /* naming the stacks may have copied debug files */
-	if (objects.debug_copies_read + objects.debug_copies_written + objects.debug_copy_failures > 0)
-		profile_add_comment(profile,
-				    "debug files: %" PRIu64 " read from the cache's uncompressed copies, %" PRIu64
-				    " copied into it%s",
-				    objects.debug_copies_read, objects.debug_copies_written,
-				    objects.debug_copy_failures > 0 ? ", some not (a write failed)" : "");
-	pthread_mutex_unlock(&image->lock);
-	return rc;
 }
 
 bool target_image_function_name(struct target_image *image, uint64_t addr, char *name, size_t len)
@@ -711,33 +583,15 @@ bool target_image_function_name(struct target_image *image, uint64_t addr, char 
 	return symbols.n_frames > 0;
 }
 
-void target_describe(struct profile *profile, struct target_image *image, const char *what)
+void target_image_cover_stacks(struct target_image *image, const struct stack_table *stacks, uint64_t since_ns)
 {
-	char name[4096];
+	size_t cursor = 0;
+	struct stack_key key;
+	const int64_t *values;
 
-	pthread_mutex_lock(&image->lock);
-	name_set(image, name, sizeof(name));
-	profile_add_comment(profile, "bpfprof %s: %s of %s", BPFPROF_VERSION, what, name);
-	profile_add_comment(profile, "command: %s", target_image_main(image)->cmdline);
-	if (set_can_grow(&image->spec)) {
-		size_t exited = 0;
-		for (size_t i = 0; i < image->n_processes; i++)
-			exited += image->processes[i]->exited && !image->processes[i]->left &&
-				  is_current(image, image->processes[i]);
-		char moved_out[96] = "";
-		if (image->spec.cgroup[0] != '\0')
-			snprintf(moved_out, sizeof(moved_out),
-				 ", %" PRIu64 " moved out of the cgroup (their samples until then kept)", image->left);
-		profile_add_comment(profile,
-				    "processes: %zu seen, %" PRIu64 " of them joined after attach, %zu exited%s, %" PRIu64
-				    " exec'd a new program; %" PRIu64 " left before they could be read, %" PRIu64
-				    " whose maps could not be read, %" PRIu64 " not unwound by tables (no room)",
-				    image->n_processes - image->execs, image->joined, exited, moved_out, image->execs,
-				    image->gone_before_read, image->unreadable, image->not_unwound);
-		uint64_t counters[PROCESS_COUNTER_MAX];
-		process_collector_read_counters(image->tracker, counters);
-		bpf_counters_describe(profile, "process_tracker.bpf.c", process_counter_descriptions, counters,
-				      PROCESS_COUNTER_MAX);
+	while (stack_table_next(stacks, &cursor, &key, &values)) {
+		struct traced_process *process = stack_owner(image, key.pid);
+		if (process != NULL && process->last_refresh_ns < since_ns && !covers(process, key.user, key.n_user))
+			refresh(image, process);
 	}
-	pthread_mutex_unlock(&image->lock);
 }

@@ -14,7 +14,8 @@
  * its process's image does not hold asks for a fresh look, taken at most
  * once a second by a draining thread, and always before such a stack is
  * symbolized. The CPU sampler, the heap tracer and every window use it;
- * it uses none of them.
+ * it uses none of them. What a profile says about the set, and naming a
+ * profile's stacks through it, are profile_comments.h's.
  */
 #ifndef TARGET_IMAGE_H
 #define TARGET_IMAGE_H
@@ -28,12 +29,14 @@
 #include "process_collector.h"
 #include "process_handle.h"
 #include "process_image.h"
+#include "profile_builder.h"
 #include "unwinder.h"
 
 struct profile;
 struct stack_table;
 
-#define TARGET_MAX_PIDS 64 /* PIDs given on one command line */
+#define TARGET_MAX_PIDS 64        /* PIDs given on one command line */
+#define TARGET_NAMED_PROCESSES 16 /* processes listed by name before "and N more" */
 
 /* Which processes to trace, as the command line says it. */
 struct target_spec {
@@ -73,10 +76,6 @@ struct target_image {
 	bool refreshed_while_locked; /* under lock: target_image_cover's */
 };
 
-/* Parses a --pid argument ("1", "1,2,3") into spec, which a repeated
- * --pid adds to. 0, or -1 with a one-line reason. */
-int target_spec_add_pids(struct target_spec *spec, const char *text, char *err, size_t err_len);
-
 /* Validates the processes and our privileges, reads their mappings, loads
  * their unwind tables and starts following the set. 0, or -1 with a
  * one-line reason (nothing to close). */
@@ -86,6 +85,8 @@ void target_image_close(struct target_image *image);
 
 /* The first process given: its command line is the profile's. */
 const struct target *target_image_main(const struct target_image *image);
+/* Whether the set can grow (--children or --cgroup). */
+bool target_image_can_grow(const struct target_image *image);
 /* The one process of a set that can never grow or change (one --pid,
  * neither --children nor --cgroup), or NULL. */
 struct traced_process *target_image_single(struct target_image *image);
@@ -113,19 +114,10 @@ void target_image_note_stack(struct target_image *image, pid_t pid, const uint64
  * being named: the next tick looks). */
 void target_image_refresh_if_asked(struct target_image *image);
 
-/* Names stacks into profile (profile_add_stacks), taking in new code first
- * when a stack needs it, and says in a comment what each process gave. 0,
- * or -1 when out of memory. */
-int target_image_add_stacks(struct target_image *image, struct profile *profile, const struct stack_table *stacks);
 /* The function holding a user address of the main process (the outermost
  * where calls were inlined, as Go's symbol endpoint names it); false when
  * nothing names it. */
 bool target_image_function_name(struct target_image *image, uint64_t addr, char *name, size_t len);
-
-/* The comments every profile starts with: "bpfprof VERSION: WHAT of PID
- * N (comm)" (or of the set), the main command line, and how the set
- * changed. */
-void target_describe(struct profile *profile, struct target_image *image, const char *what);
 
 /* For a caller that visits the processes and symbolizes frame by frame
  * (symbolize_user on a process's maps): between lock and unlock the
@@ -144,5 +136,20 @@ void target_image_look_again(struct target_image *image, struct traced_process *
 /* Between lock and unlock: the PIDs of the members still running; the
  * caller frees. */
 pid_t *target_image_live_pids(struct target_image *image, size_t *n);
+/* Between lock and unlock: whether process is its pid's newest record,
+ * not one an exec left behind (which keeps only the samples taken before
+ * it). */
+bool target_image_is_current(const struct target_image *image, const struct traced_process *process);
+/* Between lock and unlock: target_image_name's words. */
+void target_image_name_held(const struct target_image *image, char *text, size_t len);
+/* Between lock and unlock: the rule for code mapped later, for a whole
+ * table of stacks: each process whose stacks reach code its image lacks,
+ * and which was not read again since since_ns, is read again. */
+void target_image_cover_stacks(struct target_image *image, const struct stack_table *stacks, uint64_t since_ns);
+/* Between lock and unlock: the profile builder's view of the process a
+ * stack key names (profile_builder.h's lookup; ctx is the image). A
+ * collector of one process (the heap tracer's) leaves the pid out: its
+ * image is the first one's, as it was before any exec. */
+bool target_image_stack_process(void *ctx, uint32_t pid, struct stack_process *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "threads_view.h"
 
 static void thread_key(const struct thread_stack *thread, struct stack_key *key)

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
+#include "profile_comments.h"
 #include "wall_profile.h"
 
 struct wall_window {
