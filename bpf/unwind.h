@@ -106,7 +106,7 @@ struct unwind_cached_row {
 };
 _Static_assert(sizeof(struct unwind_cached_row) == 32, "two cached rows per cache line");
 
-/* Go's stack switches (userspace/target/go_runtime.h): a frame in
+/* Go's stack switches (userspace/objects/go_runtime.h): a frame in
  * runtime.systemstack or morestack on a thread's g0 stack continues at
  * the goroutine's saved context (m.curg's g.sched), at the caller of
  * sched.pc (after morestack sched.pc is itself a frame: the function whose

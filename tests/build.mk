@@ -11,7 +11,7 @@ test_stack_table_SRCS := userspace/model/stack_table.c userspace/base/hashmap.c
 test_text_escape_SRCS := userspace/base/text_escape.c
 test_cli_SRCS := userspace/base/cli.c
 test_cli_LIBS := -lm
-test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
+test_proc_SRCS := userspace/processes/proc_maps.c userspace/objects/kallsyms.c
 FLAME_TREE_SRCS := userspace/encode/flame.c userspace/encode/flame_tree.c userspace/encode/palette.c userspace/model/profile.c \
 	userspace/base/text_escape.c userspace/base/hashmap.c
 test_flame_SRCS := userspace/encode/folded.c $(FLAME_TREE_SRCS)
@@ -27,7 +27,7 @@ test_heap_profile_LIBS := -lm
 test_trace_json_SRCS := userspace/encode/trace_json.c userspace/base/text_escape.c userspace/base/hashmap.c
 test_bpf_counters_SRCS := userspace/collect/bpf_counters.c userspace/model/profile.c userspace/base/hashmap.c
 test_bpf_counters_LIBS := -lbpf
-test_window_SRCS := userspace/profiles/window.c userspace/target/target.c
+test_window_SRCS := userspace/profiles/window.c userspace/processes/process_handle.c
 test_kernel_features_SRCS := userspace/collect/kernel_features.c
 test_window_health_SRCS := userspace/model/window_health.c userspace/model/profile.c userspace/base/hashmap.c
 test_heap_sampling_SRCS := userspace/model/heap_sampling.c
@@ -35,16 +35,17 @@ test_heap_sampling_LIBS := -lm
 test_probe_site_SRCS := userspace/collect/probe_site.c
 test_probe_site_LIBS := -ldl
 test_remote_call_SRCS := userspace/collect/remote_call.c
-test_go_runtime_SRCS := userspace/target/go_runtime.c
+test_go_runtime_SRCS := userspace/objects/go_runtime.c
 test_go_runtime_LIBS := -ldw -lelf
 test_go_runtime_DATA = $(BUILD)/tests/goserver $(BUILD)/tests/cpu_split
-test_unwind_table_SRCS := userspace/target/unwind_table.c userspace/target/cfi_check.c
+test_unwind_table_SRCS := userspace/objects/unwind_table.c userspace/objects/cfi_check.c
 test_unwind_table_LIBS := -ldw -lelf -ldl
 test_unwind_table_DATA = $(test_symbolizer_DATA)
-test_table_cache_SRCS := userspace/target/table_cache.c userspace/target/unwind_table.c userspace/target/cfi_check.c \
+test_table_cache_SRCS := userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/objects/cfi_check.c \
 	userspace/base/fd_io.c
 test_table_cache_LIBS := -ldw -lelf -ldl
-test_symbolizer_SRCS := userspace/target/symbolizer.c userspace/target/debug_copy.c userspace/target/table_cache.c userspace/target/unwind_table.c userspace/base/fd_io.c userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c userspace/target/kallsyms.c userspace/target/demangle.c \
+test_symbolizer_SRCS := userspace/processes/process_image.c userspace/objects/symbolizer.c userspace/objects/elf_object.c \
+	userspace/objects/dwarf_frames.c userspace/objects/symbol_frame.c userspace/objects/debug_copy.c userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/base/fd_io.c userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c userspace/objects/kallsyms.c userspace/objects/demangle.c \
 	userspace/base/hashmap.c
 test_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
 test_symbolizer_DATA := $(addprefix $(BUILD)/tests/symtest/,libsymtest.so libsymtest-stripped.so \

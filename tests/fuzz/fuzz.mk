@@ -16,15 +16,16 @@ FUZZ_SECONDS ?= 60
 FUZZ_REGRESS_SECONDS ?= 10
 
 FUZZ_HARNESSES := unwind_table symbolizer proc_maps http_params pprof
-fuzz_unwind_table_SRCS := userspace/target/unwind_table.c userspace/target/cfi_check.c
+fuzz_unwind_table_SRCS := userspace/objects/unwind_table.c userspace/objects/cfi_check.c
 fuzz_unwind_table_LIBS := -ldw -lelf
 # The harness compiles symbolizer.c itself (it needs the file's static
 # object loader), so only the modules that file calls are listed.
-fuzz_symbolizer_SRCS := userspace/target/cfi_check.c userspace/target/debuginfo_fetcher.c userspace/target/proc_maps.c \
-	userspace/target/debug_copy.c userspace/target/table_cache.c userspace/target/unwind_table.c userspace/base/fd_io.c \
-	userspace/target/kallsyms.c userspace/target/demangle.c userspace/base/hashmap.c
+fuzz_symbolizer_SRCS := userspace/objects/symbolizer.c userspace/objects/symbol_frame.c userspace/objects/dwarf_frames.c \
+	userspace/objects/cfi_check.c userspace/objects/debuginfo_fetcher.c userspace/processes/proc_maps.c \
+	userspace/objects/debug_copy.c userspace/objects/table_cache.c userspace/objects/unwind_table.c userspace/base/fd_io.c \
+	userspace/objects/kallsyms.c userspace/objects/demangle.c userspace/base/hashmap.c
 fuzz_symbolizer_LIBS := -ldw -ldebuginfod -lelf -ldl -lpthread
-fuzz_proc_maps_SRCS := userspace/target/proc_maps.c
+fuzz_proc_maps_SRCS := userspace/processes/proc_maps.c
 fuzz_http_params_SRCS := userspace/http/http_reply.c userspace/http/listen.c userspace/base/text_escape.c
 fuzz_http_params_LIBS := -lmicrohttpd
 fuzz_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)

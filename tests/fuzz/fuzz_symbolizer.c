@@ -5,12 +5,14 @@
  * process maps, through a memfd, and addresses across its segments, its
  * symbols and its CFI are resolved twice, the second time from the cache.
  *
- * This file includes symbolizer.c: the object loader it drives is static
- * there, and the public entry point takes objects only from a live
- * process's /proc/PID/map_files, where a fuzzed file cannot be mapped at
- * libFuzzer's pace.
+ * This file includes process_image.c and elf_object.c: it builds a
+ * process image around the object by hand, since process_image_open takes
+ * objects only from a live process's /proc/PID/map_files, where a fuzzed
+ * file cannot be mapped at libFuzzer's pace, and it picks addresses from
+ * the object's segments and CFI.
  */
-#include "../../userspace/target/symbolizer.c"
+#include "../../userspace/objects/elf_object.c"
+#include "../../userspace/processes/process_image.c"
 
 #include "expect.h"
 
@@ -95,11 +97,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * mutated file keeps, and a cached object is never read again. */
 	struct symbolizer *symbolizer = symbolizer_new();
 	EXPECT(symbolizer != NULL);
-	struct elf_object *object = object_from_fd(symbolizer, fd, "/fuzz/object.so");
-	if (object == NULL) {
+	struct cached_object *cached = symbolizer_open_object(symbolizer, fd, "/fuzz/object.so");
+	if (cached == NULL) {
 		symbolizer_free(symbolizer);
 		return 0;
 	}
+	struct elf_object *object = cached_object_names(cached);
 
 	/* A process that maps every segment once, at a page-aligned bias, as
 	 * the loader would; the image holds them in address order. */
@@ -112,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (end <= start || (n_mappings > 0 && start < mappings[n_mappings - 1].map.end))
 			continue;
 		struct image_mapping *m = &mappings[n_mappings++];
-		*m = (struct image_mapping){.object = object};
+		*m = (struct image_mapping){.object = cached};
 		m->map = (struct map_entry){
 			.start = start, .end = end, .offset = s->offset & ~0xfffULL, .executable = true};
 		snprintf(m->map.path, sizeof(m->map.path), "%s", object->path);
@@ -129,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct object_info info;
 	for (size_t i = 0; i < n_mappings; i++) {
 		process_image_object_info(&image, &mappings[i].map, &info);
-		EXPECT(info.identity == object && strlen(info.build_id) < sizeof(object->build_id));
+		EXPECT(info.identity == cached && strlen(info.build_id) < sizeof(object->build_id));
 		uint64_t found_bias;
 		process_image_load_bias(&image, &mappings[i].map, &found_bias);
 	}

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "debug_copy.h"
-#include "symbolizer.h"
+#include "process_image.h"
 #include "table_cache.h"
 
 struct loaded_library {

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
-#include "target.h"
+#include "process_handle.h"
 #include "window.h"
 
 static void a_window_lasts_its_duration(void **state)

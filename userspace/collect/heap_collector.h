@@ -16,7 +16,7 @@
 #include "heap.h"
 #include "process_collector.h"
 #include "program_load.h"
-#include "symbolizer.h"
+#include "process_image.h"
 #include "unwinder.h"
 
 #define HEAP_RATE_DEFAULT (512 * 1024) /* bytes between samples on average, as Go's MemProfileRate */

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 
 #include "profile.h"
-#include "symbolizer.h"
+#include "process_image.h"
 #include "unwind.h"
 
 struct unwinder_stats {

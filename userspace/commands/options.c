@@ -8,14 +8,36 @@
 #include "heap_tracer.h"
 #include "offcpu_profile.h"
 #include "options.h"
+#include "process_handle.h"
 #include "snapshots.h"
 
 /* Reads a flag's value into opts; 0, or -1 with the whole message in err. */
 typedef int (*flag_reader)(struct agent_options *opts, const char *value, char *err, size_t err_len);
 
+/* "1" or "1,2,3"; a repeated --pid adds to the PIDs given before. */
 static int read_pid(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	return target_spec_add_pids(&opts->targets, value, err, err_len);
+	struct target_spec *spec = &opts->targets;
+	char copy[1024];
+	char *save = NULL;
+
+	if (strlen(value) >= sizeof(copy) || value[0] == '\0') {
+		snprintf(err, err_len, "--pid takes process IDs separated by commas, not '%s'", value);
+		return -1;
+	}
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		pid_t pid;
+		if (target_parse_pid(item, &pid, err, err_len) != 0)
+			return -1;
+		if (spec->n_pids == TARGET_MAX_PIDS) {
+			snprintf(err, err_len, "--pid: at most %d processes; use --children or --cgroup for more",
+				 TARGET_MAX_PIDS);
+			return -1;
+		}
+		spec->pids[spec->n_pids++] = pid;
+	}
+	return 0;
 }
 
 static int read_children(struct agent_options *opts, const char *value, char *err, size_t err_len)

@@ -15,7 +15,7 @@
 #include "http_server.h"
 #include "listen.h"
 #include "profile_sources.h"
-#include "target_image.h"
+#include "traced_set.h"
 
 enum agent_flag {
 	FLAG_PID,

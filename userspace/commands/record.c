@@ -184,7 +184,7 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 #define DEBUGINFO_STALL_NS (5ULL * 1000000000ULL)
 #define DEBUGINFO_POLL_NS (200ULL * 1000000ULL)
 
-static void await_debuginfo(struct target_image *image)
+static void await_debuginfo(struct traced_set *image)
 {
 	size_t pending;
 
@@ -205,7 +205,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
 {
 	const struct profile_source *source = opts->source;
-	const struct target *target = target_image_main(&session->image);
+	const struct target *target = traced_set_main(&session->image);
 	char name[4096], pid_text[32];
 	struct profile_context ctx = {.session = session, .hz = opts->hz, .event = opts->event};
 	struct window_request request = {
@@ -221,7 +221,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 		heap_tracer_free(ctx.heap);
 		return NULL;
 	}
-	target_image_name(&session->image, name, sizeof(name));
+	traced_set_name(&session->image, name, sizeof(name));
 	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target->pid);
 	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", source->activity, name, figures->detail,
 		(double)opts->duration_ns / 1e9);
@@ -241,7 +241,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 	struct profile *profile = source_window_close(window, &clock, figures);
 	if (ctx.heap == NULL && figures->target_exited)
 		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",
-			target_image_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
+			traced_set_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
 	heap_tracer_free(ctx.heap);
 	if (profile == NULL)
 		snprintf(err, err_len, "out of memory while building the profile");
@@ -315,7 +315,7 @@ int record_main(int argc, char **argv)
 		return cli_fail(1, "%s", err);
 	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct target *target = target_image_main(&session.image);
+	const struct target *target = traced_set_main(&session.image);
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run

@@ -75,7 +75,7 @@ static int check_kernel(const struct agent_options *opts)
 /* Waits for SIGINT or SIGTERM (which it returns), saying once on stderr
  * when the target is gone: the agent keeps serving what it collected, and
  * someone watching its log should not have to learn it from 410s. */
-static int wait_for_stop(const sigset_t *stop_signals, struct target_image *image)
+static int wait_for_stop(const sigset_t *stop_signals, struct traced_set *image)
 {
 	const struct timespec tick = {.tv_sec = 1};
 	bool said = false;
@@ -85,8 +85,8 @@ static int wait_for_stop(const sigset_t *stop_signals, struct target_image *imag
 		int signo = sigtimedwait(stop_signals, NULL, &tick);
 		if (signo > 0)
 			return signo;
-		if (!said && !target_image_alive(image)) {
-			target_image_gone_reason(image, why, sizeof(why));
+		if (!said && !traced_set_alive(image)) {
+			traced_set_gone_reason(image, why, sizeof(why));
 			fprintf(stderr, "bpfprof: %s; still serving what was collected (new windows answer 410)\n", why);
 			said = true;
 		}
@@ -141,7 +141,7 @@ int serve_main(int argc, char **argv)
 	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
 	char name[4096];
-	target_image_name(&session.image, name, sizeof(name));
+	traced_set_name(&session.image, name, sizeof(name));
 	fprintf(stderr, "bpfprof: serving %s on http://%s%s%s:%d/debug/pprof/\n", name, ipv6 ? "[" : "", host,
 		ipv6 ? "]" : "", port);
 	if (heap != NULL)

@@ -162,11 +162,11 @@ static void drain_timeline(void *timeline, int timeout_ms)
  * (default 1, as Go's), as Chrome trace-event JSON. */
 static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection *conn, long seconds)
 {
-	struct target_image *image = &server->session->image;
+	struct traced_set *image = &server->session->image;
 	char err[512];
 
-	if (!target_image_alive(image)) {
-		target_image_gone_reason(image, err, sizeof(err));
+	if (!traced_set_alive(image)) {
+		traced_set_gone_reason(image, err, sizeof(err));
 		return http_error(conn, MHD_HTTP_GONE, "%s", err);
 	}
 	if (!window_slots_take(&server->slots))
@@ -183,21 +183,21 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
 	 * listed so that quiet ones show too. */
 	struct thread_stacks threads = {0};
 	size_t n_processes = 0;
-	target_image_lock(image);
-	pid_t *pids = target_image_live_pids(image, &n_processes);
+	traced_set_lock(image);
+	pid_t *pids = traced_set_live_pids(image, &n_processes);
 	struct trace_process *processes = calloc(n_processes + 1, sizeof(*processes));
 	for (size_t i = 0; pids != NULL && processes != NULL && i < n_processes; i++) {
-		const struct traced_process *process = target_image_process(image, pids[i]);
+		const struct traced_process *process = traced_set_process(image, pids[i]);
 		processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
 		threads_list(pids[i], &threads);
 	}
-	target_image_unlock(image);
+	traced_set_unlock(image);
 	free(pids);
 	struct trace_info info = {.processes = processes, .n_processes = processes != NULL ? n_processes : 0,
 				  .threads = &threads};
 	struct window_clock clock;
 	window_clock_start(&clock, (uint64_t)seconds * 1000000000ULL, &server->stopping);
-	clock.target_gone = target_image_gone;
+	clock.target_gone = traced_set_gone;
 	clock.target = image;
 	clock.client_gone = client_gone;
 	clock.client = conn;
@@ -234,7 +234,7 @@ static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection 
  * as Go answers for what no longer exists), or something else failed (500). */
 static unsigned int refusal_status(const struct server *server)
 {
-	return target_image_alive(&server->session->image) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
+	return traced_set_alive(&server->session->image) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
 }
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
@@ -406,8 +406,8 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
-	struct target_image *image = &server->session->image;
-	const struct target *target = target_image_main(image);
+	struct traced_set *image = &server->session->image;
+	const struct target *target = traced_set_main(image);
 	bool alive = cpu_sampler_target_alive(server->session->cpu);
 	char *buf = NULL, attached[64], name[4096];
 	size_t len = 0;
@@ -420,7 +420,7 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
 	markup_write_text(page, target->comm, SIZE_MAX);
 	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: ", BPFPROF_VERSION);
-	target_image_name(image, name, sizeof(name));
+	traced_set_name(image, name, sizeof(name));
 	markup_write_text(page, name, SIZE_MAX);
 	fputs("</h1>\n<table>\n<tr><th>command</th><td><code>", page);
 	markup_write_text(page, target->cmdline, SIZE_MAX);
@@ -560,7 +560,7 @@ static enum MHD_Result serve_symbols(struct server *server, struct MHD_Connectio
 	for (char *word = strtok_r(body->data, "+ \r\n", &save); word != NULL; word = strtok_r(NULL, "+ \r\n", &save)) {
 		uint64_t addr = strtoull(word, NULL, 0);
 		char name[512];
-		if (addr != 0 && target_image_function_name(&server->session->image, addr, name, sizeof(name)))
+		if (addr != 0 && traced_set_function_name(&server->session->image, addr, name, sizeof(name)))
 			fprintf(out, "%#llx %s\n", (unsigned long long)addr, name);
 	}
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
@@ -639,8 +639,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	}
 	if (strcmp(name, "cmdline") == 0)
 		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8",
-				     target_image_main(&server->session->image)->argv,
-				     target_image_main(&server->session->image)->argv_len, MHD_RESPMEM_PERSISTENT, NULL,
+				     traced_set_main(&server->session->image)->argv,
+				     traced_set_main(&server->session->image)->argv_len, MHD_RESPMEM_PERSISTENT, NULL,
 				     NULL);
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
 		if (strcmp(other_endpoints[i].name, name) == 0)

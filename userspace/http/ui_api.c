@@ -23,8 +23,8 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 
 static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
 {
-	struct target_image *image = &ctx->session->image;
-	const struct target *target = target_image_main(image);
+	struct traced_set *image = &ctx->session->image;
+	const struct target *target = traced_set_main(image);
 	char *buf = NULL, name[4096];
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -46,11 +46,11 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 		(long long)(ctx->attached_wall_ns / 1000000000LL),
 		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
 	/* The set: what the header lists, every process seen with its state. */
-	target_image_name(image, name, sizeof(name));
+	traced_set_name(image, name, sizeof(name));
 	fputs(",\"set\":", out);
 	json_write_string(out, name);
 	fputs(",\"processes\":[", out);
-	target_image_lock(image);
+	traced_set_lock(image);
 	for (size_t i = 0; i < image->n_processes; i++) {
 		const struct traced_process *process = image->processes[i];
 		fprintf(out, "%s{\"pid\":%d,\"parent\":%d,\"exited\":%s,\"comm\":", i > 0 ? "," : "",
@@ -58,7 +58,7 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 		json_write_string(out, process->target.comm);
 		fputc('}', out);
 	}
-	target_image_unlock(image);
+	traced_set_unlock(image);
 	fputs("]}\n", out);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }

@@ -8,7 +8,7 @@
 
 #include "profile.h"
 #include "stack_table.h"
-#include "symbolizer.h"
+#include "process_image.h"
 
 /* The process a stack ran in, as the builder names its user frames. */
 struct stack_process {

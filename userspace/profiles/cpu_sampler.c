@@ -18,7 +18,8 @@
 #include "clock.h"
 #include "cpu_sampler.h"
 #include "profile_builder.h"
-#include "target_image.h"
+#include "profile_comments.h"
+#include "traced_set.h"
 #include "window_health.h"
 
 #define POLL_MS 100
@@ -39,7 +40,7 @@ struct cpu_window {
 };
 
 struct cpu_sampler {
-	struct target_image *image;
+	struct traced_set *image;
 	const struct cpu_event *event;
 	unsigned hz;
 
@@ -74,7 +75,7 @@ static void on_sample(void *ctx, const struct cpu_sample *sample, uint64_t count
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures += count;
 	}
-	target_image_note_stack(sampler->image, (pid_t)sample->pid, key.user, key.n_user);
+	traced_set_note_stack(sampler->image, (pid_t)sample->pid, key.user, key.n_user);
 	pthread_mutex_unlock(&sampler->lock);
 }
 
@@ -113,7 +114,7 @@ static void end_marked_windows(struct cpu_sampler *sampler, const struct cpu_col
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
-		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, target_image_cpu_ns(sampler->image));
+		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, traced_set_cpu_ns(sampler->image));
 		w->target_exited = sampler->target_gone;
 		w->done = true;
 		*link = w->next;
@@ -172,7 +173,7 @@ static void *sampling_loop(void *arg)
 		struct cpu_collector *collector = sampler->collector;
 		pthread_mutex_unlock(&sampler->lock);
 		int polled = cpu_collector_poll(collector, timeout_ms);
-		bool alive = target_image_alive(sampler->image);
+		bool alive = traced_set_alive(sampler->image);
 		pthread_mutex_lock(&sampler->lock);
 
 		if (!alive)
@@ -183,7 +184,7 @@ static void *sampling_loop(void *arg)
 		else
 			end_marked_windows(sampler, NULL);
 
-		target_image_refresh_if_asked(sampler->image);
+		traced_set_refresh_if_asked(sampler->image);
 	}
 	mark_due_windows(sampler, true);
 	end_marked_windows(sampler, NULL);
@@ -193,7 +194,7 @@ static void *sampling_loop(void *arg)
 	return NULL;
 }
 
-struct cpu_sampler *cpu_sampler_new(struct target_image *image, const struct cpu_event *event, unsigned hz)
+struct cpu_sampler *cpu_sampler_new(struct traced_set *image, const struct cpu_event *event, unsigned hz)
 {
 	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
 
@@ -247,9 +248,9 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 		       !sampler->shutting_down && !sampler->target_gone)
 			pthread_cond_wait(&sampler->changed, &sampler->lock);
 	}
-	if (sampler->target_gone || !target_image_alive(sampler->image)) {
+	if (sampler->target_gone || !traced_set_alive(sampler->image)) {
 		sampler->target_gone = true;
-		target_image_gone_reason(sampler->image, err, err_len);
+		traced_set_gone_reason(sampler->image, err, err_len);
 		goto fail;
 	}
 	if (sampler->shutting_down) {
@@ -281,7 +282,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	else if (!fresh)
 		cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
 	window->load = sampler->load;
-	window->target_cpu_at_open = target_image_cpu_ns(sampler->image);
+	window->target_cpu_at_open = traced_set_cpu_ns(sampler->image);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
 	window->start_wall_ns = wall_ns();
@@ -341,7 +342,7 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
 {
 	pthread_mutex_lock(&sampler->lock);
-	bool alive = !sampler->target_gone && target_image_alive(sampler->image);
+	bool alive = !sampler->target_gone && traced_set_alive(sampler->image);
 	pthread_mutex_unlock(&sampler->lock);
 	return alive;
 }
@@ -412,7 +413,7 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	profile->time_nanos = result->start_wall_ns;
 	profile->duration_nanos = (int64_t)result->elapsed_ns;
 	describe(profile, sampler, result);
-	int rc = target_image_add_stacks(sampler->image, profile, result->stacks);
+	int rc = traced_set_add_stacks(sampler->image, profile, result->stacks);
 	if (rc != 0) {
 		profile_free(profile);
 		return NULL;

@@ -16,7 +16,7 @@
 #include "profile.h"
 #include "stack_table.h"
 #include "symbolizer.h"
-#include "target.h"
+#include "process_handle.h"
 
 struct cpu_window_result {
 	struct stack_table *stacks;       /* the caller's to free */
@@ -33,11 +33,11 @@ struct cpu_window_result {
 struct cpu_sampler;
 struct cpu_window;
 
-struct target_image;
+struct traced_set;
 
 /* The sampler symbolizes and unwinds through the target's image (and asks
  * it to look again when code is mapped later); the image must outlive it. */
-struct cpu_sampler *cpu_sampler_new(struct target_image *image, const struct cpu_event *event, unsigned hz);
+struct cpu_sampler *cpu_sampler_new(struct traced_set *image, const struct cpu_event *event, unsigned hz);
 /* Ends every open window and detaches. */
 void cpu_sampler_free(struct cpu_sampler *sampler);
 

@@ -3,7 +3,7 @@
  *
  * Locks: `lock` guards the heap profile, the collector pointer and the end
  * state; the sink takes it per record, so a profile is copied out under it
- * and symbolized after, under the target image's lock alone.
+ * and symbolized after, under the traced set's lock alone.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +20,7 @@
 #include "heap_profile.h"
 #include "heap_tracer.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "window_health.h"
 
 #define POLL_MS 200
@@ -42,7 +43,7 @@ struct waiting_process {
 };
 
 struct heap_tracer {
-	struct target_image *image;
+	struct traced_set *image;
 	bool whole_set; /* the image is a set of processes, not one */
 	bool inject;    /* --heap-inject: sampled inside the target, not by uprobes */
 	uint64_t rate;
@@ -95,7 +96,7 @@ static void on_record(void *ctx, const struct heap_event_header *event, size_t s
 			return;
 		}
 		uint32_t depth = event->user_depth > 0 ? (uint32_t)event->user_depth : 0;
-		target_image_note_stack(tracer->image, (pid_t)event->tgid,
+		traced_set_note_stack(tracer->image, (pid_t)event->tgid,
 					(const uint64_t *)allocation->user_stack,
 					depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
 	}
@@ -115,7 +116,7 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	tracer->end = end;
 	tracer->ended = true;
 	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
-	tracer->target_cpu_at_end = end == END_FINISHED ? target_image_cpu_ns(tracer->image) : -1;
+	tracer->target_cpu_at_end = end == END_FINISHED ? traced_set_cpu_ns(tracer->image) : -1;
 	pthread_cond_broadcast(&tracer->changed);
 	pthread_mutex_unlock(&tracer->lock);
 
@@ -160,10 +161,10 @@ static bool cover_process(struct heap_tracer *tracer, struct traced_process *pro
  * others use; one that maps none yet is looked at again for a while. */
 static void cover_newcomers(struct heap_tracer *tracer)
 {
-	struct target_image *image = tracer->image;
+	struct traced_set *image = tracer->image;
 	struct allocator_coverage found = {.allocators = ""};
 
-	target_image_lock(image);
+	traced_set_lock(image);
 	for (; tracer->checked < image->n_processes; tracer->checked++) {
 		struct waiting_process *arrived = ARRAY_PUSH(tracer->waiting, tracer->n_waiting, tracer->cap_waiting);
 		if (arrived == NULL)
@@ -175,11 +176,11 @@ static void cover_newcomers(struct heap_tracer *tracer)
 		struct traced_process *process = image->processes[tracer->waiting[i].index];
 		if (cover_process(tracer, process, tracer->waiting[i].since_ns, &found))
 			continue;
-		target_image_look_again(image, process);
+		traced_set_look_again(image, process);
 		tracer->waiting[kept++] = tracer->waiting[i];
 	}
 	tracer->n_waiting = kept;
-	target_image_unlock(image);
+	traced_set_unlock(image);
 
 	pthread_mutex_lock(&tracer->lock);
 	struct allocator_coverage *coverage = &tracer->coverage;
@@ -207,23 +208,23 @@ static void *tracing_loop(void *arg)
 			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
 		end = tracer->stop_requested ? END_FINISHED : tracer->exec_ns != 0 ? END_EXEC : END_NONE;
 		pthread_mutex_unlock(&tracer->lock);
-		if (end == END_NONE && !target_image_alive(tracer->image))
+		if (end == END_NONE && !traced_set_alive(tracer->image))
 			end = END_EXITED;
 
 		if (end == END_NONE && tracer->whole_set)
 			cover_newcomers(tracer);
 		if (end == END_NONE)
-			target_image_refresh_if_asked(tracer->image);
+			traced_set_refresh_if_asked(tracer->image);
 	}
 	detach(tracer, end);
 	return NULL;
 }
 
-struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, bool inject, char *err, size_t err_len)
+struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, bool inject, char *err, size_t err_len)
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
-	bool whole_set = target_image_single(image) == NULL;
+	bool whole_set = traced_set_single(image) == NULL;
 
 	if (tracer == NULL || (tracer->heap = heap_profile_new(rate, whole_set)) == NULL) {
 		free(tracer);
@@ -258,7 +259,7 @@ struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate,
 	if (tracer->whole_set)
 		cover_newcomers(tracer);
 	tracer->attached_ns = monotonic_ns();
-	tracer->target_cpu_at_attach = target_image_cpu_ns(image);
+	tracer->target_cpu_at_attach = traced_set_cpu_ns(image);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
 		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
 		heap_collector_stop(tracer->collector, NULL);
@@ -383,7 +384,7 @@ struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
 	struct heap_collector_stats counts;
 	read_counts(tracer, &counts);
 	mark->calls = counts.calls;
-	mark->target_cpu_ns = target_image_cpu_ns(tracer->image);
+	mark->target_cpu_ns = traced_set_cpu_ns(tracer->image);
 	pthread_mutex_unlock(&tracer->lock);
 	if (mark->n_stacks > 0 && mark->values == NULL) {
 		free(mark);
@@ -486,7 +487,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 					     "exec; the new program is not traced (attach again to profile it)",
 				    traced_seconds);
 	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
-	int64_t cpu_now = end == END_NONE ? target_image_cpu_ns(tracer->image) : tracer->target_cpu_at_end;
+	int64_t cpu_now = end == END_NONE ? traced_set_cpu_ns(tracer->image) : tracer->target_cpu_at_end;
 	uint64_t lost = heap_lost(c, h);
 	char probe[1100];
 	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", coverage->allocators);
@@ -534,7 +535,7 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
 	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, &coverage,
 		 end, (double)(now - tracer->attached_ns) / 1e9);
-	int rc = target_image_add_stacks(tracer->image, profile, stacks);
+	int rc = traced_set_add_stacks(tracer->image, profile, stacks);
 	stack_table_free(stacks);
 	if (rc != 0) {
 		profile_free(profile);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "profile.h"
-#include "target_image.h"
+#include "traced_set.h"
 
 #define LEAK_AGE_DEFAULT_NS 10000000000ULL /* the leak view's age when none is asked for */
 
@@ -28,7 +28,7 @@ struct heap_mark;
 
 /* Attaches to the image's target, one sample every rate bytes on
  * average. NULL with a one-line reason in err. */
-struct heap_tracer *heap_tracer_start(struct target_image *image, uint64_t rate, bool inject, char *err, size_t err_len);
+struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, bool inject, char *err, size_t err_len);
 /* Ends tracing and waits until the last records are in (keeping
  * everything traced for profiles). */
 void heap_tracer_finish(struct heap_tracer *tracer);

@@ -12,10 +12,11 @@
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "window_health.h"
 
 struct offcpu_window {
-	struct target_image *image;
+	struct traced_set *image;
 	struct offcpu_collector *collector;
 	enum offcpu_kind kind;
 	uint64_t min_wait_ns;
@@ -30,7 +31,7 @@ const char *offcpu_kind_name(enum offcpu_kind kind)
 	return kind == OFFCPU_FUTEX ? "mutex" : "block";
 }
 
-static struct offcpu_window *open_window(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
+static struct offcpu_window *open_window(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 bool include_preempted, char *err, size_t err_len)
 {
 	struct offcpu_window *window = calloc(1, sizeof(*window));
@@ -39,8 +40,8 @@ static struct offcpu_window *open_window(struct target_image *image, enum offcpu
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (!target_image_alive(image)) {
-		target_image_gone_reason(image, err, err_len);
+	if (!traced_set_alive(image)) {
+		traced_set_gone_reason(image, err, err_len);
 		free(window);
 		return NULL;
 	}
@@ -55,17 +56,17 @@ static struct offcpu_window *open_window(struct target_image *image, enum offcpu
 	window->load = *offcpu_collector_program_load(window->collector);
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
-	window->target_cpu_at_open = target_image_cpu_ns(image);
+	window->target_cpu_at_open = traced_set_cpu_ns(image);
 	return window;
 }
 
-struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_window *offcpu_window_open(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 char *err, size_t err_len)
 {
 	return open_window(image, kind, min_wait_ns, false, err, err_len);
 }
 
-struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len)
+struct offcpu_window *offcpu_window_open_all(struct traced_set *image, char *err, size_t err_len)
 {
 	return open_window(image, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
 }
@@ -106,7 +107,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
 	offcpu_check_health(profile, window->kind, stats,
-			    target_cpu_between(window->target_cpu_at_open, target_image_cpu_ns(window->image)), seconds);
+			    target_cpu_between(window->target_cpu_at_open, traced_set_cpu_ns(window->image)), seconds);
 }
 
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,
@@ -137,7 +138,7 @@ struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct o
 
 struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited)
 {
-	struct target_image *image = window->image;
+	struct traced_set *image = window->image;
 	struct offcpu_window described = *window;
 	struct offcpu_collector_stats stats = {0};
 	uint64_t elapsed;
@@ -155,7 +156,7 @@ struct profile *offcpu_window_close(struct offcpu_window *window, bool target_ex
 		profile->time_nanos = described.started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
 		describe(profile, &described, &stats, target_exited, (double)elapsed / 1e9);
-		if (target_image_add_stacks(image, profile, stacks) != 0) {
+		if (traced_set_add_stacks(image, profile, stacks) != 0) {
 			profile_free(profile);
 			profile = NULL;
 		}

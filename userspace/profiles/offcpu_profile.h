@@ -15,7 +15,7 @@
 
 #include "offcpu.h"
 #include "profile.h"
-#include "target_image.h"
+#include "traced_set.h"
 
 struct offcpu_collector_stats;
 
@@ -25,10 +25,10 @@ struct offcpu_window;
 
 /* Starts counting waits of kind of at least min_wait_ns. NULL with a
  * one-line reason in err. */
-struct offcpu_window *offcpu_window_open(struct target_image *image, enum offcpu_kind kind, uint64_t min_wait_ns,
+struct offcpu_window *offcpu_window_open(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 char *err, size_t err_len);
 /* The same for all time off CPU, preemptions included: the wall clock's. */
-struct offcpu_window *offcpu_window_open_all(struct target_image *image, char *err, size_t err_len);
+struct offcpu_window *offcpu_window_open_all(struct traced_set *image, char *err, size_t err_len);
 /* What loading the window's programs cost, and the walk they do. */
 const struct program_load *offcpu_window_program_load(const struct offcpu_window *window);
 /* Ends the window (target_exited: it ended because the target did) and

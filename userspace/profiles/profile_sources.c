@@ -225,8 +225,8 @@ static struct profile *close_threads(struct source_window *window, const struct 
 /* Every thread's stack now, for the profile and the text dump alike. */
 static int take_threads(const struct profile_context *ctx, struct thread_stacks *threads, char *err, size_t err_len)
 {
-	if (!target_image_alive(&ctx->session->image)) {
-		target_image_gone_reason(&ctx->session->image, err, err_len);
+	if (!traced_set_alive(&ctx->session->image)) {
+		traced_set_gone_reason(&ctx->session->image, err, err_len);
 		return -1;
 	}
 	return threads_take(&ctx->session->image, threads, err, err_len);
@@ -453,7 +453,7 @@ void source_window_start_clock(const struct source_window *window, struct window
 		clock->source_ended = heap_tracing_ended;
 		clock->source = ctx->heap;
 	} else {
-		clock->target_gone = target_image_gone;
+		clock->target_gone = traced_set_gone;
 		clock->target = &ctx->session->image;
 	}
 }

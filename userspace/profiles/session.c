@@ -8,12 +8,12 @@ int session_open(struct session *session, const struct target_spec *spec, const 
 		 enum unwind_mode unwind, char *err, size_t err_len)
 {
 	memset(session, 0, sizeof(*session));
-	if (target_image_open(&session->image, spec, unwind, err, err_len) != 0)
+	if (traced_set_open(&session->image, spec, unwind, err, err_len) != 0)
 		return -1;
 	session->cpu = cpu_sampler_new(&session->image, event, hz);
 	if (session->cpu == NULL) {
 		snprintf(err, err_len, "out of memory");
-		target_image_close(&session->image);
+		traced_set_close(&session->image);
 		return -1;
 	}
 	return 0;
@@ -22,6 +22,6 @@ int session_open(struct session *session, const struct target_spec *spec, const 
 void session_close(struct session *session)
 {
 	cpu_sampler_free(session->cpu);
-	target_image_close(&session->image);
+	traced_set_close(&session->image);
 	memset(session, 0, sizeof(*session));
 }

@@ -1,6 +1,6 @@
 /*
  * session.h: what `record` and `serve` both hold while attached to a
- * target: its image (target_image.h) and the CPU sampler over it.
+ * target: its image (traced_set.h) and the CPU sampler over it.
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -8,10 +8,10 @@
 #include <sys/types.h>
 
 #include "cpu_sampler.h"
-#include "target_image.h"
+#include "traced_set.h"
 
 struct session {
-	struct target_image image;
+	struct traced_set image;
 	struct cpu_sampler *cpu;
 };
 

@@ -183,7 +183,7 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 	struct window_figures figures;
 	s->window = source_window_open(source, &store->ctx, &request, &figures, err, err_len);
 	if (s->window == NULL) {
-		*gone = !target_image_alive(&store->ctx.session->image);
+		*gone = !traced_set_alive(&store->ctx.session->image);
 		goto out;
 	}
 	s->id = store->next_id++;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "profile_builder.h"
+#include "profile_comments.h"
 #include "threads_view.h"
 
 static void thread_key(const struct thread_stack *thread, struct stack_key *key)
@@ -13,13 +14,13 @@ static void thread_key(const struct thread_stack *thread, struct stack_key *key)
 	memcpy(key->thread, thread->name, sizeof(key->thread));
 }
 
-int threads_take(struct target_image *image, struct thread_stacks *threads, char *err, size_t err_len)
+int threads_take(struct traced_set *image, struct thread_stacks *threads, char *err, size_t err_len)
 {
 	size_t n;
 
-	target_image_lock(image);
-	pid_t *pids = target_image_live_pids(image, &n);
-	target_image_unlock(image);
+	traced_set_lock(image);
+	pid_t *pids = traced_set_live_pids(image, &n);
+	traced_set_unlock(image);
 	*threads = (struct thread_stacks){0};
 	if (pids == NULL) {
 		snprintf(err, err_len, "out of memory");
@@ -54,7 +55,7 @@ static size_t count_errors(const struct thread_stacks *threads)
 }
 
 /* With `symbols` held: code mapped since attach (dlopen) is read before naming. */
-struct profile *threads_profile(struct target_image *image, const struct thread_stacks *threads)
+struct profile *threads_profile(struct traced_set *image, const struct thread_stacks *threads)
 {
 	struct profile *profile = profile_new();
 	struct stack_table *stacks = stack_table_new(1);
@@ -81,7 +82,7 @@ struct profile *threads_profile(struct target_image *image, const struct thread_
 		profile_add_comment(profile, "stacks walked with libdwfl through ptrace, each thread stopped for "
 					     "its walk; %zu threads could not be walked",
 				    count_errors(threads));
-		rc = target_image_add_stacks(image, profile, stacks);
+		rc = traced_set_add_stacks(image, profile, stacks);
 	}
 	stack_table_free(stacks);
 	if (rc != 0) {
@@ -124,7 +125,7 @@ static bool same_stack(const struct thread_stack *a, const struct thread_stack *
 }
 
 /* debug=1: each distinct (stack, name) once, with how many threads share it. */
-static void write_grouped(FILE *out, struct target_image *image, const struct thread_stacks *threads, bool several)
+static void write_grouped(FILE *out, struct traced_set *image, const struct thread_stacks *threads, bool several)
 {
 	bool *done = calloc(threads->count > 0 ? threads->count : 1, sizeof(*done));
 
@@ -144,7 +145,7 @@ static void write_grouped(FILE *out, struct target_image *image, const struct th
 		fprintf(out, "%zu @", same);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			fprintf(out, " %#llx", (unsigned long long)t->pcs[k]);
-		struct traced_process *process = target_image_process(image, t->pid);
+		struct traced_process *process = traced_set_process(image, t->pid);
 		fprintf(out, "\n# labels: {\"thread\":\"%s\"", t->name);
 		if (several)
 			fprintf(out, ", \"pid\":\"%d\", \"comm\":\"%s\"", (int)t->pid,
@@ -160,11 +161,11 @@ static void write_grouped(FILE *out, struct target_image *image, const struct th
 }
 
 /* debug=2: one block a thread, as Go prints each goroutine. */
-static void write_each(FILE *out, struct target_image *image, const struct thread_stacks *threads, bool several)
+static void write_each(FILE *out, struct traced_set *image, const struct thread_stacks *threads, bool several)
 {
 	for (size_t i = 0; i < threads->count; i++) {
 		const struct thread_stack *t = &threads->threads[i];
-		struct traced_process *process = target_image_process(image, t->pid);
+		struct traced_process *process = traced_set_process(image, t->pid);
 		fprintf(out, "thread %d \"%s\" [%s%s%s]", (int)t->tid, t->name, thread_state_name(t->state),
 			t->wchan[0] != '\0' ? " in " : "", t->wchan);
 		if (several)
@@ -178,20 +179,20 @@ static void write_each(FILE *out, struct target_image *image, const struct threa
 	}
 }
 
-void threads_write_text(FILE *out, struct target_image *image, const struct thread_stacks *threads, long debug)
+void threads_write_text(FILE *out, struct traced_set *image, const struct thread_stacks *threads, long debug)
 {
 	bool several = false;
 
-	target_image_lock(image);
+	traced_set_lock(image);
 	for (size_t i = 0; i < threads->count; i++) {
-		struct traced_process *process = target_image_process(image, threads->threads[i].pid);
+		struct traced_process *process = traced_set_process(image, threads->threads[i].pid);
 		several |= threads->threads[i].pid != threads->threads[0].pid;
 		if (process != NULL)
-			target_image_cover(image, process, threads->threads[i].pcs, threads->threads[i].n_pcs);
+			traced_set_cover(image, process, threads->threads[i].pcs, threads->threads[i].n_pcs);
 	}
 	if (debug >= 2)
 		write_each(out, image, threads, several);
 	else
 		write_grouped(out, image, threads, several);
-	target_image_unlock(image);
+	traced_set_unlock(image);
 }

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "offcpu_collector.h"
 #include "offcpu_profile.h"
+#include "profile_comments.h"
 #include "wall_profile.h"
 
 struct wall_window {
@@ -120,7 +121,7 @@ struct profile *wall_window_close(struct wall_window *window, bool target_exited
 		profile->time_nanos = window->started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
 		describe(profile, window, &on, &off, target_exited, (double)elapsed / 1e9);
-		rc = target_image_add_stacks(&session->image, profile, wall);
+		rc = traced_set_add_stacks(&session->image, profile, wall);
 	}
 	stack_table_free(on.stacks);
 	stack_table_free(off_stacks);

@@ -1,4 +1,5 @@
-/* target.c: everything the agent reads from /proc about its target. */
+/* process_handle.c: everything the agent reads from /proc about one
+ * process it profiles. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "target.h"
+#include "process_handle.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

@@ -1,14 +1,18 @@
 /*
- * symbolizer.h: addresses to functions, source lines and inlined frames.
+ * process_image.h: one process's executable mappings, each with the
+ * object it maps held open in the symbolizer's cache (symbolizer.h).
+ * Once taken, an image names addresses even after the process has
+ * exited; a forked child's is a copy, nothing read again.
  *
- * A symbolizer lives as long as the agent and caches every object it has
- * opened by build ID, so a second profile of the same program (or of
- * another process mapping the same libraries) costs nothing to symbolize.
- * A process image is one process's executable mappings with their objects
- * held open: once taken, it symbolizes even after the process has exited.
+ * Every user address is named through symbolize_user: the mapping holding
+ * it, then what names that mapping's code. Today that is always the
+ * mapped object's file; a source of names that belongs to the process
+ * rather than to a file (a JIT's perf map, an interpreter's code
+ * objects) would be consulted there, by the mapping, and would keep its
+ * state in the image, as the mappings are.
  */
-#ifndef SYMBOLIZER_H
-#define SYMBOLIZER_H
+#ifndef PROCESS_IMAGE_H
+#define PROCESS_IMAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,23 +20,7 @@
 #include <sys/types.h>
 
 #include "proc_maps.h"
-
-/* One frame of a resolved address; strings live as long as the symbolizer. */
-struct symbol_frame {
-	const char *function;    /* demangled */
-	const char *system_name; /* as in the symbol table or DWARF linkage name */
-	const char *file;        /* source file of `line`, "" when unknown */
-	int line;                /* 0 when unknown */
-	const char *decl_file;   /* where the function is defined, "" when unknown */
-	int start_line;          /* its first line, 0 when unknown */
-};
-
-#define SYMBOL_MAX_FRAMES 32 /* one address: the function and what is inlined into it */
-
-struct symbolization {
-	struct symbol_frame frames[SYMBOL_MAX_FRAMES]; /* innermost (callee) first */
-	size_t n_frames; /* 0: nothing known but the address */
-};
+#include "symbolizer.h"
 
 struct object_info {
 	const char *path;     /* as the target names it */
@@ -43,24 +31,7 @@ struct object_info {
 	uint64_t serial;      /* the object's number, never given to another: 0 when it could not be read */
 };
 
-/* What the symbolizer holds. An object no process maps any more (a
- * library dlclose'd, a program exec'd away) is kept a while for a dlopen
- * that brings it back, then freed: a long-lived agent on a target that
- * loads and unloads code holds only what it maps and a few more. */
-struct symbolizer_stats {
-	size_t objects; /* read and held, idle ones included */
-	size_t idle;    /* held, though no process maps them */
-	uint64_t dropped; /* freed after their last mapping went */
-	/* Separate debug files: opened from the cache's uncompressed copy,
-	 * copied into it, copies that failed (debug_copy.h). */
-	uint64_t debug_copies_read, debug_copies_written, debug_copy_failures;
-};
-
-struct symbolizer;
 struct process_image;
-
-struct symbolizer *symbolizer_new(void);
-void symbolizer_free(struct symbolizer *symbolizer);
 
 /* Snapshots /proc/PID/maps and opens every executable object through
  * /proc/PID/map_files (or /proc/PID/root), so containers, chroots and
@@ -98,25 +69,7 @@ int process_image_open_object(const struct process_image *image, const struct ma
  * address); false when the object could not be read. */
 bool process_image_load_bias(const struct process_image *image, const struct map_entry *mapping, uint64_t *bias);
 
-void symbolizer_read_stats(const struct symbolizer *symbolizer, struct symbolizer_stats *stats);
-
-/* Debug info found in the background (DEBUGINFOD_URLS) replaces the
- * symbol tables its objects were named from; call it before naming, under
- * the lock that guards the symbolizer. */
-void symbolizer_take_debuginfo(struct symbolizer *symbolizer);
-/* Waits up to timeout_ns for the background searches; pending says how
- * many were unfinished when it was called. True when there is no point in
- * waiting longer: none is left, or the one in flight has received nothing
- * for stall_ns. Safe without the symbolizer's lock. */
-bool symbolizer_await_debuginfo(struct symbolizer *symbolizer, uint64_t timeout_ns, uint64_t stall_ns,
-				size_t *pending);
-/* One line on the background searches (found, pending, missing, with
- * names) for a profile's comments; false when no server is named. */
-bool symbolizer_describe_debuginfo(const struct symbolizer *symbolizer, char *text, size_t len);
-
 /* Resolves a user address of the process. Returns the mapping or NULL. */
 const struct map_entry *symbolize_user(struct process_image *image, uint64_t addr, struct symbolization *out);
-/* Resolves a kernel address; 0, or -1 when kernel symbols are unavailable. */
-int symbolize_kernel(struct symbolizer *symbolizer, uint64_t addr, struct symbolization *out);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * target.h: the process being profiled: validating the PID, checking that
- * we may profile it, and what we say about it (name, command line, start).
+ * process_handle.h: one process being profiled: validating the PID,
+ * checking that we may profile it, telling it apart from a recycled PID,
+ * and what we say about it (name, command line, start, CPU time).
  */
-#ifndef TARGET_H
-#define TARGET_H
+#ifndef PROCESS_HANDLE_H
+#define PROCESS_HANDLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
