@@ -39,11 +39,11 @@ static int read_cgroup(struct agent_options *opts, const char *value, char *err,
 
 static int read_type(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	opts->source = profile_source_named(value);
-	if (opts->source != NULL && opts->source->recordable)
+	opts->kind = profile_kind_named(value);
+	if (opts->kind != NULL && opts->kind->recordable)
 		return 0;
 	char names[160];
-	profile_source_names(names, sizeof(names), true, false);
+	profile_kind_names(names, sizeof(names), true, false);
 	snprintf(err, err_len, "--type must be %s, not '%s'", names, value);
 	return -1;
 }
@@ -193,7 +193,7 @@ static void set_defaults(struct agent_options *opts)
 	char err[256];
 
 	*opts = (struct agent_options){
-		.source = profile_source_named("cpu"),
+		.kind = profile_kind_named("cpu"),
 		.duration_ns = 30000000000ULL,
 		.hz = 99,
 		.event = cpu_event_find("cpu-clock"),

@@ -14,7 +14,7 @@
 #include "cpu_collector.h"
 #include "http_server.h"
 #include "listen.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "target_image.h"
 
 enum agent_flag {
@@ -45,7 +45,7 @@ enum agent_flag {
 
 struct agent_options {
 	struct target_spec targets;	     /* --pid (repeatable, comma lists), --children, --cgroup */
-	const struct profile_source *source; /* --type (default cpu) */
+	const struct profile_kind *kind; /* --type (default cpu) */
 	uint64_t duration_ns;		     /* --duration (default 30 s) */
 	unsigned hz;			     /* --hz (default 99) */
 	const char *output;		     /* --output, or NULL */

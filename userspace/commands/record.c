@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "options.h"
 #include "output.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "record.h"
 #include "session.h"
 #include "window_health.h"
@@ -93,7 +93,7 @@ static void request_stop(int signo)
  * another --format than the one given. 0, or 2 after the reason. */
 static int check_flags_apply(const struct agent_options *opts)
 {
-	const struct profile_source *source = opts->source;
+	const struct profile_kind *kind = opts->kind;
 	static const struct {
 		enum agent_flag flag;
 		const char *name, *which;
@@ -107,14 +107,14 @@ static int check_flags_apply(const struct agent_options *opts)
 	};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		bool applies = rules[i].flag == FLAG_HZ	       ? source->takes_hz
-			       : rules[i].flag == FLAG_EVENT     ? source->takes_event
-			       : rules[i].flag == FLAG_HEAP_RATE || rules[i].flag == FLAG_HEAP_INJECT ? source->needs_heap
-			       : rules[i].flag == FLAG_OLDER_THAN ? source->span == SPAN_AGE
-								  : source->takes_min_wait;
+		bool applies = rules[i].flag == FLAG_HZ	       ? kind->takes_hz
+			       : rules[i].flag == FLAG_EVENT     ? kind->takes_event
+			       : rules[i].flag == FLAG_HEAP_RATE || rules[i].flag == FLAG_HEAP_INJECT ? kind->needs_heap
+			       : rules[i].flag == FLAG_OLDER_THAN ? kind->span == SPAN_AGE
+								  : kind->takes_min_wait;
 		if ((opts->given & TAKES(rules[i].flag)) && !applies)
 			return cli_fail(2, "%s applies to --type %s, not --type %s", rules[i].name, rules[i].which,
-					source->name);
+					kind->name);
 	}
 	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
 	enum output_format format = opts->format != FORMAT_UNKNOWN ? opts->format
@@ -149,7 +149,7 @@ static int parse_record_options(int argc, char **argv, struct record_options *re
 		opts->format = FORMAT_PPROF;
 	if (opts->output == NULL) {
 		const char *extension = opts->format == FORMAT_SVG ? "svg" : opts->format == FORMAT_FOLDED ? "folded" : "pb.gz";
-		snprintf(record->default_output, sizeof(record->default_output), "%s.%s", opts->source->name, extension);
+		snprintf(record->default_output, sizeof(record->default_output), "%s.%s", opts->kind->name, extension);
 		opts->output = record->default_output;
 	}
 	return 0;
@@ -204,7 +204,7 @@ static void await_debuginfo(struct target_image *image)
 static struct profile *record_window(const struct agent_options *opts, struct session *session,
 				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
 {
-	const struct profile_source *source = opts->source;
+	const struct profile_kind *kind = opts->kind;
 	const struct target *target = target_image_main(&session->image);
 	char name[4096], pid_text[32];
 	struct profile_context ctx = {.session = session, .hz = opts->hz, .event = opts->event};
@@ -214,19 +214,19 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 		.older_than_ns = opts->older_than_ns,
 	};
 
-	if (source->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
+	if (kind->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
 		return NULL;
-	struct source_window *window = source_window_open(source, &ctx, &request, figures, err, err_len);
+	struct kind_window *window = kind_window_open(kind, &ctx, &request, figures, err, err_len);
 	if (window == NULL) {
 		heap_tracer_free(ctx.heap);
 		return NULL;
 	}
 	target_image_name(&session->image, name, sizeof(name));
 	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target->pid);
-	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", source->activity, name, figures->detail,
+	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name, figures->detail,
 		(double)opts->duration_ns / 1e9);
 	struct window_clock clock;
-	source_window_start_clock(window, &clock, &stop_token);
+	kind_window_start_clock(window, &clock, &stop_token);
 	window_wait(&clock);
 	*seconds = window_elapsed_seconds(&clock);
 	if (ctx.heap != NULL) {
@@ -238,7 +238,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 				(int)target->pid, ended, traced);
 	}
 	await_debuginfo(&session->image);
-	struct profile *profile = source_window_close(window, &clock, figures);
+	struct profile *profile = kind_window_close(window, &clock, figures);
 	if (ctx.heap == NULL && figures->target_exited)
 		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",
 			target_image_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
@@ -253,7 +253,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 static long drawn_value(const struct agent_options *opts, const struct profile *profile)
 {
 	if (opts->sample_index == NULL)
-		return opts->source->output_value >= 0 ? opts->source->output_value
+		return opts->kind->output_value >= 0 ? opts->kind->output_value
 						       : (long)profile_default_value(profile);
 	long value = profile_sample_type_index(profile, opts->sample_index);
 	if (value < 0) {
@@ -278,7 +278,7 @@ static void warn_if_nothing_drawn(const struct agent_options *opts, const struct
 		return;
 	fprintf(stderr, "bpfprof: warning: the %s output draws %s, which is 0 in this profile", format_name(opts->format),
 		profile->sample_types[value].type);
-	if (opts->source->needs_heap && strcmp(profile->sample_types[value].type, "inuse_space") == 0)
+	if (opts->kind->needs_heap && strcmp(profile->sample_types[value].type, "inuse_space") == 0)
 		fputs(" (nothing allocated in the window is still in use); --sample-index alloc_space draws the bytes "
 		      "allocated",
 		      stderr);
@@ -289,13 +289,13 @@ static int write_output(const struct agent_options *opts, const struct target *t
 			const struct profile *profile, const struct window_figures *figures, FILE *out)
 {
 	char title[300];
-	struct flamegraph_options svg = {.title = title, .subtitle = figures->subtitle, .unit = opts->source->unit};
+	struct flamegraph_options svg = {.title = title, .subtitle = figures->subtitle, .unit = opts->kind->unit};
 	size_t value = (size_t)drawn_value(opts, profile);
 
 	if (opts->sample_index != NULL)
 		svg.unit = profile->sample_types[value].unit;
 
-	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->source->title, target->comm, (int)target->pid);
+	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, target->comm, (int)target->pid);
 	if (profile_write(out, profile, opts->format, value, &svg) != 0)
 		return -1;
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
@@ -311,7 +311,7 @@ int record_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	const struct agent_options opts = record.flags;
-	if (profile_source_kernel_check(opts.source, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
+	if (profile_kind_kernel_check(opts.kind, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);

@@ -13,7 +13,7 @@
 #include "heap_tracer.h"
 #include "listen.h"
 #include "options.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "serve.h"
 #include "http_server.h"
 #include "session.h"
@@ -65,9 +65,9 @@ static int check_kernel(const struct agent_options *opts)
 	bool frame_pointers_only = opts->unwind == UNWIND_MODE_FP;
 	char err[512];
 
-	if (profile_source_kernel_check(profile_source_named("cpu"), frame_pointers_only, err, sizeof(err)) != 0 ||
+	if (profile_kind_kernel_check(profile_kind_named("cpu"), frame_pointers_only, err, sizeof(err)) != 0 ||
 	    (opts->heap &&
-	     profile_source_kernel_check(profile_source_named("heap"), frame_pointers_only, err, sizeof(err)) != 0))
+	     profile_kind_kernel_check(profile_kind_named("heap"), frame_pointers_only, err, sizeof(err)) != 0))
 		return cli_fail(1, "%s", err);
 	return 0;
 }

@@ -2,7 +2,7 @@
  * http_server.c: the HTTP server of `bpfprof serve`: Go's net/http/pprof
  * endpoints over libmicrohttpd (a thread per connection, since a profile
  * request waits out its window), a route per profile kind of the table
- * (profile_sources.h), and the UI's (ui_api.c).
+ * (profile_kinds.h), and the UI's (ui_api.c).
  *
  * Behaviour follows Go's handlers where a client can tell: headers, status
  * codes, `seconds` and `debug` parameters, error bodies with X-Go-Pprof so
@@ -29,7 +29,7 @@
 #include "http_reply.h"
 #include "offcpu_profile.h"
 #include "output.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "http_server.h"
 #include "session.h"
 #include "thread_stacks.h"
@@ -42,7 +42,7 @@
  * reason) up to this many more; past those libmicrohttpd closes them. */
 #define CONNECTIONS_OVER_LIMIT 16
 
-/* Go's endpoints that are not profile kinds (those are profile_sources.h's). */
+/* Go's endpoints that are not profile kinds (those are profile_kinds.h's). */
 static const struct other_endpoint {
 	const char *name;
 	const char *description;
@@ -79,9 +79,9 @@ struct server {
 	struct ui_context ui; /* also holds when we attached, for / */
 };
 
-static bool source_available(const struct server *server, const struct profile_source *source)
+static bool kind_available(const struct server *server, const struct profile_kind *kind)
 {
-	return !source->needs_heap || server->heap != NULL;
+	return !kind->needs_heap || server->heap != NULL;
 }
 
 /* A profile as Go sends it: gzipped protobuf as an attachment, or with
@@ -237,7 +237,7 @@ static unsigned int refusal_status(const struct server *server)
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
 static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn,
-				  const struct profile_source *source, long debug)
+				  const struct profile_kind *kind, long debug)
 {
 	char err[512], *buf = NULL;
 	size_t len = 0;
@@ -245,7 +245,7 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
 
 	if (out == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	if (source->write_text(&server->ctx, out, debug, err, sizeof(err)) != 0) {
+	if (kind->write_text(&server->ctx, out, debug, err, sizeof(err)) != 0) {
 		fclose(out);
 		free(buf);
 		return http_error(conn, refusal_status(server),
@@ -254,11 +254,11 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
 }
 
-/* What a request's query asks of a window of source, with Go's rules:
+/* What a request's query asks of a window of kind, with Go's rules:
  * seconds (a window, or for heap and allocs a delta), debug, gc (accepted;
  * a C heap has no collector to run); older_than for the leak view,
  * min_wait_us for block and mutex. 0, or -1 after answering 400. */
-static int read_request(struct MHD_Connection *conn, const struct profile_source *source,
+static int read_request(struct MHD_Connection *conn, const struct profile_kind *kind,
 			struct window_request *request, long *seconds, long *debug, enum MHD_Result *refused)
 {
 	int has_seconds = read_seconds_and_debug(conn, seconds, debug, refused);
@@ -266,9 +266,9 @@ static int read_request(struct MHD_Connection *conn, const struct profile_source
 	*request = (struct window_request){.min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS};
 	if (has_seconds < 0)
 		return -1;
-	if (source->span == SPAN_WINDOW)
+	if (kind->span == SPAN_WINDOW)
 		request->duration_ns = (uint64_t)*seconds * 1000000000ULL;
-	if (source->span == SPAN_NOW && has_seconds == 0) {
+	if (kind->span == SPAN_NOW && has_seconds == 0) {
 		if (*debug != 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds and debug params are incompatible");
 			return -1;
@@ -276,11 +276,11 @@ static int read_request(struct MHD_Connection *conn, const struct profile_source
 		request->duration_ns = (uint64_t)*seconds * 1000000000ULL;
 		request->delta = true;
 	}
-	if (source->span == SPAN_AGE) {
+	if (kind->span == SPAN_AGE) {
 		long older_than = (long)(LEAK_AGE_DEFAULT_NS / 1000000000ULL);
 		if (has_seconds == 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST,
-					      "the %s profile has no delta: ask with ?older_than=N", source->name);
+					      "the %s profile has no delta: ask with ?older_than=N", kind->name);
 			return -1;
 		}
 		if (http_query_number(conn, "older_than", &older_than) < 0 || older_than < 0) {
@@ -291,7 +291,7 @@ static int read_request(struct MHD_Connection *conn, const struct profile_source
 		request->older_than_ns = (uint64_t)older_than * 1000000000ULL;
 	}
 	long min_wait_us = (long)(OFFCPU_MIN_WAIT_DEFAULT_NS / 1000);
-	if (source->takes_min_wait) {
+	if (kind->takes_min_wait) {
 		if (http_query_number(conn, "min_wait_us", &min_wait_us) < 0 || min_wait_us < 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST,
 					      "invalid value for \"min_wait_us\" - must be a whole number of microseconds");
@@ -313,37 +313,37 @@ static void lower_title(const char *title, char *out, size_t len)
 /* Every profile kind's endpoint: a window as the query asks, waited out
  * (ending early when the agent stops, the target exits or the client goes
  * away), then its profile as Go sends it. */
-static enum MHD_Result serve_source(struct server *server, struct MHD_Connection *conn,
-				    const struct profile_source *source, const char *name)
+static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *conn,
+				    const struct profile_kind *kind, const char *name)
 {
-	long seconds = source->default_seconds, debug = 0;
+	long seconds = kind->default_seconds, debug = 0;
 	struct window_request request;
 	enum MHD_Result refused;
 	char err[512], what[64];
 
-	if (read_request(conn, source, &request, &seconds, &debug, &refused) < 0)
+	if (read_request(conn, kind, &request, &seconds, &debug, &refused) < 0)
 		return refused;
-	if (source->open == NULL && debug != 0) {
-		lower_title(source->title, what, sizeof(what));
+	if (kind->open == NULL && debug != 0) {
+		lower_title(kind->title, what, sizeof(what));
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "the %s has no text form: ask without debug", what);
 	}
-	if (source->open == NULL)
+	if (kind->open == NULL)
 		return serve_trace(server, conn, seconds);
-	if (debug != 0 && source->write_text != NULL)
-		return serve_text(server, conn, source, debug);
+	if (debug != 0 && kind->write_text != NULL)
+		return serve_text(server, conn, kind, debug);
 	struct window_figures figures;
-	struct source_window *window = source_window_open(source, &server->ctx, &request, &figures, err, sizeof(err));
+	struct kind_window *window = kind_window_open(kind, &server->ctx, &request, &figures, err, sizeof(err));
 	if (window == NULL) {
-		lower_title(source->title, what, sizeof(what));
+		lower_title(kind->title, what, sizeof(what));
 		return http_error(conn, figures.busy ? MHD_HTTP_SERVICE_UNAVAILABLE : refusal_status(server),
 				  "cannot take a %s: %s", what, err);
 	}
 	struct window_clock clock;
-	source_window_start_clock(window, &clock, &server->stopping);
+	kind_window_start_clock(window, &clock, &server->stopping);
 	clock.client_gone = client_gone;
 	clock.client = conn;
 	enum window_end end = window_wait(&clock);
-	struct profile *profile = source_window_close(window, &clock, &figures);
+	struct profile *profile = kind_window_close(window, &clock, &figures);
 	if (end == WINDOW_CLIENT_GONE) {
 		fprintf(stderr, "bpfprof: the client of /debug/pprof/%s went away after %.1f s; its window ended\n", name,
 			window_elapsed_seconds(&clock));
@@ -370,15 +370,15 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 	      "Read them with <code>go tool pprof http://HOST:PORT/debug/pprof/NAME</code>.</p>\n"
 	      "<table>\n<tr><th>Profile</th><th>Description</th></tr>\n",
 	      page);
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *source = &profile_sources[i];
-		if (!source_available(server, source))
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *kind = &profile_kinds[i];
+		if (!kind_available(server, kind))
 			continue;
-		fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n", source->endpoint,
-			source->endpoint, source->description);
-		if (source->alias != NULL)
+		fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n", kind->endpoint,
+			kind->endpoint, kind->description);
+		if (kind->alias != NULL)
 			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>The same as %s, under its C name.</td></tr>\n",
-				source->alias, source->alias, source->endpoint);
+				kind->alias, kind->alias, kind->endpoint);
 	}
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
 		if (other_endpoints[i].built)
@@ -631,16 +631,16 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 
 	const char *name = url + 13;
-	const struct profile_source *source = profile_source_at(name);
-	if (source != NULL) {
-		if (!source_available(server, source))
+	const struct profile_kind *kind = profile_kind_at(name);
+	if (kind != NULL) {
+		if (!kind_available(server, kind))
 			return http_error(conn, MHD_HTTP_NOT_FOUND,
 					  "profile \"%s\" needs heap tracing, which is off: start bpfprof serve with --heap",
 					  name);
 		char missing[512];
-		if (profile_source_kernel_check(source, server->frame_pointers_only, missing, sizeof(missing)) != 0)
+		if (profile_kind_kernel_check(kind, server->frame_pointers_only, missing, sizeof(missing)) != 0)
 			return http_error(conn, MHD_HTTP_NOT_IMPLEMENTED, "%s", missing);
-		return serve_source(server, conn, source, name);
+		return serve_kind(server, conn, kind, name);
 	}
 	if (strcmp(name, "symbol") == 0) {
 		if (body->truncated)

@@ -1,5 +1,5 @@
 /*
- * profile_sources.h: the table of profile kinds. One row says everything
+ * profile_kinds.h: the table of profile kinds. One row says everything
  * the agent knows of a kind: its name (record --type, the UI's kind, the
  * kernel features it needs), its /debug/pprof endpoint, its title and
  * description, how it spans time, its default seconds, whether it needs
@@ -8,8 +8,8 @@
  * store and the UI's list of kinds (/api/kinds) are loops over it; a new
  * kind is a BPF program, a collector and one row here.
  */
-#ifndef PROFILE_SOURCES_H
-#define PROFILE_SOURCES_H
+#ifndef PROFILE_KINDS_H
+#define PROFILE_KINDS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@
 #include "window.h"
 
 /* How a kind's profile spans time. */
-enum source_span {
+enum kind_span {
 	SPAN_WINDOW, /* what happened over a window of seconds */
 	SPAN_NOW,    /* the state now, or with seconds what changed over them (Go's heap and allocs delta) */
 	SPAN_AGE,    /* the state now, of what is older than an age (the leak view) */
@@ -64,9 +64,9 @@ struct window_figures {
 	bool busy;           /* the window was refused: every slot of ctx->slots is in use */
 };
 
-struct source_window;
+struct kind_window;
 
-struct profile_source {
+struct profile_kind {
 	const char *name;	     /* record --type, the UI's kind, the kernel features' kind */
 	const char *endpoint;	     /* /debug/pprof/NAME */
 	const char *alias;	     /* a second endpoint name, or NULL */
@@ -76,7 +76,7 @@ struct profile_source {
 	const char *family;	     /* kinds of one family carry the same sample types: comparable */
 	const char *unit;	     /* of the value folded and SVG output show */
 	int output_value;	     /* that value's index; -1: the profile's default */
-	enum source_span span;
+	enum kind_span span;
 	unsigned default_seconds;    /* a window's when none is asked */
 	bool takes_min_wait;	     /* ?min_wait_us= and --min-wait */
 	bool takes_hz;		     /* --hz: it samples on-CPU stacks */
@@ -93,7 +93,7 @@ struct profile_source {
 	bool unwinds;		     /* takes user stacks in the kernel: the unwinder's needs too */
 	/* NULL for a kind whose output is not a profile (the trace): its
 	 * route writes it. */
-	struct source_window *(*open)(const struct profile_source *source, const struct profile_context *ctx,
+	struct kind_window *(*open)(const struct profile_kind *kind, const struct profile_context *ctx,
 				      const struct window_request *request, struct window_figures *figures, char *err,
 				      size_t err_len);
 	/* The kind's text form for ?debug=N (N > 0) where it is not the
@@ -102,44 +102,44 @@ struct profile_source {
 	int (*write_text)(const struct profile_context *ctx, FILE *out, long debug, char *err, size_t err_len);
 };
 
-#define PROFILE_SOURCES_MAX 16 /* room for every row, for arrays built from the table */
-extern const struct profile_source profile_sources[];
-extern const size_t profile_sources_count;
+#define PROFILE_KINDS_MAX 16 /* room for every row, for arrays built from the table */
+extern const struct profile_kind profile_kinds[];
+extern const size_t profile_kinds_count;
 
 /* The row named name (record --type, the UI's kind), or NULL. */
-const struct profile_source *profile_source_named(const char *name);
+const struct profile_kind *profile_kind_named(const char *name);
 /* The row served at /debug/pprof/endpoint (or its alias), or NULL. */
-const struct profile_source *profile_source_at(const char *endpoint);
+const struct profile_kind *profile_kind_at(const char *endpoint);
 /* "cpu, heap, leaks, block, mutex or wall": the names of the rows that
  * pass filter (recordable, snapshot), for usage errors. */
-void profile_source_names(char *out, size_t len, bool recordable_only, bool snapshot_only);
+void profile_kind_names(char *out, size_t len, bool recordable_only, bool snapshot_only);
 
 /* Every kind's kernel needs, in the table's order (kernel_features.h):
- * out has room for profile_sources_count. */
-void profile_sources_kernel_kinds(struct kernel_kind *out);
-/* 0 when the running kernel has what source needs (or when we may not load
+ * out has room for profile_kinds_count. */
+void profile_kinds_kernel_needs(struct kernel_kind *out);
+/* 0 when the running kernel has what kind needs (or when we may not load
  * BPF at all, which the privilege check reports better); else -1 with one
  * line naming what is missing and what works here. */
-int profile_source_kernel_check(const struct profile_source *source, bool frame_pointers_only, char *err,
+int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err,
 				size_t err_len);
 
-/* Opens a window of source (which must have an open function). NULL with
+/* Opens a window of kind (which must have an open function). NULL with
  * a one-line reason, e.g. the target is gone. */
-struct source_window *source_window_open(const struct profile_source *source, const struct profile_context *ctx,
+struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
 					 const struct window_request *request, struct window_figures *figures,
 					 char *err, size_t err_len);
 /* The clock a window is waited on: request's duration, ending early when
- * parent fires or the window's source ends (the target exits; heap tracing
+ * parent fires or what the window reads ends (the target exits; heap tracing
  * stops). */
-void source_window_start_clock(const struct source_window *window, struct window_clock *clock,
+void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
 			       const struct cancel_token *parent);
 /* Ends the window (clock says how it ended) and returns its profile, NULL
  * when out of memory; fills figures and frees the window. */
-struct profile *source_window_close(struct source_window *window, const struct window_clock *clock,
+struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
 				    struct window_figures *figures);
 
 /* The table as the UI's JSON: {"kinds":[{name, option, ...}]} for the kinds
  * it records. */
-void profile_sources_write_json(FILE *out);
+void profile_kinds_write_json(FILE *out);
 
 #endif

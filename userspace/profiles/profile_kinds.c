@@ -1,20 +1,20 @@
-/* profile_sources.c: the kinds' rows, and how each kind's window opens and closes. */
+/* profile_kinds.c: the kinds' rows, and how each kind's window opens and closes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "kernel_probe.h"
 #include "offcpu_profile.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "thread_stacks.h"
 #include "threads_view.h"
 #include "wall_profile.h"
 
-struct source_window {
-	const struct profile_source *source;
+struct kind_window {
+	const struct profile_kind *kind;
 	const struct profile_context *ctx;
 	struct window_request request;
-	struct profile *(*close)(struct source_window *window, const struct window_clock *clock,
+	struct profile *(*close)(struct kind_window *window, const struct window_clock *clock,
 				 struct window_figures *figures);
 	struct cpu_window *cpu;
 	struct heap_mark *mark;
@@ -23,25 +23,25 @@ struct source_window {
 	struct thread_stacks threads;
 };
 
-static struct source_window *new_window(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *new_window(const struct profile_kind *kind, const struct profile_context *ctx,
 					const struct window_request *request,
-					struct profile *(*close)(struct source_window *, const struct window_clock *,
+					struct profile *(*close)(struct kind_window *, const struct window_clock *,
 								 struct window_figures *),
 					char *err, size_t err_len)
 {
-	struct source_window *window = calloc(1, sizeof(*window));
+	struct kind_window *window = calloc(1, sizeof(*window));
 
 	if (window == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	*window = (struct source_window){.source = source, .ctx = ctx, .request = *request, .close = close};
+	*window = (struct kind_window){.kind = kind, .ctx = ctx, .request = *request, .close = close};
 	return window;
 }
 
 /* ---- cpu: the sampler's window ---- */
 
-static struct profile *close_cpu(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_cpu(struct kind_window *window, const struct window_clock *clock,
 				 struct window_figures *figures)
 {
 	const struct profile_context *ctx = window->ctx;
@@ -66,11 +66,11 @@ static struct profile *close_cpu(struct source_window *window, const struct wind
 	return profile;
 }
 
-static struct source_window *open_cpu(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *open_cpu(const struct profile_kind *kind, const struct profile_context *ctx,
 				      const struct window_request *request, struct window_figures *figures, char *err,
 				      size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_cpu, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_cpu, err, err_len);
 
 	if (window == NULL)
 		return NULL;
@@ -85,11 +85,11 @@ static struct source_window *open_cpu(const struct profile_source *source, const
 
 /* ---- heap, allocs, leaks: views of the heap tracer ---- */
 
-static struct profile *close_heap(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_heap(struct kind_window *window, const struct window_clock *clock,
 				  struct window_figures *figures)
 {
 	struct heap_tracer *heap = window->ctx->heap;
-	enum heap_view view = (enum heap_view)window->source->arg;
+	enum heap_view view = (enum heap_view)window->kind->arg;
 	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = heap_tracer_profile(heap, view, window->mark, window->request.older_than_ns);
 	uint64_t calls, sampled, lost;
@@ -111,7 +111,7 @@ static struct profile *close_heap(struct source_window *window, const struct win
 	return profile;
 }
 
-static struct source_window *open_heap(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *open_heap(const struct profile_kind *kind, const struct profile_context *ctx,
 				       const struct window_request *request, struct window_figures *figures,
 				       char *err, size_t err_len)
 {
@@ -119,7 +119,7 @@ static struct source_window *open_heap(const struct profile_source *source, cons
 		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
 		return NULL;
 	}
-	struct source_window *window = new_window(source, ctx, request, close_heap, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_heap, err, err_len);
 	if (window == NULL)
 		return NULL;
 	if (request->delta && (window->mark = heap_tracer_mark(ctx->heap)) == NULL) {
@@ -151,36 +151,36 @@ static void describe_waits(const struct profile *profile, const char *what, doub
 		 (double)total / 1e9, what, profile != NULL ? profile->n_samples : 0, seconds);
 }
 
-static struct profile *close_offcpu(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_offcpu(struct kind_window *window, const struct window_clock *clock,
 				    struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_TARGET_EXITED);
 
-	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->source->name, seconds);
+	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->kind->name, seconds);
 	describe_waits(profile, "waiting", seconds, false, figures);
 	return profile;
 }
 
-static struct source_window *open_offcpu(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *open_offcpu(const struct profile_kind *kind, const struct profile_context *ctx,
 					 const struct window_request *request, struct window_figures *figures,
 					 char *err, size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_offcpu, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_offcpu, err, err_len);
 
 	if (window == NULL)
 		return NULL;
-	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)source->arg,
+	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)kind->arg,
 					    request->min_wait_ns, err, err_len);
 	if (window->offcpu == NULL) {
 		free(window);
 		return NULL;
 	}
-	snprintf(figures->detail, sizeof(figures->detail), " (%s profile)", source->name);
+	snprintf(figures->detail, sizeof(figures->detail), " (%s profile)", kind->name);
 	return window;
 }
 
-static struct profile *close_wall(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_wall(struct kind_window *window, const struct window_clock *clock,
 				  struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
@@ -191,11 +191,11 @@ static struct profile *close_wall(struct source_window *window, const struct win
 	return profile;
 }
 
-static struct source_window *open_wall(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *open_wall(const struct profile_kind *kind, const struct profile_context *ctx,
 				       const struct window_request *request, struct window_figures *figures,
 				       char *err, size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_wall, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_wall, err, err_len);
 
 	if (window == NULL)
 		return NULL;
@@ -210,7 +210,7 @@ static struct source_window *open_wall(const struct profile_source *source, cons
 
 /* ---- threads: every thread's stack now ---- */
 
-static struct profile *close_threads(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_threads(struct kind_window *window, const struct window_clock *clock,
 				     struct window_figures *figures)
 {
 	struct profile *profile = threads_profile(&window->ctx->session->image, &window->threads);
@@ -232,12 +232,12 @@ static int take_threads(const struct profile_context *ctx, struct thread_stacks 
 	return threads_take(&ctx->session->image, threads, err, err_len);
 }
 
-static struct source_window *open_threads(const struct profile_source *source, const struct profile_context *ctx,
+static struct kind_window *open_threads(const struct profile_kind *kind, const struct profile_context *ctx,
 					  const struct window_request *request, struct window_figures *figures,
 					  char *err, size_t err_len)
 {
 	(void)figures;
-	struct source_window *window = new_window(source, ctx, request, close_threads, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_threads, err, err_len);
 	if (window == NULL)
 		return NULL;
 	if (take_threads(ctx, &window->threads, err, err_len) != 0) {
@@ -264,7 +264,7 @@ static int write_threads_text(const struct profile_context *ctx, FILE *out, long
 #define NEEDS(f) FEATURE_BIT(FEATURE_##f)
 #define HEAP_NEEDS (NEEDS(BTF) | NEEDS(UPROBE) | NEEDS(TP_BTF) | NEEDS(RINGBUF) | NEEDS(ATOMICS))
 
-const struct profile_source profile_sources[] = {
+const struct profile_kind profile_kinds[] = {
 	{
 		.name = "cpu", .endpoint = "profile", .title = "CPU profile", .activity = "sampling",
 		.description = "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).",
@@ -354,36 +354,36 @@ const struct profile_source profile_sources[] = {
 	},
 };
 
-const size_t profile_sources_count = sizeof(profile_sources) / sizeof(profile_sources[0]);
-_Static_assert(sizeof(profile_sources) / sizeof(profile_sources[0]) <= PROFILE_SOURCES_MAX,
-	       "PROFILE_SOURCES_MAX has room for every row");
+const size_t profile_kinds_count = sizeof(profile_kinds) / sizeof(profile_kinds[0]);
+_Static_assert(sizeof(profile_kinds) / sizeof(profile_kinds[0]) <= PROFILE_KINDS_MAX,
+	       "PROFILE_KINDS_MAX has room for every row");
 
-const struct profile_source *profile_source_named(const char *name)
+const struct profile_kind *profile_kind_named(const char *name)
 {
-	for (size_t i = 0; i < profile_sources_count; i++)
-		if (strcmp(profile_sources[i].name, name) == 0)
-			return &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		if (strcmp(profile_kinds[i].name, name) == 0)
+			return &profile_kinds[i];
 	return NULL;
 }
 
-const struct profile_source *profile_source_at(const char *endpoint)
+const struct profile_kind *profile_kind_at(const char *endpoint)
 {
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *s = &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *s = &profile_kinds[i];
 		if (strcmp(s->endpoint, endpoint) == 0 || (s->alias != NULL && strcmp(s->alias, endpoint) == 0))
 			return s;
 	}
 	return NULL;
 }
 
-void profile_source_names(char *out, size_t len, bool recordable_only, bool snapshot_only)
+void profile_kind_names(char *out, size_t len, bool recordable_only, bool snapshot_only)
 {
-	const char *names[sizeof(profile_sources) / sizeof(profile_sources[0])];
+	const char *names[sizeof(profile_kinds) / sizeof(profile_kinds[0])];
 	size_t n = 0, used = 0;
 
-	for (size_t i = 0; i < profile_sources_count; i++)
-		if ((!recordable_only || profile_sources[i].recordable) && (!snapshot_only || profile_sources[i].snapshot))
-			names[n++] = profile_sources[i].name;
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		if ((!recordable_only || profile_kinds[i].recordable) && (!snapshot_only || profile_kinds[i].snapshot))
+			names[n++] = profile_kinds[i].name;
 	out[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++) {
 		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
@@ -392,31 +392,31 @@ void profile_source_names(char *out, size_t len, bool recordable_only, bool snap
 	}
 }
 
-void profile_sources_kernel_kinds(struct kernel_kind *out)
+void profile_kinds_kernel_needs(struct kernel_kind *out)
 {
-	for (size_t i = 0; i < profile_sources_count; i++)
-		out[i] = (struct kernel_kind){profile_sources[i].name, profile_sources[i].kernel_needs,
-					      profile_sources[i].unwinds};
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		out[i] = (struct kernel_kind){profile_kinds[i].name, profile_kinds[i].kernel_needs,
+					      profile_kinds[i].unwinds};
 }
 
-int profile_source_kernel_check(const struct profile_source *source, bool frame_pointers_only, char *err,
+int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err,
 				size_t err_len)
 {
-	struct kernel_kind kinds[sizeof(profile_sources) / sizeof(profile_sources[0])];
+	struct kernel_kind kinds[sizeof(profile_kinds) / sizeof(profile_kinds[0])];
 
 	if (!kernel_probe_permitted())
 		return 0;
-	profile_sources_kernel_kinds(kinds);
-	const struct kernel_kind *kind = &kinds[source - profile_sources];
-	uint32_t needed = kernel_features_needed(kind, frame_pointers_only);
+	profile_kinds_kernel_needs(kinds);
+	const struct kernel_kind *needs_of = &kinds[kind - profile_kinds];
+	uint32_t needed = kernel_features_needed(needs_of, frame_pointers_only);
 	if ((kernel_features_present_of(needed) & needed) == needed)
 		return 0;
 	/* The refusal names the kinds that still work: for that, every feature. */
-	return kernel_features_require(kinds, profile_sources_count, kind, frame_pointers_only,
+	return kernel_features_require(kinds, profile_kinds_count, needs_of, frame_pointers_only,
 				       kernel_features_present(), kernel_release(), err, err_len);
 }
 
-struct source_window *source_window_open(const struct profile_source *source, const struct profile_context *ctx,
+struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
 					 const struct window_request *request, struct window_figures *figures,
 					 char *err, size_t err_len)
 {
@@ -429,7 +429,7 @@ struct source_window *source_window_open(const struct profile_source *source, co
 			 ctx->slots->max);
 		return NULL;
 	}
-	struct source_window *window = source->open(source, ctx, request, figures, err, err_len);
+	struct kind_window *window = kind->open(kind, ctx, request, figures, err, err_len);
 	if (window == NULL && ctx->slots != NULL)
 		window_slots_give_back(ctx->slots);
 	return window;
@@ -441,7 +441,7 @@ static bool heap_tracing_ended(void *heap)
 	return heap_tracer_ended(heap);
 }
 
-void source_window_start_clock(const struct source_window *window, struct window_clock *clock,
+void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
 			       const struct cancel_token *parent)
 {
 	const struct profile_context *ctx = window->ctx;
@@ -449,7 +449,7 @@ void source_window_start_clock(const struct source_window *window, struct window
 	/* A heap view reads what was traced, which outlives the target: only
 	 * the end of tracing cuts its window short. */
 	window_clock_start(clock, window->request.duration_ns, parent);
-	if (window->source->needs_heap) {
+	if (window->kind->needs_heap) {
 		clock->source_ended = heap_tracing_ended;
 		clock->source = ctx->heap;
 	} else {
@@ -458,7 +458,7 @@ void source_window_start_clock(const struct source_window *window, struct window
 	}
 }
 
-struct profile *source_window_close(struct source_window *window, const struct window_clock *clock,
+struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
 				    struct window_figures *figures)
 {
 	struct profile *profile = window->close(window, clock, figures);
@@ -471,15 +471,15 @@ struct profile *source_window_close(struct source_window *window, const struct w
 	return profile;
 }
 
-void profile_sources_write_json(FILE *out)
+void profile_kinds_write_json(FILE *out)
 {
 	static const char *const seconds_names[] = {
 		[UI_SECONDS_WINDOW] = "window", [UI_SECONDS_NONE] = "none", [UI_SECONDS_AGE] = "age"};
 	bool first = true;
 
 	fputs("{\"kinds\":[", out);
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *s = &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *s = &profile_kinds[i];
 		if (!s->snapshot)
 			continue;
 		fputs(first ? "{\"name\":" : ",{\"name\":", out);
