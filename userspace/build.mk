@@ -13,7 +13,7 @@ model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_pro
 collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \
 	heap_collector.c heap_injector.c link_teardown.c offcpu_collector.c timeline_collector.c thread_stacks.c remote_call.c
 encode_SRCS := pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
-profiles_SRCS := window.c target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c profile_kinds.c snapshots.c
+profiles_SRCS := window.c target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c profile_kinds.c trace_window.c snapshots.c
 http_SRCS := http_reply.c listen.c ui_api.c http_server.c
 commands_SRCS := options.c features_command.c record.c serve.c main.c
 

@@ -98,7 +98,7 @@ refused "--heap-rate 0" "--heap-rate must be a whole number of bytes from 1 to 1
 refused "--heap-rate abc" "--heap-rate must be a whole number of bytes" --type heap --heap-rate abc
 refused "--heap-rate -5" "--heap-rate must be a whole number of bytes" --type heap --heap-rate -5
 refused "--heap-rate too high" "--heap-rate must be a whole number of bytes" --type heap --heap-rate 2147483648
-refused "an unknown --type" "--type must be cpu, heap, leaks, block, mutex or wall, not 'goroutine'" --type goroutine
+refused "an unknown --type" "--type must be cpu, heap, leaks, block, mutex, wall or trace, not 'goroutine'" --type goroutine
 kill "$WORKLOAD_PID"
 help=$("$bpfprof" record --help)
 expect_match "record --help explains --type" "$help" '--type T'

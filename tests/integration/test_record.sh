@@ -181,7 +181,7 @@ refused "--hz 0" 2 '--hz must be a whole number from 1 to 10000' record --pid "$
 refused "--hz too high" 2 '--hz must be a whole number from 1 to 10000' record --pid "$split_pid" --hz 100000
 refused "a bad duration" 2 '--duration takes a duration like 30s' record --pid "$split_pid" --duration 10
 refused "a zero duration" 2 '--duration must be from 1ms to 168h' record --pid "$split_pid" --duration 0s
-refused "an unknown format" 2 "--format must be pprof, folded or svg, not 'png'" record --pid "$split_pid" --format png
+refused "an unknown format" 2 "--format must be pprof, folded, svg or json, not 'png'" record --pid "$split_pid" --format png
 refused "an unknown event" 2 "--event must be cpu-clock, cycles or instructions" record --pid "$split_pid" --event bogus
 refused "an unwritable output path" 1 'cannot write /nonexistent/dir/cpu.pb.gz: No such file or directory' \
 	record --pid "$split_pid" --duration 1s -o /nonexistent/dir/cpu.pb.gz
@@ -202,6 +202,17 @@ refused "an output name and a --format that disagree" 2 \
 	record --pid "$split_pid" -o x.folded --format svg
 refused "--sample-index for pprof output" 2 '^bpfprof: --sample-index picks what folded and SVG output draw' \
 	record --pid "$split_pid" --sample-index cpu -o x.pb.gz
+refused "a trace written as a flamegraph" 2 '^bpfprof: -o x.svg: --type trace writes json only, not svg$' \
+	record --pid "$split_pid" --type trace -o x.svg
+refused "a trace in a profile's --format" 2 '^bpfprof: --type trace writes json only, not pprof$' \
+	record --pid "$split_pid" --type trace --format pprof
+refused "a profile in the trace's format" 2 \
+	'^bpfprof: json is the format of --type trace; a CPU profile is written as pprof, folded or svg$' \
+	record --pid "$split_pid" -o x.json
+refused "--hz for a trace" 2 '^bpfprof: --hz applies to --type cpu and wall, not --type trace$' \
+	record --pid "$split_pid" --type trace --hz 999
+refused "--sample-index for a trace" 2 '^bpfprof: --sample-index picks what folded and SVG output draw, not json$' \
+	record --pid "$split_pid" --type trace --sample-index cpu
 refused "--older-than 0s is a threshold, not a bad duration" 1 '^bpfprof: no process with PID 4194303$' \
 	record --pid 4194303 --type leaks --older-than 0s
 refused "an unknown command" 2 "unknown command 'recrod'" recrod

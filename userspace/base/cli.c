@@ -132,6 +132,7 @@ static const char *const format_names[] = {
 	[FORMAT_PPROF] = "pprof",
 	[FORMAT_FOLDED] = "folded",
 	[FORMAT_SVG] = "svg",
+	[FORMAT_TRACE_JSON] = "json",
 };
 
 static const char *const unwind_mode_names[] = {
@@ -159,7 +160,7 @@ const char *unwind_mode_name(enum unwind_mode mode)
 
 enum output_format parse_format(const char *name)
 {
-	for (int f = FORMAT_PPROF; f <= FORMAT_SVG; f++)
+	for (int f = FORMAT_PPROF; f <= FORMAT_TRACE_JSON; f++)
 		if (strcmp(name, format_names[f]) == 0)
 			return (enum output_format)f;
 	return FORMAT_UNKNOWN;
@@ -185,6 +186,8 @@ enum output_format format_for_path(const char *path)
 		return FORMAT_FOLDED;
 	if (ends_with(path, ".svg"))
 		return FORMAT_SVG;
+	if (ends_with(path, ".json"))
+		return FORMAT_TRACE_JSON;
 	return FORMAT_UNKNOWN;
 }
 

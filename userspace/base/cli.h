@@ -23,6 +23,7 @@ enum output_format {
 	FORMAT_PPROF,
 	FORMAT_FOLDED,
 	FORMAT_SVG,
+	FORMAT_TRACE_JSON, /* the trace's document: Chrome trace-event JSON */
 };
 
 /* Go-style durations: "30s", "1.5m", "500ms", "2h", "1m30s", from min_ns
@@ -47,10 +48,10 @@ int parse_heap_rate(const char *text, uint64_t *rate, char *err, size_t err_len)
 int parse_unwind_mode(const char *text, enum unwind_mode *mode, char *err, size_t err_len);
 const char *unwind_mode_name(enum unwind_mode mode);
 
-/* "pprof", "folded" or "svg". */
+/* "pprof", "folded", "svg" or "json". */
 enum output_format parse_format(const char *name);
 /* The format a file name implies by its extension: .pb.gz/.pb/.pprof,
- * .folded/.collapsed, .svg; FORMAT_UNKNOWN otherwise. */
+ * .folded/.collapsed, .svg, .json; FORMAT_UNKNOWN otherwise. */
 enum output_format format_for_path(const char *path);
 const char *format_name(enum output_format format);
 

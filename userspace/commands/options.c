@@ -70,7 +70,7 @@ static int read_format(struct agent_options *opts, const char *value, char *err,
 	opts->format = parse_format(value);
 	if (opts->format != FORMAT_UNKNOWN)
 		return 0;
-	snprintf(err, err_len, "--format must be pprof, folded or svg, not '%s'", value);
+	snprintf(err, err_len, "--format must be pprof, folded, svg or json, not '%s'", value);
 	return -1;
 }
 

@@ -24,8 +24,8 @@
 
 static const char record_usage[] =
 	"usage: bpfprof record --pid PID[,PID...] [--children] [--cgroup DIR]\n"
-	"                      [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99] [-o FILE]\n"
-	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
+	"                      [--type cpu|heap|leaks|block|mutex|wall|trace] [--duration 30s] [--hz 99] [-o FILE]\n"
+	"                      [--format pprof|folded|svg|json] [--event cpu-clock] [--heap-rate 524288]\n"
 	"                      [--heap-inject] [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
 	"\n"
 	"Records a profile of a running process, including threads started while recording:\n"
@@ -34,23 +34,25 @@ static const char record_usage[] =
 	"--type leaks traces the same and keeps what is still live at the end and older\n"
 	"than --older-than (a leak view, as bcc's memleak); --type block measures where its\n"
 	"threads sleep off-CPU, --type mutex where they wait in futexes (contended locks) and\n"
-	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU).\n"
+	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU);\n"
+	"--type trace writes each thread's timeline (Chrome trace-event JSON, for Perfetto).\n"
 	"\n"
 	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
 	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
 	"  -C, --children       and every descendant of them, those forked later included\n"
 	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
 	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
-	"  -t, --type T         cpu, heap, leaks, block, mutex or wall (default cpu)\n"
+	"  -t, --type T         cpu, heap, leaks, block, mutex, wall or trace (default cpu)\n"
 	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
 	"                       Ctrl-C stops early and still writes the profile\n"
 	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
 	"  -o, --output FILE    where to write (default TYPE.pb.gz, such as cpu.pb.gz or\n"
-	"                       mutex.pb.gz; TYPE.folded or TYPE.svg with --format; - for\n"
-	"                       standard output)\n"
+	"                       mutex.pb.gz; TYPE.folded or TYPE.svg with --format, trace.json\n"
+	"                       for a trace; - for standard output)\n"
 	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
-	"                       (flamegraph.pl's input) or svg (an interactive flamegraph);\n"
-	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof;\n"
+	"                       (flamegraph.pl's input), svg (an interactive flamegraph) or, for\n"
+	"                       --type trace only, json; default: from the file extension (.pb.gz,\n"
+	"                       .folded, .svg, .json), else the kind's own;\n"
 	"                       heap and leaks folded and SVG output show in-use bytes\n"
 	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
 	"                       cycles and instructions where the machine has counters\n"
@@ -87,6 +89,19 @@ static void request_stop(int signo)
 	cancel_token_fire(&stop_token);
 }
 
+/* The format to write: --format's, else the one -o's extension names,
+ * else the kind's own (pprof for a profile). */
+static enum output_format output_format_of(const struct agent_options *opts)
+{
+	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
+
+	if (opts->format != FORMAT_UNKNOWN)
+		return opts->format;
+	if (named != FORMAT_UNKNOWN)
+		return named;
+	return opts->kind->document_type != NULL ? opts->kind->document_format : FORMAT_PPROF;
+}
+
 /* A flag the chosen --type does not use is refused, not ignored: a user
  * who gives --event cycles for a wall profile, or --min-wait for a CPU one,
  * expects it to do something. As is an --output whose extension names
@@ -117,15 +132,22 @@ static int check_flags_apply(const struct agent_options *opts)
 					kind->name);
 	}
 	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
-	enum output_format format = opts->format != FORMAT_UNKNOWN ? opts->format
-				    : named != FORMAT_UNKNOWN  ? named
-							       : FORMAT_PPROF;
-	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
-		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
-				   "sample type (go tool pprof -sample_index chooses)");
+	enum output_format format = output_format_of(opts);
 	if ((opts->given & TAKES(FLAG_FORMAT)) && named != FORMAT_UNKNOWN && named != opts->format)
 		return cli_fail(2, "-o %s names a %s file but --format is %s: make them agree", opts->output,
 				format_name(named), format_name(opts->format));
+	if (kind->document_type != NULL && format != kind->document_format)
+		return cli_fail(2, "%s%s%s--type %s writes %s only, not %s", opts->format == FORMAT_UNKNOWN ? "-o " : "",
+				opts->format == FORMAT_UNKNOWN ? opts->output : "", opts->format == FORMAT_UNKNOWN ? ": " : "",
+				kind->name, format_name(kind->document_format), format_name(format));
+	if (kind->document_type == NULL && format == FORMAT_TRACE_JSON)
+		return cli_fail(2, "%s is the format of --type trace; a %s is written as pprof, folded or svg",
+				format_name(format), kind->title);
+	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
+		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
+				   "sample type (go tool pprof -sample_index chooses)");
+	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format != FORMAT_FOLDED && format != FORMAT_SVG)
+		return cli_fail(2, "--sample-index picks what folded and SVG output draw, not %s", format_name(format));
 	return 0;
 }
 
@@ -143,12 +165,9 @@ static int parse_record_options(int argc, char **argv, struct record_options *re
 		return rc;
 	if ((rc = check_flags_apply(opts)) != 0)
 		return rc;
-	if (opts->format == FORMAT_UNKNOWN)
-		opts->format = opts->output != NULL ? format_for_path(opts->output) : FORMAT_PPROF;
-	if (opts->format == FORMAT_UNKNOWN)
-		opts->format = FORMAT_PPROF;
+	opts->format = output_format_of(opts);
 	if (opts->output == NULL) {
-		const char *extension = opts->format == FORMAT_SVG ? "svg" : opts->format == FORMAT_FOLDED ? "folded" : "pb.gz";
+		const char *extension = opts->format == FORMAT_PPROF ? "pb.gz" : format_name(opts->format);
 		snprintf(record->default_output, sizeof(record->default_output), "%s.%s", opts->kind->name, extension);
 		opts->output = record->default_output;
 	}
@@ -199,50 +218,75 @@ static void await_debuginfo(struct target_image *image)
 		;
 }
 
-/* Opens the window of the recording's kind, waits it out (the duration,
- * Ctrl-C or the target's exit) and returns its profile; NULL with err. */
-static struct profile *record_window(const struct agent_options *opts, struct session *session,
-				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
+/* What one recording holds from its window's open to its close. */
+struct recording {
+	struct profile_context ctx;
+	struct kind_window *window;
+	struct window_clock clock;
+	struct window_figures figures;
+	double seconds;
+};
+
+/* Opens the window of the recording's kind and waits it out (the
+ * duration, Ctrl-C or the target's exit). 0, or -1 with err. */
+static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec,
+			 char *err, size_t err_len)
 {
 	const struct profile_kind *kind = opts->kind;
 	const struct target *target = target_image_main(&session->image);
-	char name[4096], pid_text[32];
-	struct profile_context ctx = {.session = session, .hz = opts->hz, .event = opts->event};
+	char name[4096];
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
 		.min_wait_ns = opts->min_wait_ns,
 		.older_than_ns = opts->older_than_ns,
 	};
 
-	if (kind->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
-		return NULL;
-	struct kind_window *window = kind_window_open(kind, &ctx, &request, figures, err, err_len);
-	if (window == NULL) {
-		heap_tracer_free(ctx.heap);
-		return NULL;
+	rec->ctx = (struct profile_context){.session = session, .hz = opts->hz};
+	if (kind->needs_heap &&
+	    (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
+		return -1;
+	rec->window = kind_window_open(kind, &rec->ctx, &request, &rec->figures, err, err_len);
+	if (rec->window == NULL) {
+		heap_tracer_free(rec->ctx.heap);
+		return -1;
 	}
 	target_image_name(&session->image, name, sizeof(name));
-	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target->pid);
-	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name, figures->detail,
-		(double)opts->duration_ns / 1e9);
-	struct window_clock clock;
-	kind_window_start_clock(window, &clock, &stop_token);
-	window_wait(&clock);
-	*seconds = window_elapsed_seconds(&clock);
-	if (ctx.heap != NULL) {
-		heap_tracer_finish(ctx.heap); /* removing the uprobes takes a moment: not part of the recording */
+	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name,
+		rec->figures.detail, (double)opts->duration_ns / 1e9);
+	kind_window_start_clock(rec->window, &rec->clock, &stop_token);
+	window_wait(&rec->clock);
+	rec->seconds = window_elapsed_seconds(&rec->clock);
+	if (rec->ctx.heap != NULL) {
+		heap_tracer_finish(rec->ctx.heap); /* removing the uprobes takes a moment: not part of the recording */
 		double traced;
-		const char *ended = heap_tracer_end_reason(ctx.heap, &traced);
+		const char *ended = heap_tracer_end_reason(rec->ctx.heap, &traced);
 		if (ended != NULL)
 			fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
 				(int)target->pid, ended, traced);
 	}
+	return 0;
+}
+
+/* After the window closed: the target's exit cut it short. */
+static void warn_if_exited(struct session *session, const struct recording *rec, const char *what)
+{
+	char pid_text[32];
+
+	if (rec->ctx.heap != NULL || !rec->figures.target_exited)
+		return;
+	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target_image_main(&session->image)->pid);
+	fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial %s\n",
+		target_image_single(&session->image) != NULL ? pid_text : "every process of the set", rec->seconds,
+		what);
+}
+
+/* Closes the window into its profile; NULL with err. */
+static struct profile *close_into_profile(struct session *session, struct recording *rec, char *err, size_t err_len)
+{
 	await_debuginfo(&session->image);
-	struct profile *profile = kind_window_close(window, &clock, figures);
-	if (ctx.heap == NULL && figures->target_exited)
-		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",
-			target_image_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
-	heap_tracer_free(ctx.heap);
+	struct profile *profile = kind_window_close(rec->window, &rec->clock, &rec->figures);
+	warn_if_exited(session, rec, "profile");
+	heap_tracer_free(rec->ctx.heap);
 	if (profile == NULL)
 		snprintf(err, err_len, "out of memory while building the profile");
 	return profile;
@@ -329,35 +373,47 @@ int record_main(int argc, char **argv)
 		return rc;
 	}
 
-	struct window_figures figures;
-	double seconds = 0;
+	struct recording rec;
+	struct profile *profile = NULL;
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	struct profile *profile = record_window(&opts, &session, &figures, &seconds, err, sizeof(err));
-	if (profile == NULL) {
+	if (record_window(&opts, &session, &rec, err, sizeof(err)) != 0) {
 		rc = cli_fail(1, "%s", err);
 		goto out;
 	}
-	long drawn = drawn_value(&opts, profile);
-	if (drawn < 0) {
-		rc = 2;
-		goto out;
-	}
-	warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
-	if (write_output(&opts, target, profile, &figures, out) != 0) {
-		rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
-		goto out;
+	if (opts.kind->document_type != NULL) {
+		rc = kind_window_close_document(rec.window, &rec.clock, &rec.figures, out);
+		warn_if_exited(&session, &rec, "trace");
+		if (rc != 0 || fflush(out) != 0 || ferror(out)) {
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			goto out;
+		}
+	} else {
+		if ((profile = close_into_profile(&session, &rec, err, sizeof(err))) == NULL) {
+			rc = cli_fail(1, "%s", err);
+			goto out;
+		}
+		long drawn = drawn_value(&opts, profile);
+		if (drawn < 0) {
+			rc = 2;
+			goto out;
+		}
+		warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
+		if (write_output(&opts, target, profile, &rec.figures, out) != 0) {
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			goto out;
+		}
 	}
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
 	double cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 			     (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 	fprintf(stderr, "bpfprof: wrote %s (%s): %s; the agent used %.2f s of CPU (%.2f%% of one core)\n",
-		to_stdout ? "standard output" : opts.output, format_name(opts.format), figures.summary, cpu_seconds,
-		100 * cpu_seconds / seconds);
+		to_stdout ? "standard output" : opts.output, format_name(opts.format), rec.figures.summary, cpu_seconds,
+		100 * cpu_seconds / rec.seconds);
 	const char *warning;
-	for (size_t i = 0; (warning = profile_warning(profile, i)) != NULL; i++)
+	for (size_t i = 0; profile != NULL && (warning = profile_warning(profile, i)) != NULL; i++)
 		fprintf(stderr, "bpfprof: warning: %s\n", warning);
 out:
 	profile_free(profile);

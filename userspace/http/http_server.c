@@ -24,7 +24,6 @@
 
 #include "cli.h"
 #include "clock.h"
-#include "heap_collector.h"
 #include "heap_tracer.h"
 #include "http_reply.h"
 #include "offcpu_profile.h"
@@ -32,10 +31,7 @@
 #include "profile_kinds.h"
 #include "http_server.h"
 #include "session.h"
-#include "thread_stacks.h"
-#include "timeline_collector.h"
 #include "top.h"
-#include "trace_json.h"
 #include "ui_api.h"
 #define BODY_MAX (64 * 1024)
 /* Connections beyond --max-connections still get their 503 (with the
@@ -151,81 +147,23 @@ static bool client_gone(void *conn)
 	return recv(info->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-static void drain_timeline(void *timeline, int timeout_ms)
+/* A window's document (the trace's JSON) as an attachment, NAME.EXT;
+ * nothing when its client went away. */
+static enum MHD_Result send_document(struct MHD_Connection *conn, struct kind_window *window,
+				     const struct window_clock *clock, struct window_figures *figures, bool client_gone,
+				     const struct profile_kind *kind)
 {
-	timeline_collector_poll(timeline, timeout_ms);
-}
-
-/* trace: the scheduler's timeline of every thread over ?seconds=N
- * (default 1, as Go's), as Chrome trace-event JSON. */
-static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection *conn, long seconds)
-{
-	struct target_image *image = &server->session->image;
-	char err[512];
-
-	if (!target_image_alive(image)) {
-		target_image_gone_reason(image, err, sizeof(err));
-		return http_error(conn, MHD_HTTP_GONE, "%s", err);
-	}
-	if (!window_slots_take(&server->slots))
-		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "cannot take a trace: %u profile windows are open already, as many as this agent takes "
-				  "at once (--max-windows); try again when one ends",
-				  server->slots.max);
-	struct timeline_collector *timeline = timeline_collector_start(image->tracker, err, sizeof(err));
-	if (timeline == NULL) {
-		window_slots_give_back(&server->slots);
-		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
-	}
-	/* The processes as they are now: each a group of tracks, every thread
-	 * listed so that quiet ones show too. */
-	struct thread_stacks threads = {0};
-	size_t n_processes = 0;
-	target_image_lock(image);
-	pid_t *pids = target_image_live_pids(image, &n_processes);
-	struct trace_process *processes = calloc(n_processes + 1, sizeof(*processes));
-	for (size_t i = 0; pids != NULL && processes != NULL && i < n_processes; i++) {
-		const struct traced_process *process = target_image_process(image, pids[i]);
-		processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
-		threads_list(pids[i], &threads);
-	}
-	target_image_unlock(image);
-	free(pids);
-	struct trace_info info = {.processes = processes, .n_processes = processes != NULL ? n_processes : 0,
-				  .threads = &threads};
-	struct window_clock clock;
-	window_clock_start(&clock, (uint64_t)seconds * 1000000000ULL, &server->stopping);
-	clock.target_gone = target_image_gone;
-	clock.target = image;
-	clock.client_gone = client_gone;
-	clock.client = conn;
-	clock.drain = drain_timeline;
-	clock.drain_ctx = timeline;
-	info.start_ns = clock.started_ns;
-	enum window_end end = window_wait(&clock);
-	info.end_ns = clock.ended_ns;
-	info.target_exited = end == WINDOW_TARGET_EXITED;
-	struct timeline_events gathered;
-	timeline_collector_stop(timeline, &gathered);
-	window_slots_give_back(&server->slots);
-	info.events_seen = gathered.seen;
-	info.events_lost = gathered.lost;
-
-	char *buf = NULL;
+	char *buf = NULL, filename[32];
 	size_t len = 0;
-	FILE *out = end == WINDOW_CLIENT_GONE ? NULL : open_memstream(&buf, &len);
-	int rc = out != NULL ? trace_write_json(out, gathered.events, gathered.count, &info) : -1;
-	free(gathered.events);
-	thread_stacks_free(&threads);
-	free(processes);
-	if (end == WINDOW_CLIENT_GONE) {
-		fprintf(stderr, "bpfprof: the client of a trace went away after %.1f s; its window ended\n",
-			window_elapsed_seconds(&clock));
+	FILE *out = client_gone ? NULL : open_memstream(&buf, &len);
+	int rc = kind_window_close_document(window, clock, figures, out);
+
+	if (client_gone)
 		return MHD_NO;
-	}
 	if (out == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	return http_send_stream(conn, out, &buf, &len, rc, "application/json", "trace.json");
+	snprintf(filename, sizeof(filename), "%s.%s", kind->endpoint, format_name(kind->document_format));
+	return http_send_stream(conn, out, &buf, &len, rc, kind->document_type, filename);
 }
 
 /* Why a window or a view could not be taken: the target is gone (410,
@@ -323,12 +261,10 @@ static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *
 
 	if (read_request(conn, kind, &request, &seconds, &debug, &refused) < 0)
 		return refused;
-	if (kind->open == NULL && debug != 0) {
+	if (kind->document_type != NULL && debug != 0) {
 		lower_title(kind->title, what, sizeof(what));
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "the %s has no text form: ask without debug", what);
 	}
-	if (kind->open == NULL)
-		return serve_trace(server, conn, seconds);
 	if (debug != 0 && kind->write_text != NULL)
 		return serve_text(server, conn, kind, debug);
 	struct window_figures figures;
@@ -343,10 +279,13 @@ static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *
 	clock.client_gone = client_gone;
 	clock.client = conn;
 	enum window_end end = window_wait(&clock);
-	struct profile *profile = kind_window_close(window, &clock, &figures);
-	if (end == WINDOW_CLIENT_GONE) {
+	if (end == WINDOW_CLIENT_GONE)
 		fprintf(stderr, "bpfprof: the client of /debug/pprof/%s went away after %.1f s; its window ended\n", name,
 			window_elapsed_seconds(&clock));
+	if (kind->document_type != NULL)
+		return send_document(conn, window, &clock, &figures, end == WINDOW_CLIENT_GONE, kind);
+	struct profile *profile = kind_window_close(window, &clock, &figures);
+	if (end == WINDOW_CLIENT_GONE) {
 		profile_free(profile);
 		return MHD_NO;
 	}
@@ -679,7 +618,6 @@ struct server *server_start(struct session *session, struct heap_tracer *heap, u
 		.session = session,
 		.heap = heap,
 		.hz = hz,
-		.event = cpu_event_find("cpu-clock"),
 		.slots = &server->slots,
 	};
 	server->ui = (struct ui_context){

@@ -419,3 +419,8 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	}
 	return profile;
 }
+
+const struct cpu_event *cpu_sampler_event(const struct cpu_sampler *sampler)
+{
+	return sampler->event;
+}

@@ -8,19 +8,24 @@
 #include "profile_kinds.h"
 #include "thread_stacks.h"
 #include "threads_view.h"
+#include "trace_window.h"
 #include "wall_profile.h"
 
 struct kind_window {
 	const struct profile_kind *kind;
 	const struct profile_context *ctx;
 	struct window_request request;
+	/* One of the two, as the kind's output is a profile or a document. */
 	struct profile *(*close)(struct kind_window *window, const struct window_clock *clock,
 				 struct window_figures *figures);
+	int (*close_document)(struct kind_window *window, const struct window_clock *clock,
+			      struct window_figures *figures, FILE *out);
 	struct cpu_window *cpu;
 	struct heap_mark *mark;
 	struct offcpu_window *offcpu;
 	struct wall_window *wall;
 	struct thread_stacks threads;
+	struct trace_window *trace;
 };
 
 static struct kind_window *new_window(const struct profile_kind *kind, const struct profile_context *ctx,
@@ -53,7 +58,7 @@ static struct profile *close_cpu(struct kind_window *window, const struct window
 	double seconds = (double)result.elapsed_ns / 1e9;
 	struct profile *profile = cpu_sampler_profile(ctx->session->cpu, &result);
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "%.1f s at %u Hz (%s), %llu samples, %llu lost", seconds,
-		 ctx->hz, ctx->event->name, (unsigned long long)result.stats.received,
+		 ctx->hz, cpu_sampler_event(ctx->session->cpu)->name, (unsigned long long)result.stats.received,
 		 (unsigned long long)result.stats.lost_ringbuf_full);
 	figures->samples = result.stats.received - result.aggregation_failures;
 	figures->lost = result.stats.lost_ringbuf_full + result.aggregation_failures + result.stats.unknown_references;
@@ -259,6 +264,40 @@ static int write_threads_text(const struct profile_context *ctx, FILE *out, long
 	return 0;
 }
 
+/* ---- trace: the scheduler's timeline, a document of its own ---- */
+
+static int close_trace(struct kind_window *window, const struct window_clock *clock, struct window_figures *figures,
+		       FILE *out)
+{
+	struct trace_figures drawn;
+	int rc = trace_window_close(window->trace, clock->started_ns, clock->ended_ns,
+				    clock->end == WINDOW_TARGET_EXITED, out, &drawn);
+
+	figures->samples = drawn.events;
+	figures->lost = drawn.lost;
+	snprintf(figures->summary, sizeof(figures->summary),
+		 "%zu scheduler events of %zu thread%s over %.1f s, %llu lost", drawn.events, drawn.threads,
+		 drawn.threads == 1 ? "" : "s", window_elapsed_seconds(clock), (unsigned long long)drawn.lost);
+	return rc;
+}
+
+static struct kind_window *open_trace(const struct profile_kind *kind, const struct profile_context *ctx,
+				      const struct window_request *request, struct window_figures *figures, char *err,
+				      size_t err_len)
+{
+	(void)figures;
+	struct kind_window *window = new_window(kind, ctx, request, NULL, err, err_len);
+	if (window == NULL)
+		return NULL;
+	window->close_document = close_trace;
+	window->trace = trace_window_open(&ctx->session->image, err, err_len);
+	if (window->trace == NULL) {
+		free(window);
+		return NULL;
+	}
+	return window;
+}
+
 /* ---- the table ---- */
 
 #define NEEDS(f) FEATURE_BIT(FEATURE_##f)
@@ -349,7 +388,9 @@ const struct profile_kind profile_kinds[] = {
 		.description = "Each thread's time on CPU, asleep and runnable, with wake-ups, over ?seconds=N "
 			       "(default 1), as Chrome trace-event JSON for Perfetto or chrome://tracing (not Go's "
 			       "runtime trace format).",
-		.family = "trace", .span = SPAN_WINDOW, .default_seconds = 1,
+		.family = "trace", .span = SPAN_WINDOW, .default_seconds = 1, .recordable = true,
+		.activity = "tracing the scheduler events of", .document_type = "application/json",
+		.document_format = FORMAT_TRACE_JSON, .open = open_trace,
 		.kernel_needs = NEEDS(BTF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) | NEEDS(RINGBUF), .unwinds = false,
 	},
 };
@@ -456,19 +497,39 @@ void kind_window_start_clock(const struct kind_window *window, struct window_clo
 		clock->target_gone = target_image_gone;
 		clock->target = &ctx->session->image;
 	}
+	if (window->trace != NULL) {
+		clock->drain = trace_window_drain;
+		clock->drain_ctx = window->trace;
+	}
 }
 
-struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
-				    struct window_figures *figures)
+/* What every window does last, whatever it wrote. */
+static void finish_window(struct kind_window *window, const struct window_clock *clock,
+			  struct window_figures *figures)
 {
-	struct profile *profile = window->close(window, clock, figures);
-
 	if (clock->end == WINDOW_TARGET_EXITED)
 		figures->target_exited = true;
 	if (window->ctx->slots != NULL)
 		window_slots_give_back(window->ctx->slots);
 	free(window);
+}
+
+struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
+				  struct window_figures *figures)
+{
+	struct profile *profile = window->close(window, clock, figures);
+
+	finish_window(window, clock, figures);
 	return profile;
+}
+
+int kind_window_close_document(struct kind_window *window, const struct window_clock *clock,
+			       struct window_figures *figures, FILE *out)
+{
+	int rc = window->close_document(window, clock, figures, out);
+
+	finish_window(window, clock, figures);
+	return rc;
 }
 
 void profile_kinds_write_json(FILE *out)

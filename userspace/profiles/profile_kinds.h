@@ -18,6 +18,7 @@
 
 #include "heap_tracer.h"
 #include "kernel_features.h"
+#include "output.h"
 #include "profile.h"
 #include "session.h"
 #include "window.h"
@@ -49,7 +50,6 @@ struct profile_context {
 	struct session *session;
 	struct heap_tracer *heap; /* NULL: heap tracing is off */
 	unsigned hz;
-	const struct cpu_event *event;
 	struct window_slots *slots; /* serve's limit on open windows; NULL: none */
 };
 
@@ -91,8 +91,11 @@ struct profile_kind {
 	int arg;		     /* the open function's own: a heap view, an off-CPU kind */
 	uint32_t kernel_needs;	     /* FEATURE_BIT()s of kernel_features.h its programs use */
 	bool unwinds;		     /* takes user stacks in the kernel: the unwinder's needs too */
-	/* NULL for a kind whose output is not a profile (the trace): its
-	 * route writes it. */
+	/* NULL for a kind whose window ends in a profile; else the media type
+	 * of the document it writes instead (the trace's JSON), and that
+	 * document's format (record --format, the file's extension). */
+	const char *document_type;
+	enum output_format document_format;
 	struct kind_window *(*open)(const struct profile_kind *kind, const struct profile_context *ctx,
 				      const struct window_request *request, struct window_figures *figures, char *err,
 				      size_t err_len);
@@ -123,7 +126,7 @@ void profile_kinds_kernel_needs(struct kernel_kind *out);
 int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err,
 				size_t err_len);
 
-/* Opens a window of kind (which must have an open function). NULL with
+/* Opens a window of kind. NULL with
  * a one-line reason, e.g. the target is gone. */
 struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
 					 const struct window_request *request, struct window_figures *figures,
@@ -133,10 +136,17 @@ struct kind_window *kind_window_open(const struct profile_kind *kind, const stru
  * stops). */
 void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
 			       const struct cancel_token *parent);
-/* Ends the window (clock says how it ended) and returns its profile, NULL
- * when out of memory; fills figures and frees the window. */
+/* Ends the window of a kind without document_type (clock says how it
+ * ended) and returns its profile, NULL when out of memory; fills figures
+ * and frees the window. */
 struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
-				    struct window_figures *figures);
+				  struct window_figures *figures);
+/* Ends the window of a kind with a document_type and writes its document
+ * to out, or drops it when out is NULL (nobody waits for it any more);
+ * fills figures and frees the window. 0, or -1 on a write error or when
+ * out of memory. */
+int kind_window_close_document(struct kind_window *window, const struct window_clock *clock,
+			       struct window_figures *figures, FILE *out);
 
 /* The table as the UI's JSON: {"kinds":[{name, option, ...}]} for the kinds
  * it records. */
