@@ -2,8 +2,12 @@
 
 # The agent's folders are its layers, lowest first (userspace/README.md):
 # a file includes headers of its own folder and of folders before it only
-# (tests/integration/test_layers.sh checks it).
+# (tests/layers.py checks it, run by tests/integration/test_layers.sh).
 AGENT_LAYERS := base target model collect encode profiles http commands
+# Pairs HIGH:LOW where HIGH may not include LOW although it is lower:
+# the HTTP server and the encoders see the kinds table and the model,
+# never the BPF glue.
+AGENT_FORBIDDEN_INCLUDES := http:collect encode:collect
 INCLUDES += $(addprefix -Iuserspace/,$(AGENT_LAYERS)) -Ibpf -I$(BUILD)/gen
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 
