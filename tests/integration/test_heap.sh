@@ -98,14 +98,14 @@ refused "--heap-rate 0" "--heap-rate must be a whole number of bytes from 1 to 1
 refused "--heap-rate abc" "--heap-rate must be a whole number of bytes" --type heap --heap-rate abc
 refused "--heap-rate -5" "--heap-rate must be a whole number of bytes" --type heap --heap-rate -5
 refused "--heap-rate too high" "--heap-rate must be a whole number of bytes" --type heap --heap-rate 2147483648
-refused "an unknown --type" "--type must be cpu, heap, leaks, block, mutex, wall or trace, not 'goroutine'" --type goroutine
+refused "an unknown --type" "--kind must be cpu, heap, leaks, block, mutex, wall or trace, not 'goroutine'" --type goroutine
 kill "$WORKLOAD_PID"
 help=$("$bpfprof" record --help)
-expect_match "record --help explains --type" "$help" '--type T'
+expect_match "record --help explains --kind" "$help" '--kind K'
 expect_match "record --help explains --heap-rate" "$help" '--heap-rate N'
 # The kinds record takes come from the agent's table; its help must name each.
-kinds=$("$bpfprof" record --pid 1 --type nope 2>&1 | sed -n "s/.*--type must be \(.*\), not 'nope'.*/\1/p" | sed 's/ or /, /' | tr -d ',')
-check "record --help's usage line names every kind --type takes ($kinds)" bash -c '
-	for kind in '"$kinds"'; do grep -q -- "--type [a-z|]*\b$kind\b" <<<"$1" || exit 1; done' _ "$help"
+kinds=$("$bpfprof" record --pid 1 --kind nope 2>&1 | sed -n "s/.*--kind must be \(.*\), not 'nope'.*/\1/p" | sed 's/ or /, /' | tr -d ',')
+check "record --help's usage line names every kind --kind takes ($kinds)" bash -c '
+	for kind in '"$kinds"'; do grep -q -- "--kind [a-z|]*\b$kind\b" <<<"$1" || exit 1; done' _ "$help"
 
 finish

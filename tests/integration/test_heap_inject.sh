@@ -118,7 +118,7 @@ expect_eq "and what was traced" "$(heap_value "$TEST_TMP/exit.pb.gz" inuse_space
 
 # --- refusals ------------------------------------------------------------------------
 start_workload alloc_sites
-expect_refusal "--heap-inject is a heap flag" 2 "--heap-inject applies to --type heap and leaks, not --type cpu" \
+expect_refusal "--heap-inject is a heap flag" 2 "--heap-inject applies to --kind heap and leaks, not --kind cpu" \
 	"$bpfprof" record --pid "$WORKLOAD_PID" --type cpu --heap-inject
 expect_refusal "--heap-inject traces one process" 1 "--heap-inject traces one process: leave out --children and --cgroup" \
 	"$bpfprof" record --pid "$WORKLOAD_PID" --children --type heap --heap-inject --duration 1s -o "$TEST_TMP/set.pb.gz"

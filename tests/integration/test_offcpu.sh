@@ -160,7 +160,7 @@ kill "$SERVER_PID"
 # --- bad input ---------------------------------------------------------------------
 start_workload waits
 expect_refusal "--min-wait 5x" 2 "^bpfprof: --min-wait takes a duration like 30s" "$bpfprof" record --type block --pid "$WORKLOAD_PID" --min-wait 5x
-expect_refusal "--type nosuch" 2 "--type must be cpu, heap, leaks, block, mutex, wall or trace, not 'nosuch'" \
+expect_refusal "--type nosuch" 2 "--kind must be cpu, heap, leaks, block, mutex, wall or trace, not 'nosuch'" \
 	"$bpfprof" record --type nosuch --pid "$WORKLOAD_PID"
 kill "$WORKLOAD_PID"
 

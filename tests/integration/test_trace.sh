@@ -2,7 +2,7 @@
 # test_trace.sh: /debug/pprof/trace on build/tests/waits: valid JSON in the
 # trace-event format (every event with its required fields), a named track
 # per thread, the sleeper mostly asleep, the waiters woken, nothing lost;
-# bad seconds, and a target that exited. `record --type trace` writes the
+# bad seconds, and a target that exited. `record --kind trace` writes the
 # same document to a file.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -51,10 +51,10 @@ expect_match "nothing lost" "$report" $'\n''lost 0$'
 expect_eq "trace?debug=1 is refused: the trace has no text form" "$(get '/debug/pprof/trace?seconds=1&debug=1')" 400
 
 # The same kind recorded to a file: the row of the kinds table that serves
-# it writes it.
-"$ROOT/build/bpfprof" record --type trace --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/recorded.json" \
+# it writes it (--type is the same flag as --kind).
+"$ROOT/build/bpfprof" record --kind trace --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/recorded.json" \
 	2>"$TEST_TMP/record.err"
-expect_eq "record --type trace exits 0" "$?" 0
+expect_eq "record --kind trace exits 0" "$?" 0
 expect_match "and says what it wrote" "$(cat "$TEST_TMP/record.err")" \
 	'wrote .*recorded\.json \(json\): [0-9]+ scheduler events of 5 threads over 2\.0 s, 0 lost'
 report=$(check_trace "$TEST_TMP/recorded.json" "$WORKLOAD_PID" 2>&1)

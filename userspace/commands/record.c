@@ -1,6 +1,6 @@
 /*
  * record.c: `bpfprof record`: attach to a set of processes, record one
- * profile of a kind (--type) for a duration (or until Ctrl-C, or until
+ * profile of a kind (--kind) for a duration (or until Ctrl-C, or until
  * they exit), and write it.
  */
 #include <errno.h>
@@ -22,58 +22,27 @@
 #include "session.h"
 #include "window_health.h"
 
-static const char record_usage[] =
-	"usage: bpfprof record --pid PID[,PID...] [--children] [--cgroup DIR]\n"
-	"                      [--type cpu|heap|leaks|block|mutex|wall|trace] [--duration 30s] [--hz 99] [-o FILE]\n"
-	"                      [--format pprof|folded|svg|json] [--event cpu-clock] [--heap-rate 524288]\n"
-	"                      [--heap-inject] [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
-	"\n"
-	"Records a profile of a running process, including threads started while recording:\n"
-	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
-	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does;\n"
-	"--type leaks traces the same and keeps what is still live at the end and older\n"
-	"than --older-than (a leak view, as bcc's memleak); --type block measures where its\n"
-	"threads sleep off-CPU, --type mutex where they wait in futexes (contended locks) and\n"
-	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU);\n"
-	"--type trace writes each thread's timeline (Chrome trace-event JSON, for Perfetto).\n"
-	"\n"
-	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
-	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
-	"  -C, --children       and every descendant of them, those forked later included\n"
-	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
-	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
-	"  -t, --type T         cpu, heap, leaks, block, mutex, wall or trace (default cpu)\n"
-	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
-	"                       Ctrl-C stops early and still writes the profile\n"
-	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -o, --output FILE    where to write (default TYPE.pb.gz, such as cpu.pb.gz or\n"
-	"                       mutex.pb.gz; TYPE.folded or TYPE.svg with --format, trace.json\n"
-	"                       for a trace; - for standard output)\n"
-	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
-	"                       (flamegraph.pl's input), svg (an interactive flamegraph) or, for\n"
-	"                       --type trace only, json; default: from the file extension (.pb.gz,\n"
-	"                       .folded, .svg, .json), else the kind's own;\n"
-	"                       heap and leaks folded and SVG output show in-use bytes\n"
-	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
-	"                       cycles and instructions where the machine has counters\n"
-	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
-	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
-	"  -J, --heap-inject    heap: count allocations inside the process instead of trapping\n"
-	"                       each call: loads bpfprof's sampler library into it (ptrace,\n"
-	"                       dlopen), so only sampled calls reach the kernel; one process,\n"
-	"                       glibc 2.34+; the library stays loaded, inert, after\n"
-	"  -i, --sample-index T folded and svg: the sample type drawn, such as alloc_space or\n"
-	"                       alloc_objects for heap (default: the kind's own, in-use bytes\n"
-	"                       for heap and leaks)\n"
-	"  -a, --older-than D   leaks: how long an allocation must have been live (default 10s)\n"
-	"  -w, --min-wait D     block and mutex: the shortest wait counted (default 1us)\n"
-	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
-	"                       where objects have them, frame pointers elsewhere), dwarf\n"
-	"                       (tables only) or fp (frame pointers only)\n"
-	"  -h, --help           this text\n"
-	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
-	"If the process exits while recording, what was recorded is written (exit status 0).\n";
+static void write_record_about(FILE *out)
+{
+	fputs("Records a profile of running processes, threads started while recording included, and\n"
+	      "writes it: one kind (--kind), for a duration, until Ctrl-C or until they exit.\n",
+	      out);
+}
+
+static const enum agent_flag record_flags[] = {
+	FLAG_PID,	  FLAG_CHILDREN,   FLAG_CGROUP,	    FLAG_KIND,		FLAG_DURATION,	  FLAG_HZ,
+	FLAG_OUTPUT,	  FLAG_FORMAT,	   FLAG_EVENT,	    FLAG_HEAP_RATE,	FLAG_HEAP_INJECT, FLAG_SAMPLE_INDEX,
+	FLAG_OLDER_THAN, FLAG_MIN_WAIT, FLAG_UNWIND,
+};
+
+static const struct command_help record_help = {
+	.name = "record",
+	.flags = record_flags,
+	.n_flags = sizeof(record_flags) / sizeof(record_flags[0]),
+	.write_about = write_record_about,
+	.notes = "Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
+		 "If the process exits while recording, what was recorded is written (exit status 0).\n",
+};
 
 struct record_options {
 	struct agent_options flags;
@@ -102,34 +71,53 @@ static enum output_format output_format_of(const struct agent_options *opts)
 	return opts->kind->document_type != NULL ? opts->kind->document_format : FORMAT_PPROF;
 }
 
-/* A flag the chosen --type does not use is refused, not ignored: a user
+/* Whether a flag of a kind's own (--hz, --min-wait, ...) does anything for kind. */
+static bool flag_applies(enum agent_flag flag, const struct profile_kind *kind)
+{
+	switch (flag) {
+	case FLAG_HZ:
+		return kind->takes_hz;
+	case FLAG_EVENT:
+		return kind->takes_event;
+	case FLAG_HEAP_RATE:
+	case FLAG_HEAP_INJECT:
+		return kind->needs_heap;
+	case FLAG_OLDER_THAN:
+		return kind->span == SPAN_AGE;
+	case FLAG_MIN_WAIT:
+		return kind->takes_min_wait;
+	default:
+		return true;
+	}
+}
+
+/* A flag the chosen --kind does not use is refused, not ignored: a user
  * who gives --event cycles for a wall profile, or --min-wait for a CPU one,
  * expects it to do something. As is an --output whose extension names
  * another --format than the one given. 0, or 2 after the reason. */
 static int check_flags_apply(const struct agent_options *opts)
 {
 	const struct profile_kind *kind = opts->kind;
-	static const struct {
-		enum agent_flag flag;
-		const char *name, *which;
-	} rules[] = {
-		{FLAG_HZ, "--hz", "cpu and wall"},
-		{FLAG_EVENT, "--event", "cpu"},
-		{FLAG_HEAP_RATE, "--heap-rate", "heap and leaks"},
-		{FLAG_HEAP_INJECT, "--heap-inject", "heap and leaks"},
-		{FLAG_OLDER_THAN, "--older-than", "leaks"},
-		{FLAG_MIN_WAIT, "--min-wait", "block and mutex"},
-	};
+	static const enum agent_flag kind_flags[] = {FLAG_HZ,	     FLAG_EVENT,      FLAG_HEAP_RATE,
+						     FLAG_HEAP_INJECT, FLAG_OLDER_THAN, FLAG_MIN_WAIT};
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		bool applies = rules[i].flag == FLAG_HZ	       ? kind->takes_hz
-			       : rules[i].flag == FLAG_EVENT     ? kind->takes_event
-			       : rules[i].flag == FLAG_HEAP_RATE || rules[i].flag == FLAG_HEAP_INJECT ? kind->needs_heap
-			       : rules[i].flag == FLAG_OLDER_THAN ? kind->span == SPAN_AGE
-								  : kind->takes_min_wait;
-		if ((opts->given & TAKES(rules[i].flag)) && !applies)
-			return cli_fail(2, "%s applies to --type %s, not --type %s", rules[i].name, rules[i].which,
-					kind->name);
+	for (size_t i = 0; i < sizeof(kind_flags) / sizeof(kind_flags[0]); i++) {
+		enum agent_flag flag = kind_flags[i];
+		if (!(opts->given & TAKES(flag)) || flag_applies(flag, kind))
+			continue;
+		char which[160];
+		size_t n = 0, used = 0;
+		for (size_t k = 0; k < profile_kinds_count; k++)
+			n += profile_kinds[k].recordable && flag_applies(flag, &profile_kinds[k]);
+		which[0] = '\0';
+		for (size_t k = 0, j = 0; k < profile_kinds_count && used < sizeof(which); k++)
+			if (profile_kinds[k].recordable && flag_applies(flag, &profile_kinds[k])) {
+				int wrote = snprintf(which + used, sizeof(which) - used, "%s%s",
+						     j == 0 ? "" : j + 1 == n ? " and " : ", ", profile_kinds[k].name);
+				used += wrote > 0 ? (size_t)wrote : 0;
+				j++;
+			}
+		return cli_fail(2, "--%s applies to --kind %s, not --kind %s", agent_flag_name(flag), which, kind->name);
 	}
 	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
 	enum output_format format = output_format_of(opts);
@@ -137,11 +125,11 @@ static int check_flags_apply(const struct agent_options *opts)
 		return cli_fail(2, "-o %s names a %s file but --format is %s: make them agree", opts->output,
 				format_name(named), format_name(opts->format));
 	if (kind->document_type != NULL && format != kind->document_format)
-		return cli_fail(2, "%s%s%s--type %s writes %s only, not %s", opts->format == FORMAT_UNKNOWN ? "-o " : "",
+		return cli_fail(2, "%s%s%s--kind %s writes %s only, not %s", opts->format == FORMAT_UNKNOWN ? "-o " : "",
 				opts->format == FORMAT_UNKNOWN ? opts->output : "", opts->format == FORMAT_UNKNOWN ? ": " : "",
 				kind->name, format_name(kind->document_format), format_name(format));
 	if (kind->document_type == NULL && format == FORMAT_TRACE_JSON)
-		return cli_fail(2, "%s is the format of --type trace; a %s is written as pprof, folded or svg",
+		return cli_fail(2, "%s is the format of --kind trace; a %s is written as pprof, folded or svg",
 				format_name(format), kind->title);
 	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
 		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
@@ -154,12 +142,7 @@ static int check_flags_apply(const struct agent_options *opts)
 static int parse_record_options(int argc, char **argv, struct record_options *record)
 {
 	struct agent_options *opts = &record->flags;
-	int rc = agent_options_parse("record", record_usage,
-				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
-					     TAKES(FLAG_OUTPUT) | TAKES(FLAG_FORMAT) | TAKES(FLAG_EVENT) |
-					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_HEAP_INJECT) | TAKES(FLAG_OLDER_THAN) |
-					     TAKES(FLAG_MIN_WAIT) | TAKES(FLAG_SAMPLE_INDEX),
-				     argc, argv, opts);
+	int rc = agent_options_parse(&record_help, argc, argv, opts);
 
 	if (rc != 0)
 		return rc;

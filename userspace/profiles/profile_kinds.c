@@ -306,6 +306,7 @@ static struct kind_window *open_trace(const struct profile_kind *kind, const str
 const struct profile_kind profile_kinds[] = {
 	{
 		.name = "cpu", .endpoint = "profile", .title = "CPU profile", .activity = "sampling",
+		.help = "on-CPU stacks (user and kernel) of every thread, sampled",
 		.description = "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).",
 		.family = "cpu", .unit = "samples", .output_value = 0, .span = SPAN_WINDOW, .default_seconds = 30,
 		.takes_hz = true, .takes_event = true, .recordable = true, .snapshot = true,
@@ -315,6 +316,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "heap", .endpoint = "heap", .title = "Heap profile", .activity = "tracing the allocations of",
+		.help = "malloc, calloc, realloc and free, sampled as Go does: bytes in use",
 		.description = "Sampled allocations still in use, made since attach (inuse_space first); ?seconds=N "
 			       "for a delta.",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
@@ -325,6 +327,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "allocs", .endpoint = "allocs", .title = "Allocations", .activity = "tracing the allocations of",
+		.help = "malloc, calloc, realloc and free, sampled as Go does: bytes allocated",
 		.description = "Sampled allocations since attach (alloc_space first); ?seconds=N for the last N seconds.",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
 		.snapshot = true,
@@ -334,6 +337,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "leaks", .endpoint = "leaks", .title = "Leaks", .activity = "tracing the allocations of",
+		.help = "allocations still live and older than an age (--older-than; as bcc's memleak)",
 		.description = "Allocations in use for more than ?older_than=N seconds (default 10), by stack, as bcc's "
 			       "memleak (bpfprof's own).",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_AGE, .needs_heap = true,
@@ -344,6 +348,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "block", .endpoint = "block", .title = "Block profile", .activity = "tracing the off-CPU time of",
+		.help = "where threads sleep off-CPU",
 		.description = "Time threads spent asleep off-CPU, by the stack where they blocked, over ?seconds=N "
 			       "(default 30).",
 		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -354,6 +359,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "mutex", .endpoint = "mutex", .title = "Mutex profile", .activity = "tracing the lock waits of",
+		.help = "where threads wait in futexes (contended locks)",
 		.description = "Time threads waited on contended locks (futex waits), by the waiter's stack, over "
 			       "?seconds=N (default 30).",
 		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -365,6 +371,7 @@ const struct profile_kind profile_kinds[] = {
 	{
 		.name = "wall", .endpoint = "wall", .title = "Wall-clock profile",
 		.activity = "tracing the on- and off-CPU time of",
+		.help = "on- and off-CPU time in one profile (label state=on-CPU|off-CPU)",
 		.description = "On-CPU and off-CPU time of every thread in one profile (label state=on-CPU|off-CPU) "
 			       "over ?seconds=N (default 30): where the whole wall-clock time goes (bpfprof's own).",
 		.family = "wall", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -377,6 +384,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "threads", .endpoint = "goroutine", .alias = "threads", .title = "Threads",
+		.help = "every thread's stack now",
 		.description = "Every thread's current user stack, counted by stack (Go's goroutine profile: a thread "
 			       "for a goroutine); debug=1 groups them as text, debug=2 lists each with its state.",
 		.family = "threads", .unit = "count", .output_value = -1, .span = SPAN_NOW, .open = open_threads,
@@ -385,6 +393,7 @@ const struct profile_kind profile_kinds[] = {
 	},
 	{
 		.name = "trace", .endpoint = "trace", .title = "Trace",
+		.help = "each thread's timeline, as Chrome trace-event JSON for Perfetto",
 		.description = "Each thread's time on CPU, asleep and runnable, with wake-ups, over ?seconds=N "
 			       "(default 1), as Chrome trace-event JSON for Perfetto or chrome://tracing (not Go's "
 			       "runtime trace format).",

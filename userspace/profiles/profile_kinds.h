@@ -73,6 +73,7 @@ struct profile_kind {
 	const char *title;	     /* "CPU profile": SVG titles, messages */
 	const char *activity;	     /* record's first line: "sampling", "tracing the allocations of" */
 	const char *description;     /* the /debug/pprof/ index */
+	const char *help;	     /* record --help's line for --kind NAME */
 	const char *family;	     /* kinds of one family carry the same sample types: comparable */
 	const char *unit;	     /* of the value folded and SVG output show */
 	int output_value;	     /* that value's index; -1: the profile's default */
