@@ -1,7 +1,7 @@
 # tests/build.mk: cmocka unit tests, each built plain (also run under
 # valgrind) and with ASan+UBSan, plus the objects the symbolizer tests load.
 
-UNIT_TESTS := test_hex test_request test_encrypt test_containers test_cli test_proc test_flame test_pprof \
+UNIT_TESTS := test_hex test_request test_encrypt test_containers test_command_line test_output_format test_unwind_mode test_proc test_flame test_pprof \
 	test_flamegraph_svg test_symbolizer test_serve_parts test_flame_tree test_unwind_table test_probe_site \
 	test_heap_sampling test_heap_profile test_trace_json test_window_health \
 	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache
@@ -10,8 +10,10 @@ test_request_SRCS := demo-server/request.c
 test_encrypt_SRCS := $(ENCRYPT_SRCS)
 test_encrypt_LIBS := $(ENCRYPT_LIBS)
 test_containers_SRCS := userspace/base/hashmap.c userspace/base/range_pool.c userspace/model/stack_table.c
-test_cli_SRCS := userspace/base/cli.c
-test_cli_LIBS := -lm
+test_command_line_SRCS := userspace/commands/command_line.c
+test_command_line_LIBS := -lm
+test_output_format_SRCS := userspace/encode/output_format.c
+test_unwind_mode_SRCS := userspace/collect/unwind_mode.c
 test_proc_SRCS := userspace/target/proc_maps.c userspace/target/kallsyms.c
 test_flame_SRCS := userspace/encode/flame.c userspace/model/profile.c userspace/base/hashmap.c
 test_pprof_SRCS := userspace/encode/pprof.c userspace/model/profile.c userspace/base/hashmap.c userspace/base/fd_io.c $(PROTO_GEN)

@@ -11,15 +11,15 @@ AGENT_FORBIDDEN_INCLUDES := http:collect encode:collect
 INCLUDES += $(addprefix -Iuserspace/,$(AGENT_LAYERS)) -Ibpf -I$(BUILD)/gen
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c
 
-base_SRCS := cli.c fd_io.c hashmap.c json.c range_pool.c
+base_SRCS := fd_io.c hashmap.c json.c range_pool.c
 target_SRCS := target.c elf_function.c process_tree.c proc_maps.c kallsyms.c demangle.c debuginfo_fetcher.c symbolizer.c debug_copy.c unwind_table.c table_cache.c cfi_check.c go_runtime.c
 model_SRCS := profile.c stack_table.c profile_builder.c heap_sampling.c heap_profile.c window_health.c
-collect_SRCS := kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \
+collect_SRCS := unwind_mode.c kernel_features.c kernel_probe.c probe_site.c bpf_counters.c program_load.c ring_reader.c unwinder.c process_collector.c cpu_collector.c \
 	heap_collector.c heap_injector.c link_teardown.c offcpu_collector.c timeline_collector.c thread_stacks.c remote_call.c
-encode_SRCS := pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
+encode_SRCS := output_format.c pprof.c output.c flame.c flame_tree.c flamegraph_svg.c top.c trace_json.c
 profiles_SRCS := window.c target_image.c session.c cpu_sampler.c heap_tracer.c offcpu_profile.c wall_profile.c threads_view.c profile_kinds.c trace_window.c snapshots.c
 http_SRCS := http_reply.c listen.c ui_api.c http_server.c
-commands_SRCS := options.c features_command.c record.c serve.c main.c
+commands_SRCS := command_line.c options.c features_command.c record.c serve.c main.c
 
 AGENT_SRCS := $(foreach layer,$(AGENT_LAYERS),$(addprefix userspace/$(layer)/,$($(layer)_SRCS))) $(PROTO_GEN)
 UI_FILES := $(wildcard userspace/ui/*.html userspace/ui/*.css userspace/ui/*.js)

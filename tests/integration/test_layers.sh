@@ -13,7 +13,7 @@ set -u
 report=$(python3 "$ROOT/tests/layers.py" "$ROOT" 2>&1)
 expect_eq "the agent's include graph follows its layers, with no module cycle" "$report" ""
 expect_match "every module has a layer" "$(python3 "$ROOT/tests/layers.py" "$ROOT" --list)" \
-	$'^base cli\n(.*\n)*profiles target_image\n(.*\n)*commands record'
+	$'^base fd_io\n(.*\n)*profiles target_image\n(.*\n)*commands record'
 
 listed=$(make -s -C "$ROOT" --no-print-directory -f Makefile -f - print-agent-sources <<<'print-agent-sources: ; @echo $(filter userspace/%,$(AGENT_SRCS))' |
 	tr ' ' '\n' | sort)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "unwind_mode.h"
 #include "cpu_collector.h"
 #include "features_command.h"
 #include "heap_collector.h"

@@ -9,7 +9,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "features_command.h"
 #include "profile_kinds.h"
 #include "record.h"

@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "cpu_collector.h"
 #include "http_server.h"
 #include "listen.h"
 #include "profile_kinds.h"
 #include "target_image.h"
+#include "unwind_mode.h"
 
 enum agent_flag {
 	FLAG_PID,

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "options.h"
 #include "output.h"
 #include "profile_kinds.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "heap_tracer.h"
 #include "listen.h"
 #include "options.h"

@@ -22,7 +22,6 @@
 
 #include <microhttpd.h>
 
-#include "cli.h"
 #include "clock.h"
 #include "heap_tracer.h"
 #include "http_reply.h"

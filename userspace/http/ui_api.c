@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "flame.h"
 #include "flame_tree.h"
 #include "http_reply.h"

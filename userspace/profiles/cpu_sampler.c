@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "bpf_counters.h"
 #include "clock.h"
 #include "cpu_sampler.h"

@@ -18,7 +18,7 @@
 
 #include "heap_tracer.h"
 #include "kernel_features.h"
-#include "output.h"
+#include "output_format.h"
 #include "profile.h"
 #include "session.h"
 #include "window.h"

@@ -9,7 +9,6 @@
 
 #include "array.h"
 #include "bpf_counters.h"
-#include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "process_tree.h"
