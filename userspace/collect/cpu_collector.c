@@ -71,7 +71,10 @@ const char *cpu_event_names(void)
 
 	/* Only flag parsing asks, on the main thread, before any other starts. */
 	for (size_t i = 0; i < n && used < sizeof(names); i++)
-		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+					 i == 0	      ? ""
+					 : i + 1 == n ? " or "
+						      : ", ",
 					 cpu_events[i].name);
 	return names;
 }

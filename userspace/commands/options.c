@@ -192,7 +192,8 @@ static void format_choices(char *out, size_t len, const char *sep, const char *l
 
 	out[0] = '\0';
 	for (int f = FORMAT_PPROF; f <= FORMAT_TRACE_JSON; f++)
-		list_name(out, len, &used, (size_t)(f - FORMAT_PPROF), n, format_name((enum output_format)f), sep, last_sep);
+		list_name(out, len, &used, (size_t)(f - FORMAT_PPROF), n, format_name((enum output_format)f), sep,
+			  last_sep);
 }
 
 static void event_choices(char *out, size_t len, const char *sep, const char *last_sep)
@@ -245,7 +246,8 @@ static const struct flag {
 	[FLAG_DURATION] = {"duration", NULL, 'd', "D", "30s", read_duration, NULL,
 			   "how long to record: 30s, 1m30s, 500ms ... (default 30s); Ctrl-C stops early and "
 			   "still writes what was recorded"},
-	[FLAG_HZ] = {"hz", NULL, 'F', "N", "99", read_hz, NULL, "CPU samples per second per CPU, 1 to 10000 (default 99)"},
+	[FLAG_HZ] = {"hz", NULL, 'F', "N", "99", read_hz, NULL,
+		     "CPU samples per second per CPU, 1 to 10000 (default 99)"},
 	[FLAG_OUTPUT] = {"output", NULL, 'o', "FILE", NULL, read_output, NULL,
 			 "where to write (default KIND.pb.gz, such as cpu.pb.gz or mutex.pb.gz; KIND.folded or "
 			 "KIND.svg with --format, trace.json for a trace; - for standard output)"},
@@ -294,7 +296,7 @@ static const struct flag {
 };
 
 #define HELP_COLUMN 23 /* where a flag's help starts */
-#define HELP_WIDTH 96  /* the column help text wraps before */
+#define HELP_WIDTH  96 /* the column help text wraps before */
 
 /* text with its "%s" (if any) replaced by choices. */
 static void expand(const char *text, const char *choices, char *out, size_t len)
@@ -375,7 +377,8 @@ static void write_flag_help(FILE *out, const struct flag *flag)
 		return;
 	for (size_t i = 0; i < profile_kinds_count; i++)
 		if (profile_kinds[i].recordable)
-			write_row_at(out, HELP_COLUMN + 2, profile_kinds[i].name, HELP_COLUMN + 10, profile_kinds[i].help);
+			write_row_at(out, HELP_COLUMN + 2, profile_kinds[i].name, HELP_COLUMN + 10,
+				     profile_kinds[i].help);
 }
 
 const char *agent_flag_name(enum agent_flag flag)

@@ -48,7 +48,7 @@ enum agent_flag {
 
 struct agent_options {
 	struct target_spec targets;	     /* --pid (repeatable, comma lists), --children, --cgroup */
-	const struct profile_kind *kind; /* --kind, or --type (default cpu) */
+	const struct profile_kind *kind;     /* --kind, or --type (default cpu) */
 	uint64_t duration_ns;		     /* --duration (default 30 s) */
 	unsigned hz;			     /* --hz (default 99) */
 	const char *output;		     /* --output, or NULL */
@@ -68,11 +68,11 @@ struct agent_options {
 
 /* A command's flags and the prose of its --help around them. */
 struct command_help {
-	const char *name;		 /* bpfprof NAME */
-	const enum agent_flag *flags;	 /* the flags it takes, in the order its help lists them */
+	const char *name;	      /* bpfprof NAME */
+	const enum agent_flag *flags; /* the flags it takes, in the order its help lists them */
 	size_t n_flags;
 	void (*write_about)(FILE *out); /* what it does: between the usage line and the flags */
-	const char *notes;		 /* after the flags, or NULL */
+	const char *notes;		/* after the flags, or NULL */
 };
 
 /* Reads `bpfprof command`'s flags (argv[0] is the command), accepting those

@@ -30,9 +30,9 @@ static void write_record_about(FILE *out)
 }
 
 static const enum agent_flag record_flags[] = {
-	FLAG_PID,	  FLAG_CHILDREN,   FLAG_CGROUP,	    FLAG_KIND,		FLAG_DURATION,	  FLAG_HZ,
-	FLAG_OUTPUT,	  FLAG_FORMAT,	   FLAG_EVENT,	    FLAG_HEAP_RATE,	FLAG_HEAP_INJECT, FLAG_SAMPLE_INDEX,
-	FLAG_OLDER_THAN, FLAG_MIN_WAIT, FLAG_UNWIND,
+	FLAG_PID,	  FLAG_CHILDREN,     FLAG_CGROUP,     FLAG_KIND,     FLAG_DURATION,
+	FLAG_HZ,	  FLAG_OUTPUT,	     FLAG_FORMAT,     FLAG_EVENT,    FLAG_HEAP_RATE,
+	FLAG_HEAP_INJECT, FLAG_SAMPLE_INDEX, FLAG_OLDER_THAN, FLAG_MIN_WAIT, FLAG_UNWIND,
 };
 
 static const struct command_help record_help = {
@@ -98,7 +98,7 @@ static bool flag_applies(enum agent_flag flag, const struct profile_kind *kind)
 static int check_flags_apply(const struct agent_options *opts)
 {
 	const struct profile_kind *kind = opts->kind;
-	static const enum agent_flag kind_flags[] = {FLAG_HZ,	     FLAG_EVENT,      FLAG_HEAP_RATE,
+	static const enum agent_flag kind_flags[] = {FLAG_HZ,	       FLAG_EVENT,	FLAG_HEAP_RATE,
 						     FLAG_HEAP_INJECT, FLAG_OLDER_THAN, FLAG_MIN_WAIT};
 
 	for (size_t i = 0; i < sizeof(kind_flags) / sizeof(kind_flags[0]); i++) {
@@ -113,21 +113,27 @@ static int check_flags_apply(const struct agent_options *opts)
 		for (size_t k = 0, j = 0; k < profile_kinds_count && used < sizeof(which); k++)
 			if (profile_kinds[k].recordable && flag_applies(flag, &profile_kinds[k])) {
 				int wrote = snprintf(which + used, sizeof(which) - used, "%s%s",
-						     j == 0 ? "" : j + 1 == n ? " and " : ", ", profile_kinds[k].name);
+						     j == 0	  ? ""
+						     : j + 1 == n ? " and "
+								  : ", ",
+						     profile_kinds[k].name);
 				used += wrote > 0 ? (size_t)wrote : 0;
 				j++;
 			}
-		return cli_fail(2, "--%s applies to --kind %s, not --kind %s", agent_flag_name(flag), which, kind->name);
+		return cli_fail(2, "--%s applies to --kind %s, not --kind %s", agent_flag_name(flag), which,
+				kind->name);
 	}
 	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
 	enum output_format format = output_format_of(opts);
 	if ((opts->given & TAKES(FLAG_FORMAT)) && named != FORMAT_UNKNOWN && named != opts->format)
 		return cli_fail(2, "-o %s names a %s file but --format is %s: make them agree", opts->output,
 				format_name(named), format_name(opts->format));
+	if (kind->document_type != NULL && format != kind->document_format && opts->format == FORMAT_UNKNOWN)
+		return cli_fail(2, "-o %s: --kind %s writes %s only, not %s", opts->output, kind->name,
+				format_name(kind->document_format), format_name(format));
 	if (kind->document_type != NULL && format != kind->document_format)
-		return cli_fail(2, "%s%s%s--kind %s writes %s only, not %s", opts->format == FORMAT_UNKNOWN ? "-o " : "",
-				opts->format == FORMAT_UNKNOWN ? opts->output : "", opts->format == FORMAT_UNKNOWN ? ": " : "",
-				kind->name, format_name(kind->document_format), format_name(format));
+		return cli_fail(2, "--kind %s writes %s only, not %s", kind->name, format_name(kind->document_format),
+				format_name(format));
 	if (kind->document_type == NULL && format == FORMAT_TRACE_JSON)
 		return cli_fail(2, "%s is the format of --kind trace; a %s is written as pprof, folded or svg",
 				format_name(format), kind->title);
@@ -212,8 +218,8 @@ struct recording {
 
 /* Opens the window of the recording's kind and waits it out (the
  * duration, Ctrl-C or the target's exit). 0, or -1 with err. */
-static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec,
-			 char *err, size_t err_len)
+static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec, char *err,
+			 size_t err_len)
 {
 	const struct profile_kind *kind = opts->kind;
 	const struct target *target = target_image_main(&session->image);
@@ -225,8 +231,8 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 	};
 
 	rec->ctx = (struct profile_context){.session = session, .hz = opts->hz};
-	if (kind->needs_heap &&
-	    (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
+	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject,
+								   err, err_len)) == NULL)
 		return -1;
 	rec->window = kind_window_open(kind, &rec->ctx, &request, &rec->figures, err, err_len);
 	if (rec->window == NULL) {
@@ -280,8 +286,7 @@ static struct profile *close_into_profile(struct session *session, struct record
 static long drawn_value(const struct agent_options *opts, const struct profile *profile)
 {
 	if (opts->sample_index == NULL)
-		return opts->kind->output_value >= 0 ? opts->kind->output_value
-						       : (long)profile_default_value(profile);
+		return opts->kind->output_value >= 0 ? opts->kind->output_value : (long)profile_default_value(profile);
 	long value = profile_sample_type_index(profile, opts->sample_index);
 	if (value < 0) {
 		char types[256] = "";

@@ -32,7 +32,7 @@ struct trace_process {
 struct trace_thread {
 	pid_t pid, tid;
 	char name[TIMELINE_COMM_LEN]; /* as the events' comm: not always terminated */
-	char state; /* /proc's letter: R, S, D, ... */
+	char state;		      /* /proc's letter: R, S, D, ... */
 };
 
 struct trace_info {

@@ -173,8 +173,8 @@ static unsigned int refusal_status(const struct server *server)
 }
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
-static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn,
-				  const struct profile_kind *kind, long debug)
+static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn, const struct profile_kind *kind,
+				  long debug)
 {
 	char err[512], *buf = NULL;
 	size_t len = 0;
@@ -195,8 +195,8 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
  * seconds (a window, or for heap and allocs a delta), debug, gc (accepted;
  * a C heap has no collector to run); older_than for the leak view,
  * min_wait_us for block and mutex. 0, or -1 after answering 400. */
-static int read_request(struct MHD_Connection *conn, const struct profile_kind *kind,
-			struct window_request *request, long *seconds, long *debug, enum MHD_Result *refused)
+static int read_request(struct MHD_Connection *conn, const struct profile_kind *kind, struct window_request *request,
+			long *seconds, long *debug, enum MHD_Result *refused)
 {
 	int has_seconds = read_seconds_and_debug(conn, seconds, debug, refused);
 
@@ -250,8 +250,8 @@ static void lower_title(const char *title, char *out, size_t len)
 /* Every profile kind's endpoint: a window as the query asks, waited out
  * (ending early when the agent stops, the target exits or the client goes
  * away), then its profile as Go sends it. */
-static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *conn,
-				    const struct profile_kind *kind, const char *name)
+static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *conn, const struct profile_kind *kind,
+				  const char *name)
 {
 	long seconds = kind->default_seconds, debug = 0;
 	struct window_request request;
@@ -315,7 +315,9 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 		fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n", kind->endpoint,
 			kind->endpoint, kind->description);
 		if (kind->alias != NULL)
-			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>The same as %s, under its C name.</td></tr>\n",
+			fprintf(page,
+				"<tr><td><a href=\"%s?debug=1\">%s</a></td><td>The same as %s, under its C "
+				"name.</td></tr>\n",
 				kind->alias, kind->alias, kind->endpoint);
 	}
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)

@@ -28,11 +28,10 @@ struct kind_window {
 	struct trace_window *trace;
 };
 
-static struct kind_window *new_window(const struct profile_kind *kind, const struct profile_context *ctx,
-					const struct window_request *request,
-					struct profile *(*close)(struct kind_window *, const struct window_clock *,
-								 struct window_figures *),
-					char *err, size_t err_len)
+static struct kind_window *
+new_window(const struct profile_kind *kind, const struct profile_context *ctx, const struct window_request *request,
+	   struct profile *(*close)(struct kind_window *, const struct window_clock *, struct window_figures *),
+	   char *err, size_t err_len)
 {
 	struct kind_window *window = calloc(1, sizeof(*window));
 
@@ -72,8 +71,8 @@ static struct profile *close_cpu(struct kind_window *window, const struct window
 }
 
 static struct kind_window *open_cpu(const struct profile_kind *kind, const struct profile_context *ctx,
-				      const struct window_request *request, struct window_figures *figures, char *err,
-				      size_t err_len)
+				    const struct window_request *request, struct window_figures *figures, char *err,
+				    size_t err_len)
 {
 	struct kind_window *window = new_window(kind, ctx, request, close_cpu, err, err_len);
 
@@ -104,21 +103,24 @@ static struct profile *close_heap(struct kind_window *window, const struct windo
 	figures->samples = sampled;
 	figures->lost = lost;
 	if (view == HEAP_VIEW_LEAKS)
-		snprintf(figures->subtitle, sizeof(figures->subtitle), "bytes live for more than %.1f s at the end of %.1f s",
+		snprintf(figures->subtitle, sizeof(figures->subtitle),
+			 "bytes live for more than %.1f s at the end of %.1f s",
 			 (double)window->request.older_than_ns / 1e9, seconds);
 	else
-		snprintf(figures->subtitle, sizeof(figures->subtitle), "%s bytes after %.1f s, one sample every %llu bytes",
+		snprintf(figures->subtitle, sizeof(figures->subtitle),
+			 "%s bytes after %.1f s, one sample every %llu bytes",
 			 view == HEAP_VIEW_HEAP ? "in-use" : "allocated", seconds,
 			 (unsigned long long)heap_tracer_rate(heap));
 	snprintf(figures->summary, sizeof(figures->summary),
-		 "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost", (unsigned long long)sampled,
-		 (unsigned long long)calls, profile != NULL ? profile->n_samples : 0, seconds, (unsigned long long)lost);
+		 "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)sampled, (unsigned long long)calls, profile != NULL ? profile->n_samples : 0,
+		 seconds, (unsigned long long)lost);
 	return profile;
 }
 
 static struct kind_window *open_heap(const struct profile_kind *kind, const struct profile_context *ctx,
-				       const struct window_request *request, struct window_figures *figures,
-				       char *err, size_t err_len)
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
 	if (ctx->heap == NULL) {
 		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
@@ -168,15 +170,15 @@ static struct profile *close_offcpu(struct kind_window *window, const struct win
 }
 
 static struct kind_window *open_offcpu(const struct profile_kind *kind, const struct profile_context *ctx,
-					 const struct window_request *request, struct window_figures *figures,
-					 char *err, size_t err_len)
+				       const struct window_request *request, struct window_figures *figures, char *err,
+				       size_t err_len)
 {
 	struct kind_window *window = new_window(kind, ctx, request, close_offcpu, err, err_len);
 
 	if (window == NULL)
 		return NULL;
-	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)kind->arg,
-					    request->min_wait_ns, err, err_len);
+	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)kind->arg, request->min_wait_ns,
+					    err, err_len);
 	if (window->offcpu == NULL) {
 		free(window);
 		return NULL;
@@ -197,8 +199,8 @@ static struct profile *close_wall(struct kind_window *window, const struct windo
 }
 
 static struct kind_window *open_wall(const struct profile_kind *kind, const struct profile_context *ctx,
-				       const struct window_request *request, struct window_figures *figures,
-				       char *err, size_t err_len)
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
 	struct kind_window *window = new_window(kind, ctx, request, close_wall, err, err_len);
 
@@ -238,8 +240,8 @@ static int take_threads(const struct profile_context *ctx, struct thread_stacks 
 }
 
 static struct kind_window *open_threads(const struct profile_kind *kind, const struct profile_context *ctx,
-					  const struct window_request *request, struct window_figures *figures,
-					  char *err, size_t err_len)
+					const struct window_request *request, struct window_figures *figures, char *err,
+					size_t err_len)
 {
 	(void)figures;
 	struct kind_window *window = new_window(kind, ctx, request, close_threads, err, err_len);
@@ -300,7 +302,7 @@ static struct kind_window *open_trace(const struct profile_kind *kind, const str
 
 /* ---- the table ---- */
 
-#define NEEDS(f) FEATURE_BIT(FEATURE_##f)
+#define NEEDS(f)   FEATURE_BIT(FEATURE_##f)
 #define HEAP_NEEDS (NEEDS(BTF) | NEEDS(UPROBE) | NEEDS(TP_BTF) | NEEDS(RINGBUF) | NEEDS(ATOMICS))
 
 const struct profile_kind profile_kinds[] = {
@@ -449,8 +451,7 @@ void profile_kinds_kernel_needs(struct kernel_kind *out)
 					      profile_kinds[i].unwinds};
 }
 
-int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err,
-				size_t err_len)
+int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err, size_t err_len)
 {
 	struct kernel_kind kinds[sizeof(profile_kinds) / sizeof(profile_kinds[0])];
 
@@ -467,8 +468,8 @@ int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointe
 }
 
 struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
-					 const struct window_request *request, struct window_figures *figures,
-					 char *err, size_t err_len)
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
 	*figures = (struct window_figures){0};
 	if (ctx->slots != NULL && !window_slots_take(ctx->slots)) {
@@ -492,7 +493,7 @@ static bool heap_tracing_ended(void *heap)
 }
 
 void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
-			       const struct cancel_token *parent)
+			     const struct cancel_token *parent)
 {
 	const struct profile_context *ctx = window->ctx;
 
@@ -513,8 +514,7 @@ void kind_window_start_clock(const struct kind_window *window, struct window_clo
 }
 
 /* What every window does last, whatever it wrote. */
-static void finish_window(struct kind_window *window, const struct window_clock *clock,
-			  struct window_figures *figures)
+static void finish_window(struct kind_window *window, const struct window_clock *clock, struct window_figures *figures)
 {
 	if (clock->end == WINDOW_TARGET_EXITED)
 		figures->target_exited = true;
