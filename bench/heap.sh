@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-heap: what heap profiling adds to each malloc/free pair, on
 # build/tests/malloc_pairs (a tight loop of 64-byte malloc + free): no
-# profiler, bpfprof --type heap at the default rate (512 KiB) and at rate 1
+# profiler, bpfprof --kind heap at the default rate (512 KiB) and at rate 1
 # (every allocation), the same with --heap-inject (the sampler in the
 # process: only sampled calls trap), and heaptrack -p (attaches through gdb
 # and records every allocation), interleaved in rounds. Prints pairs per second, the
@@ -33,19 +33,19 @@ run() {
 	sleep 0.3
 	case "$config" in
 	bpfprof-default)
-		build/bpfprof record --type heap --pid "$workload" --duration "$((run_seconds + 2))s" \
+		build/bpfprof record --kind heap --pid "$workload" --duration "$((run_seconds + 2))s" \
 			-o "$work/heap.pb.gz" 2>/dev/null &
 		profiler=$!
 		;;
 	bpfprof-rate1)
-		build/bpfprof record --type heap --heap-rate 1 --pid "$workload" --duration "$((run_seconds + 2))s" \
+		build/bpfprof record --kind heap --heap-rate 1 --pid "$workload" --duration "$((run_seconds + 2))s" \
 			-o "$work/heap.pb.gz" 2>/dev/null &
 		profiler=$!
 		;;
 	inject-default | inject-rate1)
 		local rate=524288
 		[[ $config == inject-rate1 ]] && rate=1
-		build/bpfprof record --type heap --heap-inject --heap-rate "$rate" --pid "$workload" \
+		build/bpfprof record --kind heap --heap-inject --heap-rate "$rate" --pid "$workload" \
 			--duration "$((run_seconds + 2))s" -o "$work/heap.pb.gz" 2>/dev/null &
 		profiler=$!
 		;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-offcpu: what the block, mutex and wall-clock profiles and the
 # trace timeline cost the demo server under load: its requests per second
-# with nothing attached, with `record --type block`, `mutex` or `wall`, and
+# with nothing attached, with `record --kind block`, `mutex` or `wall`, and
 # with a /debug/pprof/trace window running, interleaved in rounds; the
 # ratio to the unprofiled server of the same round (median of the rounds).
 #   ROUNDS=3 LOAD_SECONDS=5 IMPL=naive bench/run.sh offcpu
@@ -26,7 +26,7 @@ run() {
 	local port=$PORT
 	case "$config" in
 	block | mutex | wall)
-		build/bpfprof record --type "$config" --pid "$server" --duration "$((load_seconds + 3))s" \
+		build/bpfprof record --kind "$config" --pid "$server" --duration "$((load_seconds + 3))s" \
 			-o "$work/$config.pb.gz" 2>/dev/null &
 		profiler=$!
 		;;

@@ -59,13 +59,13 @@ run() {
 	cpu-999) record --hz 999 ;;
 	heap) start_agent "$server" --heap; profilers+=("${pids[-1]}") ;;
 	heap-inject) start_agent "$server" --heap-inject; profilers+=("${pids[-1]}") ;;
-	block+mutex) record --type block; record --type mutex ;;
+	block+mutex) record --kind block; record --kind mutex ;;
 	everything)
 		start_agent "$server" --heap
 		profilers+=("${pids[-1]}")
 		record --hz 99
-		record --type block
-		record --type mutex
+		record --kind block
+		record --kind mutex
 		;;
 	perf-99-g)
 		perf record -q -F 99 -g -p "$server" -o "$work/perf.data" -- sleep "$duration" >/dev/null 2>&1 &

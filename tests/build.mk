@@ -1,16 +1,18 @@
 # tests/build.mk: cmocka unit tests, each built plain (also run under
 # valgrind) and with ASan+UBSan, plus the objects the symbolizer tests load.
 
-UNIT_TESTS := $(DEMO_UNIT_TESTS) test_hashmap test_range_pool test_stack_table test_cli test_proc test_flame test_pprof \
-	test_flamegraph_svg test_symbolizer test_listen test_top test_flame_tree test_unwind_table test_probe_site \
-	test_heap_sampling test_heap_profile test_trace_json test_window_health \
+UNIT_TESTS := $(DEMO_UNIT_TESTS) test_hashmap test_range_pool test_stack_table test_command_line test_output_format test_unwind_mode \
+	test_proc test_flame test_pprof test_flamegraph_svg test_symbolizer test_listen test_top test_flame_tree test_unwind_table \
+	test_probe_site test_heap_sampling test_heap_profile test_trace_json test_window_health \
 	test_kernel_features test_window test_bpf_counters test_go_runtime test_remote_call test_table_cache test_text_escape
 test_hashmap_SRCS := userspace/base/hashmap.c
 test_range_pool_SRCS := userspace/base/range_pool.c
 test_stack_table_SRCS := userspace/model/stack_table.c userspace/base/hashmap.c
 test_text_escape_SRCS := userspace/base/text_escape.c
-test_cli_SRCS := userspace/base/cli.c
-test_cli_LIBS := -lm
+test_command_line_SRCS := userspace/commands/command_line.c
+test_command_line_LIBS := -lm
+test_output_format_SRCS := userspace/encode/output_format.c
+test_unwind_mode_SRCS := userspace/collect/unwind_mode.c
 test_proc_SRCS := userspace/processes/proc_maps.c userspace/objects/kallsyms.c
 FLAME_TREE_SRCS := userspace/encode/flame.c userspace/encode/flame_tree.c userspace/encode/palette.c userspace/model/profile.c \
 	userspace/base/text_escape.c userspace/base/hashmap.c

@@ -4,7 +4,8 @@
 The folders of ROOT/userspace listed in AGENT_LAYERS (userspace/build.mk),
 lowest first, are layers: a file may include headers of its own folder and of
 the folders before it, and the shared BPF records (bpf/*.h), never a later
-folder's. Modules (a .c with its .h) must not depend on each other in a
+folder's, nor an earlier one that AGENT_FORBIDDEN_INCLUDES (HIGH:LOW pairs,
+also in userspace/build.mk) keeps it from. Modules (a .c with its .h) must not depend on each other in a
 cycle, within a folder too, and no header may be named like a system
 one (or one of bpf/ or demo-server/, also on the include path). Prints one line per finding and exits 1 when
 there is any; prints the layer of every module with --list.
@@ -17,17 +18,27 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
 def read_layers(root):
+    """The layers, lowest first, and the set of (high, low) pairs where
+    high may not include low."""
     text = open(os.path.join(root, "userspace", "build.mk")).read()
     match = re.search(r"^AGENT_LAYERS\s*:=\s*(.+)$", text, re.M)
     if match is None:
         sys.exit("layers.py: no AGENT_LAYERS in userspace/build.mk")
-    return match.group(1).split()
+    layers = match.group(1).split()
+    forbidden = set()
+    match = re.search(r"^AGENT_FORBIDDEN_INCLUDES\s*:=\s*(.*)$", text, re.M)
+    for pair in match.group(1).split() if match else ():
+        high, _, low = pair.partition(":")
+        if high not in layers or low not in layers:
+            sys.exit(f"layers.py: AGENT_FORBIDDEN_INCLUDES names {pair}, not two layers")
+        forbidden.add((high, low))
+    return layers, forbidden
 
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     root = args[0] if args else "."
-    layers = read_layers(root)
+    layers, forbidden = read_layers(root)
     rank = {layer: i for i, layer in enumerate(layers)}
     home = {}  # header or source name -> its folder
     for layer in layers:
@@ -64,6 +75,9 @@ def main():
             if rank[other] > rank[layer]:
                 findings.append(f"userspace/{layer}/{name} includes {other}/{included}: "
                                 f"{layer} is below {other}")
+            if (layer, other) in forbidden:
+                findings.append(f"userspace/{layer}/{name} includes {other}/{included}: "
+                                f"{layer} may not reach {other} (AGENT_FORBIDDEN_INCLUDES)")
             if included[:-2] != module:
                 depends.setdefault(module, set()).add(included[:-2])
 

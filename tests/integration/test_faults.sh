@@ -22,7 +22,7 @@ until_gone() { wait_until 5 no_programs_left; }
 # --- the agent SIGKILLed mid-heap-trace and mid-window ------------------------
 start_workload alloc_sites
 target=$WORKLOAD_PID
-"$bpfprof" record --type heap --heap-rate 1 --pid "$target" --duration 60s -o "$TEST_TMP/killed.pb.gz" \
+"$bpfprof" record --kind heap --heap-rate 1 --pid "$target" --duration 60s -o "$TEST_TMP/killed.pb.gz" \
 	2>"$TEST_TMP/killed.err" &
 agent=$!
 until_line "$TEST_TMP/killed.err" '^bpfprof: tracing'
@@ -33,14 +33,14 @@ wait "$agent" 2>/dev/null
 check "the agent SIGKILLed mid-heap-trace leaves no program in the kernel" until_gone
 check "the target runs on" kill -0 "$target"
 check "and nothing is written under the final name" test ! -e "$TEST_TMP/killed.pb.gz"
-"$bpfprof" record --type heap --heap-rate 1 --pid "$target" --duration 1s -o "$TEST_TMP/again.pb.gz" 2>"$TEST_TMP/again.err"
+"$bpfprof" record --kind heap --heap-rate 1 --pid "$target" --duration 1s -o "$TEST_TMP/again.pb.gz" 2>"$TEST_TMP/again.err"
 expect_eq "a new agent attaches cleanly" "$?" 0
 kill "$target"
 
 start_workload cpu_split --seconds 900
 target=$WORKLOAD_PID
 for type in cpu block mutex wall; do
-	"$bpfprof" record --type "$type" --pid "$target" --duration 60s -o "$TEST_TMP/k-$type.pb.gz" 2>"$TEST_TMP/k-$type.err" &
+	"$bpfprof" record --kind "$type" --pid "$target" --duration 60s -o "$TEST_TMP/k-$type.pb.gz" 2>"$TEST_TMP/k-$type.err" &
 	agent=$!
 	until_line "$TEST_TMP/k-$type.err" '^bpfprof: (sampling|tracing)'
 	sleep 0.5
@@ -64,7 +64,7 @@ kill "$target"
 for type in cpu heap leaks block mutex wall; do
 	start_workload cpu_split --seconds 900
 	target=$WORKLOAD_PID
-	"$bpfprof" record --type "$type" --pid "$target" --duration 30s -o "$TEST_TMP/t-$type.pb.gz" 2>"$TEST_TMP/t-$type.err" &
+	"$bpfprof" record --kind "$type" --pid "$target" --duration 30s -o "$TEST_TMP/t-$type.pb.gz" 2>"$TEST_TMP/t-$type.err" &
 	agent=$!
 	until_line "$TEST_TMP/t-$type.err" '^bpfprof: (sampling|tracing)'
 	sleep 0.5
@@ -85,7 +85,7 @@ for type in cpu heap leaks block mutex wall; do
 	start_workload fork_exec
 	target=$WORKLOAD_PID
 	target_out=$(ls -t "$TEST_TMP"/fork_exec.*.out | head -n 1)
-	"$bpfprof" record --type "$type" --pid "$target" --duration 4s -o "$TEST_TMP/fe-$type.pb.gz" 2>"$TEST_TMP/fe-$type.err" &
+	"$bpfprof" record --kind "$type" --pid "$target" --duration 4s -o "$TEST_TMP/fe-$type.pb.gz" 2>"$TEST_TMP/fe-$type.err" &
 	agent=$!
 	until_line "$TEST_TMP/fe-$type.err" '^bpfprof: (sampling|tracing)'
 	kill -USR1 "$target"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_heap.sh: `bpfprof record --type heap` with its real uprobes on the
+# test_heap.sh: `bpfprof record --kind heap` with its real uprobes on the
 # target's own libc: exact figures per site at --heap-rate 1 on a workload
 # allocating known sizes from known sites (build/tests/alloc_sites), Go's
 # heap conventions as go tool pprof reads them, the estimate at the default
@@ -15,7 +15,7 @@ heap_profile() {
 	local out=$1
 	shift
 	start_workload alloc_sites "${WORKLOAD_ARGS[@]}"
-	"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 4s -o "$out" "$@" 2>"$out.err" &
+	"$bpfprof" record --kind heap --pid "$WORKLOAD_PID" --duration 4s -o "$out" "$@" 2>"$out.err" &
 	local recorder=$!
 	until_line "$out.err" '^bpfprof: tracing' # tables built, probes in place
 	kill -USR1 "$WORKLOAD_PID"
@@ -24,7 +24,7 @@ heap_profile() {
 
 WORKLOAD_ARGS=()
 heap_profile "$TEST_TMP/exact.pb.gz" --heap-rate 1
-expect_eq "record --type heap exits 0" "$?" 0
+expect_eq "record --kind heap exits 0" "$?" 0
 expect_match "and reports what it traced" "$(cat "$TEST_TMP/exact.pb.gz.err")" \
 	'wrote .*exact\.pb\.gz \(pprof\): [0-9]+ of [0-9]+ allocation calls sampled'
 p=$TEST_TMP/exact.pb.gz
@@ -70,10 +70,10 @@ expect_match "the profile's duration is the window asked for (4 s)" \
 	"$(go_pprof -raw "$TEST_TMP/exact.pb.gz" | grep '^Duration')" '^Duration: 4\.[0-9]+'
 kill "$WORKLOAD_PID"
 start_workload alloc_sites # never told to allocate
-"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/none.folded" 2>"$TEST_TMP/none.err"
+"$bpfprof" record --kind heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/none.folded" 2>"$TEST_TMP/none.err"
 expect_match "an empty heap drawing says why, and what draws something" "$(cat "$TEST_TMP/none.err")" \
 	'warning: the folded output draws inuse_space, which is 0 in this profile .* --sample-index alloc_space draws'
-"$bpfprof" record --type heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/bogus.folded" \
+"$bpfprof" record --kind heap --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/bogus.folded" \
 	--sample-index bogus 2>"$TEST_TMP/bogus.err"
 expect_eq "--sample-index must name a sample type of the profile (status 2)" "$?" 2
 expect_match "and the types are listed" "$(tail -n 1 "$TEST_TMP/bogus.err")" \
@@ -94,18 +94,18 @@ refused() {
 	shift 2
 	expect_refusal "$description" 2 "$pattern" "$bpfprof" record --pid "$WORKLOAD_PID" "$@"
 }
-refused "--heap-rate 0" "--heap-rate must be a whole number of bytes from 1 to 1073741824, not '0'" --type heap --heap-rate 0
-refused "--heap-rate abc" "--heap-rate must be a whole number of bytes" --type heap --heap-rate abc
-refused "--heap-rate -5" "--heap-rate must be a whole number of bytes" --type heap --heap-rate -5
-refused "--heap-rate too high" "--heap-rate must be a whole number of bytes" --type heap --heap-rate 2147483648
-refused "an unknown --type" "--type must be cpu, heap, leaks, block, mutex or wall, not 'goroutine'" --type goroutine
+refused "--heap-rate 0" "--heap-rate must be a whole number of bytes from 1 to 1073741824, not '0'" --kind heap --heap-rate 0
+refused "--heap-rate abc" "--heap-rate must be a whole number of bytes" --kind heap --heap-rate abc
+refused "--heap-rate -5" "--heap-rate must be a whole number of bytes" --kind heap --heap-rate -5
+refused "--heap-rate too high" "--heap-rate must be a whole number of bytes" --kind heap --heap-rate 2147483648
+refused "an unknown --kind" "--kind must be cpu, heap, leaks, block, mutex, wall or trace, not 'goroutine'" --kind goroutine
 kill "$WORKLOAD_PID"
 help=$("$bpfprof" record --help)
-expect_match "record --help explains --type" "$help" '--type T'
+expect_match "record --help explains --kind" "$help" '--kind K'
 expect_match "record --help explains --heap-rate" "$help" '--heap-rate N'
 # The kinds record takes come from the agent's table; its help must name each.
-kinds=$("$bpfprof" record --pid 1 --type nope 2>&1 | sed -n "s/.*--type must be \(.*\), not 'nope'.*/\1/p" | sed 's/ or /, /' | tr -d ',')
-check "record --help's usage line names every kind --type takes ($kinds)" bash -c '
-	for kind in '"$kinds"'; do grep -q -- "--type [a-z|]*\b$kind\b" <<<"$1" || exit 1; done' _ "$help"
+kinds=$("$bpfprof" record --pid 1 --kind nope 2>&1 | sed -n "s/.*--kind must be \(.*\), not 'nope'.*/\1/p" | sed 's/ or /, /' | tr -d ',')
+check "record --help's usage line names every kind --kind takes ($kinds)" bash -c '
+	for kind in '"$kinds"'; do grep -q -- "--kind [a-z|]*\b$kind\b" <<<"$1" || exit 1; done' _ "$help"
 
 finish

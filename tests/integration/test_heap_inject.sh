@@ -18,7 +18,7 @@ library=$ROOT/build/libbpfprof-heap-sampler.so
 inject_profile() {
 	local out=$1
 	shift
-	"$bpfprof" record --type heap --heap-inject --pid "$WORKLOAD_PID" --duration 4s -o "$out" "$@" 2>"$out.err" &
+	"$bpfprof" record --kind heap --heap-inject --pid "$WORKLOAD_PID" --duration 4s -o "$out" "$@" 2>"$out.err" &
 	local recorder=$!
 	until_line "$out.err" '^bpfprof: tracing'
 	kill -USR1 "$WORKLOAD_PID"
@@ -45,7 +45,7 @@ wait_until 30 grep -q "$library" "/proc/$WORKLOAD_PID/maps"
 until_line "$TEST_TMP/exact.pb.gz.err" '^bpfprof: tracing'
 during=$(malloc_slot "$WORKLOAD_PID")
 wait "$injector"
-expect_eq "record --type heap --heap-inject exits 0" "$?" 0
+expect_eq "record --kind heap --heap-inject exits 0" "$?" 0
 check "while tracing, malloc's GOT slot leads elsewhere ($before -> $during)" test "$during" != "$before"
 expect_eq "after, the slot is put back" "$(malloc_slot "$WORKLOAD_PID")" "$before"
 expect_eq "the library stays loaded, once" "$(grep -c "$library" "/proc/$WORKLOAD_PID/maps" | awk '$1 > 0 { print "yes" }')" yes
@@ -70,7 +70,7 @@ check "default rate: 2 threads' churn of 2 GiB estimated within 10% (got ${got:-
 	awk -v g="${got:-0}" 'BEGIN { d = g / 2147483648 - 1; exit !(d < 0.1 && d > -0.1) }'
 kill "$WORKLOAD_PID"
 start_workload alloc_sites
-"$bpfprof" record --type heap --heap-inject --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/first.pb.gz" \
+"$bpfprof" record --kind heap --heap-inject --pid "$WORKLOAD_PID" --duration 1s -o "$TEST_TMP/first.pb.gz" \
 	2>"$TEST_TMP/first.err"
 expect_eq "a first attach at the default rate, before any allocation" "$?" 0
 inject_profile "$TEST_TMP/again.pb.gz" --heap-rate 1
@@ -103,7 +103,7 @@ kill "$WORKLOAD_PID"
 # --- a thread in malloc and free all the time ---------------------------------------
 start_workload malloc_pairs --seconds 8
 pairs_out=$(ls -t "$TEST_TMP"/malloc_pairs.*.out | head -n 1)
-"$bpfprof" record --type heap --heap-inject --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/pairs.pb.gz" \
+"$bpfprof" record --kind heap --heap-inject --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/pairs.pb.gz" \
 	2>"$TEST_TMP/pairs.err"
 expect_eq "a target busy in malloc is injected and traced" "$?" 0
 expect_match "its calls are counted" "$(cat "$TEST_TMP/pairs.err")" 'wrote .* [0-9]+ of [1-9][0-9]+ allocation calls sampled'
@@ -118,14 +118,14 @@ expect_eq "and what was traced" "$(heap_value "$TEST_TMP/exit.pb.gz" inuse_space
 
 # --- refusals ------------------------------------------------------------------------
 start_workload alloc_sites
-expect_refusal "--heap-inject is a heap flag" 2 "--heap-inject applies to --type heap and leaks, not --type cpu" \
-	"$bpfprof" record --pid "$WORKLOAD_PID" --type cpu --heap-inject
+expect_refusal "--heap-inject is a heap flag" 2 "--heap-inject applies to --kind heap and leaks, not --kind cpu" \
+	"$bpfprof" record --pid "$WORKLOAD_PID" --kind cpu --heap-inject
 expect_refusal "--heap-inject traces one process" 1 "--heap-inject traces one process: leave out --children and --cgroup" \
-	"$bpfprof" record --pid "$WORKLOAD_PID" --children --type heap --heap-inject --duration 1s -o "$TEST_TMP/set.pb.gz"
+	"$bpfprof" record --pid "$WORKLOAD_PID" --children --kind heap --heap-inject --duration 1s -o "$TEST_TMP/set.pb.gz"
 kill "$WORKLOAD_PID"
 start_workload goserver -listen 127.0.0.1:0
 expect_refusal "a Go program is refused" 1 "is a Go program: its heap is Go's own, not malloc's.*leave out --heap-inject" \
-	"$bpfprof" record --pid "$WORKLOAD_PID" --type heap --heap-inject --duration 1s -o "$TEST_TMP/go.pb.gz"
+	"$bpfprof" record --pid "$WORKLOAD_PID" --kind heap --heap-inject --duration 1s -o "$TEST_TMP/go.pb.gz"
 kill "$WORKLOAD_PID"
 
 finish

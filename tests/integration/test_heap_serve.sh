@@ -3,7 +3,7 @@
 # by the real go tool pprof: /debug/pprof/heap and allocs exact per site at
 # rate 1, Go's delta (?seconds=N), debug=1 text, the leak view, bad query
 # values, heap tracing off, a target that exits, forks and calls exec; and
-# `record --type leaks`.
+# `record --kind leaks`.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -125,9 +125,9 @@ expect_eq "exec: the new program's allocations are not mixed in" \
 check "the agent survives the exec" kill -0 "$AGENT_PID"
 kill "$AGENT_PID" "$WORKLOAD_PID"
 
-# --- record --type leaks ----------------------------------------------------------------
+# --- record --kind leaks ----------------------------------------------------------------
 start_workload alloc_sites
-"$bpfprof" record --type leaks --older-than 1s --heap-rate 1 --pid "$WORKLOAD_PID" --duration 4s \
+"$bpfprof" record --kind leaks --older-than 1s --heap-rate 1 --pid "$WORKLOAD_PID" --duration 4s \
 	-o "$TEST_TMP/rec-leaks.pb.gz" 2>"$TEST_TMP/rec-leaks.err" &
 recorder=$!
 # The allocations come once the probes are in, however long attaching takes
@@ -135,10 +135,10 @@ recorder=$!
 until_line "$TEST_TMP/rec-leaks.err" '^bpfprof: tracing'
 kill -USR1 "$WORKLOAD_PID"
 wait "$recorder"
-expect_eq "record --type leaks exits 0" "$?" 0
+expect_eq "record --kind leaks exits 0" "$?" 0
 expect_eq "and keeps keep_calloc's old 1 MiB" "$(heap_value "$TEST_TMP/rec-leaks.pb.gz" inuse_space keep_calloc)" 1048576
 expect_eq "but not churn's freed blocks" "$(heap_value "$TEST_TMP/rec-leaks.pb.gz" inuse_space churn)" ""
-expect_refusal "record --older-than 5x" 2 "^bpfprof: --older-than takes a duration like 30s" "$bpfprof" record --type leaks --pid "$WORKLOAD_PID" \
+expect_refusal "record --older-than 5x" 2 "^bpfprof: --older-than takes a duration like 30s" "$bpfprof" record --kind leaks --pid "$WORKLOAD_PID" \
 	--older-than 5x
 kill "$WORKLOAD_PID"
 

@@ -31,7 +31,7 @@ near() {
 profile_waits() {
 	start_workload waits --seconds 2
 	waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
-	"$bpfprof" record --type "$1" --pid "$WORKLOAD_PID" --duration 4s -o "$2" 2>"$2.err" &
+	"$bpfprof" record --kind "$1" --pid "$WORKLOAD_PID" --duration 4s -o "$2" 2>"$2.err" &
 	local recorder=$!
 	until_line "$2.err" '^bpfprof: tracing'
 	kill -USR1 "$WORKLOAD_PID"
@@ -39,7 +39,7 @@ profile_waits() {
 }
 
 profile_waits mutex "$TEST_TMP/mutex.pb.gz"
-expect_eq "record --type mutex exits 0" "$?" 0
+expect_eq "record --kind mutex exits 0" "$?" 0
 got=$(delay "$TEST_TMP/mutex.pb.gz" wait_for_lock)
 want=$(measured lock_wait_ns)
 check "mutex: wait_for_lock's futex waits within 10% of the $want ns it measured (got ${got:-none})" near "$got" "$want"
@@ -54,7 +54,7 @@ expect_match "mutex: comments say what is measured" "$(go_pprof -top "$TEST_TMP/
 kill "$WORKLOAD_PID"
 
 profile_waits block "$TEST_TMP/block.pb.gz"
-expect_eq "record --type block exits 0" "$?" 0
+expect_eq "record --kind block exits 0" "$?" 0
 got=$(delay "$TEST_TMP/block.pb.gz" sleep_a_while)
 want=$(measured sleep_ns)
 check "block: sleep_a_while off CPU within 10% of the $want ns it measured (got ${got:-none})" near "$got" "$want"
@@ -69,7 +69,7 @@ kill "$WORKLOAD_PID"
 
 # --- the wall clock: on- and off-CPU time in one profile -----------------------------
 profile_waits wall "$TEST_TMP/wall.pb.gz"
-expect_eq "record --type wall exits 0" "$?" 0
+expect_eq "record --kind wall exits 0" "$?" 0
 tags=$(go_pprof -tags "$TEST_TMP/wall.pb.gz")
 expect_match "wall: samples are labelled on-CPU and off-CPU" "$tags" 'state: Total .*'$'\n''.*(on|off)-CPU'$'\n''.*(on|off)-CPU'
 got=$(delay "$TEST_TMP/wall.pb.gz" sleep_a_while wall)
@@ -82,7 +82,7 @@ kill "$WORKLOAD_PID"
 # --min-wait: the 10 ms sleeps and 20 ms lock waits stay, at 5 ms nothing shorter does.
 start_workload waits --seconds 2
 waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
-"$bpfprof" record --type block --min-wait 5ms --pid "$WORKLOAD_PID" --duration 4s -o "$TEST_TMP/min.pb.gz" \
+"$bpfprof" record --kind block --min-wait 5ms --pid "$WORKLOAD_PID" --duration 4s -o "$TEST_TMP/min.pb.gz" \
 	2>"$TEST_TMP/min.err" &
 recorder=$!
 until_line "$TEST_TMP/min.err" '^bpfprof: tracing'
@@ -138,7 +138,7 @@ demo_mutex() {
 	hey -z 6s -c 16 -disable-keepalive "http://127.0.0.1:$SERVER_PORT/encrypt?size=1024" >/dev/null 2>&1 &
 	local load=$!
 	sleep 1
-	"$bpfprof" record --type mutex --pid "$SERVER_PID" --duration 4s -o "$1" 2>"$1.err"
+	"$bpfprof" record --kind mutex --pid "$SERVER_PID" --duration 4s -o "$1" 2>"$1.err"
 	local status=$?
 	wait "$load"
 	return $status
@@ -159,9 +159,9 @@ kill "$SERVER_PID"
 
 # --- bad input ---------------------------------------------------------------------
 start_workload waits
-expect_refusal "--min-wait 5x" 2 "^bpfprof: --min-wait takes a duration like 30s" "$bpfprof" record --type block --pid "$WORKLOAD_PID" --min-wait 5x
-expect_refusal "--type nosuch" 2 "--type must be cpu, heap, leaks, block, mutex or wall, not 'nosuch'" \
-	"$bpfprof" record --type nosuch --pid "$WORKLOAD_PID"
+expect_refusal "--min-wait 5x" 2 "^bpfprof: --min-wait takes a duration like 30s" "$bpfprof" record --kind block --pid "$WORKLOAD_PID" --min-wait 5x
+expect_refusal "--kind nosuch" 2 "--kind must be cpu, heap, leaks, block, mutex, wall or trace, not 'nosuch'" \
+	"$bpfprof" record --kind nosuch --pid "$WORKLOAD_PID"
 kill "$WORKLOAD_PID"
 
 finish

@@ -71,14 +71,14 @@ kill "$FORKER_PID" 2>/dev/null
 
 # --- heap at rate 1: each worker's exact bytes, forked after attach --------
 start_forker --children 3 --child-seconds 6 --child-allocs 100000
-"$bpfprof" record --type heap --heap-rate 1 --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/heap.pb.gz" \
+"$bpfprof" record --kind heap --heap-rate 1 --pid "$FORKER_PID" --children -d 4s -o "$TEST_TMP/heap.pb.gz" \
 	2>"$TEST_TMP/heap.err" &
 recorder=$!
 # The workers are forked once the probes are in, however long attaching takes.
 until_line "$TEST_TMP/heap.err" '^bpfprof: tracing'
 kill -USR1 "$FORKER_PID"
 wait "$recorder"
-expect_eq "record --type heap --children exits 0" "$?" 0
+expect_eq "record --kind heap --children exits 0" "$?" 0
 mapfile -t workers < <(sed -n 's/^forker: worker //p' "$FORKER_OUT")
 # worker_bytes PROFILE PID: the in-use bytes child_allocates holds in PID.
 worker_bytes() { heap_value "$1" inuse_space child_allocates -tagfocus="pid=$2"; }
@@ -141,12 +141,12 @@ start_workload waits --seconds 60
 waits_b=$WORKLOAD_PID
 kill -USR1 "$waits_a" "$waits_b"
 sleep 0.5
-"$bpfprof" record --type mutex --pid "$waits_a,$waits_b" -d 2s -o "$TEST_TMP/mutex.pb.gz" 2>/dev/null
+"$bpfprof" record --kind mutex --pid "$waits_a,$waits_b" -d 2s -o "$TEST_TMP/mutex.pb.gz" 2>/dev/null
 tags=$(go_pprof -tags "$TEST_TMP/mutex.pb.gz")
 expect_match "mutex over two processes: the first's waits" "$tags" "$waits_a"
 expect_match "and the second's" "$tags" "$waits_b"
 expect_match "named in both: wait_for_lock" "$(go_pprof -top "$TEST_TMP/mutex.pb.gz")" 'wait_for_lock'
-"$bpfprof" record --type wall --pid "$waits_a,$first" -d 2s -o "$TEST_TMP/wall.pb.gz" 2>/dev/null
+"$bpfprof" record --kind wall --pid "$waits_a,$first" -d 2s -o "$TEST_TMP/wall.pb.gz" 2>/dev/null
 tags=$(go_pprof -tags "$TEST_TMP/wall.pb.gz")
 expect_match "wall clock over two processes: both" "$tags" "$waits_a.*"$'\n'".*$first|$first.*"$'\n'".*$waits_a"
 
@@ -223,7 +223,7 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 	LD_LIBRARY_PATH=$TEST_TMP/ownlibc start_forker --children 1 --child-seconds 6 --child-allocs 50000
 	joiner=$FORKER_PID joiner_out=$FORKER_OUT
 	check "the joiner runs on its own copy of libc" grep -q "$TEST_TMP/ownlibc/" "/proc/$joiner/maps"
-	"$bpfprof" record --type heap --heap-rate 1 --cgroup "bpfprof-test-$$" -d 4s -o "$TEST_TMP/libcs.pb.gz" \
+	"$bpfprof" record --kind heap --heap-rate 1 --cgroup "bpfprof-test-$$" -d 4s -o "$TEST_TMP/libcs.pb.gz" \
 		2>"$TEST_TMP/libcs.err" &
 	recorder=$!
 	until_line "$TEST_TMP/libcs.err" '^bpfprof: tracing'
@@ -233,7 +233,7 @@ if [[ -n "$cgroup_root" ]] && mkdir "$cgroup" 2>/dev/null; then
 		"bpfprof: heap: PID $joiner \\(forker\\) allocates with $TEST_TMP/ownlibc/libc.so.6: probed too"
 	kill -USR1 "$member" "$joiner"
 	wait "$recorder"
-	expect_eq "record --type heap --cgroup exits 0" "$?" 0
+	expect_eq "record --kind heap --cgroup exits 0" "$?" 0
 	worker=$(sed -n 's/^forker: worker //p' "$member_out")
 	expect_eq "the member's worker keeps exactly 100800 bytes (the system's libc)" \
 		"$(worker_bytes "$TEST_TMP/libcs.pb.gz" "$worker")" 100800

@@ -181,27 +181,38 @@ refused "--hz 0" 2 '--hz must be a whole number from 1 to 10000' record --pid "$
 refused "--hz too high" 2 '--hz must be a whole number from 1 to 10000' record --pid "$split_pid" --hz 100000
 refused "a bad duration" 2 '--duration takes a duration like 30s' record --pid "$split_pid" --duration 10
 refused "a zero duration" 2 '--duration must be from 1ms to 168h' record --pid "$split_pid" --duration 0s
-refused "an unknown format" 2 "--format must be pprof, folded or svg, not 'png'" record --pid "$split_pid" --format png
+refused "an unknown format" 2 "--format must be pprof, folded, svg or json, not 'png'" record --pid "$split_pid" --format png
 refused "an unknown event" 2 "--event must be cpu-clock, cycles or instructions" record --pid "$split_pid" --event bogus
 refused "an unwritable output path" 1 'cannot write /nonexistent/dir/cpu.pb.gz: No such file or directory' \
 	record --pid "$split_pid" --duration 1s -o /nonexistent/dir/cpu.pb.gz
 refused "an unknown option" 2 "unknown option '--bogus'" record --pid "$split_pid" --bogus
 # A flag the kind does not use is refused, not silently ignored.
-refused "--event for a wall profile" 2 '^bpfprof: --event applies to --type cpu, not --type wall$' \
+refused "--event for a wall profile" 2 '^bpfprof: --event applies to --kind cpu, not --kind wall$' \
 	record --pid "$split_pid" --type wall --event cycles
-refused "--heap-rate for a CPU profile" 2 '^bpfprof: --heap-rate applies to --type heap and leaks, not --type cpu$' \
+refused "--heap-rate for a CPU profile" 2 '^bpfprof: --heap-rate applies to --kind heap and leaks, not --kind cpu$' \
 	record --pid "$split_pid" --heap-rate 1
-refused "--min-wait for a CPU profile" 2 '^bpfprof: --min-wait applies to --type block and mutex, not --type cpu$' \
+refused "--min-wait for a CPU profile" 2 '^bpfprof: --min-wait applies to --kind block and mutex, not --kind cpu$' \
 	record --pid "$split_pid" --min-wait 5ms
-refused "--older-than for a heap profile" 2 '^bpfprof: --older-than applies to --type leaks, not --type heap$' \
+refused "--older-than for a heap profile" 2 '^bpfprof: --older-than applies to --kind leaks, not --kind heap$' \
 	record --pid "$split_pid" --type heap --older-than 1s
-refused "--hz for a block profile" 2 '^bpfprof: --hz applies to --type cpu and wall, not --type block$' \
+refused "--hz for a block profile" 2 '^bpfprof: --hz applies to --kind cpu and wall, not --kind block$' \
 	record --pid "$split_pid" --type block --hz 999
 refused "an output name and a --format that disagree" 2 \
 	'^bpfprof: -o x.folded names a folded file but --format is svg: make them agree$' \
 	record --pid "$split_pid" -o x.folded --format svg
 refused "--sample-index for pprof output" 2 '^bpfprof: --sample-index picks what folded and SVG output draw' \
 	record --pid "$split_pid" --sample-index cpu -o x.pb.gz
+refused "a trace written as a flamegraph" 2 '^bpfprof: -o x.svg: --kind trace writes json only, not svg$' \
+	record --pid "$split_pid" --kind trace -o x.svg
+refused "a trace in a profile's --format" 2 '^bpfprof: --kind trace writes json only, not pprof$' \
+	record --pid "$split_pid" --kind trace --format pprof
+refused "a profile in the trace's format" 2 \
+	'^bpfprof: json is the format of --kind trace; a CPU profile is written as pprof, folded or svg$' \
+	record --pid "$split_pid" -o x.json
+refused "--hz for a trace" 2 '^bpfprof: --hz applies to --kind cpu and wall, not --kind trace$' \
+	record --pid "$split_pid" --kind trace --hz 999
+refused "--sample-index for a trace" 2 '^bpfprof: --sample-index picks what folded and SVG output draw, not json$' \
+	record --pid "$split_pid" --kind trace --sample-index cpu
 refused "--older-than 0s is a threshold, not a bad duration" 1 '^bpfprof: no process with PID 4194303$' \
 	record --pid 4194303 --type leaks --older-than 0s
 refused "an unknown command" 2 "unknown command 'recrod'" recrod
@@ -239,5 +250,19 @@ help=$("$bpfprof" record --help)
 for flag in --pid --duration --hz --output --format --event; do
 	expect_match "record --help explains $flag" "$help" "$flag"
 done
+expect_match "record --help shows --kind, and --type as the same flag" "$help" \
+	$'\n  -t, --kind K +the kind to record \\(--type is the same flag; default cpu\\)'
+expect_match "its kinds, one line each, from the kinds table" "$help" \
+	$'\n +cpu +on-CPU stacks .*\n +heap .*\n +leaks .*\n +block .*\n +mutex .*\n +wall .*\n +trace +each thread'
+expect_match "and the events --event takes, from the sampler's" "$help" 'sampling event: cpu-clock, cycles or instructions'
+# Each flag's help is written once: record and serve print the same lines.
+serve_help=$("$bpfprof" serve --help)
+for flag in pid children cgroup hz unwind heap-rate heap-inject; do
+	expect_eq "--$flag's help is the same in record and serve" \
+		"$(sed -n "/^  -., --$flag\b/,/^  -/p" <<<"$help" | sed '$d')" \
+		"$(sed -n "/^  -., --$flag\b/,/^  -/p" <<<"$serve_help" | sed '$d')"
+done
+expect_match "serve --help lists every kind's endpoint" "$serve_help" \
+	$'\n  profile +on-CPU.*\n  heap .*\(with --heap\)\n(.*\n)*  goroutine, threads .*\n  trace +each thread'
 
 finish

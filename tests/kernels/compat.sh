@@ -76,7 +76,7 @@ awk -v k="$kernel" '$5 == "insns" { print "# program " k, $1, $2, $3, $4, $6, $8
 # in one line and in the profile, and still profiles.
 start_workload frameless --mode split --seconds 600
 for type in cpu heap block; do
-	BPFPROF_TEST_REFUSE_WALK=1 record_attached "$TEST_TMP/refused-$type.err" --type "$type" --pid "$WORKLOAD_PID" \
+	BPFPROF_TEST_REFUSE_WALK=1 record_attached "$TEST_TMP/refused-$type.err" --kind "$type" --pid "$WORKLOAD_PID" \
 		--duration 1s -o "$TEST_TMP/refused-$type.pb.gz"
 	wait "$RECORDER"
 	expect_eq "refused walk, $type: record exits 0" "$?" 0
@@ -112,7 +112,7 @@ echo "# figures cpu split $split(of 50 30 20), $got % rooted"
 
 # The same target never allocates: a heap window over it must say that its
 # probes saw nothing while the target ran, not pass as an empty success.
-record_attached "$TEST_TMP/silent.err" --type heap --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/silent.pb.gz"
+record_attached "$TEST_TMP/silent.err" --kind heap --pid "$WORKLOAD_PID" --duration 2s -o "$TEST_TMP/silent.pb.gz"
 wait "$RECORDER"
 expect_match "silent probes: the CLI warns" "$(cat "$TEST_TMP/silent.err")" \
 	'bpfprof: warning: no allocation calls in [0-9.]+ s although the target used [0-9.]+ s of CPU: the uprobes'
@@ -229,7 +229,7 @@ record_allocations() {
 	local type=$1 out=$2 started status
 	shift 2
 	start_workload alloc_sites
-	record_attached "$out.err" --type "$type" --pid "$WORKLOAD_PID" --duration 120s --heap-rate 1 -o "$out" "$@"
+	record_attached "$out.err" --kind "$type" --pid "$WORKLOAD_PID" --duration 120s --heap-rate 1 -o "$out" "$@"
 	started=$(date +%s%N)
 	kill -USR1 "$WORKLOAD_PID"
 	until_line "$(ls -t "$TEST_TMP"/alloc_sites.*.out | head -n 1)" 'alloc_sites: done' 100
@@ -279,7 +279,7 @@ expect_eq "leaks: churn is not" "$(heap_value "$TEST_TMP/leaks.pb.gz" inuse_spac
 wait_profile() {
 	start_workload waits --seconds 2
 	waits_out=$(ls -t "$TEST_TMP"/waits.*.out | head -n 1)
-	record_attached "$TEST_TMP/$1.err" --type "$1" --pid "$WORKLOAD_PID" --duration 5s -o "$TEST_TMP/$1.pb.gz"
+	record_attached "$TEST_TMP/$1.err" --kind "$1" --pid "$WORKLOAD_PID" --duration 5s -o "$TEST_TMP/$1.pb.gz"
 	kill -USR1 "$WORKLOAD_PID"
 	wait "$RECORDER"
 	expect_eq "$1: record exits 0" "$?" 0

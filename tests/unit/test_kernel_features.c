@@ -20,7 +20,7 @@
 #define WITHOUT(f) (ALL & ~(1u << (f)))
 #define NEEDS(f)   FEATURE_BIT(FEATURE_##f)
 
-/* A table of kinds as the agent's rows describe them (profile_sources.c):
+/* A table of kinds as the agent's rows describe them (profile_kinds.c):
  * the logic under test is how needs meet a kernel, not which kind needs
  * what, which the kernel matrix checks on real kernels. */
 static const struct kernel_kind kinds[] = {

@@ -90,14 +90,13 @@ static void running_at_the_start_and_preempted(void **state)
 static void listed_threads_without_events(void **state)
 {
 	(void)state;
-	struct thread_stack listed[2] = {{.pid = 42, .tid = 5, .name = "spinner", .state = 'R'},
+	struct trace_thread listed[2] = {{.pid = 42, .tid = 5, .name = "spinner", .state = 'R'},
 					 {.pid = 42, .tid = 6, .name = "idle", .state = 'S'}};
-	struct thread_stacks threads = {.threads = listed, .count = 2};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	struct trace_info info = {
-		.processes = &server, .n_processes = 1, .threads = &threads, .start_ns = 0, .end_ns = 3000};
+		.processes = &server, .n_processes = 1, .threads = listed, .n_threads = 2, .start_ns = 0, .end_ns = 3000};
 
 	assert_int_equal(trace_write_json(out, NULL, 0, &info), 0);
 	fclose(out);

@@ -59,9 +59,24 @@ const struct cpu_event *cpu_event_find(const char *name)
 	return NULL;
 }
 
+const struct cpu_event *cpu_event_at(size_t i)
+{
+	return i < sizeof(cpu_events) / sizeof(cpu_events[0]) ? &cpu_events[i] : NULL;
+}
+
 const char *cpu_event_names(void)
 {
-	return "cpu-clock, cycles or instructions";
+	static char names[128];
+	size_t n = sizeof(cpu_events) / sizeof(cpu_events[0]), used = 0;
+
+	/* Only flag parsing asks, on the main thread, before any other starts. */
+	for (size_t i = 0; i < n && used < sizeof(names); i++)
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+					 i == 0	      ? ""
+					 : i + 1 == n ? " or "
+						      : ", ",
+					 cpu_events[i].name);
+	return names;
 }
 
 /* A kernel-mode sample's user frames, held for later samples that come

@@ -30,7 +30,11 @@ struct cpu_event {
 
 /* The event called name, or NULL. */
 const struct cpu_event *cpu_event_find(const char *name);
-/* The names --event accepts, for messages. */
+/* The i-th event --event accepts (the first is the default), or NULL past
+ * the last. */
+const struct cpu_event *cpu_event_at(size_t i);
+/* "cpu-clock, cycles or instructions": the names --event accepts, for
+ * messages. */
 const char *cpu_event_names(void);
 
 /* Receives `count` samples of one stack at once, their periods summed in

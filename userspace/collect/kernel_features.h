@@ -2,7 +2,7 @@
  * kernel_features.h: the kernel features bpfprof's BPF programs use, since
  * which Linux release each exists, and the one-line refusal when a kind
  * needs one the kernel lacks. Each kind's needs are in its row of the
- * profile table (profile_sources.c), which hands them here as kernel_kind
+ * profile table (profile_kinds.c), which hands them here as kernel_kind
  * records: the agent checks them before loading anything, `bpfprof
  * features` prints them, and docs/kernels.md is checked against that by
  * the kernel-matrix suite. Pure: what the running kernel has is found by

@@ -8,7 +8,7 @@
 
 #include <bpf/bpf.h>
 
-#include "cli.h"
+#include "unwind_mode.h"
 #include "clock.h"
 #include "program_load.h"
 #include "window_health.h"

@@ -17,7 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "array.h"
-#include "cli.h"
+#include "unwind_mode.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "go_runtime.h"

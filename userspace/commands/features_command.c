@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "unwind_mode.h"
 #include "cpu_collector.h"
 #include "features_command.h"
 #include "heap_collector.h"
@@ -10,7 +10,7 @@
 #include "kernel_probe.h"
 #include "offcpu_collector.h"
 #include "process_collector.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "program_load.h"
 #include "timeline_collector.h"
 
@@ -80,9 +80,9 @@ static int print_programs(void)
 
 int features_main(int argc, char **argv)
 {
-	struct kernel_kind kinds[PROFILE_SOURCES_MAX];
+	struct kernel_kind kinds[PROFILE_KINDS_MAX];
 
-	profile_sources_kernel_kinds(kinds);
+	profile_kinds_kernel_needs(kinds);
 	if (argc == 2 && strcmp(argv[1], "--programs") == 0) {
 		if (!kernel_probe_permitted()) {
 			fprintf(stderr, "bpfprof features: may not load BPF programs here: run as root (or with CAP_BPF "
@@ -92,7 +92,7 @@ int features_main(int argc, char **argv)
 		return print_programs() == 0 ? 0 : 1;
 	}
 	if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
-		kernel_features_markdown(stdout, kinds, profile_sources_count);
+		kernel_features_markdown(stdout, kinds, profile_kinds_count);
 		return 0;
 	}
 	if (argc != 1) {
@@ -111,11 +111,11 @@ int features_main(int argc, char **argv)
 		printf("  %-40s %-4s (Linux %s+)\n", kernel_feature_table[f].name, have & FEATURE_BIT(f) ? "yes" : "NO",
 		       kernel_feature_table[f].since);
 	int missing = 0;
-	for (size_t i = 0; i < profile_sources_count; i++) {
+	for (size_t i = 0; i < profile_kinds_count; i++) {
 		char why[512];
-		bool works = profile_source_kernel_check(&profile_sources[i], false, why, sizeof(why)) == 0;
+		bool works = profile_kind_kernel_check(&profile_kinds[i], false, why, sizeof(why)) == 0;
 		missing += !works;
-		printf("profile %-8s %s\n", profile_sources[i].name, works ? "works" : why);
+		printf("profile %-8s %s\n", profile_kinds[i].name, works ? "works" : why);
 	}
 	missing += print_programs();
 	return missing == 0 ? 0 : 1;

@@ -9,25 +9,33 @@
 
 #include <bpf/libbpf.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "features_command.h"
+#include "profile_kinds.h"
 #include "record.h"
 #include "serve.h"
 
-static const char usage[] =
-	"usage: bpfprof <command> [flags]\n"
-	"\n"
-	"Profiles a running Linux process with eBPF, without restarting or changing it,\n"
-	"and writes what Go's net/http/pprof would give: pprof profiles and flamegraphs.\n"
-	"\n"
-	"Commands:\n"
-	"  record     record one profile of a process for a while and write it: CPU, heap,\n"
-	"             leaks, block, mutex or wall (--type)\n"
-	"  serve      serve Go-compatible /debug/pprof endpoints for a process over HTTP\n"
-	"  features   what this kernel offers each profile kind (--markdown: the table)\n"
-	"\n"
-	"  bpfprof <command> --help   flags of a command\n"
-	"  bpfprof --version          the version\n";
+static void write_usage(FILE *out)
+{
+	char kinds[160];
+
+	profile_kind_names(kinds, sizeof(kinds), true, false);
+	fprintf(out,
+		"usage: bpfprof <command> [flags]\n"
+		"\n"
+		"Profiles a running Linux process with eBPF, without restarting or changing it,\n"
+		"and writes what Go's net/http/pprof would give: pprof profiles and flamegraphs.\n"
+		"\n"
+		"Commands:\n"
+		"  record     record one profile of a process for a while and write it (--kind):\n"
+		"             %s\n"
+		"  serve      serve Go-compatible /debug/pprof endpoints for a process over HTTP\n"
+		"  features   what this kernel offers each profile kind (--markdown: the table)\n"
+		"\n"
+		"  bpfprof <command> --help   flags of a command\n"
+		"  bpfprof --version          the version\n",
+		kinds);
+}
 
 /* libbpf's own messages are for debugging (BPFPROF_DEBUG=1); ours say
  * what went wrong in one line. */
@@ -40,12 +48,12 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage, stderr);
+		write_usage(stderr);
 		return 2;
 	}
 	const char *command = argv[1];
 	if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
-		fputs(usage, stdout);
+		write_usage(stdout);
 		return 0;
 	}
 	if (strcmp(command, "--version") == 0 || strcmp(command, "version") == 0) {

@@ -1,27 +1,30 @@
 /*
  * options.h: the flags of bpfprof's commands, parsed in one place. Each
- * flag is described once (its names, how its value is read, its default);
- * a command says which it takes, and gets one struct of their values.
+ * flag is described once (its names, how its value is read, its help); a
+ * command says which it takes, and gets one struct of their values and a
+ * --help written from those rows.
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "cpu_collector.h"
 #include "http_server.h"
 #include "listen.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "traced_set.h"
+#include "unwind_mode.h"
 
 enum agent_flag {
 	FLAG_PID,
 	FLAG_CHILDREN,
 	FLAG_CGROUP,
-	FLAG_TYPE,
+	FLAG_KIND,
 	FLAG_DURATION,
 	FLAG_HZ,
 	FLAG_OUTPUT,
@@ -45,7 +48,7 @@ enum agent_flag {
 
 struct agent_options {
 	struct target_spec targets;	     /* --pid (repeatable, comma lists), --children, --cgroup */
-	const struct profile_source *source; /* --type (default cpu) */
+	const struct profile_kind *kind;     /* --kind, or --type (default cpu) */
 	uint64_t duration_ns;		     /* --duration (default 30 s) */
 	unsigned hz;			     /* --hz (default 99) */
 	const char *output;		     /* --output, or NULL */
@@ -63,10 +66,26 @@ struct agent_options {
 	uint32_t given;			     /* TAKES() of each flag on the command line */
 };
 
+/* A command's flags and the prose of its --help around them. */
+struct command_help {
+	const char *name;	      /* bpfprof NAME */
+	const enum agent_flag *flags; /* the flags it takes, in the order its help lists them */
+	size_t n_flags;
+	void (*write_about)(FILE *out); /* what it does: between the usage line and the flags */
+	const char *notes;		/* after the flags, or NULL */
+};
+
 /* Reads `bpfprof command`'s flags (argv[0] is the command), accepting those
- * in takes (TAKES(...) | ...) and --help, which prints usage and exits 0.
- * --pid or --cgroup is required. 0, or 2 after a one-line usage error on stderr. */
-int agent_options_parse(const char *command, const char *usage, uint32_t takes, int argc, char **argv,
-			struct agent_options *opts);
+ * it takes and --help, which prints its help and exits 0. --pid or --cgroup
+ * is required. 0, or 2 after a one-line usage error on stderr. */
+int agent_options_parse(const struct command_help *command, int argc, char **argv, struct agent_options *opts);
+/* The command's --help: a usage line and a line or more a flag, from the
+ * flags' rows, and the command's own prose. */
+void agent_options_write_help(const struct command_help *command, FILE *out);
+/* One entry of a --help list: left from column indent, text from the
+ * flags' help column on, wrapped to it. */
+void agent_options_write_row(FILE *out, size_t indent, const char *left, const char *text);
+/* The flag's long name, without its dashes. */
+const char *agent_flag_name(enum agent_flag flag);
 
 #endif

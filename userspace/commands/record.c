@@ -1,6 +1,6 @@
 /*
  * record.c: `bpfprof record`: attach to a set of processes, record one
- * profile of a kind (--type) for a duration (or until Ctrl-C, or until
+ * profile of a kind (--kind) for a duration (or until Ctrl-C, or until
  * they exit), and write it.
  */
 #include <errno.h>
@@ -14,64 +14,35 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "options.h"
 #include "output.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "record.h"
 #include "session.h"
 #include "window_health.h"
 
-static const char record_usage[] =
-	"usage: bpfprof record --pid PID[,PID...] [--children] [--cgroup DIR]\n"
-	"                      [--type cpu|heap|leaks|block|mutex|wall] [--duration 30s] [--hz 99] [-o FILE]\n"
-	"                      [--format pprof|folded|svg] [--event cpu-clock] [--heap-rate 524288]\n"
-	"                      [--heap-inject] [--older-than 10s] [--min-wait 1us] [--unwind auto|fp|dwarf]\n"
-	"\n"
-	"Records a profile of a running process, including threads started while recording:\n"
-	"--type cpu (the default) samples the on-CPU stacks (user and kernel) of every thread;\n"
-	"--type heap traces its malloc, calloc, realloc and free, sampled as Go does;\n"
-	"--type leaks traces the same and keeps what is still live at the end and older\n"
-	"than --older-than (a leak view, as bcc's memleak); --type block measures where its\n"
-	"threads sleep off-CPU, --type mutex where they wait in futexes (contended locks) and\n"
-	"--type wall both on- and off-CPU time in one profile (label state=on-CPU|off-CPU).\n"
-	"\n"
-	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
-	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
-	"  -C, --children       and every descendant of them, those forked later included\n"
-	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
-	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
-	"  -t, --type T         cpu, heap, leaks, block, mutex or wall (default cpu)\n"
-	"  -d, --duration D     how long to record: 30s, 1m30s, 500ms ... (default 30s);\n"
-	"                       Ctrl-C stops early and still writes the profile\n"
-	"  -F, --hz N           samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -o, --output FILE    where to write (default TYPE.pb.gz, such as cpu.pb.gz or\n"
-	"                       mutex.pb.gz; TYPE.folded or TYPE.svg with --format; - for\n"
-	"                       standard output)\n"
-	"  -f, --format F       pprof (gzipped profile.proto, for go tool pprof), folded\n"
-	"                       (flamegraph.pl's input) or svg (an interactive flamegraph);\n"
-	"                       default: from the file extension (.pb.gz, .folded, .svg), else pprof;\n"
-	"                       heap and leaks folded and SVG output show in-use bytes\n"
-	"  -e, --event E        sampling event: cpu-clock (default), or the hardware events\n"
-	"                       cycles and instructions where the machine has counters\n"
-	"  -r, --heap-rate N    heap: sample an allocation every N bytes on average (default\n"
-	"                       524288, as Go's MemProfileRate; 1 records every allocation)\n"
-	"  -J, --heap-inject    heap: count allocations inside the process instead of trapping\n"
-	"                       each call: loads bpfprof's sampler library into it (ptrace,\n"
-	"                       dlopen), so only sampled calls reach the kernel; one process,\n"
-	"                       glibc 2.34+; the library stays loaded, inert, after\n"
-	"  -i, --sample-index T folded and svg: the sample type drawn, such as alloc_space or\n"
-	"                       alloc_objects for heap (default: the kind's own, in-use bytes\n"
-	"                       for heap and leaks)\n"
-	"  -a, --older-than D   leaks: how long an allocation must have been live (default 10s)\n"
-	"  -w, --min-wait D     block and mutex: the shortest wait counted (default 1us)\n"
-	"  -u, --unwind M       how user stacks are walked: auto (default: .eh_frame tables\n"
-	"                       where objects have them, frame pointers elsewhere), dwarf\n"
-	"                       (tables only) or fp (frame pointers only)\n"
-	"  -h, --help           this text\n"
-	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
-	"If the process exits while recording, what was recorded is written (exit status 0).\n";
+static void write_record_about(FILE *out)
+{
+	fputs("Records a profile of running processes, threads started while recording included, and\n"
+	      "writes it: one kind (--kind), for a duration, until Ctrl-C or until they exit.\n",
+	      out);
+}
+
+static const enum agent_flag record_flags[] = {
+	FLAG_PID,	  FLAG_CHILDREN,     FLAG_CGROUP,     FLAG_KIND,     FLAG_DURATION,
+	FLAG_HZ,	  FLAG_OUTPUT,	     FLAG_FORMAT,     FLAG_EVENT,    FLAG_HEAP_RATE,
+	FLAG_HEAP_INJECT, FLAG_SAMPLE_INDEX, FLAG_OLDER_THAN, FLAG_MIN_WAIT, FLAG_UNWIND,
+};
+
+static const struct command_help record_help = {
+	.name = "record",
+	.flags = record_flags,
+	.n_flags = sizeof(record_flags) / sizeof(record_flags[0]),
+	.write_about = write_record_about,
+	.notes = "Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE for another user's process).\n"
+		 "If the process exits while recording, what was recorded is written (exit status 0).\n",
+};
 
 struct record_options {
 	struct agent_options flags;
@@ -87,69 +58,106 @@ static void request_stop(int signo)
 	cancel_token_fire(&stop_token);
 }
 
-/* A flag the chosen --type does not use is refused, not ignored: a user
+/* The format to write: --format's, else the one -o's extension names,
+ * else the kind's own (pprof for a profile). */
+static enum output_format output_format_of(const struct agent_options *opts)
+{
+	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
+
+	if (opts->format != FORMAT_UNKNOWN)
+		return opts->format;
+	if (named != FORMAT_UNKNOWN)
+		return named;
+	return opts->kind->document_type != NULL ? opts->kind->document_format : FORMAT_PPROF;
+}
+
+/* Whether a flag of a kind's own (--hz, --min-wait, ...) does anything for kind. */
+static bool flag_applies(enum agent_flag flag, const struct profile_kind *kind)
+{
+	switch (flag) {
+	case FLAG_HZ:
+		return kind->takes_hz;
+	case FLAG_EVENT:
+		return kind->takes_event;
+	case FLAG_HEAP_RATE:
+	case FLAG_HEAP_INJECT:
+		return kind->needs_heap;
+	case FLAG_OLDER_THAN:
+		return kind->span == SPAN_AGE;
+	case FLAG_MIN_WAIT:
+		return kind->takes_min_wait;
+	default:
+		return true;
+	}
+}
+
+/* A flag the chosen --kind does not use is refused, not ignored: a user
  * who gives --event cycles for a wall profile, or --min-wait for a CPU one,
  * expects it to do something. As is an --output whose extension names
  * another --format than the one given. 0, or 2 after the reason. */
 static int check_flags_apply(const struct agent_options *opts)
 {
-	const struct profile_source *source = opts->source;
-	static const struct {
-		enum agent_flag flag;
-		const char *name, *which;
-	} rules[] = {
-		{FLAG_HZ, "--hz", "cpu and wall"},
-		{FLAG_EVENT, "--event", "cpu"},
-		{FLAG_HEAP_RATE, "--heap-rate", "heap and leaks"},
-		{FLAG_HEAP_INJECT, "--heap-inject", "heap and leaks"},
-		{FLAG_OLDER_THAN, "--older-than", "leaks"},
-		{FLAG_MIN_WAIT, "--min-wait", "block and mutex"},
-	};
+	const struct profile_kind *kind = opts->kind;
+	static const enum agent_flag kind_flags[] = {FLAG_HZ,	       FLAG_EVENT,	FLAG_HEAP_RATE,
+						     FLAG_HEAP_INJECT, FLAG_OLDER_THAN, FLAG_MIN_WAIT};
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		bool applies = rules[i].flag == FLAG_HZ	       ? source->takes_hz
-			       : rules[i].flag == FLAG_EVENT     ? source->takes_event
-			       : rules[i].flag == FLAG_HEAP_RATE || rules[i].flag == FLAG_HEAP_INJECT ? source->needs_heap
-			       : rules[i].flag == FLAG_OLDER_THAN ? source->span == SPAN_AGE
-								  : source->takes_min_wait;
-		if ((opts->given & TAKES(rules[i].flag)) && !applies)
-			return cli_fail(2, "%s applies to --type %s, not --type %s", rules[i].name, rules[i].which,
-					source->name);
+	for (size_t i = 0; i < sizeof(kind_flags) / sizeof(kind_flags[0]); i++) {
+		enum agent_flag flag = kind_flags[i];
+		if (!(opts->given & TAKES(flag)) || flag_applies(flag, kind))
+			continue;
+		char which[160];
+		size_t n = 0, used = 0;
+		for (size_t k = 0; k < profile_kinds_count; k++)
+			n += profile_kinds[k].recordable && flag_applies(flag, &profile_kinds[k]);
+		which[0] = '\0';
+		for (size_t k = 0, j = 0; k < profile_kinds_count && used < sizeof(which); k++)
+			if (profile_kinds[k].recordable && flag_applies(flag, &profile_kinds[k])) {
+				int wrote = snprintf(which + used, sizeof(which) - used, "%s%s",
+						     j == 0	  ? ""
+						     : j + 1 == n ? " and "
+								  : ", ",
+						     profile_kinds[k].name);
+				used += wrote > 0 ? (size_t)wrote : 0;
+				j++;
+			}
+		return cli_fail(2, "--%s applies to --kind %s, not --kind %s", agent_flag_name(flag), which,
+				kind->name);
 	}
 	enum output_format named = opts->output != NULL ? format_for_path(opts->output) : FORMAT_UNKNOWN;
-	enum output_format format = opts->format != FORMAT_UNKNOWN ? opts->format
-				    : named != FORMAT_UNKNOWN  ? named
-							       : FORMAT_PPROF;
-	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
-		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
-				   "sample type (go tool pprof -sample_index chooses)");
+	enum output_format format = output_format_of(opts);
 	if ((opts->given & TAKES(FLAG_FORMAT)) && named != FORMAT_UNKNOWN && named != opts->format)
 		return cli_fail(2, "-o %s names a %s file but --format is %s: make them agree", opts->output,
 				format_name(named), format_name(opts->format));
+	if (kind->document_type != NULL && format != kind->document_format && opts->format == FORMAT_UNKNOWN)
+		return cli_fail(2, "-o %s: --kind %s writes %s only, not %s", opts->output, kind->name,
+				format_name(kind->document_format), format_name(format));
+	if (kind->document_type != NULL && format != kind->document_format)
+		return cli_fail(2, "--kind %s writes %s only, not %s", kind->name, format_name(kind->document_format),
+				format_name(format));
+	if (kind->document_type == NULL && format == FORMAT_TRACE_JSON)
+		return cli_fail(2, "%s is the format of --kind trace; a %s is written as pprof, folded or svg",
+				format_name(format), kind->title);
+	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format == FORMAT_PPROF)
+		return cli_fail(2, "--sample-index picks what folded and SVG output draw; a pprof file keeps every "
+				   "sample type (go tool pprof -sample_index chooses)");
+	if ((opts->given & TAKES(FLAG_SAMPLE_INDEX)) && format != FORMAT_FOLDED && format != FORMAT_SVG)
+		return cli_fail(2, "--sample-index picks what folded and SVG output draw, not %s", format_name(format));
 	return 0;
 }
 
 static int parse_record_options(int argc, char **argv, struct record_options *record)
 {
 	struct agent_options *opts = &record->flags;
-	int rc = agent_options_parse("record", record_usage,
-				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_TYPE) | TAKES(FLAG_DURATION) | TAKES(FLAG_HZ) |
-					     TAKES(FLAG_OUTPUT) | TAKES(FLAG_FORMAT) | TAKES(FLAG_EVENT) |
-					     TAKES(FLAG_UNWIND) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_HEAP_INJECT) | TAKES(FLAG_OLDER_THAN) |
-					     TAKES(FLAG_MIN_WAIT) | TAKES(FLAG_SAMPLE_INDEX),
-				     argc, argv, opts);
+	int rc = agent_options_parse(&record_help, argc, argv, opts);
 
 	if (rc != 0)
 		return rc;
 	if ((rc = check_flags_apply(opts)) != 0)
 		return rc;
-	if (opts->format == FORMAT_UNKNOWN)
-		opts->format = opts->output != NULL ? format_for_path(opts->output) : FORMAT_PPROF;
-	if (opts->format == FORMAT_UNKNOWN)
-		opts->format = FORMAT_PPROF;
+	opts->format = output_format_of(opts);
 	if (opts->output == NULL) {
-		const char *extension = opts->format == FORMAT_SVG ? "svg" : opts->format == FORMAT_FOLDED ? "folded" : "pb.gz";
-		snprintf(record->default_output, sizeof(record->default_output), "%s.%s", opts->source->name, extension);
+		const char *extension = opts->format == FORMAT_PPROF ? "pb.gz" : format_name(opts->format);
+		snprintf(record->default_output, sizeof(record->default_output), "%s.%s", opts->kind->name, extension);
 		opts->output = record->default_output;
 	}
 	return 0;
@@ -199,50 +207,75 @@ static void await_debuginfo(struct traced_set *image)
 		;
 }
 
-/* Opens the window of the recording's kind, waits it out (the duration,
- * Ctrl-C or the target's exit) and returns its profile; NULL with err. */
-static struct profile *record_window(const struct agent_options *opts, struct session *session,
-				     struct window_figures *figures, double *seconds, char *err, size_t err_len)
+/* What one recording holds from its window's open to its close. */
+struct recording {
+	struct profile_context ctx;
+	struct kind_window *window;
+	struct window_clock clock;
+	struct window_figures figures;
+	double seconds;
+};
+
+/* Opens the window of the recording's kind and waits it out (the
+ * duration, Ctrl-C or the target's exit). 0, or -1 with err. */
+static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec, char *err,
+			 size_t err_len)
 {
-	const struct profile_source *source = opts->source;
+	const struct profile_kind *kind = opts->kind;
 	const struct target *target = traced_set_main(&session->image);
-	char name[4096], pid_text[32];
-	struct profile_context ctx = {.session = session, .hz = opts->hz, .event = opts->event};
+	char name[4096];
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
 		.min_wait_ns = opts->min_wait_ns,
 		.older_than_ns = opts->older_than_ns,
 	};
 
-	if (source->needs_heap && (ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject, err, err_len)) == NULL)
-		return NULL;
-	struct source_window *window = source_window_open(source, &ctx, &request, figures, err, err_len);
-	if (window == NULL) {
-		heap_tracer_free(ctx.heap);
-		return NULL;
+	rec->ctx = (struct profile_context){.session = session, .hz = opts->hz};
+	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject,
+								   err, err_len)) == NULL)
+		return -1;
+	rec->window = kind_window_open(kind, &rec->ctx, &request, &rec->figures, err, err_len);
+	if (rec->window == NULL) {
+		heap_tracer_free(rec->ctx.heap);
+		return -1;
 	}
 	traced_set_name(&session->image, name, sizeof(name));
-	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)target->pid);
-	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", source->activity, name, figures->detail,
-		(double)opts->duration_ns / 1e9);
-	struct window_clock clock;
-	source_window_start_clock(window, &clock, &stop_token);
-	window_wait(&clock);
-	*seconds = window_elapsed_seconds(&clock);
-	if (ctx.heap != NULL) {
-		heap_tracer_finish(ctx.heap); /* removing the uprobes takes a moment: not part of the recording */
+	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name,
+		rec->figures.detail, (double)opts->duration_ns / 1e9);
+	kind_window_start_clock(rec->window, &rec->clock, &stop_token);
+	window_wait(&rec->clock);
+	rec->seconds = window_elapsed_seconds(&rec->clock);
+	if (rec->ctx.heap != NULL) {
+		heap_tracer_finish(rec->ctx.heap); /* removing the uprobes takes a moment: not part of the recording */
 		double traced;
-		const char *ended = heap_tracer_end_reason(ctx.heap, &traced);
+		const char *ended = heap_tracer_end_reason(rec->ctx.heap, &traced);
 		if (ended != NULL)
 			fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
 				(int)target->pid, ended, traced);
 	}
+	return 0;
+}
+
+/* After the window closed: the target's exit cut it short. */
+static void warn_if_exited(struct session *session, const struct recording *rec, const char *what)
+{
+	char pid_text[32];
+
+	if (rec->ctx.heap != NULL || !rec->figures.target_exited)
+		return;
+	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)traced_set_main(&session->image)->pid);
+	fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial %s\n",
+		traced_set_single(&session->image) != NULL ? pid_text : "every process of the set", rec->seconds,
+		what);
+}
+
+/* Closes the window into its profile; NULL with err. */
+static struct profile *close_into_profile(struct session *session, struct recording *rec, char *err, size_t err_len)
+{
 	await_debuginfo(&session->image);
-	struct profile *profile = source_window_close(window, &clock, figures);
-	if (ctx.heap == NULL && figures->target_exited)
-		fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial profile\n",
-			traced_set_single(&session->image) != NULL ? pid_text : "every process of the set", *seconds);
-	heap_tracer_free(ctx.heap);
+	struct profile *profile = kind_window_close(rec->window, &rec->clock, &rec->figures);
+	warn_if_exited(session, rec, "profile");
+	heap_tracer_free(rec->ctx.heap);
 	if (profile == NULL)
 		snprintf(err, err_len, "out of memory while building the profile");
 	return profile;
@@ -253,8 +286,7 @@ static struct profile *record_window(const struct agent_options *opts, struct se
 static long drawn_value(const struct agent_options *opts, const struct profile *profile)
 {
 	if (opts->sample_index == NULL)
-		return opts->source->output_value >= 0 ? opts->source->output_value
-						       : (long)profile_default_value(profile);
+		return opts->kind->output_value >= 0 ? opts->kind->output_value : (long)profile_default_value(profile);
 	long value = profile_sample_type_index(profile, opts->sample_index);
 	if (value < 0) {
 		char types[256] = "";
@@ -278,7 +310,7 @@ static void warn_if_nothing_drawn(const struct agent_options *opts, const struct
 		return;
 	fprintf(stderr, "bpfprof: warning: the %s output draws %s, which is 0 in this profile", format_name(opts->format),
 		profile->sample_types[value].type);
-	if (opts->source->needs_heap && strcmp(profile->sample_types[value].type, "inuse_space") == 0)
+	if (opts->kind->needs_heap && strcmp(profile->sample_types[value].type, "inuse_space") == 0)
 		fputs(" (nothing allocated in the window is still in use); --sample-index alloc_space draws the bytes "
 		      "allocated",
 		      stderr);
@@ -289,13 +321,13 @@ static int write_output(const struct agent_options *opts, const struct target *t
 			const struct profile *profile, const struct window_figures *figures, FILE *out)
 {
 	char title[300];
-	struct flamegraph_options svg = {.title = title, .subtitle = figures->subtitle, .unit = opts->source->unit};
+	struct flamegraph_options svg = {.title = title, .subtitle = figures->subtitle, .unit = opts->kind->unit};
 	size_t value = (size_t)drawn_value(opts, profile);
 
 	if (opts->sample_index != NULL)
 		svg.unit = profile->sample_types[value].unit;
 
-	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->source->title, target->comm, (int)target->pid);
+	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, target->comm, (int)target->pid);
 	if (profile_write(out, profile, opts->format, value, &svg) != 0)
 		return -1;
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
@@ -311,7 +343,7 @@ int record_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	const struct agent_options opts = record.flags;
-	if (profile_source_kernel_check(opts.source, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
+	if (profile_kind_kernel_check(opts.kind, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
@@ -329,35 +361,47 @@ int record_main(int argc, char **argv)
 		return rc;
 	}
 
-	struct window_figures figures;
-	double seconds = 0;
+	struct recording rec;
+	struct profile *profile = NULL;
 	struct sigaction stop = {.sa_handler = request_stop};
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
-	struct profile *profile = record_window(&opts, &session, &figures, &seconds, err, sizeof(err));
-	if (profile == NULL) {
+	if (record_window(&opts, &session, &rec, err, sizeof(err)) != 0) {
 		rc = cli_fail(1, "%s", err);
 		goto out;
 	}
-	long drawn = drawn_value(&opts, profile);
-	if (drawn < 0) {
-		rc = 2;
-		goto out;
-	}
-	warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
-	if (write_output(&opts, target, profile, &figures, out) != 0) {
-		rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
-		goto out;
+	if (opts.kind->document_type != NULL) {
+		rc = kind_window_close_document(rec.window, &rec.clock, &rec.figures, out);
+		warn_if_exited(&session, &rec, "trace");
+		if (rc != 0 || fflush(out) != 0 || ferror(out)) {
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			goto out;
+		}
+	} else {
+		if ((profile = close_into_profile(&session, &rec, err, sizeof(err))) == NULL) {
+			rc = cli_fail(1, "%s", err);
+			goto out;
+		}
+		long drawn = drawn_value(&opts, profile);
+		if (drawn < 0) {
+			rc = 2;
+			goto out;
+		}
+		warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
+		if (write_output(&opts, target, profile, &rec.figures, out) != 0) {
+			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
+			goto out;
+		}
 	}
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
 	double cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 			     (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 	fprintf(stderr, "bpfprof: wrote %s (%s): %s; the agent used %.2f s of CPU (%.2f%% of one core)\n",
-		to_stdout ? "standard output" : opts.output, format_name(opts.format), figures.summary, cpu_seconds,
-		100 * cpu_seconds / seconds);
+		to_stdout ? "standard output" : opts.output, format_name(opts.format), rec.figures.summary, cpu_seconds,
+		100 * cpu_seconds / rec.seconds);
 	const char *warning;
-	for (size_t i = 0; (warning = profile_warning(profile, i)) != NULL; i++)
+	for (size_t i = 0; profile != NULL && (warning = profile_warning(profile, i)) != NULL; i++)
 		fprintf(stderr, "bpfprof: warning: %s\n", warning);
 out:
 	profile_free(profile);

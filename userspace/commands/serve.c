@@ -9,54 +9,56 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command_line.h"
 #include "heap_tracer.h"
 #include "listen.h"
 #include "options.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "serve.h"
 #include "http_server.h"
 #include "session.h"
 
-static const char serve_usage[] =
-	"usage: bpfprof serve --pid PID[,PID...] [--children] [--cgroup DIR] [--listen 127.0.0.1:6060]\n"
-	"                     [--hz 99] [--unwind auto|fp|dwarf]\n"
-	"                     [--heap] [--heap-rate 524288] [--heap-inject]\n"
-	"                     [--max-windows 16] [--max-connections 64] [--snapshot-memory 256MiB]\n"
-	"\n"
-	"Attaches to a running process and serves Go-compatible /debug/pprof endpoints,\n"
-	"so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
-	"as it does against a Go program. CPU sampling runs only while a profile is requested;\n"
-	"heap tracing (--heap) runs from the start, since in-use memory is counted from attach.\n"
-	"Stops on SIGINT or SIGTERM.\n"
-	"\n"
-	"  -p, --pid PID[,PID]  the processes to profile (repeatable); samples carry the labels\n"
-	"                       pid and comm (go tool pprof -tagfocus, -tagroot=pid)\n"
-	"  -C, --children       and every descendant of them, those forked later included\n"
-	"  -G, --cgroup DIR     every process of a cgroup v2 directory (such as\n"
-	"                       system.slice/nginx.service, under /sys/fs/cgroup), joiners included\n"
-	"  -l, --listen ADDR    HOST:PORT to serve on (default 127.0.0.1:6060; port 0 picks one).\n"
-	"                       Profiles expose the target's code layout, paths and command line:\n"
-	"                       keep it on loopback unless the network is trusted.\n"
-	"  -F, --hz N           CPU samples per second per CPU, 1 to 10000 (default 99)\n"
-	"  -u, --unwind M       user stacks by auto (.eh_frame tables, frame pointers where an\n"
-	"                       object has none; the default), dwarf (tables only) or fp\n"
-	"  -m, --heap           trace allocations for /debug/pprof/heap, allocs and leaks (off by\n"
-	"                       default: every malloc and free of the target then costs a uprobe hit)\n"
-	"  -r, --heap-rate N    sample an allocation every N bytes on average (default 524288,\n"
-	"                       as Go's MemProfileRate; 1 records every one); implies --heap\n"
-	"  -J, --heap-inject    count allocations inside the process instead of trapping each\n"
-	"                       call: loads bpfprof's sampler library into it (ptrace, dlopen),\n"
-	"                       so only sampled calls reach the kernel; one process, glibc\n"
-	"                       2.34+; the library stays loaded, inert, after; implies --heap\n"
-	"  -W, --max-windows N  profile windows open at once, requests and UI recordings together\n"
-	"                       (default 16); beyond it a request gets 503 and the reason\n"
-	"  -N, --max-connections N  client connections at once, a thread each (default 64); beyond\n"
-	"                       it 503 and the reason. A connection that sends no whole request\n"
-	"                       for 10 s is closed (slow clients, idle keep-alive)\n"
-	"  -M, --snapshot-memory SIZE  memory the UI's snapshots may keep, such as 256MiB (the\n"
-	"                       default) or 1GiB; past it the oldest ready ones are evicted\n"
-	"  -h, --help           this text\n";
+/* What serve does, and the kinds' endpoints from the table. */
+static void write_serve_about(FILE *out)
+{
+	fputs("Attaches to running processes and serves Go-compatible /debug/pprof endpoints,\n"
+	      "so `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30` works\n"
+	      "as it does against a Go program. CPU sampling runs only while a profile is requested;\n"
+	      "heap tracing (--heap) runs from the start, since in-use memory is counted from attach.\n"
+	      "Stops on SIGINT or SIGTERM. The kinds, each at /debug/pprof/NAME:\n\n",
+	      out);
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *kind = &profile_kinds[i];
+		char name[64];
+		snprintf(name, sizeof(name), "%s%s%s", kind->endpoint, kind->alias != NULL ? ", " : "",
+			 kind->alias != NULL ? kind->alias : "");
+		char help[256];
+		snprintf(help, sizeof(help), "%s%s", kind->help, kind->needs_heap ? " (with --heap)" : "");
+		agent_options_write_row(out, 2, name, help);
+	}
+}
+
+static const enum agent_flag serve_flags[] = {
+	FLAG_PID,
+	FLAG_CHILDREN,
+	FLAG_CGROUP,
+	FLAG_LISTEN,
+	FLAG_HZ,
+	FLAG_UNWIND,
+	FLAG_HEAP,
+	FLAG_HEAP_RATE,
+	FLAG_HEAP_INJECT,
+	FLAG_MAX_WINDOWS,
+	FLAG_MAX_CONNECTIONS,
+	FLAG_SNAPSHOT_MEMORY,
+};
+
+static const struct command_help serve_help = {
+	.name = "serve",
+	.flags = serve_flags,
+	.n_flags = sizeof(serve_flags) / sizeof(serve_flags[0]),
+	.write_about = write_serve_about,
+};
 
 /* The kinds serve needs from the start: CPU sampling, and heap tracing
  * with --heap. 0, or 1 after saying what the kernel lacks. */
@@ -65,9 +67,9 @@ static int check_kernel(const struct agent_options *opts)
 	bool frame_pointers_only = opts->unwind == UNWIND_MODE_FP;
 	char err[512];
 
-	if (profile_source_kernel_check(profile_source_named("cpu"), frame_pointers_only, err, sizeof(err)) != 0 ||
+	if (profile_kind_kernel_check(profile_kind_named("cpu"), frame_pointers_only, err, sizeof(err)) != 0 ||
 	    (opts->heap &&
-	     profile_source_kernel_check(profile_source_named("heap"), frame_pointers_only, err, sizeof(err)) != 0))
+	     profile_kind_kernel_check(profile_kind_named("heap"), frame_pointers_only, err, sizeof(err)) != 0))
 		return cli_fail(1, "%s", err);
 	return 0;
 }
@@ -99,12 +101,7 @@ int serve_main(int argc, char **argv)
 	struct session session;
 	struct heap_tracer *heap = NULL;
 	char err[512];
-	int rc = agent_options_parse("serve", serve_usage,
-				     TAKES(FLAG_PID) | TAKES(FLAG_CHILDREN) | TAKES(FLAG_CGROUP) | TAKES(FLAG_LISTEN) | TAKES(FLAG_HZ) | TAKES(FLAG_UNWIND) |
-					     TAKES(FLAG_HEAP) | TAKES(FLAG_HEAP_RATE) | TAKES(FLAG_HEAP_INJECT) |
-					     TAKES(FLAG_MAX_WINDOWS) |
-					     TAKES(FLAG_MAX_CONNECTIONS) | TAKES(FLAG_SNAPSHOT_MEMORY),
-				     argc, argv, &opts);
+	int rc = agent_options_parse(&serve_help, argc, argv, &opts);
 
 	if (rc != 0 || (rc = check_kernel(&opts)) != 0)
 		return rc;

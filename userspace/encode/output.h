@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "cli.h"
+#include "output_format.h"
 #include "flamegraph_svg.h"
 #include "profile.h"
 

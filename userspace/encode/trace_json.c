@@ -140,10 +140,8 @@ static struct thread_track *track_of(struct writer *w, struct tracks *tracks, co
 /* Tracks for the threads /proc listed, so quiet ones show too. */
 static int add_listed_threads(struct writer *w, struct tracks *tracks)
 {
-	const struct thread_stacks *threads = w->info->threads;
-
-	for (size_t i = 0; threads != NULL && i < threads->count; i++) {
-		const struct thread_stack *t = &threads->threads[i];
+	for (size_t i = 0; i < w->info->n_threads; i++) {
+		const struct trace_thread *t = &w->info->threads[i];
 		enum activity activity = t->state == 'S' ? SLEEPING : t->state == 'D' ? DISK_SLEEP
 				       : t->state == 'R' ? LISTED_RUNNING
 							 : UNKNOWN;

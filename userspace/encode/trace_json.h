@@ -19,7 +19,6 @@
 
 #include <linux/types.h>
 
-#include "thread_stacks.h"
 #include "timeline.h"
 
 /* A traced process, named in the trace as its own group of tracks. */
@@ -28,10 +27,19 @@ struct trace_process {
 	const char *comm;
 };
 
+/* A thread as /proc had it at the start, so that one without events
+ * still gets its track. */
+struct trace_thread {
+	pid_t pid, tid;
+	char name[TIMELINE_COMM_LEN]; /* as the events' comm: not always terminated */
+	char state;		      /* /proc's letter: R, S, D, ... */
+};
+
 struct trace_info {
 	const struct trace_process *processes;
 	size_t n_processes;
-	const struct thread_stacks *threads; /* as /proc had them at the start (no stacks needed); may be NULL */
+	const struct trace_thread *threads;
+	size_t n_threads;
 	uint64_t start_ns, end_ns; /* the window, monotonic */
 	uint64_t events_seen, events_lost;
 	bool target_exited; /* the window ended early because the target did */

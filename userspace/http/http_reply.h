@@ -26,6 +26,8 @@ enum MHD_Result http_json_error(struct MHD_Connection *conn, unsigned status, co
 enum MHD_Result http_send_stream(struct MHD_Connection *conn, FILE *stream, char **buf, size_t *len, int rc,
 				 const char *content_type, const char *attachment);
 
+#define PROFILE_SECONDS_MAX 3600 /* the longest window serve records for one request */
+
 /* ?name= as a whole number: 0 and *value, 1 when absent, -1 when malformed. */
 int http_query_number(struct MHD_Connection *conn, const char *name, long *value);
 /* The same rule on a query value already looked up (NULL: absent), apart

@@ -2,7 +2,7 @@
  * http_server.c: the HTTP server of `bpfprof serve`: Go's net/http/pprof
  * endpoints over libmicrohttpd (a thread per connection, since a profile
  * request waits out its window), a route per profile kind of the table
- * (profile_sources.h), and the UI's (ui_api.c).
+ * (profile_kinds.h), and the UI's (ui_api.c).
  *
  * Behaviour follows Go's handlers where a client can tell: headers, status
  * codes, `seconds` and `debug` parameters, error bodies with X-Go-Pprof so
@@ -23,20 +23,15 @@
 
 #include <microhttpd.h>
 
-#include "cli.h"
 #include "clock.h"
-#include "heap_collector.h"
 #include "heap_tracer.h"
 #include "http_reply.h"
 #include "offcpu_profile.h"
 #include "output.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "http_server.h"
 #include "session.h"
-#include "thread_stacks.h"
-#include "timeline_collector.h"
 #include "top.h"
-#include "trace_json.h"
 #include "ui_api.h"
 #include "text_escape.h"
 #define BODY_MAX (64 * 1024)
@@ -44,7 +39,7 @@
  * reason) up to this many more; past those libmicrohttpd closes them. */
 #define CONNECTIONS_OVER_LIMIT 16
 
-/* Go's endpoints that are not profile kinds (those are profile_sources.h's). */
+/* Go's endpoints that are not profile kinds (those are profile_kinds.h's). */
 static const struct other_endpoint {
 	const char *name;
 	const char *description;
@@ -81,9 +76,9 @@ struct server {
 	struct ui_context ui; /* also holds when we attached, for / */
 };
 
-static bool source_available(const struct server *server, const struct profile_source *source)
+static bool kind_available(const struct server *server, const struct profile_kind *kind)
 {
-	return !source->needs_heap || server->heap != NULL;
+	return !kind->needs_heap || server->heap != NULL;
 }
 
 /* A profile as Go sends it: gzipped protobuf as an attachment, or with
@@ -153,81 +148,23 @@ static bool client_gone(void *conn)
 	return recv(info->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-static void drain_timeline(void *timeline, int timeout_ms)
+/* A window's document (the trace's JSON) as an attachment, NAME.EXT;
+ * nothing when its client went away. */
+static enum MHD_Result send_document(struct MHD_Connection *conn, struct kind_window *window,
+				     const struct window_clock *clock, struct window_figures *figures, bool client_gone,
+				     const struct profile_kind *kind)
 {
-	timeline_collector_poll(timeline, timeout_ms);
-}
-
-/* trace: the scheduler's timeline of every thread over ?seconds=N
- * (default 1, as Go's), as Chrome trace-event JSON. */
-static enum MHD_Result serve_trace(struct server *server, struct MHD_Connection *conn, long seconds)
-{
-	struct traced_set *image = &server->session->image;
-	char err[512];
-
-	if (!traced_set_alive(image)) {
-		traced_set_gone_reason(image, err, sizeof(err));
-		return http_error(conn, MHD_HTTP_GONE, "%s", err);
-	}
-	if (!window_slots_take(&server->slots))
-		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "cannot take a trace: %u profile windows are open already, as many as this agent takes "
-				  "at once (--max-windows); try again when one ends",
-				  server->slots.max);
-	struct timeline_collector *timeline = timeline_collector_start(image->tracker, err, sizeof(err));
-	if (timeline == NULL) {
-		window_slots_give_back(&server->slots);
-		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a trace: %s", err);
-	}
-	/* The processes as they are now: each a group of tracks, every thread
-	 * listed so that quiet ones show too. */
-	struct thread_stacks threads = {0};
-	size_t n_processes = 0;
-	traced_set_lock(image);
-	pid_t *pids = traced_set_live_pids(image, &n_processes);
-	struct trace_process *processes = calloc(n_processes + 1, sizeof(*processes));
-	for (size_t i = 0; pids != NULL && processes != NULL && i < n_processes; i++) {
-		const struct traced_process *process = traced_set_process(image, pids[i]);
-		processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
-		threads_list(pids[i], &threads);
-	}
-	traced_set_unlock(image);
-	free(pids);
-	struct trace_info info = {.processes = processes, .n_processes = processes != NULL ? n_processes : 0,
-				  .threads = &threads};
-	struct window_clock clock;
-	window_clock_start(&clock, (uint64_t)seconds * 1000000000ULL, &server->stopping);
-	clock.target_gone = traced_set_gone;
-	clock.target = image;
-	clock.client_gone = client_gone;
-	clock.client = conn;
-	clock.drain = drain_timeline;
-	clock.drain_ctx = timeline;
-	info.start_ns = clock.started_ns;
-	enum window_end end = window_wait(&clock);
-	info.end_ns = clock.ended_ns;
-	info.target_exited = end == WINDOW_TARGET_EXITED;
-	struct timeline_events gathered;
-	timeline_collector_stop(timeline, &gathered);
-	window_slots_give_back(&server->slots);
-	info.events_seen = gathered.seen;
-	info.events_lost = gathered.lost;
-
-	char *buf = NULL;
+	char *buf = NULL, filename[32];
 	size_t len = 0;
-	FILE *out = end == WINDOW_CLIENT_GONE ? NULL : open_memstream(&buf, &len);
-	int rc = out != NULL ? trace_write_json(out, gathered.events, gathered.count, &info) : -1;
-	free(gathered.events);
-	thread_stacks_free(&threads);
-	free(processes);
-	if (end == WINDOW_CLIENT_GONE) {
-		fprintf(stderr, "bpfprof: the client of a trace went away after %.1f s; its window ended\n",
-			window_elapsed_seconds(&clock));
+	FILE *out = client_gone ? NULL : open_memstream(&buf, &len);
+	int rc = kind_window_close_document(window, clock, figures, out);
+
+	if (client_gone)
 		return MHD_NO;
-	}
 	if (out == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	return http_send_stream(conn, out, &buf, &len, rc, "application/json", "trace.json");
+	snprintf(filename, sizeof(filename), "%s.%s", kind->endpoint, format_name(kind->document_format));
+	return http_send_stream(conn, out, &buf, &len, rc, kind->document_type, filename);
 }
 
 /* Why a window or a view could not be taken: the target is gone (410,
@@ -238,8 +175,8 @@ static unsigned int refusal_status(const struct server *server)
 }
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
-static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn,
-				  const struct profile_source *source, long debug)
+static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *conn, const struct profile_kind *kind,
+				  long debug)
 {
 	char err[512], *buf = NULL;
 	size_t len = 0;
@@ -247,7 +184,7 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
 
 	if (out == NULL)
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	if (source->write_text(&server->ctx, out, debug, err, sizeof(err)) != 0) {
+	if (kind->write_text(&server->ctx, out, debug, err, sizeof(err)) != 0) {
 		fclose(out);
 		free(buf);
 		return http_error(conn, refusal_status(server),
@@ -256,21 +193,21 @@ static enum MHD_Result serve_text(struct server *server, struct MHD_Connection *
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
 }
 
-/* What a request's query asks of a window of source, with Go's rules:
+/* What a request's query asks of a window of kind, with Go's rules:
  * seconds (a window, or for heap and allocs a delta), debug, gc (accepted;
  * a C heap has no collector to run); older_than for the leak view,
  * min_wait_us for block and mutex. 0, or -1 after answering 400. */
-static int read_request(struct MHD_Connection *conn, const struct profile_source *source,
-			struct window_request *request, long *seconds, long *debug, enum MHD_Result *refused)
+static int read_request(struct MHD_Connection *conn, const struct profile_kind *kind, struct window_request *request,
+			long *seconds, long *debug, enum MHD_Result *refused)
 {
 	int has_seconds = read_seconds_and_debug(conn, seconds, debug, refused);
 
 	*request = (struct window_request){.min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS};
 	if (has_seconds < 0)
 		return -1;
-	if (source->span == SPAN_WINDOW)
+	if (kind->span == SPAN_WINDOW)
 		request->duration_ns = (uint64_t)*seconds * 1000000000ULL;
-	if (source->span == SPAN_NOW && has_seconds == 0) {
+	if (kind->span == SPAN_NOW && has_seconds == 0) {
 		if (*debug != 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST, "seconds and debug params are incompatible");
 			return -1;
@@ -278,11 +215,11 @@ static int read_request(struct MHD_Connection *conn, const struct profile_source
 		request->duration_ns = (uint64_t)*seconds * 1000000000ULL;
 		request->delta = true;
 	}
-	if (source->span == SPAN_AGE) {
+	if (kind->span == SPAN_AGE) {
 		long older_than = (long)(LEAK_AGE_DEFAULT_NS / 1000000000ULL);
 		if (has_seconds == 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST,
-					      "the %s profile has no delta: ask with ?older_than=N", source->name);
+					      "the %s profile has no delta: ask with ?older_than=N", kind->name);
 			return -1;
 		}
 		if (http_query_number(conn, "older_than", &older_than) < 0 || older_than < 0) {
@@ -293,7 +230,7 @@ static int read_request(struct MHD_Connection *conn, const struct profile_source
 		request->older_than_ns = (uint64_t)older_than * 1000000000ULL;
 	}
 	long min_wait_us = (long)(OFFCPU_MIN_WAIT_DEFAULT_NS / 1000);
-	if (source->takes_min_wait) {
+	if (kind->takes_min_wait) {
 		if (http_query_number(conn, "min_wait_us", &min_wait_us) < 0 || min_wait_us < 0) {
 			*refused = http_error(conn, MHD_HTTP_BAD_REQUEST,
 					      "invalid value for \"min_wait_us\" - must be a whole number of microseconds");
@@ -315,40 +252,41 @@ static void lower_title(const char *title, char *out, size_t len)
 /* Every profile kind's endpoint: a window as the query asks, waited out
  * (ending early when the agent stops, the target exits or the client goes
  * away), then its profile as Go sends it. */
-static enum MHD_Result serve_source(struct server *server, struct MHD_Connection *conn,
-				    const struct profile_source *source, const char *name)
+static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *conn, const struct profile_kind *kind,
+				  const char *name)
 {
-	long seconds = source->default_seconds, debug = 0;
+	long seconds = kind->default_seconds, debug = 0;
 	struct window_request request;
 	enum MHD_Result refused;
 	char err[512], what[64];
 
-	if (read_request(conn, source, &request, &seconds, &debug, &refused) < 0)
+	if (read_request(conn, kind, &request, &seconds, &debug, &refused) < 0)
 		return refused;
-	if (source->open == NULL && debug != 0) {
-		lower_title(source->title, what, sizeof(what));
+	if (kind->document_type != NULL && debug != 0) {
+		lower_title(kind->title, what, sizeof(what));
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "the %s has no text form: ask without debug", what);
 	}
-	if (source->open == NULL)
-		return serve_trace(server, conn, seconds);
-	if (debug != 0 && source->write_text != NULL)
-		return serve_text(server, conn, source, debug);
+	if (debug != 0 && kind->write_text != NULL)
+		return serve_text(server, conn, kind, debug);
 	struct window_figures figures;
-	struct source_window *window = source_window_open(source, &server->ctx, &request, &figures, err, sizeof(err));
+	struct kind_window *window = kind_window_open(kind, &server->ctx, &request, &figures, err, sizeof(err));
 	if (window == NULL) {
-		lower_title(source->title, what, sizeof(what));
+		lower_title(kind->title, what, sizeof(what));
 		return http_error(conn, figures.busy ? MHD_HTTP_SERVICE_UNAVAILABLE : refusal_status(server),
 				  "cannot take a %s: %s", what, err);
 	}
 	struct window_clock clock;
-	source_window_start_clock(window, &clock, &server->stopping);
+	kind_window_start_clock(window, &clock, &server->stopping);
 	clock.client_gone = client_gone;
 	clock.client = conn;
 	enum window_end end = window_wait(&clock);
-	struct profile *profile = source_window_close(window, &clock, &figures);
-	if (end == WINDOW_CLIENT_GONE) {
+	if (end == WINDOW_CLIENT_GONE)
 		fprintf(stderr, "bpfprof: the client of /debug/pprof/%s went away after %.1f s; its window ended\n", name,
 			window_elapsed_seconds(&clock));
+	if (kind->document_type != NULL)
+		return send_document(conn, window, &clock, &figures, end == WINDOW_CLIENT_GONE, kind);
+	struct profile *profile = kind_window_close(window, &clock, &figures);
+	if (end == WINDOW_CLIENT_GONE) {
 		profile_free(profile);
 		return MHD_NO;
 	}
@@ -372,15 +310,17 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 	      "Read them with <code>go tool pprof http://HOST:PORT/debug/pprof/NAME</code>.</p>\n"
 	      "<table>\n<tr><th>Profile</th><th>Description</th></tr>\n",
 	      page);
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *source = &profile_sources[i];
-		if (!source_available(server, source))
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *kind = &profile_kinds[i];
+		if (!kind_available(server, kind))
 			continue;
-		fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n", source->endpoint,
-			source->endpoint, source->description);
-		if (source->alias != NULL)
-			fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>The same as %s, under its C name.</td></tr>\n",
-				source->alias, source->alias, source->endpoint);
+		fprintf(page, "<tr><td><a href=\"%s?debug=1\">%s</a></td><td>%s</td></tr>\n", kind->endpoint,
+			kind->endpoint, kind->description);
+		if (kind->alias != NULL)
+			fprintf(page,
+				"<tr><td><a href=\"%s?debug=1\">%s</a></td><td>The same as %s, under its C "
+				"name.</td></tr>\n",
+				kind->alias, kind->alias, kind->endpoint);
 	}
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
 		if (other_endpoints[i].built)
@@ -620,16 +560,16 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 
 	const char *name = url + 13;
-	const struct profile_source *source = profile_source_at(name);
-	if (source != NULL) {
-		if (!source_available(server, source))
+	const struct profile_kind *kind = profile_kind_at(name);
+	if (kind != NULL) {
+		if (!kind_available(server, kind))
 			return http_error(conn, MHD_HTTP_NOT_FOUND,
 					  "profile \"%s\" needs heap tracing, which is off: start bpfprof serve with --heap",
 					  name);
 		char missing[512];
-		if (profile_source_kernel_check(source, server->frame_pointers_only, missing, sizeof(missing)) != 0)
+		if (profile_kind_kernel_check(kind, server->frame_pointers_only, missing, sizeof(missing)) != 0)
 			return http_error(conn, MHD_HTTP_NOT_IMPLEMENTED, "%s", missing);
-		return serve_source(server, conn, source, name);
+		return serve_kind(server, conn, kind, name);
 	}
 	if (strcmp(name, "symbol") == 0) {
 		if (body->truncated)
@@ -668,7 +608,6 @@ struct server *server_start(struct session *session, struct heap_tracer *heap, u
 		.session = session,
 		.heap = heap,
 		.hz = hz,
-		.event = cpu_event_find("cpu-clock"),
 		.slots = &server->slots,
 	};
 	server->ui = (struct ui_context){

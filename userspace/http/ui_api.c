@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "flame.h"
 #include "flame_tree.h"
 #include "http_reply.h"
@@ -72,35 +71,35 @@ static enum MHD_Result serve_kinds(struct MHD_Connection *conn)
 
 	if (out == NULL)
 		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	profile_sources_write_json(out);
+	profile_kinds_write_json(out);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }
 
 /* POST /api/snapshots?kind=NAME&seconds=N, NAME a kind the UI records
- * (profile_sources.h): seconds is the window, or the age of a leak; a kind
+ * (profile_kinds.h): seconds is the window, or the age of a leak; a kind
  * taken at once takes none. */
 static enum MHD_Result start_snapshot(struct ui_context *ctx, struct MHD_Connection *conn)
 {
 	const char *kind_name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind");
-	const struct profile_source *source = profile_source_named(kind_name != NULL ? kind_name : "cpu");
+	const struct profile_kind *kind = profile_kind_named(kind_name != NULL ? kind_name : "cpu");
 	long seconds = 10;
 	char err[512];
 	bool gone;
 
-	if (source == NULL || !source->snapshot) {
+	if (kind == NULL || !kind->snapshot) {
 		char names[160];
-		profile_source_names(names, sizeof(names), false, true);
+		profile_kind_names(names, sizeof(names), false, true);
 		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "kind must be %s", names);
 	}
-	if (source->needs_heap && ctx->heap == NULL)
+	if (kind->needs_heap && ctx->heap == NULL)
 		return http_json_error(conn, MHD_HTTP_CONFLICT,
 				       "heap tracing is off: start bpfprof serve with --heap for heap profiles");
 	int has = http_query_number(conn, "seconds", &seconds);
-	long least = source->ui_seconds == UI_SECONDS_AGE ? 0 : 1;
+	long least = kind->ui_seconds == UI_SECONDS_AGE ? 0 : 1;
 	if (has < 0 || seconds < least || seconds > PROFILE_SECONDS_MAX)
 		return http_json_error(conn, MHD_HTTP_BAD_REQUEST, "seconds must be a whole number from %ld to %d", least,
 				       PROFILE_SECONDS_MAX);
-	int id = snapshot_start(ctx->snapshots, source, (unsigned)seconds, &gone, err, sizeof(err));
+	int id = snapshot_start(ctx->snapshots, kind, (unsigned)seconds, &gone, err, sizeof(err));
 	if (id < 0)
 		return http_json_error(conn, gone ? MHD_HTTP_GONE : MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
 	char body[64];

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "bpf_counters.h"
 #include "clock.h"
 #include "cpu_sampler.h"
@@ -419,4 +418,9 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 		return NULL;
 	}
 	return profile;
+}
+
+const struct cpu_event *cpu_sampler_event(const struct cpu_sampler *sampler)
+{
+	return sampler->event;
 }

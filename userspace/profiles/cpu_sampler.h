@@ -61,5 +61,7 @@ void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *
 
 /* Whether the target still runs, as the sampler last saw it. */
 bool cpu_sampler_target_alive(struct cpu_sampler *sampler);
+/* The event it samples on (--event). */
+const struct cpu_event *cpu_sampler_event(const struct cpu_sampler *sampler);
 
 #endif

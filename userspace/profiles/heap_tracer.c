@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "array.h"
-#include "cli.h"
 #include "bpf_counters.h"
 #include "clock.h"
 #include "heap_collector.h"

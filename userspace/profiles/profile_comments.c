@@ -11,7 +11,6 @@
 #include <stdlib.h>
 
 #include "bpf_counters.h"
-#include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "process_tree.h"

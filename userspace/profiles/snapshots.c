@@ -18,7 +18,7 @@
 
 struct snapshot {
 	int id;
-	const struct profile_source *source;
+	const struct profile_kind *kind;
 	enum snapshot_state state;
 	unsigned seconds;
 	int64_t started_unix_ms;
@@ -26,7 +26,7 @@ struct snapshot {
 	uint64_t samples, lost;
 	char error[256];
 	struct profile *profile;
-	struct source_window *window; /* while recording, on its thread */
+	struct kind_window *window; /* while recording, on its thread */
 	struct window_clock clock;
 	pthread_t thread;
 	struct snapshot_store *store;
@@ -126,7 +126,7 @@ static void *record_snapshot(void *arg)
 	struct window_figures figures = {0};
 
 	window_wait(&s->clock);
-	struct profile *profile = source_window_close(s->window, &s->clock, &figures);
+	struct profile *profile = kind_window_close(s->window, &s->clock, &figures);
 	struct snapshot_store *store = s->store;
 	pthread_mutex_lock(&store->lock);
 	s->window = NULL;
@@ -146,21 +146,21 @@ static void *record_snapshot(void *arg)
 	return NULL;
 }
 
-/* What the UI's seconds ask of a source's window. */
-static struct window_request request_for(const struct profile_source *source, unsigned seconds)
+/* What the UI's seconds ask of a kind's window. */
+static struct window_request request_for(const struct profile_kind *kind, unsigned seconds)
 {
 	struct window_request request = {.min_wait_ns = OFFCPU_MIN_WAIT_DEFAULT_NS};
 
-	if (source->ui_seconds == UI_SECONDS_WINDOW) {
+	if (kind->ui_seconds == UI_SECONDS_WINDOW) {
 		request.duration_ns = (uint64_t)seconds * 1000000000ULL;
-		request.delta = source->span == SPAN_NOW;
-	} else if (source->ui_seconds == UI_SECONDS_AGE) {
+		request.delta = kind->span == SPAN_NOW;
+	} else if (kind->ui_seconds == UI_SECONDS_AGE) {
 		request.older_than_ns = (uint64_t)seconds * 1000000000ULL;
 	}
 	return request;
 }
 
-int snapshot_start(struct snapshot_store *store, const struct profile_source *source, unsigned seconds, bool *gone,
+int snapshot_start(struct snapshot_store *store, const struct profile_kind *kind, unsigned seconds, bool *gone,
 		   char *err, size_t err_len)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
@@ -179,24 +179,24 @@ int snapshot_start(struct snapshot_store *store, const struct profile_source *so
 		goto out;
 	}
 	store->count--; /* taken once the recording runs */
-	struct window_request request = request_for(source, seconds);
+	struct window_request request = request_for(kind, seconds);
 	struct window_figures figures;
-	s->window = source_window_open(source, &store->ctx, &request, &figures, err, err_len);
+	s->window = kind_window_open(kind, &store->ctx, &request, &figures, err, err_len);
 	if (s->window == NULL) {
 		*gone = !traced_set_alive(&store->ctx.session->image);
 		goto out;
 	}
 	s->id = store->next_id++;
-	s->source = source;
-	s->seconds = source->ui_seconds == UI_SECONDS_NONE ? 0 : seconds;
+	s->kind = kind;
+	s->seconds = kind->ui_seconds == UI_SECONDS_NONE ? 0 : seconds;
 	s->started_unix_ms = wall_ns() / 1000000;
 	s->started_mono_ns = monotonic_ns();
 	s->store = store;
-	source_window_start_clock(s->window, &s->clock, &store->closing);
+	kind_window_start_clock(s->window, &s->clock, &store->closing);
 	if (pthread_create(&s->thread, NULL, record_snapshot, s) != 0) {
 		cancel_token_fire(&s->clock.token);
 		window_check(&s->clock);
-		profile_free(source_window_close(s->window, &s->clock, &figures));
+		profile_free(kind_window_close(s->window, &s->clock, &figures));
 		snprintf(err, err_len, "cannot start a recording thread");
 		goto out;
 	}
@@ -246,7 +246,7 @@ static void write_snapshot(FILE *out, const struct snapshot *s, bool details)
 	fprintf(out,
 		"{\"id\":%d,\"kind\":\"%s\",\"state\":\"%s\",\"seconds\":%u,\"started_unix_ms\":%lld,"
 		"\"elapsed_ms\":%llu,\"samples\":%llu,\"lost\":%llu,\"bytes\":%zu,\"error\":",
-		s->id, s->source->name, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
+		s->id, s->kind->name, state_names[s->state], s->seconds, (long long)s->started_unix_ms,
 		(unsigned long long)(elapsed / 1000000), (unsigned long long)s->samples, (unsigned long long)s->lost,
 		s->bytes);
 	if (s->state == SNAPSHOT_FAILED)
@@ -335,7 +335,7 @@ const char *snapshot_kind_name(struct snapshot_store *store, int id)
 {
 	pthread_mutex_lock(&store->lock);
 	struct snapshot *s = find(store, id);
-	const char *name = s != NULL ? s->source->name : "profile";
+	const char *name = s != NULL ? s->kind->name : "profile";
 	pthread_mutex_unlock(&store->lock);
 	return name;
 }

@@ -4,7 +4,7 @@
  * viewing, downloading and diffing until it is deleted, or evicted, oldest
  * ready first, when the ready profiles' memory passes the store's budget:
  * an agent can serve for weeks. Its kinds are the profile sources the UI
- * records (profile_sources.h).
+ * records (profile_kinds.h).
  */
 #ifndef SNAPSHOTS_H
 #define SNAPSHOTS_H
@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "profile.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "window.h"
 
 #define SNAPSHOT_BUDGET_DEFAULT (256ULL << 20) /* bytes of ready profiles kept */
@@ -36,11 +36,11 @@ struct snapshot_store *snapshot_store_new(const struct profile_context *ctx, con
 /* Ends recordings in progress (keeping what they got) and frees everything. */
 void snapshot_store_free(struct snapshot_store *store);
 
-/* Starts a snapshot of source (one the UI records): seconds is its window,
+/* Starts a snapshot of kind (one the UI records): seconds is its window,
  * or for a kind of UI_SECONDS_AGE the least age shown. Its id, or -1 with a
  * reason (and *gone set when the target has exited, for a kind that needs
  * it running). */
-int snapshot_start(struct snapshot_store *store, const struct profile_source *source, unsigned seconds, bool *gone,
+int snapshot_start(struct snapshot_store *store, const struct profile_kind *kind, unsigned seconds, bool *gone,
 		   char *err, size_t err_len);
 
 /* Deletes snapshot id, ending its recording if it is still recording;

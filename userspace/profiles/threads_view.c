@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "clock.h"
 #include "profile_builder.h"
 #include "profile_comments.h"

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "array.h"
-#include "cli.h"
 #include "clock.h"
 #include "hashmap.h"
 #include "process_tree.h"

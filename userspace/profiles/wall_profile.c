@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
 #include "bpf_counters.h"
 #include "clock.h"
 #include "offcpu_collector.h"

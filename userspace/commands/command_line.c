@@ -1,14 +1,14 @@
-/* cli.c: flag values: durations, frequencies, output formats. */
+/* command_line.c: flag values (durations, sizes, rates) and a command line's usage errors. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "command_line.h"
 
 static const struct {
 	const char *suffix;
@@ -125,67 +125,6 @@ int parse_bytes(const char *flag, const char *text, uint64_t min, uint64_t *byte
 	snprintf(err, err_len, "%s must be a size of at least %llu bytes, such as 256MiB or 1GiB, not '%s'", flag,
 		 (unsigned long long)min, text);
 	return -1;
-}
-
-static const char *const format_names[] = {
-	[FORMAT_UNKNOWN] = "unknown",
-	[FORMAT_PPROF] = "pprof",
-	[FORMAT_FOLDED] = "folded",
-	[FORMAT_SVG] = "svg",
-};
-
-static const char *const unwind_mode_names[] = {
-	[UNWIND_MODE_FP] = "fp",
-	[UNWIND_MODE_AUTO] = "auto",
-	[UNWIND_MODE_DWARF] = "dwarf",
-};
-
-int parse_unwind_mode(const char *text, enum unwind_mode *mode, char *err, size_t err_len)
-{
-	for (size_t i = 0; i < sizeof(unwind_mode_names) / sizeof(unwind_mode_names[0]); i++)
-		if (strcmp(text, unwind_mode_names[i]) == 0) {
-			*mode = (enum unwind_mode)i;
-			return 0;
-		}
-	snprintf(err, err_len, "--unwind must be auto, fp or dwarf, not '%s'", text);
-	return -1;
-}
-
-const char *unwind_mode_name(enum unwind_mode mode)
-{
-	return (size_t)mode < sizeof(unwind_mode_names) / sizeof(unwind_mode_names[0]) ? unwind_mode_names[mode]
-											 : "?";
-}
-
-enum output_format parse_format(const char *name)
-{
-	for (int f = FORMAT_PPROF; f <= FORMAT_SVG; f++)
-		if (strcmp(name, format_names[f]) == 0)
-			return (enum output_format)f;
-	return FORMAT_UNKNOWN;
-}
-
-const char *format_name(enum output_format format)
-{
-	return format_names[format];
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t len = strlen(s), suffix_len = strlen(suffix);
-
-	return len > suffix_len && strcmp(s + len - suffix_len, suffix) == 0;
-}
-
-enum output_format format_for_path(const char *path)
-{
-	if (ends_with(path, ".pb.gz") || ends_with(path, ".pb") || ends_with(path, ".pprof"))
-		return FORMAT_PPROF;
-	if (ends_with(path, ".folded") || ends_with(path, ".collapsed"))
-		return FORMAT_FOLDED;
-	if (ends_with(path, ".svg"))
-		return FORMAT_SVG;
-	return FORMAT_UNKNOWN;
 }
 
 int cli_fail(int status, const char *fmt, ...)

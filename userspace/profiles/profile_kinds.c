@@ -1,47 +1,51 @@
-/* profile_sources.c: the kinds' rows, and how each kind's window opens and closes. */
+/* profile_kinds.c: the kinds' rows, and how each kind's window opens and closes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel_probe.h"
 #include "offcpu_profile.h"
-#include "profile_sources.h"
+#include "profile_kinds.h"
 #include "text_escape.h"
 #include "thread_stacks.h"
 #include "threads_view.h"
+#include "trace_window.h"
 #include "wall_profile.h"
 
-struct source_window {
-	const struct profile_source *source;
+struct kind_window {
+	const struct profile_kind *kind;
 	const struct profile_context *ctx;
 	struct window_request request;
-	struct profile *(*close)(struct source_window *window, const struct window_clock *clock,
+	/* One of the two, as the kind's output is a profile or a document. */
+	struct profile *(*close)(struct kind_window *window, const struct window_clock *clock,
 				 struct window_figures *figures);
+	int (*close_document)(struct kind_window *window, const struct window_clock *clock,
+			      struct window_figures *figures, FILE *out);
 	struct cpu_window *cpu;
 	struct heap_mark *mark;
 	struct offcpu_window *offcpu;
 	struct wall_window *wall;
 	struct thread_stacks threads;
+	struct trace_window *trace;
 };
 
-static struct source_window *new_window(const struct profile_source *source, const struct profile_context *ctx,
-					const struct window_request *request,
-					struct profile *(*close)(struct source_window *, const struct window_clock *,
-								 struct window_figures *),
-					char *err, size_t err_len)
+static struct kind_window *
+new_window(const struct profile_kind *kind, const struct profile_context *ctx, const struct window_request *request,
+	   struct profile *(*close)(struct kind_window *, const struct window_clock *, struct window_figures *),
+	   char *err, size_t err_len)
 {
-	struct source_window *window = calloc(1, sizeof(*window));
+	struct kind_window *window = calloc(1, sizeof(*window));
 
 	if (window == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	*window = (struct source_window){.source = source, .ctx = ctx, .request = *request, .close = close};
+	*window = (struct kind_window){.kind = kind, .ctx = ctx, .request = *request, .close = close};
 	return window;
 }
 
 /* ---- cpu: the sampler's window ---- */
 
-static struct profile *close_cpu(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_cpu(struct kind_window *window, const struct window_clock *clock,
 				 struct window_figures *figures)
 {
 	const struct profile_context *ctx = window->ctx;
@@ -53,7 +57,7 @@ static struct profile *close_cpu(struct source_window *window, const struct wind
 	double seconds = (double)result.elapsed_ns / 1e9;
 	struct profile *profile = cpu_sampler_profile(ctx->session->cpu, &result);
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "%.1f s at %u Hz (%s), %llu samples, %llu lost", seconds,
-		 ctx->hz, ctx->event->name, (unsigned long long)result.stats.received,
+		 ctx->hz, cpu_sampler_event(ctx->session->cpu)->name, (unsigned long long)result.stats.received,
 		 (unsigned long long)result.stats.lost_ringbuf_full);
 	figures->samples = result.stats.received - result.aggregation_failures;
 	figures->lost = result.stats.lost_ringbuf_full + result.aggregation_failures + result.stats.unknown_references;
@@ -66,11 +70,11 @@ static struct profile *close_cpu(struct source_window *window, const struct wind
 	return profile;
 }
 
-static struct source_window *open_cpu(const struct profile_source *source, const struct profile_context *ctx,
-				      const struct window_request *request, struct window_figures *figures, char *err,
-				      size_t err_len)
+static struct kind_window *open_cpu(const struct profile_kind *kind, const struct profile_context *ctx,
+				    const struct window_request *request, struct window_figures *figures, char *err,
+				    size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_cpu, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_cpu, err, err_len);
 
 	if (window == NULL)
 		return NULL;
@@ -85,11 +89,11 @@ static struct source_window *open_cpu(const struct profile_source *source, const
 
 /* ---- heap, allocs, leaks: views of the heap tracer ---- */
 
-static struct profile *close_heap(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_heap(struct kind_window *window, const struct window_clock *clock,
 				  struct window_figures *figures)
 {
 	struct heap_tracer *heap = window->ctx->heap;
-	enum heap_view view = (enum heap_view)window->source->arg;
+	enum heap_view view = (enum heap_view)window->kind->arg;
 	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = heap_tracer_profile(heap, view, window->mark, window->request.older_than_ns);
 	uint64_t calls, sampled, lost;
@@ -99,27 +103,30 @@ static struct profile *close_heap(struct source_window *window, const struct win
 	figures->samples = sampled;
 	figures->lost = lost;
 	if (view == HEAP_VIEW_LEAKS)
-		snprintf(figures->subtitle, sizeof(figures->subtitle), "bytes live for more than %.1f s at the end of %.1f s",
+		snprintf(figures->subtitle, sizeof(figures->subtitle),
+			 "bytes live for more than %.1f s at the end of %.1f s",
 			 (double)window->request.older_than_ns / 1e9, seconds);
 	else
-		snprintf(figures->subtitle, sizeof(figures->subtitle), "%s bytes after %.1f s, one sample every %llu bytes",
+		snprintf(figures->subtitle, sizeof(figures->subtitle),
+			 "%s bytes after %.1f s, one sample every %llu bytes",
 			 view == HEAP_VIEW_HEAP ? "in-use" : "allocated", seconds,
 			 (unsigned long long)heap_tracer_rate(heap));
 	snprintf(figures->summary, sizeof(figures->summary),
-		 "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost", (unsigned long long)sampled,
-		 (unsigned long long)calls, profile != NULL ? profile->n_samples : 0, seconds, (unsigned long long)lost);
+		 "%llu of %llu allocation calls sampled, in %zu stacks over %.1f s, %llu lost",
+		 (unsigned long long)sampled, (unsigned long long)calls, profile != NULL ? profile->n_samples : 0,
+		 seconds, (unsigned long long)lost);
 	return profile;
 }
 
-static struct source_window *open_heap(const struct profile_source *source, const struct profile_context *ctx,
-				       const struct window_request *request, struct window_figures *figures,
-				       char *err, size_t err_len)
+static struct kind_window *open_heap(const struct profile_kind *kind, const struct profile_context *ctx,
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
 	if (ctx->heap == NULL) {
 		snprintf(err, err_len, "heap tracing is off: start bpfprof serve with --heap");
 		return NULL;
 	}
-	struct source_window *window = new_window(source, ctx, request, close_heap, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_heap, err, err_len);
 	if (window == NULL)
 		return NULL;
 	if (request->delta && (window->mark = heap_tracer_mark(ctx->heap)) == NULL) {
@@ -151,36 +158,36 @@ static void describe_waits(const struct profile *profile, const char *what, doub
 		 (double)total / 1e9, what, profile != NULL ? profile->n_samples : 0, seconds);
 }
 
-static struct profile *close_offcpu(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_offcpu(struct kind_window *window, const struct window_clock *clock,
 				    struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
 	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_TARGET_EXITED);
 
-	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->source->name, seconds);
+	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->kind->name, seconds);
 	describe_waits(profile, "waiting", seconds, false, figures);
 	return profile;
 }
 
-static struct source_window *open_offcpu(const struct profile_source *source, const struct profile_context *ctx,
-					 const struct window_request *request, struct window_figures *figures,
-					 char *err, size_t err_len)
+static struct kind_window *open_offcpu(const struct profile_kind *kind, const struct profile_context *ctx,
+				       const struct window_request *request, struct window_figures *figures, char *err,
+				       size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_offcpu, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_offcpu, err, err_len);
 
 	if (window == NULL)
 		return NULL;
-	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)source->arg,
-					    request->min_wait_ns, err, err_len);
+	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)kind->arg, request->min_wait_ns,
+					    err, err_len);
 	if (window->offcpu == NULL) {
 		free(window);
 		return NULL;
 	}
-	snprintf(figures->detail, sizeof(figures->detail), " (%s profile)", source->name);
+	snprintf(figures->detail, sizeof(figures->detail), " (%s profile)", kind->name);
 	return window;
 }
 
-static struct profile *close_wall(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_wall(struct kind_window *window, const struct window_clock *clock,
 				  struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
@@ -191,11 +198,11 @@ static struct profile *close_wall(struct source_window *window, const struct win
 	return profile;
 }
 
-static struct source_window *open_wall(const struct profile_source *source, const struct profile_context *ctx,
-				       const struct window_request *request, struct window_figures *figures,
-				       char *err, size_t err_len)
+static struct kind_window *open_wall(const struct profile_kind *kind, const struct profile_context *ctx,
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
-	struct source_window *window = new_window(source, ctx, request, close_wall, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_wall, err, err_len);
 
 	if (window == NULL)
 		return NULL;
@@ -210,7 +217,7 @@ static struct source_window *open_wall(const struct profile_source *source, cons
 
 /* ---- threads: every thread's stack now ---- */
 
-static struct profile *close_threads(struct source_window *window, const struct window_clock *clock,
+static struct profile *close_threads(struct kind_window *window, const struct window_clock *clock,
 				     struct window_figures *figures)
 {
 	struct profile *profile = threads_profile(&window->ctx->session->image, &window->threads);
@@ -232,12 +239,12 @@ static int take_threads(const struct profile_context *ctx, struct thread_stacks 
 	return threads_take(&ctx->session->image, threads, err, err_len);
 }
 
-static struct source_window *open_threads(const struct profile_source *source, const struct profile_context *ctx,
-					  const struct window_request *request, struct window_figures *figures,
-					  char *err, size_t err_len)
+static struct kind_window *open_threads(const struct profile_kind *kind, const struct profile_context *ctx,
+					const struct window_request *request, struct window_figures *figures, char *err,
+					size_t err_len)
 {
 	(void)figures;
-	struct source_window *window = new_window(source, ctx, request, close_threads, err, err_len);
+	struct kind_window *window = new_window(kind, ctx, request, close_threads, err, err_len);
 	if (window == NULL)
 		return NULL;
 	if (take_threads(ctx, &window->threads, err, err_len) != 0) {
@@ -259,14 +266,49 @@ static int write_threads_text(const struct profile_context *ctx, FILE *out, long
 	return 0;
 }
 
+/* ---- trace: the scheduler's timeline, a document of its own ---- */
+
+static int close_trace(struct kind_window *window, const struct window_clock *clock, struct window_figures *figures,
+		       FILE *out)
+{
+	struct trace_figures drawn;
+	int rc = trace_window_close(window->trace, clock->started_ns, clock->ended_ns,
+				    clock->end == WINDOW_TARGET_EXITED, out, &drawn);
+
+	figures->samples = drawn.events;
+	figures->lost = drawn.lost;
+	snprintf(figures->summary, sizeof(figures->summary),
+		 "%zu scheduler events of %zu thread%s over %.1f s, %llu lost", drawn.events, drawn.threads,
+		 drawn.threads == 1 ? "" : "s", window_elapsed_seconds(clock), (unsigned long long)drawn.lost);
+	return rc;
+}
+
+static struct kind_window *open_trace(const struct profile_kind *kind, const struct profile_context *ctx,
+				      const struct window_request *request, struct window_figures *figures, char *err,
+				      size_t err_len)
+{
+	(void)figures;
+	struct kind_window *window = new_window(kind, ctx, request, NULL, err, err_len);
+	if (window == NULL)
+		return NULL;
+	window->close_document = close_trace;
+	window->trace = trace_window_open(&ctx->session->image, err, err_len);
+	if (window->trace == NULL) {
+		free(window);
+		return NULL;
+	}
+	return window;
+}
+
 /* ---- the table ---- */
 
-#define NEEDS(f) FEATURE_BIT(FEATURE_##f)
+#define NEEDS(f)   FEATURE_BIT(FEATURE_##f)
 #define HEAP_NEEDS (NEEDS(BTF) | NEEDS(UPROBE) | NEEDS(TP_BTF) | NEEDS(RINGBUF) | NEEDS(ATOMICS))
 
-const struct profile_source profile_sources[] = {
+const struct profile_kind profile_kinds[] = {
 	{
 		.name = "cpu", .endpoint = "profile", .title = "CPU profile", .activity = "sampling",
+		.help = "on-CPU stacks (user and kernel) of every thread, sampled",
 		.description = "CPU profile: on-CPU stacks of every thread, sampled for ?seconds=N (default 30).",
 		.family = "cpu", .unit = "samples", .output_value = 0, .span = SPAN_WINDOW, .default_seconds = 30,
 		.takes_hz = true, .takes_event = true, .recordable = true, .snapshot = true,
@@ -276,6 +318,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "heap", .endpoint = "heap", .title = "Heap profile", .activity = "tracing the allocations of",
+		.help = "malloc, calloc, realloc and free, sampled as Go does: bytes in use",
 		.description = "Sampled allocations still in use, made since attach (inuse_space first); ?seconds=N "
 			       "for a delta.",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
@@ -286,6 +329,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "allocs", .endpoint = "allocs", .title = "Allocations", .activity = "tracing the allocations of",
+		.help = "malloc, calloc, realloc and free, sampled as Go does: bytes allocated",
 		.description = "Sampled allocations since attach (alloc_space first); ?seconds=N for the last N seconds.",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_NOW, .needs_heap = true,
 		.snapshot = true,
@@ -295,6 +339,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "leaks", .endpoint = "leaks", .title = "Leaks", .activity = "tracing the allocations of",
+		.help = "allocations still live and older than an age (--older-than; as bcc's memleak)",
 		.description = "Allocations in use for more than ?older_than=N seconds (default 10), by stack, as bcc's "
 			       "memleak (bpfprof's own).",
 		.family = "heap", .unit = "bytes", .output_value = -1, .span = SPAN_AGE, .needs_heap = true,
@@ -305,6 +350,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "block", .endpoint = "block", .title = "Block profile", .activity = "tracing the off-CPU time of",
+		.help = "where threads sleep off-CPU",
 		.description = "Time threads spent asleep off-CPU, by the stack where they blocked, over ?seconds=N "
 			       "(default 30).",
 		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -315,6 +361,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "mutex", .endpoint = "mutex", .title = "Mutex profile", .activity = "tracing the lock waits of",
+		.help = "where threads wait in futexes (contended locks)",
 		.description = "Time threads waited on contended locks (futex waits), by the waiter's stack, over "
 			       "?seconds=N (default 30).",
 		.family = "waits", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -326,6 +373,7 @@ const struct profile_source profile_sources[] = {
 	{
 		.name = "wall", .endpoint = "wall", .title = "Wall-clock profile",
 		.activity = "tracing the on- and off-CPU time of",
+		.help = "on- and off-CPU time in one profile (label state=on-CPU|off-CPU)",
 		.description = "On-CPU and off-CPU time of every thread in one profile (label state=on-CPU|off-CPU) "
 			       "over ?seconds=N (default 30): where the whole wall-clock time goes (bpfprof's own).",
 		.family = "wall", .unit = "nanoseconds", .output_value = -1, .span = SPAN_WINDOW,
@@ -338,6 +386,7 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "threads", .endpoint = "goroutine", .alias = "threads", .title = "Threads",
+		.help = "every thread's stack now",
 		.description = "Every thread's current user stack, counted by stack (Go's goroutine profile: a thread "
 			       "for a goroutine); debug=1 groups them as text, debug=2 lists each with its state.",
 		.family = "threads", .unit = "count", .output_value = -1, .span = SPAN_NOW, .open = open_threads,
@@ -346,44 +395,47 @@ const struct profile_source profile_sources[] = {
 	},
 	{
 		.name = "trace", .endpoint = "trace", .title = "Trace",
+		.help = "each thread's timeline, as Chrome trace-event JSON for Perfetto",
 		.description = "Each thread's time on CPU, asleep and runnable, with wake-ups, over ?seconds=N "
 			       "(default 1), as Chrome trace-event JSON for Perfetto or chrome://tracing (not Go's "
 			       "runtime trace format).",
-		.family = "trace", .span = SPAN_WINDOW, .default_seconds = 1,
+		.family = "trace", .span = SPAN_WINDOW, .default_seconds = 1, .recordable = true,
+		.activity = "tracing the scheduler events of", .document_type = "application/json",
+		.document_format = FORMAT_TRACE_JSON, .open = open_trace,
 		.kernel_needs = NEEDS(BTF) | NEEDS(TP_BTF) | NEEDS(PREV_STATE) | NEEDS(RINGBUF), .unwinds = false,
 	},
 };
 
-const size_t profile_sources_count = sizeof(profile_sources) / sizeof(profile_sources[0]);
-_Static_assert(sizeof(profile_sources) / sizeof(profile_sources[0]) <= PROFILE_SOURCES_MAX,
-	       "PROFILE_SOURCES_MAX has room for every row");
+const size_t profile_kinds_count = sizeof(profile_kinds) / sizeof(profile_kinds[0]);
+_Static_assert(sizeof(profile_kinds) / sizeof(profile_kinds[0]) <= PROFILE_KINDS_MAX,
+	       "PROFILE_KINDS_MAX has room for every row");
 
-const struct profile_source *profile_source_named(const char *name)
+const struct profile_kind *profile_kind_named(const char *name)
 {
-	for (size_t i = 0; i < profile_sources_count; i++)
-		if (strcmp(profile_sources[i].name, name) == 0)
-			return &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		if (strcmp(profile_kinds[i].name, name) == 0)
+			return &profile_kinds[i];
 	return NULL;
 }
 
-const struct profile_source *profile_source_at(const char *endpoint)
+const struct profile_kind *profile_kind_at(const char *endpoint)
 {
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *s = &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *s = &profile_kinds[i];
 		if (strcmp(s->endpoint, endpoint) == 0 || (s->alias != NULL && strcmp(s->alias, endpoint) == 0))
 			return s;
 	}
 	return NULL;
 }
 
-void profile_source_names(char *out, size_t len, bool recordable_only, bool snapshot_only)
+void profile_kind_names(char *out, size_t len, bool recordable_only, bool snapshot_only)
 {
-	const char *names[sizeof(profile_sources) / sizeof(profile_sources[0])];
+	const char *names[sizeof(profile_kinds) / sizeof(profile_kinds[0])];
 	size_t n = 0, used = 0;
 
-	for (size_t i = 0; i < profile_sources_count; i++)
-		if ((!recordable_only || profile_sources[i].recordable) && (!snapshot_only || profile_sources[i].snapshot))
-			names[n++] = profile_sources[i].name;
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		if ((!recordable_only || profile_kinds[i].recordable) && (!snapshot_only || profile_kinds[i].snapshot))
+			names[n++] = profile_kinds[i].name;
 	out[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++) {
 		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
@@ -392,33 +444,32 @@ void profile_source_names(char *out, size_t len, bool recordable_only, bool snap
 	}
 }
 
-void profile_sources_kernel_kinds(struct kernel_kind *out)
+void profile_kinds_kernel_needs(struct kernel_kind *out)
 {
-	for (size_t i = 0; i < profile_sources_count; i++)
-		out[i] = (struct kernel_kind){profile_sources[i].name, profile_sources[i].kernel_needs,
-					      profile_sources[i].unwinds};
+	for (size_t i = 0; i < profile_kinds_count; i++)
+		out[i] = (struct kernel_kind){profile_kinds[i].name, profile_kinds[i].kernel_needs,
+					      profile_kinds[i].unwinds};
 }
 
-int profile_source_kernel_check(const struct profile_source *source, bool frame_pointers_only, char *err,
-				size_t err_len)
+int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err, size_t err_len)
 {
-	struct kernel_kind kinds[sizeof(profile_sources) / sizeof(profile_sources[0])];
+	struct kernel_kind kinds[sizeof(profile_kinds) / sizeof(profile_kinds[0])];
 
 	if (!kernel_probe_permitted())
 		return 0;
-	profile_sources_kernel_kinds(kinds);
-	const struct kernel_kind *kind = &kinds[source - profile_sources];
-	uint32_t needed = kernel_features_needed(kind, frame_pointers_only);
+	profile_kinds_kernel_needs(kinds);
+	const struct kernel_kind *needs_of = &kinds[kind - profile_kinds];
+	uint32_t needed = kernel_features_needed(needs_of, frame_pointers_only);
 	if ((kernel_features_present_of(needed) & needed) == needed)
 		return 0;
 	/* The refusal names the kinds that still work: for that, every feature. */
-	return kernel_features_require(kinds, profile_sources_count, kind, frame_pointers_only,
+	return kernel_features_require(kinds, profile_kinds_count, needs_of, frame_pointers_only,
 				       kernel_features_present(), kernel_release(), err, err_len);
 }
 
-struct source_window *source_window_open(const struct profile_source *source, const struct profile_context *ctx,
-					 const struct window_request *request, struct window_figures *figures,
-					 char *err, size_t err_len)
+struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
+				     const struct window_request *request, struct window_figures *figures, char *err,
+				     size_t err_len)
 {
 	*figures = (struct window_figures){0};
 	if (ctx->slots != NULL && !window_slots_take(ctx->slots)) {
@@ -429,7 +480,7 @@ struct source_window *source_window_open(const struct profile_source *source, co
 			 ctx->slots->max);
 		return NULL;
 	}
-	struct source_window *window = source->open(source, ctx, request, figures, err, err_len);
+	struct kind_window *window = kind->open(kind, ctx, request, figures, err, err_len);
 	if (window == NULL && ctx->slots != NULL)
 		window_slots_give_back(ctx->slots);
 	return window;
@@ -441,45 +492,64 @@ static bool heap_tracing_ended(void *heap)
 	return heap_tracer_ended(heap);
 }
 
-void source_window_start_clock(const struct source_window *window, struct window_clock *clock,
-			       const struct cancel_token *parent)
+void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
+			     const struct cancel_token *parent)
 {
 	const struct profile_context *ctx = window->ctx;
 
 	/* A heap view reads what was traced, which outlives the target: only
 	 * the end of tracing cuts its window short. */
 	window_clock_start(clock, window->request.duration_ns, parent);
-	if (window->source->needs_heap) {
+	if (window->kind->needs_heap) {
 		clock->source_ended = heap_tracing_ended;
 		clock->source = ctx->heap;
 	} else {
 		clock->target_gone = traced_set_gone;
 		clock->target = &ctx->session->image;
 	}
+	if (window->trace != NULL) {
+		clock->drain = trace_window_drain;
+		clock->drain_ctx = window->trace;
+	}
 }
 
-struct profile *source_window_close(struct source_window *window, const struct window_clock *clock,
-				    struct window_figures *figures)
+/* What every window does last, whatever it wrote. */
+static void finish_window(struct kind_window *window, const struct window_clock *clock, struct window_figures *figures)
 {
-	struct profile *profile = window->close(window, clock, figures);
-
 	if (clock->end == WINDOW_TARGET_EXITED)
 		figures->target_exited = true;
 	if (window->ctx->slots != NULL)
 		window_slots_give_back(window->ctx->slots);
 	free(window);
+}
+
+struct profile *kind_window_close(struct kind_window *window, const struct window_clock *clock,
+				  struct window_figures *figures)
+{
+	struct profile *profile = window->close(window, clock, figures);
+
+	finish_window(window, clock, figures);
 	return profile;
 }
 
-void profile_sources_write_json(FILE *out)
+int kind_window_close_document(struct kind_window *window, const struct window_clock *clock,
+			       struct window_figures *figures, FILE *out)
+{
+	int rc = window->close_document(window, clock, figures, out);
+
+	finish_window(window, clock, figures);
+	return rc;
+}
+
+void profile_kinds_write_json(FILE *out)
 {
 	static const char *const seconds_names[] = {
 		[UI_SECONDS_WINDOW] = "window", [UI_SECONDS_NONE] = "none", [UI_SECONDS_AGE] = "age"};
 	bool first = true;
 
 	fputs("{\"kinds\":[", out);
-	for (size_t i = 0; i < profile_sources_count; i++) {
-		const struct profile_source *s = &profile_sources[i];
+	for (size_t i = 0; i < profile_kinds_count; i++) {
+		const struct profile_kind *s = &profile_kinds[i];
 		if (!s->snapshot)
 			continue;
 		fputs(first ? "{\"name\":" : ",{\"name\":", out);

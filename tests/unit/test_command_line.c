@@ -1,4 +1,4 @@
-/* test_cli.c: the agent's flag values: durations, frequencies, formats, unwinding modes. */
+/* test_command_line.c: the values the agent's flags take: durations, sizes, frequencies, rates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "command_line.h"
 
 static void durations_in_go_syntax(void **state)
 {
@@ -98,43 +98,6 @@ static void hz_within_range_only(void **state)
 	}
 }
 
-static void formats_by_name_and_extension(void **state)
-{
-	(void)state;
-	assert_int_equal(parse_format("pprof"), FORMAT_PPROF);
-	assert_int_equal(parse_format("folded"), FORMAT_FOLDED);
-	assert_int_equal(parse_format("svg"), FORMAT_SVG);
-	assert_int_equal(parse_format("SVG"), FORMAT_UNKNOWN);
-	assert_int_equal(format_for_path("cpu.pb.gz"), FORMAT_PPROF);
-	assert_int_equal(format_for_path("/tmp/x.pprof"), FORMAT_PPROF);
-	assert_int_equal(format_for_path("x.pb"), FORMAT_PPROF);
-	assert_int_equal(format_for_path("out.folded"), FORMAT_FOLDED);
-	assert_int_equal(format_for_path("out.collapsed"), FORMAT_FOLDED);
-	assert_int_equal(format_for_path("flame.svg"), FORMAT_SVG);
-	assert_int_equal(format_for_path("profile"), FORMAT_UNKNOWN);
-	assert_int_equal(format_for_path(".svg"), FORMAT_UNKNOWN);
-	assert_string_equal(format_name(FORMAT_FOLDED), "folded");
-}
-
-static void unwind_modes_by_name(void **state)
-{
-	enum unwind_mode mode = UNWIND_MODE_FP;
-	char err[128] = "";
-	(void)state;
-
-	assert_int_equal(parse_unwind_mode("auto", &mode, err, sizeof(err)), 0);
-	assert_int_equal(mode, UNWIND_MODE_AUTO);
-	assert_int_equal(parse_unwind_mode("dwarf", &mode, err, sizeof(err)), 0);
-	assert_int_equal(mode, UNWIND_MODE_DWARF);
-	assert_int_equal(parse_unwind_mode("fp", &mode, err, sizeof(err)), 0);
-	assert_int_equal(mode, UNWIND_MODE_FP);
-	assert_string_equal(unwind_mode_name(UNWIND_MODE_DWARF), "dwarf");
-	assert_int_equal(parse_unwind_mode("FP", &mode, err, sizeof(err)), -1);
-	assert_string_equal(err, "--unwind must be auto, fp or dwarf, not 'FP'");
-	assert_int_equal(parse_unwind_mode("", &mode, err, sizeof(err)), -1);
-	assert_int_equal(mode, UNWIND_MODE_FP); /* untouched by a refusal */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,8 +106,6 @@ int main(void)
 		cmocka_unit_test(thresholds_take_zero),
 		cmocka_unit_test(sizes_in_bytes),
 		cmocka_unit_test(hz_within_range_only),
-		cmocka_unit_test(formats_by_name_and_extension),
-		cmocka_unit_test(unwind_modes_by_name),
 	};
-	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("command_line", tests, NULL, NULL);
 }

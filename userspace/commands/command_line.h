@@ -1,29 +1,16 @@
 /*
- * cli.h: parsing of the values the agent's flags take. Pure functions, so
- * every rule (and every error message) is unit-tested.
+ * command_line.h: the values the agent's flags take (durations, whole
+ * numbers, sizes, rates) and the usage errors of a command line. Pure
+ * functions, so every rule (and every error message) is unit-tested.
  */
-#ifndef CLI_H
-#define CLI_H
+#ifndef COMMAND_LINE_H
+#define COMMAND_LINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/types.h>
-
-#include "unwind.h"
-
-#define BPFPROF_VERSION "0.1.0"
-
 #define HZ_MAX 10000 /* beyond this the sampler costs more than it tells */
-#define PROFILE_SECONDS_MAX 3600 /* the longest window serve records for one request */
-
-enum output_format {
-	FORMAT_UNKNOWN,
-	FORMAT_PPROF,
-	FORMAT_FOLDED,
-	FORMAT_SVG,
-};
 
 /* Go-style durations: "30s", "1.5m", "500ms", "2h", "1m30s", from min_ns
  * to a week, as flag's value. 0, or -1 with a reason naming flag. */
@@ -42,17 +29,6 @@ int parse_hz(const char *text, unsigned max_hz, unsigned *hz, char *err, size_t 
 /* --heap-rate: bytes between samples on average, 1 (every allocation) to
  * HEAP_RATE_MAX. 0, or -1 with a reason. */
 int parse_heap_rate(const char *text, uint64_t *rate, char *err, size_t err_len);
-
-/* --unwind: "auto", "fp" or "dwarf". 0, or -1 with a reason. */
-int parse_unwind_mode(const char *text, enum unwind_mode *mode, char *err, size_t err_len);
-const char *unwind_mode_name(enum unwind_mode mode);
-
-/* "pprof", "folded" or "svg". */
-enum output_format parse_format(const char *name);
-/* The format a file name implies by its extension: .pb.gz/.pb/.pprof,
- * .folded/.collapsed, .svg; FORMAT_UNKNOWN otherwise. */
-enum output_format format_for_path(const char *path);
-const char *format_name(enum output_format format);
 
 /* Prints "bpfprof: MESSAGE" as one line on stderr; returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
