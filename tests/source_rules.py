@@ -7,21 +7,17 @@ compiler checks. Prints one line per finding and exits 1 when there is any.
   not, and the tracker's numbers mean nothing to a reader of the tree.
   Prose (docs/ and *.md files) may cite issues.
 - No file over its folder's size limit (LIMITS): past it a file holds more
-  than one concern. A row whose `enforced` is False is reported with
-  --report but fails nothing yet; --enforce-all treats every row as
-  enforced (the suite uses it on trees it makes, so each rule is seen to
-  fail).
+  than one concern.
 """
 import fnmatch
 import os
 import re
 import sys
 
-# (pattern relative to ROOT, most lines allowed, enforced)
+# (pattern relative to ROOT, most lines allowed)
 LIMITS = [
-    ("userspace/*.c", 700, False),  # the agent's modules
-    ("userspace/ui/*.js", 500, True),  # the UI's scripts
-    ("userspace/*.js", 500, False),  # scripts embedded elsewhere (the SVG's)
+    ("userspace/*.c", 700),  # the agent's modules
+    ("userspace/*.js", 500),  # the UI's scripts and the SVG's
 ]
 
 ISSUE_NUMBER = re.compile(r"\bissues?[ -]?#?[0-9]+", re.I)
@@ -45,33 +41,24 @@ def source_files(root):
 def limit_of(relpath):
     """The first LIMITS row whose pattern matches, or None. fnmatch's * also
     crosses '/', so a row covers its folder's subfolders too."""
-    for pattern, most, enforced in LIMITS:
+    for pattern, most in LIMITS:
         if fnmatch.fnmatch(relpath, pattern):
-            return most, enforced
+            return most
     return None
 
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     root = args[0] if args else "."
-    enforce_all = "--enforce-all" in sys.argv
-    report = "--report" in sys.argv
     findings = []
     for relpath, text in source_files(root):
         for number, line in enumerate(text.splitlines(), 1):
             match = ISSUE_NUMBER.search(line)
             if match:
                 findings.append(f"{relpath}:{number}: names an issue ({match.group(0)})")
-        limit = limit_of(relpath)
-        if limit is None:
-            continue
-        most, enforced = limit
-        lines = text.count("\n")
-        if lines > most:
-            if enforced or enforce_all:
-                findings.append(f"{relpath}: {lines} lines, over its limit of {most}")
-            elif report:
-                print(f"{relpath}: {lines} lines, over its limit of {most} (not enforced yet)")
+        most = limit_of(relpath)
+        if most is not None and text.count("\n") > most:
+            findings.append(f"{relpath}: {text.count(chr(10))} lines, over its limit of {most}")
     for finding in findings:
         print(finding)
     return 1 if findings else 0
