@@ -64,14 +64,14 @@ static void tokens_end_the_windows_below_them(void **state)
 	assert_false(cancel_token_fired(&other));
 }
 
-static bool target_exited(void *target)
+static bool process_exited(void *process)
 {
-	return !target_alive(target);
+	return !process_handle_alive(process);
 }
 
 static void the_targets_exit_ends_it(void **state)
 {
-	struct target target;
+	struct process_handle process;
 	struct window_clock clock;
 	char err[256];
 	(void)state;
@@ -82,15 +82,15 @@ static void the_targets_exit_ends_it(void **state)
 		usleep(200000);
 		_exit(0);
 	}
-	assert_int_equal(target_open(child, &target, err, sizeof(err)), 0);
+	assert_int_equal(process_handle_open(child, &process, err, sizeof(err)), 0);
 	window_clock_start(&clock, 3600000000000ULL, NULL);
-	clock.target_gone = target_exited;
-	clock.target = &target;
+	clock.target_gone = process_exited;
+	clock.target = &process;
 	assert_int_equal(window_check(&clock), WINDOW_RUNNING);
 	waitpid(child, NULL, 0);
 	assert_int_equal(window_wait(&clock), WINDOW_TARGET_EXITED);
 	assert_true(window_elapsed_seconds(&clock) < 1.0);
-	target_close(&target);
+	process_handle_close(&process);
 }
 
 static int polls;

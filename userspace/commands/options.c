@@ -28,7 +28,7 @@ static int read_pid(struct agent_options *opts, const char *value, char *err, si
 	snprintf(copy, sizeof(copy), "%s", value);
 	for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
 		pid_t pid;
-		if (target_parse_pid(item, &pid, err, err_len) != 0)
+		if (process_handle_parse_pid(item, &pid, err, err_len) != 0)
 			return -1;
 		if (spec->n_pids == TARGET_MAX_PIDS) {
 			snprintf(err, err_len, "--pid: at most %d processes; use --children or --cgroup for more",

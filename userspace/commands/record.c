@@ -222,7 +222,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 			 size_t err_len)
 {
 	const struct profile_kind *kind = opts->kind;
-	const struct target *target = traced_set_main(&session->image);
+	const struct process_handle *main = traced_set_main(&session->image);
 	char name[4096];
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
@@ -251,7 +251,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 		const char *ended = heap_tracer_end_reason(rec->ctx.heap, &traced);
 		if (ended != NULL)
 			fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
-				(int)target->pid, ended, traced);
+				(int)main->pid, ended, traced);
 	}
 	return 0;
 }
@@ -317,7 +317,7 @@ static void warn_if_nothing_drawn(const struct agent_options *opts, const struct
 	fputc('\n', stderr);
 }
 
-static int write_output(const struct agent_options *opts, const struct target *target,
+static int write_output(const struct agent_options *opts, const struct process_handle *main,
 			const struct profile *profile, const struct window_figures *figures, FILE *out)
 {
 	char title[300];
@@ -327,7 +327,7 @@ static int write_output(const struct agent_options *opts, const struct target *t
 	if (opts->sample_index != NULL)
 		svg.unit = profile->sample_types[value].unit;
 
-	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, target->comm, (int)target->pid);
+	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, main->comm, (int)main->pid);
 	if (profile_write(out, profile, opts->format, value, &svg) != 0)
 		return -1;
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
@@ -347,7 +347,7 @@ int record_main(int argc, char **argv)
 		return cli_fail(1, "%s", err);
 	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct target *target = traced_set_main(&session.image);
+	const struct process_handle *main = traced_set_main(&session.image);
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run
@@ -388,7 +388,7 @@ int record_main(int argc, char **argv)
 			goto out;
 		}
 		warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
-		if (write_output(&opts, target, profile, &rec.figures, out) != 0) {
+		if (write_output(&opts, main, profile, &rec.figures, out) != 0) {
 			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 			goto out;
 		}

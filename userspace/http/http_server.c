@@ -347,7 +347,7 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
 	struct traced_set *image = &server->session->image;
-	const struct target *target = traced_set_main(image);
+	const struct process_handle *main = traced_set_main(image);
 	bool alive = cpu_sampler_target_alive(server->session->cpu);
 	char *buf = NULL, attached[64], name[4096];
 	size_t len = 0;
@@ -358,16 +358,16 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
-	markup_write_text(page, target->comm, SIZE_MAX);
+	markup_write_text(page, main->comm, SIZE_MAX);
 	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: ", BPFPROF_VERSION);
 	traced_set_name(image, name, sizeof(name));
 	markup_write_text(page, name, SIZE_MAX);
 	fputs("</h1>\n<table>\n<tr><th>command</th><td><code>", page);
-	markup_write_text(page, target->cmdline, SIZE_MAX);
+	markup_write_text(page, main->cmdline, SIZE_MAX);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
 		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n<tr><th>uptime</th><td>%ld s</td></tr>\n",
-			target_thread_count(target), target_uptime_seconds(target));
+			process_handle_thread_count(main), process_handle_uptime_seconds(main));
 	else
 		fputs("<tr><th>state</th><td><strong>exited</strong>: no new profiles can be taken</td></tr>\n",
 		      page);

@@ -23,7 +23,7 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
 {
 	struct traced_set *image = &ctx->session->image;
-	const struct target *target = traced_set_main(image);
+	const struct process_handle *main = traced_set_main(image);
 	char *buf = NULL, name[4096];
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -31,14 +31,14 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	if (out == NULL)
 		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	bool alive = cpu_sampler_target_alive(ctx->session->cpu);
-	fprintf(out, "{\"pid\":%d,\"comm\":", (int)target->pid);
-	json_write_string(out, target->comm);
+	fprintf(out, "{\"pid\":%d,\"comm\":", (int)main->pid);
+	json_write_string(out, main->comm);
 	fputs(",\"cmdline\":", out);
-	json_write_string(out, target->cmdline);
-	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":", alive ? target_thread_count(target) : 0,
+	json_write_string(out, main->cmdline);
+	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":", alive ? process_handle_thread_count(main) : 0,
 		alive ? "true" : "false");
 	if (alive)
-		fprintf(out, "%ld", target_uptime_seconds(target));
+		fprintf(out, "%ld", process_handle_uptime_seconds(main));
 	else
 		fputs("null", out); /* gone: it has no uptime */
 	fprintf(out, ",\"attached_unix\":%lld,\"version\":\"%s\",\"hz\":%u,\"heap_rate\":%llu",
@@ -53,8 +53,8 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 	for (size_t i = 0; i < image->n_processes; i++) {
 		const struct traced_process *process = image->processes[i];
 		fprintf(out, "%s{\"pid\":%d,\"parent\":%d,\"exited\":%s,\"comm\":", i > 0 ? "," : "",
-			(int)process->target.pid, (int)process->parent, process->exited ? "true" : "false");
-		json_write_string(out, process->target.comm);
+			(int)process->handle.pid, (int)process->parent, process->exited ? "true" : "false");
+		json_write_string(out, process->handle.comm);
 		fputc('}', out);
 	}
 	traced_set_unlock(image);

@@ -113,7 +113,7 @@ static void end_marked_windows(struct cpu_sampler *sampler, const struct cpu_col
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
-		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, traced_set_cpu_ns(sampler->image));
+		w->target_cpu_ns = process_handle_cpu_between(w->target_cpu_at_open, traced_set_cpu_ns(sampler->image));
 		w->target_exited = sampler->target_gone;
 		w->done = true;
 		*link = w->next;

@@ -139,15 +139,15 @@ static bool cover_process(struct heap_tracer *tracer, struct traced_process *pro
 
 	if (process->exited || process->maps == NULL)
 		return true;
-	enum heap_cover cover = heap_collector_cover(tracer->collector, process->target.pid, process->maps, allocator,
+	enum heap_cover cover = heap_collector_cover(tracer->collector, process->handle.pid, process->maps, allocator,
 						     sizeof(allocator), err, sizeof(err));
 	if (cover == HEAP_COVERED_NOW) {
 		size_t used = strlen(found->allocators);
 		snprintf(found->allocators + used, sizeof(found->allocators) - used, ", %s", allocator);
-		fprintf(stderr, "bpfprof: heap: PID %d (%s) allocates with %s: probed too\n", (int)process->target.pid,
-			process->target.comm, allocator);
+		fprintf(stderr, "bpfprof: heap: PID %d (%s) allocates with %s: probed too\n", (int)process->handle.pid,
+			process->handle.comm, allocator);
 	} else if (cover == HEAP_COVER_FAILED && found->failure[0] == '\0') {
-		snprintf(found->failure, sizeof(found->failure), "PID %d: %s", (int)process->target.pid, err);
+		snprintf(found->failure, sizeof(found->failure), "PID %d: %s", (int)process->handle.pid, err);
 	} else if (cover == HEAP_NO_ALLOCATOR && monotonic_ns() - since_ns > ALLOCATOR_WAIT_NS) {
 		found->without_allocator++;
 		cover = HEAP_COVER_FAILED;
@@ -235,7 +235,7 @@ struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, b
 	tracer->rate = rate;
 	tracer->inject = inject;
 	if (image->first->maps == NULL) {
-		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->target.pid);
+		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->handle.pid);
 		heap_profile_free(tracer->heap);
 		free(tracer);
 		return NULL;
@@ -248,7 +248,7 @@ struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, b
 	pthread_condattr_destroy(&attr);
 	/* The first process's allocator must be found; a set's others get
 	 * their own where they use another file. */
-	tracer->collector = heap_collector_start(image->first->target.pid, tracer->whole_set, image->tracker,
+	tracer->collector = heap_collector_start(image->first->handle.pid, tracer->whole_set, image->tracker,
 						 image->first->maps, image->unwinder, rate, inject, on_record, tracer,
 						 tracer->coverage.allocators, sizeof(tracer->coverage.allocators), err,
 						 err_len);
@@ -496,7 +496,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 					     .fired = c->calls - (since != NULL ? since->calls : 0),
 					     .kept = c->sampled > lost ? c->sampled - lost : 0,
 					     .lost = lost,
-					     .target_cpu_ns = target_cpu_between(cpu_then, cpu_now),
+					     .target_cpu_ns = process_handle_cpu_between(cpu_then, cpu_now),
 					     .busy_cpu_ns = 100000000, /* a tenth of a second */
 					     .seconds = since != NULL ? (double)(monotonic_ns() - since->taken_ns) / 1e9
 								      : traced_seconds,

@@ -106,7 +106,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
 	offcpu_check_health(profile, window->kind, stats,
-			    target_cpu_between(window->target_cpu_at_open, traced_set_cpu_ns(window->image)), seconds);
+			    process_handle_cpu_between(window->target_cpu_at_open, traced_set_cpu_ns(window->image)), seconds);
 }
 
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,

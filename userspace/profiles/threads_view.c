@@ -148,7 +148,7 @@ static void write_grouped(FILE *out, struct traced_set *image, const struct thre
 		fprintf(out, "\n# labels: {\"thread\":\"%s\"", t->name);
 		if (several)
 			fprintf(out, ", \"pid\":\"%d\", \"comm\":\"%s\"", (int)t->pid,
-				process != NULL ? process->target.comm : "");
+				process != NULL ? process->handle.comm : "");
 		fputs("}\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			write_frame(out, process, t->pcs[k], k == 0, true);
@@ -168,7 +168,7 @@ static void write_each(FILE *out, struct traced_set *image, const struct thread_
 		fprintf(out, "thread %d \"%s\" [%s%s%s]", (int)t->tid, t->name, thread_state_name(t->state),
 			t->wchan[0] != '\0' ? " in " : "", t->wchan);
 		if (several)
-			fprintf(out, " of PID %d (%s)", (int)t->pid, process != NULL ? process->target.comm : "?");
+			fprintf(out, " of PID %d (%s)", (int)t->pid, process != NULL ? process->handle.comm : "?");
 		fputs(":\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			write_frame(out, process, t->pcs[k], k == 0, false);

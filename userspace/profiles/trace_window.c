@@ -34,7 +34,7 @@ static int list_processes(struct trace_window *window, struct traced_set *image)
 	window->processes = calloc(n + 1, sizeof(*window->processes));
 	for (size_t i = 0; pids != NULL && window->processes != NULL && i < n; i++) {
 		const struct traced_process *process = traced_set_process(image, pids[i]);
-		window->processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
+		window->processes[i] = (struct trace_process){.pid = pids[i], .comm = process->handle.comm};
 		threads_list(pids[i], &listed);
 	}
 	traced_set_unlock(image);

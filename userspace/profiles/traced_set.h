@@ -48,7 +48,7 @@ struct target_spec {
 
 /* One process of the set, from when it was seen to the end of the agent. */
 struct traced_process {
-	struct target target;
+	struct process_handle handle;
 	struct process_image *maps; /* under lock; NULL: its maps could not be read */
 	pid_t parent;               /* the member it was forked by; 0 */
 	bool exited;                /* under lock */
@@ -84,7 +84,7 @@ int traced_set_open(struct traced_set *set, const struct target_spec *spec, enum
 void traced_set_close(struct traced_set *set);
 
 /* The first process given: its command line is the profile's. */
-const struct target *traced_set_main(const struct traced_set *set);
+const struct process_handle *traced_set_main(const struct traced_set *set);
 /* Whether the set can grow (--children or --cgroup). */
 bool traced_set_can_grow(const struct traced_set *set);
 /* The one process of a set that can never grow or change (one --pid,
