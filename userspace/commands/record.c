@@ -192,18 +192,18 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 #define DEBUGINFO_STALL_NS (5ULL * 1000000000ULL)
 #define DEBUGINFO_POLL_NS (200ULL * 1000000ULL)
 
-static void await_debuginfo(struct traced_set *image)
+static void await_debuginfo(struct traced_set *set)
 {
 	size_t pending;
 
-	if (symbolizer_await_debuginfo(image->symbolizer, 0, DEBUGINFO_STALL_NS, &pending))
+	if (symbolizer_await_debuginfo(set->symbolizer, 0, DEBUGINFO_STALL_NS, &pending))
 		return;
 	fprintf(stderr,
 		"bpfprof: waiting for the debug info of %zu object%s from debuginfod while it arrives "
 		"(at most %.0f s without a byte; Ctrl-C skips)\n",
 		pending, pending == 1 ? "" : "s", (double)DEBUGINFO_STALL_NS / 1e9);
 	while (!cancel_token_fired(&stop_token) &&
-	       !symbolizer_await_debuginfo(image->symbolizer, DEBUGINFO_POLL_NS, DEBUGINFO_STALL_NS, &pending))
+	       !symbolizer_await_debuginfo(set->symbolizer, DEBUGINFO_POLL_NS, DEBUGINFO_STALL_NS, &pending))
 		;
 }
 
@@ -217,12 +217,12 @@ struct recording {
 };
 
 /* Opens the window of the recording's kind and waits it out (the
- * duration, Ctrl-C or the target's exit). 0, or -1 with err. */
+ * duration, Ctrl-C or the traced set's exit). 0, or -1 with err. */
 static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec, char *err,
 			 size_t err_len)
 {
 	const struct profile_kind *kind = opts->kind;
-	const struct process_handle *main = traced_set_main(&session->image);
+	const struct process_handle *main = traced_set_main(&session->set);
 	char name[4096];
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
@@ -231,7 +231,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 	};
 
 	rec->ctx = (struct profile_context){.session = session, .hz = opts->hz};
-	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject,
+	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->set, opts->heap_rate, opts->heap_inject,
 								   err, err_len)) == NULL)
 		return -1;
 	rec->window = kind_window_open(kind, &rec->ctx, &request, &rec->figures, err, err_len);
@@ -239,7 +239,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 		heap_tracer_free(rec->ctx.heap);
 		return -1;
 	}
-	traced_set_name(&session->image, name, sizeof(name));
+	traced_set_name(&session->set, name, sizeof(name));
 	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name,
 		rec->figures.detail, (double)opts->duration_ns / 1e9);
 	kind_window_start_clock(rec->window, &rec->clock, &stop_token);
@@ -256,23 +256,22 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 	return 0;
 }
 
-/* After the window closed: the target's exit cut it short. */
+/* After the window closed: the traced set's exit cut it short. */
 static void warn_if_exited(struct session *session, const struct recording *rec, const char *what)
 {
 	char pid_text[32];
 
-	if (rec->ctx.heap != NULL || !rec->figures.target_exited)
+	if (rec->ctx.heap != NULL || !rec->figures.set_exited)
 		return;
-	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)traced_set_main(&session->image)->pid);
+	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)traced_set_main(&session->set)->pid);
 	fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial %s\n",
-		traced_set_single(&session->image) != NULL ? pid_text : "every process of the set", rec->seconds,
-		what);
+		traced_set_single(&session->set) != NULL ? pid_text : "every process of the set", rec->seconds, what);
 }
 
 /* Closes the window into its profile; NULL with err. */
 static struct profile *close_into_profile(struct session *session, struct recording *rec, char *err, size_t err_len)
 {
-	await_debuginfo(&session->image);
+	await_debuginfo(&session->set);
 	struct profile *profile = kind_window_close(rec->window, &rec->clock, &rec->figures);
 	warn_if_exited(session, rec, "profile");
 	heap_tracer_free(rec->ctx.heap);
@@ -345,9 +344,9 @@ int record_main(int argc, char **argv)
 	const struct agent_options opts = record.flags;
 	if (profile_kind_kernel_check(opts.kind, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
+	if (session_open(&session, &opts.set_spec, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct process_handle *main = traced_set_main(&session.image);
+	const struct process_handle *main = traced_set_main(&session.set);
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run

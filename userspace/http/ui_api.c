@@ -22,15 +22,15 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 
 static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
 {
-	struct traced_set *image = &ctx->session->image;
-	const struct process_handle *main = traced_set_main(image);
+	struct traced_set *set = &ctx->session->set;
+	const struct process_handle *main = traced_set_main(set);
 	char *buf = NULL, name[4096];
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	if (out == NULL)
 		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	bool alive = cpu_sampler_target_alive(ctx->session->cpu);
+	bool alive = cpu_sampler_set_alive(ctx->session->cpu);
 	fprintf(out, "{\"pid\":%d,\"comm\":", (int)main->pid);
 	json_write_string(out, main->comm);
 	fputs(",\"cmdline\":", out);
@@ -45,19 +45,19 @@ static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connectio
 		(long long)(ctx->attached_wall_ns / 1000000000LL),
 		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
 	/* The set: what the header lists, every process seen with its state. */
-	traced_set_name(image, name, sizeof(name));
+	traced_set_name(set, name, sizeof(name));
 	fputs(",\"set\":", out);
 	json_write_string(out, name);
 	fputs(",\"processes\":[", out);
-	traced_set_lock(image);
-	for (size_t i = 0; i < image->n_processes; i++) {
-		const struct traced_process *process = image->processes[i];
+	traced_set_lock(set);
+	for (size_t i = 0; i < set->n_processes; i++) {
+		const struct traced_process *process = set->processes[i];
 		fprintf(out, "%s{\"pid\":%d,\"parent\":%d,\"exited\":%s,\"comm\":", i > 0 ? "," : "",
 			(int)process->handle.pid, (int)process->parent, process->exited ? "true" : "false");
 		json_write_string(out, process->handle.comm);
 		fputc('}', out);
 	}
-	traced_set_unlock(image);
+	traced_set_unlock(set);
 	fputs("]}\n", out);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }

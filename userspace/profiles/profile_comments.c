@@ -46,7 +46,7 @@ static void describe_processes(struct traced_set *set, struct profile *profile, 
 		if (!traced_set_is_current(set, set->processes[i]))
 			continue; /* an exec'd program's record: its pid is counted once */
 		entry = hashmap_find(totals, &pid, sizeof(pid));
-		if (entry == NULL || listed++ >= TARGET_NAMED_PROCESSES * 4)
+		if (entry == NULL || listed++ >= SET_NAMED_PROCESSES * 4)
 			continue;
 		used += (size_t)snprintf(text + used, sizeof(text) - used, "%sPID %u (%s) %" PRIu64, used > 0 ? ", " : "",
 					 pid, set->processes[i]->handle.comm, entry->value);
@@ -116,7 +116,7 @@ int traced_set_add_stacks(struct traced_set *set, struct profile *profile, const
 	return rc;
 }
 
-void target_describe(struct profile *profile, struct traced_set *set, const char *what)
+void profile_comments_add_set(struct profile *profile, struct traced_set *set, const char *what)
 {
 	char name[4096];
 

@@ -21,7 +21,7 @@
 #define LIVENESS_SWEEP_NS 1000000000ULL
 #define SET_MAX_PROCESSES 256 /* unwound at once when the set can grow */
 
-static bool set_can_grow(const struct target_spec *spec)
+static bool set_can_grow(const struct traced_set_spec *spec)
 {
 	return spec->children || spec->cgroup[0] != '\0';
 }
@@ -219,7 +219,7 @@ static void drop_moved_out(struct traced_set *set)
 	free(members);
 }
 
-static int open_set(struct traced_set *set, const struct target_spec *spec, enum unwind_mode unwind, char *err,
+static int open_set(struct traced_set *set, const struct traced_set_spec *spec, enum unwind_mode unwind, char *err,
 		    size_t err_len)
 {
 	uint64_t cgroup_id = 0;
@@ -297,8 +297,8 @@ static int open_set(struct traced_set *set, const struct target_spec *spec, enum
 	return 0;
 }
 
-int traced_set_open(struct traced_set *set, const struct target_spec *spec, enum unwind_mode unwind,
-		      char *err, size_t err_len)
+int traced_set_open(struct traced_set *set, const struct traced_set_spec *spec, enum unwind_mode unwind, char *err,
+		    size_t err_len)
 {
 	memset(set, 0, sizeof(*set));
 	pthread_mutex_init(&set->lock, NULL);
@@ -426,7 +426,7 @@ void traced_set_name_held(const struct traced_set *set, char *text, size_t len)
 					 set->spec.n_pids > 1 ? "s" : "", (int)set->spec.pids[0],
 					 set->spec.n_pids > 1 ? ", ..." : "");
 	size_t named = 0;
-	for (size_t i = 0; i < set->n_processes && named < TARGET_NAMED_PROCESSES && used < len; i++) {
+	for (size_t i = 0; i < set->n_processes && named < SET_NAMED_PROCESSES && used < len; i++) {
 		const struct traced_process *process = set->processes[i];
 		if (!traced_set_is_current(set, process))
 			continue; /* it exec'd: named by its newest record */
