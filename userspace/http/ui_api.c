@@ -20,7 +20,7 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 	return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 }
 
-static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
+static enum MHD_Result serve_traced_set(struct ui_context *ctx, struct MHD_Connection *conn)
 {
 	struct traced_set *set = &ctx->session->set;
 	const struct process_handle *main = traced_set_main(set);
@@ -300,7 +300,7 @@ bool ui_api_handle(struct ui_context *ctx, struct MHD_Connection *conn, const ch
 	if (strcmp(method, "DELETE") == 0 && strncmp(url, "/api/snapshots/", 15) != 0)
 		*result = http_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only a snapshot can be deleted");
 	else if (strcmp(url, "/api/target") == 0)
-		*result = serve_target(ctx, conn);
+		*result = serve_traced_set(ctx, conn);
 	else if (strcmp(url, "/api/kinds") == 0)
 		*result = serve_kinds(conn);
 	else if (strncmp(url, "/api/snapshots", 14) == 0)
