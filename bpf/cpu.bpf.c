@@ -17,7 +17,7 @@
 
 #include "cpu.h"
 #include "maps.bpf.h"
-#include "target_set.bpf.h"
+#include "traced_pids.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX CPU_COUNTER_MAX
@@ -264,7 +264,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 
-	if (!in_target_set(pid_tgid >> 32))
+	if (!is_traced(pid_tgid >> 32))
 		return 0;
 	count(CPU_COUNTER_SAMPLES);
 	COST_MARK(COST_FILTER, &mark);

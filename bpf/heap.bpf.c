@@ -15,7 +15,7 @@
 
 #include "heap.h"
 #include "maps.bpf.h"
-#include "target_set.bpf.h"
+#include "traced_pids.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX HEAP_COUNTER_MAX
@@ -95,7 +95,7 @@ static __always_inline int on_allocation(void *ctx, __u64 size, __u64 out)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (!in_target_set(pid_tgid >> 32))
+	if (!is_traced(pid_tgid >> 32))
 		return 0;
 	struct heap_thread *thread = thread_state((__u32)pid_tgid);
 	if (thread == NULL) {
@@ -145,7 +145,7 @@ static __always_inline void on_free(__u64 address)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (!in_target_set(pid_tgid >> 32) || address == 0)
+	if (!is_traced(pid_tgid >> 32) || address == 0)
 		return;
 	forget_live(pid_tgid, address);
 }
@@ -204,7 +204,7 @@ volatile __u64 exec_time_ns = 0;
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (!in_target_set((__u32)task->tgid))
+	if (!is_traced((__u32)task->tgid))
 		return 0;
 	if (whole_set)
 		send_header(HEAP_EVENT_EXEC, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
@@ -230,7 +230,7 @@ int BPF_KRETPROBE(allocation_return, __u64 address)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (!in_target_set(pid_tgid >> 32))
+	if (!is_traced(pid_tgid >> 32))
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
 	struct heap_thread *thread = bpf_map_lookup_elem(&threads, &tid);
@@ -255,7 +255,7 @@ int BPF_KPROBE(sampler_note, const struct heap_sampler_note *user_note)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct heap_sampler_note note;
 
-	if (!in_target_set(pid_tgid >> 32) || bpf_probe_read_user(&note, sizeof(note), user_note) != 0)
+	if (!is_traced(pid_tgid >> 32) || bpf_probe_read_user(&note, sizeof(note), user_note) != 0)
 		return 0;
 	count_many(HEAP_COUNTER_CALLS, note.calls);
 	if (note.kind == HEAP_EVENT_FREE) {

@@ -14,7 +14,7 @@
 
 #include "offcpu.h"
 #include "maps.bpf.h"
-#include "target_set.bpf.h"
+#include "traced_pids.bpf.h"
 #include "user_stack.bpf.h"
 
 #define BPF_COUNTER_MAX OFFCPU_COUNTER_MAX
@@ -183,10 +183,10 @@ int BPF_PROG(block_switch, bool preempt, struct task_struct *prev, struct task_s
 	/* A preempted thread still wants the CPU: only sleeps are blocking,
 	 * though both are time a wall clock sees pass off CPU. */
 	note_fired();
-	if (in_target_set((__u32)prev->tgid) &&
+	if (is_traced((__u32)prev->tgid) &&
 	    (include_preempted || (prev_state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) != 0))
 		start_wait(ctx, (__u32)prev->pid, OFFCPU_BLOCK, true);
-	if (in_target_set((__u32)next->tgid))
+	if (is_traced((__u32)next->tgid))
 		end_wait((__u32)next->pid, OFFCPU_BLOCK);
 	return 0;
 }
@@ -197,7 +197,7 @@ int BPF_PROG(futex_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	note_fired();
-	if (!in_target_set(pid_tgid >> 32))
+	if (!is_traced(pid_tgid >> 32))
 		return 0;
 	if (id == NR_FUTEX) {
 		/* Only the operations that wait: a wake never blocks. */
@@ -217,7 +217,7 @@ int BPF_PROG(futex_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (in_target_set(pid_tgid >> 32))
+	if (is_traced(pid_tgid >> 32))
 		end_wait((__u32)pid_tgid, OFFCPU_FUTEX);
 	return 0;
 }

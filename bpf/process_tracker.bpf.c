@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * process_tracker.bpf.c: keeps the traced set (target_set.bpf.h) as its
+ * process_tracker.bpf.c: keeps the traced set (traced_pids.bpf.h) as its
  * processes change, from the scheduler's own tracepoints: a member's fork
  * adds the child (with --children or --cgroup), a move into the traced
  * cgroup adds the mover (--cgroup), and a member's last thread leaving
@@ -18,7 +18,7 @@
 
 #include "maps.bpf.h"
 #include "process_tracker.h"
-#include "target_set.bpf.h"
+#include "traced_pids.bpf.h"
 #include "unwind_slots.bpf.h"
 
 #define BPF_COUNTER_MAX PROCESS_COUNTER_MAX
@@ -46,27 +46,27 @@ static __always_inline void send(enum process_event_kind kind, __u32 tgid, __u32
 	bpf_ringbuf_submit(event, 0);
 }
 
-/* value: the member that brought tgid in, with TARGET_SET_VIA_CGROUP. */
+/* value: the member that brought tgid in, with TRACED_VIA_CGROUP. */
 static __always_inline void add_member(enum process_event_kind kind, __u32 tgid, __u32 value)
 {
-	if (bpf_map_update_elem(&target_set, &tgid, &value, BPF_NOEXIST) != 0) {
-		if (!in_target_set(tgid))
+	if (bpf_map_update_elem(&traced_pids, &tgid, &value, BPF_NOEXIST) != 0) {
+		if (!is_traced(tgid))
 			count(PROCESS_COUNTER_SET_FULL);
 		return;
 	}
-	send(kind, tgid, value & ~TARGET_SET_VIA_CGROUP);
+	send(kind, tgid, value & ~TRACED_VIA_CGROUP);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(member_forked, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 parent_tgid = (__u32)parent->tgid, child_tgid = (__u32)child->tgid;
-	__u32 *parent_value = bpf_map_lookup_elem(&target_set, &parent_tgid);
+	__u32 *parent_value = bpf_map_lookup_elem(&traced_pids, &parent_tgid);
 
 	/* A new thread of a process is already traced with it. */
 	if (child->pid != child->tgid || parent_tgid == 0 || parent_value == NULL)
 		return 0;
-	__u32 value = parent_tgid | (*parent_value & TARGET_SET_VIA_CGROUP);
+	__u32 value = parent_tgid | (*parent_value & TRACED_VIA_CGROUP);
 	struct unwind_slot *slot = bpf_map_lookup_elem(&unwind_slots, &parent_tgid);
 	if (slot != NULL) {
 		struct unwind_slot borrowed = *slot;
@@ -79,7 +79,7 @@ int BPF_PROG(member_forked, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(member_execed, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (in_target_set((__u32)task->tgid))
+	if (is_traced((__u32)task->tgid))
 		send(PROCESS_EXECED, (__u32)task->tgid, 0);
 	return 0;
 }
@@ -91,9 +91,9 @@ int BPF_PROG(member_exited, struct task_struct *task)
 
 	/* signal->live drops to 0 as the last thread starts exiting, before
 	 * this tracepoint. */
-	if (!in_target_set(tgid) || BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (!is_traced(tgid) || BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	bpf_map_delete_elem(&target_set, &tgid);
+	bpf_map_delete_elem(&traced_pids, &tgid);
 	send(PROCESS_EXITED, tgid, 0);
 	return 0;
 }
@@ -126,15 +126,15 @@ int BPF_PROG(joined_cgroup, struct cgroup *cgroup, const char *path, struct task
 	if (traced_cgroup_id == 0 || !on_unified_hierarchy(cgroup))
 		return 0;
 	if (in_traced_cgroup(cgroup)) {
-		add_member(PROCESS_JOINED, tgid, TARGET_SET_VIA_CGROUP);
+		add_member(PROCESS_JOINED, tgid, TRACED_VIA_CGROUP);
 		return 0;
 	}
 	/* A whole process moved out (one thread moving, in a threaded
 	 * subtree, leaves the others in). */
-	__u32 *value = bpf_map_lookup_elem(&target_set, &tgid);
-	if (!threadgroup || tgid == 0 || value == NULL || !(*value & TARGET_SET_VIA_CGROUP))
+	__u32 *value = bpf_map_lookup_elem(&traced_pids, &tgid);
+	if (!threadgroup || tgid == 0 || value == NULL || !(*value & TRACED_VIA_CGROUP))
 		return 0;
-	bpf_map_delete_elem(&target_set, &tgid);
+	bpf_map_delete_elem(&traced_pids, &tgid);
 	send(PROCESS_LEFT, tgid, 0);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * process_tracker.h: what process_tracker.bpf.c shares with the agent. A
  * traced set of processes changes as they fork, exec, exit and as others
- * join the traced cgroup; the kernel side keeps the set (target_set.bpf.h)
+ * join the traced cgroup; the kernel side keeps the set (traced_pids.bpf.h)
  * right at once and tells the agent, which reads each newcomer's image.
  */
 #ifndef BPFPROF_PROCESS_TRACKER_H
@@ -10,7 +10,7 @@
 
 #include "counter_list.h"
 
-#define TARGET_SET_MAX 8192      /* processes one session traces at once */
+#define TRACED_PIDS_MAX 8192     /* processes one session traces at once */
 #define PROCESS_CGROUP_DEPTH 32  /* cgroup levels searched for the traced one */
 
 enum process_event_kind {
@@ -21,11 +21,11 @@ enum process_event_kind {
 	PROCESS_LEFT,   /* tgid, there because of the traced cgroup, was moved out of it */
 };
 
-/* A bit of a member's value in the set (target_set.bpf.h): it is there
+/* A bit of a member's value in the set (traced_pids.bpf.h): it is there
  * because it is in the traced cgroup (found in it, moved into it, or forked
  * by such a member), so moving out of the cgroup takes it out of the set.
  * One given by --pid, or a descendant of one, stays wherever it moves. */
-#define TARGET_SET_VIA_CGROUP (1u << 31)
+#define TRACED_VIA_CGROUP (1u << 31)
 
 struct process_event {
 	__u64 time_ns; /* CLOCK_MONOTONIC */

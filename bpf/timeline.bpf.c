@@ -9,7 +9,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.bpf.h"
-#include "target_set.bpf.h"
+#include "traced_pids.bpf.h"
 #include "timeline.h"
 
 #define BPF_COUNTER_MAX TIMELINE_COUNTER_MAX
@@ -52,9 +52,9 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(timeline_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	if (in_target_set((__u32)prev->tgid))
+	if (is_traced((__u32)prev->tgid))
 		send(TIMELINE_SWITCH_OUT, prev, 0, 0, prev_state);
-	if (in_target_set((__u32)next->tgid))
+	if (is_traced((__u32)next->tgid))
 		send(TIMELINE_SWITCH_IN, next, 0, 0, 0);
 	return 0;
 }
@@ -62,7 +62,7 @@ int BPF_PROG(timeline_switch, bool preempt, struct task_struct *prev, struct tas
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(timeline_wakeup, struct task_struct *task)
 {
-	if (!in_target_set((__u32)task->tgid))
+	if (!is_traced((__u32)task->tgid))
 		return 0;
 	__u64 waker = bpf_get_current_pid_tgid();
 	send(TIMELINE_WAKEUP, task, (__u32)waker, (__u32)(waker >> 32), 0);

@@ -172,7 +172,7 @@ async function checkSvg(page) {
 
   try {
     await page.goto(`${base}/ui/`);
-    await page.waitForFunction(() => /cpu_split/.test(document.getElementById('target').textContent), null,
+    await page.waitForFunction(() => /cpu_split/.test(document.getElementById('traced-set').textContent), null,
       { timeout: 5000 });
     check('the page loads and shows the target', true);
 
@@ -307,7 +307,7 @@ async function checkSvg(page) {
     // --- the heap walk: alloc_sites allocates while allocations record
     page = await newPage(heapBase);
     await page.goto(`${heapBase}/ui/`);
-    await page.waitForFunction(() => /alloc_sites/.test(document.getElementById('target').textContent), null,
+    await page.waitForFunction(() => /alloc_sites/.test(document.getElementById('traced-set').textContent), null,
       { timeout: 5000 });
     check('an allocations recording shows a progress bar', await record(page, {
       kind: 'allocs', seconds: 2, id: 1, during: async () => { await page.waitForTimeout(300); process.kill(heapPid, 'SIGUSR1'); },

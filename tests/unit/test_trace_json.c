@@ -31,7 +31,7 @@ static char *render(struct timeline_event *events, size_t n, uint64_t start, uin
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	struct trace_info info = {.processes = &server, .n_processes = 1, .start_ns = start, .end_ns = end,
-				  .events_seen = n, .events_lost = 3, .target_exited = true};
+				  .events_seen = n, .events_lost = 3, .set_exited = true};
 
 	assert_int_equal(trace_write_json(out, events, n, &info), 0);
 	fclose(out);

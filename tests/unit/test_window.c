@@ -1,7 +1,7 @@
 /*
  * test_window.c: the one window lifecycle. A window lasts its duration and
  * no longer; its token, or any token above it, ends it at once and only the
- * tokens below the one fired; the target's exit, a client gone and a
+ * tokens below the one fired; the traced set's exit, a client gone and a
  * source's own end each end it, saying which; a drain function is called
  * in place of sleeping.
  */
@@ -64,14 +64,14 @@ static void tokens_end_the_windows_below_them(void **state)
 	assert_false(cancel_token_fired(&other));
 }
 
-static bool target_exited(void *target)
+static bool process_exited(void *process)
 {
-	return !target_alive(target);
+	return !process_handle_alive(process);
 }
 
-static void the_targets_exit_ends_it(void **state)
+static void the_sets_exit_ends_it(void **state)
 {
-	struct target target;
+	struct process_handle process;
 	struct window_clock clock;
 	char err[256];
 	(void)state;
@@ -82,15 +82,15 @@ static void the_targets_exit_ends_it(void **state)
 		usleep(200000);
 		_exit(0);
 	}
-	assert_int_equal(target_open(child, &target, err, sizeof(err)), 0);
+	assert_int_equal(process_handle_open(child, &process, err, sizeof(err)), 0);
 	window_clock_start(&clock, 3600000000000ULL, NULL);
-	clock.target_gone = target_exited;
-	clock.target = &target;
+	clock.set_gone = process_exited;
+	clock.set = &process;
 	assert_int_equal(window_check(&clock), WINDOW_RUNNING);
 	waitpid(child, NULL, 0);
-	assert_int_equal(window_wait(&clock), WINDOW_TARGET_EXITED);
+	assert_int_equal(window_wait(&clock), WINDOW_SET_EXITED);
 	assert_true(window_elapsed_seconds(&clock) < 1.0);
-	target_close(&target);
+	process_handle_close(&process);
 }
 
 static int polls;
@@ -132,7 +132,7 @@ static void a_client_gone_and_a_source_ended_end_it(void **state)
 	window_clock_start(&clock, 3600000000000ULL, NULL);
 	clock.source_ended = ended_now;
 	clock.source = &ended;
-	assert_int_equal(window_wait(&clock), WINDOW_TARGET_EXITED);
+	assert_int_equal(window_wait(&clock), WINDOW_SET_EXITED);
 }
 
 int main(void)
@@ -141,7 +141,7 @@ int main(void)
 		cmocka_unit_test(a_window_lasts_its_duration),
 		cmocka_unit_test(a_window_of_nothing_ends_at_once),
 		cmocka_unit_test(tokens_end_the_windows_below_them),
-		cmocka_unit_test(the_targets_exit_ends_it),
+		cmocka_unit_test(the_sets_exit_ends_it),
 		cmocka_unit_test(a_client_gone_and_a_source_ended_end_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

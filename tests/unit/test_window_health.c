@@ -32,13 +32,13 @@ static const char *only_warning(const struct window_activity *activity)
 	return warning != NULL ? text : NULL;
 }
 
-static struct window_activity heap_window(uint64_t fired, int64_t target_cpu_ns)
+static struct window_activity heap_window(uint64_t fired, int64_t set_cpu_ns)
 {
 	return (struct window_activity){.events = "allocation calls",
 					.probe = "the uprobes on malloc",
 					.fired = fired,
 					.kept = fired,
-					.target_cpu_ns = target_cpu_ns,
+					.set_cpu_ns = set_cpu_ns,
 					.busy_cpu_ns = 100000000,
 					.seconds = 4};
 }
@@ -72,7 +72,7 @@ static void a_machine_wide_probe_must_fire_in_any_window(void **state)
 				    .probe = "tp_btf/sched_switch",
 				    .machine_wide = true,
 				    .fired = 0,
-				    .target_cpu_ns = 0,
+				    .set_cpu_ns = 0,
 				    .seconds = 2};
 	const char *warning = only_warning(&a);
 
@@ -109,7 +109,7 @@ static void most_events_lost_is_warned_some_is_not(void **state)
 				    .fired = 100,
 				    .kept = 40,
 				    .lost = 60,
-				    .target_cpu_ns = -1,
+				    .set_cpu_ns = -1,
 				    .seconds = 1};
 
 	assert_non_null(strstr(only_warning(&a), "most CPU samples of this window were lost (60 lost, 40 kept)"));

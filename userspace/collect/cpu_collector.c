@@ -1,6 +1,6 @@
 /*
  * cpu_collector.c: perf events on every CPU, the cpu.bpf.c skeleton, and
- * its ring buffer and its totals. Filtering to the target happens in the
+ * its ring buffer and its totals. Filtering to the traced set happens in the
  * kernel. The stacks the kernel sent whole are kept here by their hash, so
  * that a total or a reference reaches the sink as the whole samples it
  * stands for.

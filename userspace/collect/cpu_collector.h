@@ -1,5 +1,5 @@
 /*
- * cpu_collector.h: the thin glue around cpu.bpf.c: load it for one target,
+ * cpu_collector.h: the thin glue around cpu.bpf.c: load it for the traced set,
  * attach it to a sampling event on every CPU, and hand each sample to a
  * sink. Aggregation and symbolization happen elsewhere.
  */

@@ -48,7 +48,7 @@ static int find_library(char *path, size_t len, char *err, size_t err_len)
 
 /* The target opens the library by path: that path must lead it to the
  * very file the agent reads offsets from. */
-static int check_target_sees(pid_t pid, const char *library, char *probe_path, size_t len, char *err, size_t err_len)
+static int check_process_sees(pid_t pid, const char *library, char *probe_path, size_t len, char *err, size_t err_len)
 {
 	struct stat ours, theirs;
 
@@ -139,8 +139,8 @@ static void remote_dlerror(struct remote_thread *thread, pid_t pid, uint64_t dle
 }
 
 /* One call into the target from a thread stopped at a safe point. */
-static int call_in_target(struct heap_injection *injection, uint64_t function, const uint64_t *args, size_t n_args,
-			  uint64_t *result, char *err, size_t err_len)
+static int call_in_process(struct heap_injection *injection, uint64_t function, const uint64_t *args, size_t n_args,
+			   uint64_t *result, char *err, size_t err_len)
 {
 	struct remote_thread *thread =
 		remote_attach(injection->pid, injection->avoid, injection->n_avoid, err, err_len);
@@ -219,8 +219,8 @@ int heap_injector_load(pid_t pid, struct heap_injection *injection, char *err, s
 
 	*injection = (struct heap_injection){.pid = pid};
 	if (find_library(injection->library, sizeof(injection->library), err, err_len) != 0 ||
-	    check_target_sees(pid, injection->library, injection->probe_path, sizeof(injection->probe_path), err,
-			      err_len) != 0)
+	    check_process_sees(pid, injection->library, injection->probe_path, sizeof(injection->probe_path), err,
+			       err_len) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (executable_defines(pid, refused[i].defines)) {
@@ -262,7 +262,7 @@ int heap_injector_start(struct heap_injection *injection, uint64_t rate, char *e
 {
 	uint64_t result = 0;
 
-	if (call_in_target(injection, injection->start_function, &rate, 1, &result, err, err_len) != 0)
+	if (call_in_process(injection, injection->start_function, &rate, 1, &result, err, err_len) != 0)
 		return -1;
 	int slots = (int)(int32_t)result;
 	if (slots < 0) {
@@ -286,5 +286,5 @@ int heap_injector_stop(struct heap_injection *injection, char *err, size_t err_l
 {
 	uint64_t result = 0;
 
-	return call_in_target(injection, injection->stop_function, NULL, 0, &result, err, err_len);
+	return call_in_process(injection, injection->stop_function, NULL, 0, &result, err, err_len);
 }

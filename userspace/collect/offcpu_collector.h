@@ -1,6 +1,6 @@
 /*
- * offcpu_collector.h: the thin glue around offcpu.bpf.c: load it for one
- * target and one kind of wait, attach the tracepoints that kind needs, and
+ * offcpu_collector.h: the thin glue around offcpu.bpf.c: load it for the
+ * traced set and one kind of wait, attach the tracepoints that kind needs, and
  * at the end read the kernel's totals into a stack table. Profiles are
  * built in offcpu_profile.c.
  */

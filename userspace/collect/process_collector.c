@@ -17,7 +17,7 @@
 #include "ring_reader.h"
 
 struct process_collector {
-	int set_fd;                     /* the target_set map, the agent's own */
+	int set_fd;			  /* the traced_pids map, the agent's own */
 	struct process_tracker_bpf *skel; /* NULL while the set cannot grow */
 	struct ring_buffer *ring;
 	process_event_sink sink;
@@ -119,8 +119,8 @@ struct process_collector *process_collector_start(bool follow_children, uint64_t
 	}
 	collector->sink = sink;
 	collector->sink_ctx = sink_ctx;
-	collector->set_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "target_set", sizeof(uint32_t), sizeof(uint32_t),
-					   TARGET_SET_MAX, NULL);
+	collector->set_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "traced_pids", sizeof(uint32_t), sizeof(uint32_t),
+					   TRACED_PIDS_MAX, NULL);
 	if (collector->set_fd < 0) {
 		snprintf(err, err_len, "cannot create the traced set's map: %s", strerror(errno));
 		free(collector);
@@ -151,7 +151,7 @@ bool process_collector_follows(const struct process_collector *collector)
 
 int process_collector_add(struct process_collector *collector, pid_t pid, pid_t parent, bool via_cgroup)
 {
-	uint32_t key = (uint32_t)pid, value = (uint32_t)parent | (via_cgroup ? TARGET_SET_VIA_CGROUP : 0);
+	uint32_t key = (uint32_t)pid, value = (uint32_t)parent | (via_cgroup ? TRACED_VIA_CGROUP : 0);
 
 	return bpf_map_update_elem(collector->set_fd, &key, &value, BPF_ANY);
 }
@@ -175,7 +175,7 @@ int process_collector_poll(struct process_collector *collector, int timeout_ms)
 int process_collector_share_set(const struct process_collector *collector, struct bpf_object *object, char *err,
 			      size_t err_len)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(object, "target_set");
+	struct bpf_map *map = bpf_object__find_map_by_name(object, "traced_pids");
 
 	if (map == NULL || bpf_map__reuse_fd(map, collector->set_fd) != 0) {
 		snprintf(err, err_len, "cannot hand the traced set to a BPF program: %s", strerror(errno));

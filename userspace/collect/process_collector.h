@@ -1,7 +1,7 @@
 /*
  * process_collector.h: the thin glue around process_tracker.bpf.c. It owns
- * the traced set every program of a session filters by (the target_set
- * map of bpf/target_set.bpf.h): the agent adds the processes it was given,
+ * the traced set every program of a session filters by (the traced_pids
+ * map of bpf/traced_pids.bpf.h): the agent adds the processes it was given,
  * the kernel adds forked children and cgroup joiners and takes out the
  * exited, and each such change reaches a sink here.
  */
@@ -52,7 +52,7 @@ void process_collector_remove(struct process_collector *collector, pid_t pid);
  * the first (a fixed set just waits). The records read, or -1 on error. */
 int process_collector_poll(struct process_collector *collector, int timeout_ms);
 
-/* Before a BPF object that includes target_set.bpf.h is loaded: makes it
+/* Before a BPF object that includes traced_pids.bpf.h is loaded: makes it
  * filter by this set. 0, or -1 with a reason. */
 int process_collector_share_set(const struct process_collector *collector, struct bpf_object *object, char *err,
 			      size_t err_len);

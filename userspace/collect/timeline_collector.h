@@ -1,6 +1,6 @@
 /*
  * timeline_collector.h: the thin glue around timeline.bpf.c: attach to
- * the scheduler's events for one target and gather them for a window.
+ * the scheduler's events of the traced set and gather them for a window.
  * Drawing them is trace_json.c's.
  */
 #ifndef TIMELINE_COLLECTOR_H

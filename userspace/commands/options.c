@@ -17,7 +17,7 @@ typedef int (*flag_reader)(struct agent_options *opts, const char *value, char *
 /* "1" or "1,2,3"; a repeated --pid adds to the PIDs given before. */
 static int read_pid(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	struct target_spec *spec = &opts->targets;
+	struct traced_set_spec *spec = &opts->set_spec;
 	char copy[1024];
 	char *save = NULL;
 
@@ -28,11 +28,11 @@ static int read_pid(struct agent_options *opts, const char *value, char *err, si
 	snprintf(copy, sizeof(copy), "%s", value);
 	for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
 		pid_t pid;
-		if (target_parse_pid(item, &pid, err, err_len) != 0)
+		if (process_handle_parse_pid(item, &pid, err, err_len) != 0)
 			return -1;
-		if (spec->n_pids == TARGET_MAX_PIDS) {
+		if (spec->n_pids == SET_MAX_PIDS) {
 			snprintf(err, err_len, "--pid: at most %d processes; use --children or --cgroup for more",
-				 TARGET_MAX_PIDS);
+				 SET_MAX_PIDS);
 			return -1;
 		}
 		spec->pids[spec->n_pids++] = pid;
@@ -45,17 +45,17 @@ static int read_children(struct agent_options *opts, const char *value, char *er
 	(void)value;
 	(void)err;
 	(void)err_len;
-	opts->targets.children = true;
+	opts->set_spec.children = true;
 	return 0;
 }
 
 static int read_cgroup(struct agent_options *opts, const char *value, char *err, size_t err_len)
 {
-	if (value[0] == '\0' || strlen(value) >= sizeof(opts->targets.cgroup)) {
+	if (value[0] == '\0' || strlen(value) >= sizeof(opts->set_spec.cgroup)) {
 		snprintf(err, err_len, "--cgroup takes a cgroup v2 directory, such as system.slice/nginx.service");
 		return -1;
 	}
-	snprintf(opts->targets.cgroup, sizeof(opts->targets.cgroup), "%s", value);
+	snprintf(opts->set_spec.cgroup, sizeof(opts->set_spec.cgroup), "%s", value);
 	return 0;
 }
 
@@ -465,7 +465,7 @@ int agent_options_parse(const struct command_help *command, int argc, char **arg
 	size_t n_long = 0, n_short = 1;
 	uint32_t takes = 0;
 	char err[512];
-	bool have_target = false;
+	bool have_set = false;
 
 	set_defaults(opts);
 	for (size_t i = 0; i < command->n_flags; i++) {
@@ -501,9 +501,9 @@ int agent_options_parse(const struct command_help *command, int argc, char **arg
 		if (flag->read(opts, optarg, err, sizeof(err)) != 0)
 			return cli_fail(2, "%s", err);
 		opts->given |= TAKES(flag - flags);
-		have_target |= flag == &flags[FLAG_PID] || flag == &flags[FLAG_CGROUP];
+		have_set |= flag == &flags[FLAG_PID] || flag == &flags[FLAG_CGROUP];
 	}
-	if (opts->targets.children && opts->targets.n_pids == 0)
+	if (opts->set_spec.children && opts->set_spec.n_pids == 0)
 		return cli_fail(2, "--children follows the descendants of --pid: give the PIDs to start from");
-	return cli_check_operands(command->name, argc, argv, have_target);
+	return cli_check_operands(command->name, argc, argv, have_set);
 }

@@ -47,7 +47,7 @@ enum agent_flag {
 #define TAKES(flag) (1u << (flag))
 
 struct agent_options {
-	struct target_spec targets;	     /* --pid (repeatable, comma lists), --children, --cgroup */
+	struct traced_set_spec set_spec;     /* --pid (repeatable, comma lists), --children, --cgroup */
 	const struct profile_kind *kind;     /* --kind, or --type (default cpu) */
 	uint64_t duration_ns;		     /* --duration (default 30 s) */
 	unsigned hz;			     /* --hz (default 99) */

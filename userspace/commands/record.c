@@ -192,18 +192,18 @@ static FILE *open_temp_beside(const char *path, char *temp_path, size_t len)
 #define DEBUGINFO_STALL_NS (5ULL * 1000000000ULL)
 #define DEBUGINFO_POLL_NS (200ULL * 1000000ULL)
 
-static void await_debuginfo(struct traced_set *image)
+static void await_debuginfo(struct traced_set *set)
 {
 	size_t pending;
 
-	if (symbolizer_await_debuginfo(image->symbolizer, 0, DEBUGINFO_STALL_NS, &pending))
+	if (symbolizer_await_debuginfo(set->symbolizer, 0, DEBUGINFO_STALL_NS, &pending))
 		return;
 	fprintf(stderr,
 		"bpfprof: waiting for the debug info of %zu object%s from debuginfod while it arrives "
 		"(at most %.0f s without a byte; Ctrl-C skips)\n",
 		pending, pending == 1 ? "" : "s", (double)DEBUGINFO_STALL_NS / 1e9);
 	while (!cancel_token_fired(&stop_token) &&
-	       !symbolizer_await_debuginfo(image->symbolizer, DEBUGINFO_POLL_NS, DEBUGINFO_STALL_NS, &pending))
+	       !symbolizer_await_debuginfo(set->symbolizer, DEBUGINFO_POLL_NS, DEBUGINFO_STALL_NS, &pending))
 		;
 }
 
@@ -217,12 +217,12 @@ struct recording {
 };
 
 /* Opens the window of the recording's kind and waits it out (the
- * duration, Ctrl-C or the target's exit). 0, or -1 with err. */
+ * duration, Ctrl-C or the traced set's exit). 0, or -1 with err. */
 static int record_window(const struct agent_options *opts, struct session *session, struct recording *rec, char *err,
 			 size_t err_len)
 {
 	const struct profile_kind *kind = opts->kind;
-	const struct target *target = traced_set_main(&session->image);
+	const struct process_handle *main = traced_set_main(&session->set);
 	char name[4096];
 	struct window_request request = {
 		.duration_ns = opts->duration_ns,
@@ -231,7 +231,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 	};
 
 	rec->ctx = (struct profile_context){.session = session, .hz = opts->hz};
-	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->image, opts->heap_rate, opts->heap_inject,
+	if (kind->needs_heap && (rec->ctx.heap = heap_tracer_start(&session->set, opts->heap_rate, opts->heap_inject,
 								   err, err_len)) == NULL)
 		return -1;
 	rec->window = kind_window_open(kind, &rec->ctx, &request, &rec->figures, err, err_len);
@@ -239,7 +239,7 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 		heap_tracer_free(rec->ctx.heap);
 		return -1;
 	}
-	traced_set_name(&session->image, name, sizeof(name));
+	traced_set_name(&session->set, name, sizeof(name));
 	fprintf(stderr, "bpfprof: %s %s%s for %.1f s; Ctrl-C to stop early\n", kind->activity, name,
 		rec->figures.detail, (double)opts->duration_ns / 1e9);
 	kind_window_start_clock(rec->window, &rec->clock, &stop_token);
@@ -251,28 +251,27 @@ static int record_window(const struct agent_options *opts, struct session *sessi
 		const char *ended = heap_tracer_end_reason(rec->ctx.heap, &traced);
 		if (ended != NULL)
 			fprintf(stderr, "bpfprof: warning: PID %d %s after %.1f s; writing the profile as of then\n",
-				(int)target->pid, ended, traced);
+				(int)main->pid, ended, traced);
 	}
 	return 0;
 }
 
-/* After the window closed: the target's exit cut it short. */
+/* After the window closed: the traced set's exit cut it short. */
 static void warn_if_exited(struct session *session, const struct recording *rec, const char *what)
 {
 	char pid_text[32];
 
-	if (rec->ctx.heap != NULL || !rec->figures.target_exited)
+	if (rec->ctx.heap != NULL || !rec->figures.set_exited)
 		return;
-	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)traced_set_main(&session->image)->pid);
+	snprintf(pid_text, sizeof(pid_text), "PID %d", (int)traced_set_main(&session->set)->pid);
 	fprintf(stderr, "bpfprof: warning: %s exited after %.1f s; writing the partial %s\n",
-		traced_set_single(&session->image) != NULL ? pid_text : "every process of the set", rec->seconds,
-		what);
+		traced_set_single(&session->set) != NULL ? pid_text : "every process of the set", rec->seconds, what);
 }
 
 /* Closes the window into its profile; NULL with err. */
 static struct profile *close_into_profile(struct session *session, struct recording *rec, char *err, size_t err_len)
 {
-	await_debuginfo(&session->image);
+	await_debuginfo(&session->set);
 	struct profile *profile = kind_window_close(rec->window, &rec->clock, &rec->figures);
 	warn_if_exited(session, rec, "profile");
 	heap_tracer_free(rec->ctx.heap);
@@ -317,7 +316,7 @@ static void warn_if_nothing_drawn(const struct agent_options *opts, const struct
 	fputc('\n', stderr);
 }
 
-static int write_output(const struct agent_options *opts, const struct target *target,
+static int write_output(const struct agent_options *opts, const struct process_handle *main,
 			const struct profile *profile, const struct window_figures *figures, FILE *out)
 {
 	char title[300];
@@ -327,7 +326,7 @@ static int write_output(const struct agent_options *opts, const struct target *t
 	if (opts->sample_index != NULL)
 		svg.unit = profile->sample_types[value].unit;
 
-	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, target->comm, (int)target->pid);
+	snprintf(title, sizeof(title), "%s of %s (PID %d)", opts->kind->title, main->comm, (int)main->pid);
 	if (profile_write(out, profile, opts->format, value, &svg) != 0)
 		return -1;
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
@@ -345,9 +344,9 @@ int record_main(int argc, char **argv)
 	const struct agent_options opts = record.flags;
 	if (profile_kind_kernel_check(opts.kind, opts.unwind == UNWIND_MODE_FP, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	if (session_open(&session, &opts.targets, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
+	if (session_open(&session, &opts.set_spec, opts.event, opts.hz, opts.unwind, err, sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
-	const struct target *target = traced_set_main(&session.image);
+	const struct process_handle *main = traced_set_main(&session.set);
 
 	/* Open the output before attaching, so a typo in the path costs
 	 * nothing; write beside it and rename at the end, so a failed run
@@ -388,7 +387,7 @@ int record_main(int argc, char **argv)
 			goto out;
 		}
 		warn_if_nothing_drawn(&opts, profile, (size_t)drawn);
-		if (write_output(&opts, target, profile, &rec.figures, out) != 0) {
+		if (write_output(&opts, main, profile, &rec.figures, out) != 0) {
 			rc = cli_fail(1, "cannot write %s: %s", opts.output, strerror(errno));
 			goto out;
 		}

@@ -75,9 +75,9 @@ static int check_kernel(const struct agent_options *opts)
 }
 
 /* Waits for SIGINT or SIGTERM (which it returns), saying once on stderr
- * when the target is gone: the agent keeps serving what it collected, and
+ * when the traced set is gone: the agent keeps serving what it collected, and
  * someone watching its log should not have to learn it from 410s. */
-static int wait_for_stop(const sigset_t *stop_signals, struct traced_set *image)
+static int wait_for_stop(const sigset_t *stop_signals, struct traced_set *set)
 {
 	const struct timespec tick = {.tv_sec = 1};
 	bool said = false;
@@ -87,8 +87,8 @@ static int wait_for_stop(const sigset_t *stop_signals, struct traced_set *image)
 		int signo = sigtimedwait(stop_signals, NULL, &tick);
 		if (signo > 0)
 			return signo;
-		if (!said && !traced_set_alive(image)) {
-			traced_set_gone_reason(image, why, sizeof(why));
+		if (!said && !traced_set_alive(set)) {
+			traced_set_gone_reason(set, why, sizeof(why));
 			fprintf(stderr, "bpfprof: %s; still serving what was collected (new windows answer 410)\n", why);
 			said = true;
 		}
@@ -105,7 +105,7 @@ int serve_main(int argc, char **argv)
 
 	if (rc != 0 || (rc = check_kernel(&opts)) != 0)
 		return rc;
-	if (session_open(&session, &opts.targets, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err,
+	if (session_open(&session, &opts.set_spec, cpu_event_find("cpu-clock"), opts.hz, opts.unwind, err,
 			 sizeof(err)) != 0)
 		return cli_fail(1, "%s", err);
 	int port;
@@ -115,7 +115,8 @@ int serve_main(int argc, char **argv)
 		session_close(&session);
 		return cli_fail(1, "%s", err);
 	}
-	if (opts.heap && (heap = heap_tracer_start(&session.image, opts.heap_rate, opts.heap_inject, err, sizeof(err))) == NULL) {
+	if (opts.heap &&
+	    (heap = heap_tracer_start(&session.set, opts.heap_rate, opts.heap_inject, err, sizeof(err))) == NULL) {
 		close(fd);
 		session_close(&session);
 		return cli_fail(1, "%s", err);
@@ -138,7 +139,7 @@ int serve_main(int argc, char **argv)
 	const char *host = opts.listen_at.host[0] != '\0' ? opts.listen_at.host : "0.0.0.0";
 	bool ipv6 = strchr(host, ':') != NULL;
 	char name[4096];
-	traced_set_name(&session.image, name, sizeof(name));
+	traced_set_name(&session.set, name, sizeof(name));
 	fprintf(stderr, "bpfprof: serving %s on http://%s%s%s:%d/debug/pprof/\n", name, ipv6 ? "[" : "", host,
 		ipv6 ? "]" : "", port);
 	if (heap != NULL)
@@ -148,7 +149,7 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "bpfprof: warning: listening beyond this machine; profiles expose the target's "
 				"code layout, file paths and command line to anyone who can connect\n");
 
-	int signo = wait_for_stop(&stop_signals, &session.image);
+	int signo = wait_for_stop(&stop_signals, &session.set);
 	fprintf(stderr, "bpfprof: %s received, detaching\n", strsignal(signo));
 	/* Windows (requests and snapshots) end and answer with what they have;
 	 * heap profiles stay available while the uprobes come off. */

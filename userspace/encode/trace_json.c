@@ -216,7 +216,7 @@ int trace_write_json(FILE *out, struct timeline_event *events, size_t n, const s
 		"\n],\"otherData\":{\"producer\":\"bpfprof\",\"events_seen\":%llu,\"events_lost\":%llu,"
 		"\"window_seconds\":%.3f,\"target_exited\":%s}}\n",
 		(unsigned long long)info->events_seen, (unsigned long long)info->events_lost,
-		(double)(info->end_ns - info->start_ns) / 1e9, info->target_exited ? "true" : "false");
+		(double)(info->end_ns - info->start_ns) / 1e9, info->set_exited ? "true" : "false");
 	free(tracks.all);
 	hashmap_free(tracks.by_tid);
 	return rc == 0 && !ferror(out) ? 0 : -1;

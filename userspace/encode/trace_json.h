@@ -42,7 +42,7 @@ struct trace_info {
 	size_t n_threads;
 	uint64_t start_ns, end_ns; /* the window, monotonic */
 	uint64_t events_seen, events_lost;
-	bool target_exited; /* the window ended early because the target did */
+	bool set_exited; /* the window ended early because the traced set did */
 };
 
 /* Sorts events by time (in place) and writes the JSON document. 0, or -1

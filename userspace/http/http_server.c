@@ -167,11 +167,11 @@ static enum MHD_Result send_document(struct MHD_Connection *conn, struct kind_wi
 	return http_send_stream(conn, out, &buf, &len, rc, kind->document_type, filename);
 }
 
-/* Why a window or a view could not be taken: the target is gone (410,
+/* Why a window or a view could not be taken: the traced set is gone (410,
  * as Go answers for what no longer exists), or something else failed (500). */
 static unsigned int refusal_status(const struct server *server)
 {
-	return traced_set_alive(&server->session->image) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
+	return traced_set_alive(&server->session->set) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_GONE;
 }
 
 /* A kind's own text form (the threads' dump): ?debug=N answered as text. */
@@ -250,7 +250,7 @@ static void lower_title(const char *title, char *out, size_t len)
 }
 
 /* Every profile kind's endpoint: a window as the query asks, waited out
- * (ending early when the agent stops, the target exits or the client goes
+ * (ending early when the agent stops, the traced set exits or the client goes
  * away), then its profile as Go sends it. */
 static enum MHD_Result serve_kind(struct server *server, struct MHD_Connection *conn, const struct profile_kind *kind,
 				  const char *name)
@@ -346,9 +346,9 @@ static enum MHD_Result serve_index(struct server *server, struct MHD_Connection 
 
 static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *conn)
 {
-	struct traced_set *image = &server->session->image;
-	const struct target *target = traced_set_main(image);
-	bool alive = cpu_sampler_target_alive(server->session->cpu);
+	struct traced_set *set = &server->session->set;
+	const struct process_handle *main = traced_set_main(set);
+	bool alive = cpu_sampler_set_alive(server->session->cpu);
 	char *buf = NULL, attached[64], name[4096];
 	size_t len = 0;
 	time_t attached_at = (time_t)(server->ui.attached_wall_ns / 1000000000LL);
@@ -358,16 +358,16 @@ static enum MHD_Result serve_home(struct server *server, struct MHD_Connection *
 		return http_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	strftime(attached, sizeof(attached), "%Y-%m-%d %H:%M:%S UTC", gmtime(&attached_at));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bpfprof: ", page);
-	markup_write_text(page, target->comm, SIZE_MAX);
+	markup_write_text(page, main->comm, SIZE_MAX);
 	fprintf(page, "</title></head><body>\n<h1>bpfprof %s: ", BPFPROF_VERSION);
-	traced_set_name(image, name, sizeof(name));
+	traced_set_name(set, name, sizeof(name));
 	markup_write_text(page, name, SIZE_MAX);
 	fputs("</h1>\n<table>\n<tr><th>command</th><td><code>", page);
-	markup_write_text(page, target->cmdline, SIZE_MAX);
+	markup_write_text(page, main->cmdline, SIZE_MAX);
 	fputs("</code></td></tr>\n", page);
 	if (alive)
 		fprintf(page, "<tr><th>threads</th><td>%d</td></tr>\n<tr><th>uptime</th><td>%ld s</td></tr>\n",
-			target_thread_count(target), target_uptime_seconds(target));
+			process_handle_thread_count(main), process_handle_uptime_seconds(main));
 	else
 		fputs("<tr><th>state</th><td><strong>exited</strong>: no new profiles can be taken</td></tr>\n",
 		      page);
@@ -500,7 +500,7 @@ static enum MHD_Result serve_symbols(struct server *server, struct MHD_Connectio
 	for (char *word = strtok_r(body->data, "+ \r\n", &save); word != NULL; word = strtok_r(NULL, "+ \r\n", &save)) {
 		uint64_t addr = strtoull(word, NULL, 0);
 		char name[512];
-		if (addr != 0 && traced_set_function_name(&server->session->image, addr, name, sizeof(name)))
+		if (addr != 0 && traced_set_function_name(&server->session->set, addr, name, sizeof(name)))
 			fprintf(out, "%#llx %s\n", (unsigned long long)addr, name);
 	}
 	return http_send_stream(conn, out, &buf, &len, 0, "text/plain; charset=utf-8", NULL);
@@ -579,9 +579,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	}
 	if (strcmp(name, "cmdline") == 0)
 		return http_send(conn, MHD_HTTP_OK, "text/plain; charset=utf-8",
-				     traced_set_main(&server->session->image)->argv,
-				     traced_set_main(&server->session->image)->argv_len, MHD_RESPMEM_PERSISTENT, NULL,
-				     NULL);
+				 traced_set_main(&server->session->set)->argv,
+				 traced_set_main(&server->session->set)->argv_len, MHD_RESPMEM_PERSISTENT, NULL, NULL);
 	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
 		if (strcmp(other_endpoints[i].name, name) == 0)
 			return http_error(conn, MHD_HTTP_NOT_FOUND,

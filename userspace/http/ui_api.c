@@ -20,44 +20,44 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 	return http_error(conn, MHD_HTTP_NOT_FOUND, "404 page not found");
 }
 
-static enum MHD_Result serve_target(struct ui_context *ctx, struct MHD_Connection *conn)
+static enum MHD_Result serve_traced_set(struct ui_context *ctx, struct MHD_Connection *conn)
 {
-	struct traced_set *image = &ctx->session->image;
-	const struct target *target = traced_set_main(image);
+	struct traced_set *set = &ctx->session->set;
+	const struct process_handle *main = traced_set_main(set);
 	char *buf = NULL, name[4096];
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	if (out == NULL)
 		return http_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	bool alive = cpu_sampler_target_alive(ctx->session->cpu);
-	fprintf(out, "{\"pid\":%d,\"comm\":", (int)target->pid);
-	json_write_string(out, target->comm);
+	bool alive = cpu_sampler_set_alive(ctx->session->cpu);
+	fprintf(out, "{\"pid\":%d,\"comm\":", (int)main->pid);
+	json_write_string(out, main->comm);
 	fputs(",\"cmdline\":", out);
-	json_write_string(out, target->cmdline);
-	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":", alive ? target_thread_count(target) : 0,
+	json_write_string(out, main->cmdline);
+	fprintf(out, ",\"threads\":%d,\"alive\":%s,\"uptime_seconds\":", alive ? process_handle_thread_count(main) : 0,
 		alive ? "true" : "false");
 	if (alive)
-		fprintf(out, "%ld", target_uptime_seconds(target));
+		fprintf(out, "%ld", process_handle_uptime_seconds(main));
 	else
 		fputs("null", out); /* gone: it has no uptime */
 	fprintf(out, ",\"attached_unix\":%lld,\"version\":\"%s\",\"hz\":%u,\"heap_rate\":%llu",
 		(long long)(ctx->attached_wall_ns / 1000000000LL),
 		BPFPROF_VERSION, ctx->hz, ctx->heap != NULL ? (unsigned long long)heap_tracer_rate(ctx->heap) : 0ULL);
 	/* The set: what the header lists, every process seen with its state. */
-	traced_set_name(image, name, sizeof(name));
+	traced_set_name(set, name, sizeof(name));
 	fputs(",\"set\":", out);
 	json_write_string(out, name);
 	fputs(",\"processes\":[", out);
-	traced_set_lock(image);
-	for (size_t i = 0; i < image->n_processes; i++) {
-		const struct traced_process *process = image->processes[i];
+	traced_set_lock(set);
+	for (size_t i = 0; i < set->n_processes; i++) {
+		const struct traced_process *process = set->processes[i];
 		fprintf(out, "%s{\"pid\":%d,\"parent\":%d,\"exited\":%s,\"comm\":", i > 0 ? "," : "",
-			(int)process->target.pid, (int)process->parent, process->exited ? "true" : "false");
-		json_write_string(out, process->target.comm);
+			(int)process->handle.pid, (int)process->parent, process->exited ? "true" : "false");
+		json_write_string(out, process->handle.comm);
 		fputc('}', out);
 	}
-	traced_set_unlock(image);
+	traced_set_unlock(set);
 	fputs("]}\n", out);
 	return http_send_stream(conn, out, &buf, &len, 0, "application/json", NULL);
 }
@@ -300,7 +300,7 @@ bool ui_api_handle(struct ui_context *ctx, struct MHD_Connection *conn, const ch
 	if (strcmp(method, "DELETE") == 0 && strncmp(url, "/api/snapshots/", 15) != 0)
 		*result = http_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only a snapshot can be deleted");
 	else if (strcmp(url, "/api/target") == 0)
-		*result = serve_target(ctx, conn);
+		*result = serve_traced_set(ctx, conn);
 	else if (strcmp(url, "/api/kinds") == 0)
 		*result = serve_kinds(conn);
 	else if (strncmp(url, "/api/snapshots", 14) == 0)

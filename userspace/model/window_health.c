@@ -15,7 +15,7 @@ static bool silent(const struct window_activity *a)
 		return false;
 	if (a->machine_wide)
 		return a->seconds >= MACHINE_WIDE_MIN_SECONDS;
-	return a->target_cpu_ns >= 0 && a->target_cpu_ns >= a->busy_cpu_ns;
+	return a->set_cpu_ns >= 0 && a->set_cpu_ns >= a->busy_cpu_ns;
 }
 
 bool window_health_check(struct profile *profile, const struct window_activity *a)
@@ -33,7 +33,7 @@ bool window_health_check(struct profile *profile, const struct window_activity *
 					    "no %s in %.1f s although the target used %.2f s of CPU: %s "
 					    "never fired for it (it may not call them, or they do not work "
 					    "here), so this empty profile may say nothing about the target",
-					    a->events, a->seconds, (double)a->target_cpu_ns / 1e9, a->probe);
+					    a->events, a->seconds, (double)a->set_cpu_ns / 1e9, a->probe);
 		return true;
 	}
 	if (a->lost > 0 && a->kept == 0) {

@@ -18,16 +18,16 @@
 
 /* What a window's probes saw, in the collector's own words. */
 struct window_activity {
-	const char *events;    /* plural noun: "CPU samples", "allocation calls" */
-	const char *probe;     /* what should have fired: "the perf-event sampler" */
-	bool machine_wide;     /* the probe runs for every task on the machine, so any
-				  window of a tenth of a second sees it fire */
-	uint64_t fired;	       /* times the probe ran (for the target, unless machine_wide) */
-	uint64_t kept;	       /* events that made it into the profile */
-	uint64_t lost;	       /* events counted as lost */
-	int64_t target_cpu_ns; /* CPU the target used over the window; -1: unknown */
-	int64_t busy_cpu_ns;   /* CPU after which a target-only probe must have fired */
-	double seconds;	       /* the window's length */
+	const char *events;  /* plural noun: "CPU samples", "allocation calls" */
+	const char *probe;   /* what should have fired: "the perf-event sampler" */
+	bool machine_wide;   /* the probe runs for every task on the machine, so any
+				window of a tenth of a second sees it fire */
+	uint64_t fired;	     /* times the probe ran (for the traced set, unless machine_wide) */
+	uint64_t kept;	     /* events that made it into the profile */
+	uint64_t lost;	     /* events counted as lost */
+	int64_t set_cpu_ns;  /* CPU the traced set used over the window; -1: unknown */
+	int64_t busy_cpu_ns; /* CPU after which a probe of the set alone must have fired */
+	double seconds;	     /* the window's length */
 };
 
 /* Adds the warning the activity calls for, if any; returns whether it did. */

@@ -21,7 +21,7 @@
 #define CAP_BPF 39
 #endif
 
-int target_parse_pid(const char *text, pid_t *pid, char *err, size_t err_len)
+int process_handle_parse_pid(const char *text, pid_t *pid, char *err, size_t err_len)
 {
 	char *end;
 	long value;
@@ -93,11 +93,11 @@ static pid_t read_tgid(pid_t pid)
 	return line != NULL ? (pid_t)strtol(line + 6, NULL, 10) : -1;
 }
 
-int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
+int process_handle_open(pid_t pid, struct process_handle *process, char *err, size_t err_len)
 {
-	memset(target, 0, sizeof(*target));
-	target->pid = pid;
-	target->pidfd = -1;
+	memset(process, 0, sizeof(*process));
+	process->pid = pid;
+	process->pidfd = -1;
 	if (pid == getpid()) {
 		snprintf(err, err_len, "PID %d is bpfprof itself; profile another process", (int)pid);
 		return -1;
@@ -107,7 +107,7 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 		snprintf(err, err_len, "no process with PID %d", (int)pid);
 		return -1;
 	}
-	target->start_ticks = stat.start_ticks;
+	process->start_ticks = stat.start_ticks;
 	if (stat.state == 'Z') {
 		snprintf(err, err_len, "PID %d is a zombie: it has exited and has nothing left to profile", (int)pid);
 		return -1;
@@ -118,96 +118,96 @@ int target_open(pid_t pid, struct target *target, char *err, size_t err_len)
 		return -1;
 	}
 
-	ssize_t len = read_proc_file(pid, "comm", target->comm, sizeof(target->comm) - 1);
-	target->comm[len > 0 ? len - 1 : 0] = '\0'; /* drop the newline */
+	ssize_t len = read_proc_file(pid, "comm", process->comm, sizeof(process->comm) - 1);
+	process->comm[len > 0 ? len - 1 : 0] = '\0'; /* drop the newline */
 	char link[64];
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	len = readlink(link, target->exe, sizeof(target->exe) - 1);
+	len = readlink(link, process->exe, sizeof(process->exe) - 1);
 	if (len < 0 && errno == ENOENT) {
 		snprintf(err, err_len, "PID %d (%s) is a kernel thread; bpfprof profiles user-space processes", (int)pid,
-			 target->comm);
+			 process->comm);
 		return -1;
 	}
-	target->exe[len > 0 ? len : 0] = '\0';
+	process->exe[len > 0 ? len : 0] = '\0';
 
-	char args[sizeof(target->cmdline)];
+	char args[sizeof(process->cmdline)];
 	len = read_proc_file(pid, "cmdline", args, sizeof(args) - 1);
-	if (len <= 0 && target->exe[0] == '\0') {
+	if (len <= 0 && process->exe[0] == '\0') {
 		snprintf(err, err_len, "PID %d (%s) is a kernel thread; bpfprof profiles user-space processes", (int)pid,
-			 target->comm);
+			 process->comm);
 		return -1;
 	}
-	target->argv_len = len > 0 ? (size_t)len : 0;
-	if (target->argv_len > 0 && args[target->argv_len - 1] == '\0')
-		target->argv_len--;
-	target->argv = malloc(target->argv_len + 1);
-	if (target->argv == NULL) {
+	process->argv_len = len > 0 ? (size_t)len : 0;
+	if (process->argv_len > 0 && args[process->argv_len - 1] == '\0')
+		process->argv_len--;
+	process->argv = malloc(process->argv_len + 1);
+	if (process->argv == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	memcpy(target->argv, args, target->argv_len);
-	target->argv[target->argv_len] = '\0';
-	for (size_t i = 0; i < target->argv_len; i++)
-		target->cmdline[i] = args[i] == '\0' ? ' ' : args[i];
-	target->cmdline[target->argv_len] = '\0';
+	memcpy(process->argv, args, process->argv_len);
+	process->argv[process->argv_len] = '\0';
+	for (size_t i = 0; i < process->argv_len; i++)
+		process->cmdline[i] = args[i] == '\0' ? ' ' : args[i];
+	process->cmdline[process->argv_len] = '\0';
 
 	/* A pidfd tells of the exit without a /proc read per check; opened
 	 * after the start time was read, it is checked to be the same process. */
-	target->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (target->pidfd >= 0 && (read_stat(pid, &stat) != 0 || stat.start_ticks != target->start_ticks)) {
+	process->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (process->pidfd >= 0 && (read_stat(pid, &stat) != 0 || stat.start_ticks != process->start_ticks)) {
 		snprintf(err, err_len, "PID %d exited while bpfprof was attaching", (int)pid);
-		target_close(target);
+		process_handle_close(process);
 		return -1;
 	}
 	return 0;
 }
 
-void target_note_exited(struct target *target)
+void process_handle_note_exited(struct process_handle *process)
 {
-	if (target->pidfd >= 0)
-		close(target->pidfd);
-	target->pidfd = -1;
+	if (process->pidfd >= 0)
+		close(process->pidfd);
+	process->pidfd = -1;
 }
 
-void target_close(struct target *target)
+void process_handle_close(struct process_handle *process)
 {
-	free(target->argv);
-	target->argv = NULL;
-	target_note_exited(target);
+	free(process->argv);
+	process->argv = NULL;
+	process_handle_note_exited(process);
 }
 
-bool target_alive(const struct target *target)
+bool process_handle_alive(const struct process_handle *process)
 {
 	struct proc_stat stat;
 
-	if (target->pidfd >= 0) {
-		struct pollfd exited = {.fd = target->pidfd, .events = POLLIN};
+	if (process->pidfd >= 0) {
+		struct pollfd exited = {.fd = process->pidfd, .events = POLLIN};
 		return poll(&exited, 1, 0) == 0;
 	}
-	return read_stat(target->pid, &stat) == 0 && stat.start_ticks == target->start_ticks && stat.state != 'Z';
+	return read_stat(process->pid, &stat) == 0 && stat.start_ticks == process->start_ticks && stat.state != 'Z';
 }
 
-int64_t target_cpu_between(int64_t then_ns, int64_t now_ns)
+int64_t process_handle_cpu_between(int64_t then_ns, int64_t now_ns)
 {
 	return then_ns >= 0 && now_ns >= 0 ? now_ns - then_ns : -1;
 }
 
-int64_t target_cpu_ns(const struct target *target)
+int64_t process_handle_cpu_ns(const struct process_handle *process)
 {
 	struct proc_stat stat;
 
-	if (read_stat(target->pid, &stat) != 0 || stat.start_ticks != target->start_ticks)
+	if (read_stat(process->pid, &stat) != 0 || stat.start_ticks != process->start_ticks)
 		return -1;
 	return (int64_t)(stat.cpu_ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK)));
 }
 
-int target_thread_count(const struct target *target)
+int process_handle_thread_count(const struct process_handle *process)
 {
 	char path[64];
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)target->pid);
-	DIR *tasks = target_alive(target) ? opendir(path) : NULL;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)process->pid);
+	DIR *tasks = process_handle_alive(process) ? opendir(path) : NULL;
 	if (tasks == NULL)
 		return -1;
 	for (struct dirent *entry; (entry = readdir(tasks)) != NULL;)
@@ -216,18 +216,18 @@ int target_thread_count(const struct target *target)
 	return n;
 }
 
-long target_uptime_seconds(const struct target *target)
+long process_handle_uptime_seconds(const struct process_handle *process)
 {
 	double since_boot;
 	FILE *uptime = fopen("/proc/uptime", "re");
 
-	if (uptime == NULL || !target_alive(target) || fscanf(uptime, "%lf", &since_boot) != 1) {
+	if (uptime == NULL || !process_handle_alive(process) || fscanf(uptime, "%lf", &since_boot) != 1) {
 		if (uptime != NULL)
 			fclose(uptime);
 		return -1;
 	}
 	fclose(uptime);
-	return (long)(since_boot - (double)target->start_ticks / (double)sysconf(_SC_CLK_TCK));
+	return (long)(since_boot - (double)process->start_ticks / (double)sysconf(_SC_CLK_TCK));
 }
 
 /* Yama's ptrace_scope as the file says it ("3" forbids every attach), or
@@ -251,7 +251,7 @@ static bool has_capability(const struct __user_cap_data_struct caps[2], int cap)
 	return (caps[cap / 32].effective & (1U << (cap % 32))) != 0;
 }
 
-int target_check_privileges(const struct target *target, char *err, size_t err_len)
+int process_handle_check_privileges(const struct process_handle *process, char *err, size_t err_len)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct caps[2];
@@ -270,15 +270,15 @@ int target_check_privileges(const struct target *target, char *err, size_t err_l
 		return -1;
 	}
 	/* The maps name the code (CAP_PERFMON alone may read another user's);
-	 * its files are read through the target's root, which takes ptrace
+	 * its files are read through the process's root, which takes ptrace
 	 * access: both, or the objects could not be symbolized. */
 	char path[64];
 	int why = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)process->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		close(fd);
-		snprintf(path, sizeof(path), "/proc/%d/root/", (int)target->pid);
+		snprintf(path, sizeof(path), "/proc/%d/root/", (int)process->pid);
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0) {
 			close(fd);

@@ -1,10 +1,10 @@
 /*
- * cpu_sampler.c: one sampling thread per target drains the BPF collector
+ * cpu_sampler.c: one sampling thread per traced set drains the BPF collector
  * and hands each sample to every open window. Windows end at their
- * deadline, when stopped, or when the target exits.
+ * deadline, when stopped, or when the traced set exits.
  *
- * Locks: `lock` guards the windows and the collector pointer; the target
- * image has its own. Where both are held, `lock` is taken first.
+ * Locks: `lock` guards the windows and the collector pointer; the traced
+ * set has its own. Where both are held, `lock` is taken first.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,13 +33,13 @@ struct cpu_window {
 	struct cpu_collector_stats stats_at_open, stats_at_end;
 	uint64_t received, aggregation_failures;
 	uint64_t user_stack_ends[UNWIND_END_MAX];
-	bool stop_requested, ending, done, target_exited;
+	bool stop_requested, ending, done, set_exited;
 	uint64_t elapsed_ns;
-	int64_t target_cpu_at_open, target_cpu_ns; /* the target's CPU time; -1: unknown */
+	int64_t set_cpu_at_open, set_cpu_ns; /* the traced set's CPU time; -1: unknown */
 };
 
 struct cpu_sampler {
-	struct traced_set *image;
+	struct traced_set *set;
 	const struct cpu_event *event;
 	unsigned hz;
 
@@ -49,7 +49,7 @@ struct cpu_sampler {
 	struct cpu_collector *collector;
 	struct program_load load; /* what loading the collector's programs cost, and their walk */
 	pthread_t thread;
-	bool thread_started, shutting_down, target_gone;
+	bool thread_started, shutting_down, set_gone;
 	/* A window opening beside others asks for the kernel's totals to be
 	 * drained first: they belong to the windows already open. */
 	uint64_t drain_requests, drains_served;
@@ -74,7 +74,7 @@ static void on_sample(void *ctx, const struct cpu_sample *sample, uint64_t count
 		if (stack_table_add(w->stacks, &key, values) != 0)
 			w->aggregation_failures += count;
 	}
-	traced_set_note_stack(sampler->image, (pid_t)sample->pid, key.user, key.n_user);
+	traced_set_note_stack(sampler->set, (pid_t)sample->pid, key.user, key.n_user);
 	pthread_mutex_unlock(&sampler->lock);
 }
 
@@ -113,8 +113,8 @@ static void end_marked_windows(struct cpu_sampler *sampler, const struct cpu_col
 		}
 		w->stats_at_end = have_stats ? stats : w->stats_at_open;
 		w->elapsed_ns = now - w->started;
-		w->target_cpu_ns = target_cpu_between(w->target_cpu_at_open, traced_set_cpu_ns(sampler->image));
-		w->target_exited = sampler->target_gone;
+		w->set_cpu_ns = process_handle_cpu_between(w->set_cpu_at_open, traced_set_cpu_ns(sampler->set));
+		w->set_exited = sampler->set_gone;
 		w->done = true;
 		*link = w->next;
 		w->next = NULL;
@@ -172,18 +172,18 @@ static void *sampling_loop(void *arg)
 		struct cpu_collector *collector = sampler->collector;
 		pthread_mutex_unlock(&sampler->lock);
 		int polled = cpu_collector_poll(collector, timeout_ms);
-		bool alive = traced_set_alive(sampler->image);
+		bool alive = traced_set_alive(sampler->set);
 		pthread_mutex_lock(&sampler->lock);
 
 		if (!alive)
-			sampler->target_gone = true;
+			sampler->set_gone = true;
 		bool due = mark_due_windows(sampler, !alive || polled < 0);
 		if (polled >= 0 && (due || sampler->drain_requests > sampler->drains_served))
 			drain_and_end_windows(sampler, collector);
 		else
 			end_marked_windows(sampler, NULL);
 
-		traced_set_refresh_if_asked(sampler->image);
+		traced_set_refresh_if_asked(sampler->set);
 	}
 	mark_due_windows(sampler, true);
 	end_marked_windows(sampler, NULL);
@@ -193,14 +193,14 @@ static void *sampling_loop(void *arg)
 	return NULL;
 }
 
-struct cpu_sampler *cpu_sampler_new(struct traced_set *image, const struct cpu_event *event, unsigned hz)
+struct cpu_sampler *cpu_sampler_new(struct traced_set *set, const struct cpu_event *event, unsigned hz)
 {
 	struct cpu_sampler *sampler = calloc(1, sizeof(*sampler));
 
 	if (sampler == NULL)
 		return NULL;
 	*sampler = (struct cpu_sampler){
-		.image = image,
+		.set = set,
 		.event = event,
 		.hz = hz,
 	};
@@ -244,12 +244,12 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	if (sampler->collector != NULL && sampler->windows != NULL && sampler->thread_started) {
 		ticket = ++sampler->drain_requests;
 		while (sampler->drains_served < ticket && sampler->collector != NULL && sampler->windows != NULL &&
-		       !sampler->shutting_down && !sampler->target_gone)
+		       !sampler->shutting_down && !sampler->set_gone)
 			pthread_cond_wait(&sampler->changed, &sampler->lock);
 	}
-	if (sampler->target_gone || !traced_set_alive(sampler->image)) {
-		sampler->target_gone = true;
-		traced_set_gone_reason(sampler->image, err, err_len);
+	if (sampler->set_gone || !traced_set_alive(sampler->set)) {
+		sampler->set_gone = true;
+		traced_set_gone_reason(sampler->set, err, err_len);
 		goto fail;
 	}
 	if (sampler->shutting_down) {
@@ -260,8 +260,8 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	bool fresh = sampler->collector == NULL;
 	if (fresh) {
 		drained = false;
-		sampler->collector = cpu_collector_start(sampler->image->tracker, sampler->event, sampler->hz,
-							 sampler->image->unwinder, on_sample, sampler, err, err_len);
+		sampler->collector = cpu_collector_start(sampler->set->tracker, sampler->event, sampler->hz,
+							 sampler->set->unwinder, on_sample, sampler, err, err_len);
 		if (sampler->collector == NULL)
 			goto fail;
 		sampler->load = *cpu_collector_program_load(sampler->collector);
@@ -281,7 +281,7 @@ struct cpu_window *cpu_window_open(struct cpu_sampler *sampler, uint64_t duratio
 	else if (!fresh)
 		cpu_collector_read_stats(sampler->collector, &window->stats_at_open);
 	window->load = sampler->load;
-	window->target_cpu_at_open = traced_set_cpu_ns(sampler->image);
+	window->set_cpu_at_open = traced_set_cpu_ns(sampler->set);
 	window->started = monotonic_ns();
 	window->deadline = window->started + duration_ns;
 	window->start_wall_ns = wall_ns();
@@ -328,8 +328,8 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 		.aggregation_failures = window->aggregation_failures,
 		.start_wall_ns = window->start_wall_ns,
 		.elapsed_ns = window->elapsed_ns,
-		.target_cpu_ns = window->target_cpu_ns,
-		.target_exited = window->target_exited,
+		.set_cpu_ns = window->set_cpu_ns,
+		.set_exited = window->set_exited,
 	};
 	cpu_collector_stats_between(a, b, &result->stats);
 	result->stats.received = window->received; /* this window's own, not the collector's */
@@ -338,19 +338,19 @@ void cpu_window_close(struct cpu_window *window, struct cpu_window_result *resul
 	free(window);
 }
 
-bool cpu_sampler_target_alive(struct cpu_sampler *sampler)
+bool cpu_sampler_set_alive(struct cpu_sampler *sampler)
 {
 	pthread_mutex_lock(&sampler->lock);
-	bool alive = !sampler->target_gone && traced_set_alive(sampler->image);
+	bool alive = !sampler->set_gone && traced_set_alive(sampler->set);
 	pthread_mutex_unlock(&sampler->lock);
 	return alive;
 }
 
 static void describe(struct profile *profile, const struct cpu_sampler *sampler, const struct cpu_window_result *r)
 {
-	target_describe(profile, sampler->image, "CPU profile");
+	profile_comments_add_set(profile, sampler->set, "CPU profile");
 	profile_add_comment(profile, "event: %s at %u Hz on every CPU", sampler->event->name, sampler->hz);
-	unwinder_describe(sampler->image->unwinder, r->load.mode, profile, r->user_stack_ends);
+	unwinder_describe(sampler->set->unwinder, r->load.mode, profile, r->user_stack_ends);
 	profile_add_comment(profile,
 			    "samples: %llu taken, %llu in the profile; lost: %llu (ring buffer full), %llu (agent out "
 			    "of memory); unreadable stacks: %llu user, %llu kernel",
@@ -371,7 +371,7 @@ static void describe(struct profile *profile, const struct cpu_sampler *sampler,
 				    (unsigned long long)r->stats.sent_by_reference);
 	bpf_counters_describe(profile, "cpu.bpf.c", cpu_counter_descriptions, r->stats.counters, CPU_COUNTER_MAX);
 	program_load_describe(&r->load, profile);
-	if (r->target_exited)
+	if (r->set_exited)
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    (double)r->elapsed_ns / 1e9);
 	cpu_window_check_health(sampler, profile, r);
@@ -389,7 +389,7 @@ void cpu_window_check_health(const struct cpu_sampler *sampler, struct profile *
 					     .kept = r->stats.received - r->aggregation_failures,
 					     .lost = r->stats.lost_ringbuf_full + r->aggregation_failures +
 						     r->stats.unknown_references,
-					     .target_cpu_ns = r->target_cpu_ns,
+					     .set_cpu_ns = r->set_cpu_ns,
 					     .seconds = (double)r->elapsed_ns / 1e9,
 				     });
 }
@@ -412,7 +412,7 @@ struct profile *cpu_sampler_profile(struct cpu_sampler *sampler, const struct cp
 	profile->time_nanos = result->start_wall_ns;
 	profile->duration_nanos = (int64_t)result->elapsed_ns;
 	describe(profile, sampler, result);
-	int rc = traced_set_add_stacks(sampler->image, profile, result->stacks);
+	int rc = traced_set_add_stacks(sampler->set, profile, result->stacks);
 	if (rc != 0) {
 		profile_free(profile);
 		return NULL;

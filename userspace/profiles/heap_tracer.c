@@ -37,13 +37,13 @@ struct allocator_coverage {
 };
 
 struct waiting_process {
-	size_t index; /* in the image's processes */
+	size_t index; /* in the set's processes */
 	uint64_t since_ns;
 };
 
 struct heap_tracer {
-	struct traced_set *image;
-	bool whole_set; /* the image is a set of processes, not one */
+	struct traced_set *set;
+	bool whole_set; /* the set may hold several processes, not one */
 	bool inject;    /* --heap-inject: sampled inside the target, not by uprobes */
 	uint64_t rate;
 	struct program_load load; /* what loading the collector's programs cost, and their walk */
@@ -54,7 +54,7 @@ struct heap_tracer {
 	struct waiting_process *waiting;
 	size_t n_waiting, cap_waiting;
 	uint64_t attached_ns; /* monotonic */
-	int64_t target_cpu_at_attach, target_cpu_at_end; /* -1: unknown */
+	int64_t set_cpu_at_attach, set_cpu_at_end; /* -1: unknown */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* tracing ended, or detaching finished */
@@ -76,7 +76,7 @@ struct heap_mark {
 	size_t n_stacks;
 	uint64_t taken_ns;
 	uint64_t calls;        /* allocation calls seen by then */
-	int64_t target_cpu_ns; /* the target's CPU time then; -1: unknown */
+	int64_t set_cpu_ns;    /* the target's CPU time then; -1: unknown */
 };
 
 /* Called by the collector for each record, on the tracing thread. */
@@ -87,7 +87,7 @@ static void on_record(void *ctx, const struct heap_event_header *event, size_t s
 	pthread_mutex_lock(&tracer->lock);
 	if (event->kind == HEAP_EVENT_ALLOC && size >= sizeof(struct heap_event)) {
 		const struct heap_event *allocation = (const struct heap_event *)event;
-		/* After exec the allocations are the new program's, made in code the image does not hold. */
+		/* After exec the allocations are the new program's, made in code the set does not hold. */
 		if (tracer->exec_ns == 0 && tracer->collector != NULL)
 			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
 		if (tracer->exec_ns != 0 && allocation->time_ns >= tracer->exec_ns) {
@@ -95,9 +95,8 @@ static void on_record(void *ctx, const struct heap_event_header *event, size_t s
 			return;
 		}
 		uint32_t depth = event->user_depth > 0 ? (uint32_t)event->user_depth : 0;
-		traced_set_note_stack(tracer->image, (pid_t)event->tgid,
-					(const uint64_t *)allocation->user_stack,
-					depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
+		traced_set_note_stack(tracer->set, (pid_t)event->tgid, (const uint64_t *)allocation->user_stack,
+				      depth < UNWIND_MAX_FRAMES ? depth : UNWIND_MAX_FRAMES);
 	}
 	heap_profile_add(tracer->heap, event, size);
 	pthread_mutex_unlock(&tracer->lock);
@@ -115,7 +114,7 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	tracer->end = end;
 	tracer->ended = true;
 	tracer->ended_ns = end == END_EXEC && tracer->exec_ns != 0 ? tracer->exec_ns : monotonic_ns();
-	tracer->target_cpu_at_end = end == END_FINISHED ? traced_set_cpu_ns(tracer->image) : -1;
+	tracer->set_cpu_at_end = end == END_FINISHED ? traced_set_cpu_ns(tracer->set) : -1;
 	pthread_cond_broadcast(&tracer->changed);
 	pthread_mutex_unlock(&tracer->lock);
 
@@ -129,9 +128,9 @@ static void detach(struct heap_tracer *tracer, enum heap_end end)
 	pthread_mutex_unlock(&tracer->lock);
 }
 
-/* With the image locked: whether process's allocator has probes now, or
+/* With the set locked: whether process's allocator has probes now, or
  * never will; what changed goes into found (the tracer's lock comes after
- * the image's is let go: a mark takes them the other way round). */
+ * the set's is let go: a mark takes them the other way round). */
 static bool cover_process(struct heap_tracer *tracer, struct traced_process *process, uint64_t since_ns,
 			  struct allocator_coverage *found)
 {
@@ -139,15 +138,15 @@ static bool cover_process(struct heap_tracer *tracer, struct traced_process *pro
 
 	if (process->exited || process->maps == NULL)
 		return true;
-	enum heap_cover cover = heap_collector_cover(tracer->collector, process->target.pid, process->maps, allocator,
+	enum heap_cover cover = heap_collector_cover(tracer->collector, process->handle.pid, process->maps, allocator,
 						     sizeof(allocator), err, sizeof(err));
 	if (cover == HEAP_COVERED_NOW) {
 		size_t used = strlen(found->allocators);
 		snprintf(found->allocators + used, sizeof(found->allocators) - used, ", %s", allocator);
-		fprintf(stderr, "bpfprof: heap: PID %d (%s) allocates with %s: probed too\n", (int)process->target.pid,
-			process->target.comm, allocator);
+		fprintf(stderr, "bpfprof: heap: PID %d (%s) allocates with %s: probed too\n", (int)process->handle.pid,
+			process->handle.comm, allocator);
 	} else if (cover == HEAP_COVER_FAILED && found->failure[0] == '\0') {
-		snprintf(found->failure, sizeof(found->failure), "PID %d: %s", (int)process->target.pid, err);
+		snprintf(found->failure, sizeof(found->failure), "PID %d: %s", (int)process->handle.pid, err);
 	} else if (cover == HEAP_NO_ALLOCATOR && monotonic_ns() - since_ns > ALLOCATOR_WAIT_NS) {
 		found->without_allocator++;
 		cover = HEAP_COVER_FAILED;
@@ -160,11 +159,11 @@ static bool cover_process(struct heap_tracer *tracer, struct traced_process *pro
  * others use; one that maps none yet is looked at again for a while. */
 static void cover_newcomers(struct heap_tracer *tracer)
 {
-	struct traced_set *image = tracer->image;
+	struct traced_set *set = tracer->set;
 	struct allocator_coverage found = {.allocators = ""};
 
-	traced_set_lock(image);
-	for (; tracer->checked < image->n_processes; tracer->checked++) {
+	traced_set_lock(set);
+	for (; tracer->checked < set->n_processes; tracer->checked++) {
 		struct waiting_process *arrived = ARRAY_PUSH(tracer->waiting, tracer->n_waiting, tracer->cap_waiting);
 		if (arrived == NULL)
 			break; /* out of memory: the next tick tries again */
@@ -172,14 +171,14 @@ static void cover_newcomers(struct heap_tracer *tracer)
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < tracer->n_waiting; i++) {
-		struct traced_process *process = image->processes[tracer->waiting[i].index];
+		struct traced_process *process = set->processes[tracer->waiting[i].index];
 		if (cover_process(tracer, process, tracer->waiting[i].since_ns, &found))
 			continue;
-		traced_set_look_again(image, process);
+		traced_set_look_again(set, process);
 		tracer->waiting[kept++] = tracer->waiting[i];
 	}
 	tracer->n_waiting = kept;
-	traced_set_unlock(image);
+	traced_set_unlock(set);
 
 	pthread_mutex_lock(&tracer->lock);
 	struct allocator_coverage *coverage = &tracer->coverage;
@@ -207,35 +206,35 @@ static void *tracing_loop(void *arg)
 			tracer->exec_ns = heap_collector_exec_time(tracer->collector);
 		end = tracer->stop_requested ? END_FINISHED : tracer->exec_ns != 0 ? END_EXEC : END_NONE;
 		pthread_mutex_unlock(&tracer->lock);
-		if (end == END_NONE && !traced_set_alive(tracer->image))
+		if (end == END_NONE && !traced_set_alive(tracer->set))
 			end = END_EXITED;
 
 		if (end == END_NONE && tracer->whole_set)
 			cover_newcomers(tracer);
 		if (end == END_NONE)
-			traced_set_refresh_if_asked(tracer->image);
+			traced_set_refresh_if_asked(tracer->set);
 	}
 	detach(tracer, end);
 	return NULL;
 }
 
-struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, bool inject, char *err, size_t err_len)
+struct heap_tracer *heap_tracer_start(struct traced_set *set, uint64_t rate, bool inject, char *err, size_t err_len)
 {
 	struct heap_tracer *tracer = calloc(1, sizeof(*tracer));
 
-	bool whole_set = traced_set_single(image) == NULL;
+	bool whole_set = traced_set_single(set) == NULL;
 
 	if (tracer == NULL || (tracer->heap = heap_profile_new(rate, whole_set)) == NULL) {
 		free(tracer);
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	tracer->image = image;
+	tracer->set = set;
 	tracer->whole_set = whole_set;
 	tracer->rate = rate;
 	tracer->inject = inject;
-	if (image->first->maps == NULL) {
-		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)image->first->target.pid);
+	if (set->first->maps == NULL) {
+		snprintf(err, err_len, "cannot read the memory maps of PID %d", (int)set->first->handle.pid);
 		heap_profile_free(tracer->heap);
 		free(tracer);
 		return NULL;
@@ -248,17 +247,16 @@ struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, b
 	pthread_condattr_destroy(&attr);
 	/* The first process's allocator must be found; a set's others get
 	 * their own where they use another file. */
-	tracer->collector = heap_collector_start(image->first->target.pid, tracer->whole_set, image->tracker,
-						 image->first->maps, image->unwinder, rate, inject, on_record, tracer,
-						 tracer->coverage.allocators, sizeof(tracer->coverage.allocators), err,
-						 err_len);
+	tracer->collector = heap_collector_start(
+		set->first->handle.pid, tracer->whole_set, set->tracker, set->first->maps, set->unwinder, rate, inject,
+		on_record, tracer, tracer->coverage.allocators, sizeof(tracer->coverage.allocators), err, err_len);
 	if (tracer->collector == NULL)
 		goto fail;
 	tracer->load = *heap_collector_program_load(tracer->collector);
 	if (tracer->whole_set)
 		cover_newcomers(tracer);
 	tracer->attached_ns = monotonic_ns();
-	tracer->target_cpu_at_attach = traced_set_cpu_ns(image);
+	tracer->set_cpu_at_attach = traced_set_cpu_ns(set);
 	if (pthread_create(&tracer->thread, NULL, tracing_loop, tracer) != 0) {
 		snprintf(err, err_len, "cannot start the heap tracing thread: %s", strerror(errno));
 		heap_collector_stop(tracer->collector, NULL);
@@ -282,9 +280,9 @@ static bool wait_for(struct heap_tracer *tracer, const bool *flag, int timeout_m
 	pthread_mutex_lock(&tracer->lock);
 	while (!*flag && pthread_cond_timedwait(&tracer->changed, &tracer->lock, &until) != ETIMEDOUT)
 		;
-	bool set = *flag;
+	bool flagged = *flag;
 	pthread_mutex_unlock(&tracer->lock);
-	return set;
+	return flagged;
 }
 
 void heap_tracer_finish(struct heap_tracer *tracer)
@@ -383,7 +381,7 @@ struct heap_mark *heap_tracer_mark(struct heap_tracer *tracer)
 	struct heap_collector_stats counts;
 	read_counts(tracer, &counts);
 	mark->calls = counts.calls;
-	mark->target_cpu_ns = traced_set_cpu_ns(tracer->image);
+	mark->set_cpu_ns = traced_set_cpu_ns(tracer->set);
 	pthread_mutex_unlock(&tracer->lock);
 	if (mark->n_stacks > 0 && mark->values == NULL) {
 		free(mark);
@@ -432,7 +430,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 {
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", view_names[view]);
-	target_describe(profile, tracer->image, what);
+	profile_comments_add_set(profile, tracer->set, what);
 	if (tracer->inject)
 		profile_add_comment(profile, "allocator: the malloc family, sampled inside the process by %s "
 					     "(--heap-inject: only sampled calls and their frees reach the kernel; calls are "
@@ -465,7 +463,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		profile_add_comment(profile, "delta: what changed over the last %.1f s (as Go's ?seconds=N); "
 					     "negative in-use values are frees of older allocations",
 				    (double)(monotonic_ns() - since->taken_ns) / 1e9);
-	unwinder_describe(tracer->image->unwinder, tracer->load.mode, profile, h->user_stack_ends);
+	unwinder_describe(tracer->set->unwinder, tracer->load.mode, profile, h->user_stack_ends);
 	profile_add_comment(profile,
 			    "allocation calls: %llu seen, %llu sampled (%llu returned NULL); %llu frees of sampled "
 			    "allocations; lost: %llu (ring buffer full), %llu (live-allocation map full), %llu (thread "
@@ -485,8 +483,8 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 		profile_add_comment(profile, "the target called exec after %.1f s of tracing: the profile is as of the "
 					     "exec; the new program is not traced (attach again to profile it)",
 				    traced_seconds);
-	int64_t cpu_then = since != NULL ? since->target_cpu_ns : tracer->target_cpu_at_attach;
-	int64_t cpu_now = end == END_NONE ? traced_set_cpu_ns(tracer->image) : tracer->target_cpu_at_end;
+	int64_t cpu_then = since != NULL ? since->set_cpu_ns : tracer->set_cpu_at_attach;
+	int64_t cpu_now = end == END_NONE ? traced_set_cpu_ns(tracer->set) : tracer->set_cpu_at_end;
 	uint64_t lost = heap_lost(c, h);
 	char probe[1100];
 	snprintf(probe, sizeof(probe), "the uprobes on the malloc family of %s", coverage->allocators);
@@ -496,7 +494,7 @@ static void describe(struct profile *profile, struct heap_tracer *tracer, enum h
 					     .fired = c->calls - (since != NULL ? since->calls : 0),
 					     .kept = c->sampled > lost ? c->sampled - lost : 0,
 					     .lost = lost,
-					     .target_cpu_ns = target_cpu_between(cpu_then, cpu_now),
+					     .set_cpu_ns = process_handle_cpu_between(cpu_then, cpu_now),
 					     .busy_cpu_ns = 100000000, /* a tenth of a second */
 					     .seconds = since != NULL ? (double)(monotonic_ns() - since->taken_ns) / 1e9
 								      : traced_seconds,
@@ -534,7 +532,7 @@ struct profile *heap_tracer_profile(struct heap_tracer *tracer, enum heap_view v
 		(int64_t)(since != NULL && view != HEAP_VIEW_LEAKS ? monotonic_ns() - since->taken_ns : now - tracer->attached_ns);
 	describe(profile, tracer, view, view == HEAP_VIEW_LEAKS ? NULL : since, min_age_ns, &counts, &stats, &coverage,
 		 end, (double)(now - tracer->attached_ns) / 1e9);
-	int rc = traced_set_add_stacks(tracer->image, profile, stacks);
+	int rc = traced_set_add_stacks(tracer->set, profile, stacks);
 	stack_table_free(stacks);
 	if (rc != 0) {
 		profile_free(profile);

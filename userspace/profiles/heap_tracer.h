@@ -1,9 +1,10 @@
 /*
- * heap_tracer.h: heap tracing kept running over a target. A thread drains
- * the heap collector into a heap profile until told to stop or until the
- * target exits or calls exec; meanwhile any thread may take profiles of it
- * (Go's heap and allocs, and a leak view), whole or as the change since a
- * mark, and they stay available after tracing has ended.
+ * heap_tracer.h: heap tracing kept running over the traced set. A thread
+ * drains the heap collector into a heap profile until told to stop or until
+ * the set exits or its one process calls exec; meanwhile any thread may
+ * take profiles of it (Go's heap and allocs, and a leak view), whole or
+ * as the change since a mark, and they stay available after tracing has
+ * ended.
  */
 #ifndef HEAP_TRACER_H
 #define HEAP_TRACER_H
@@ -26,19 +27,19 @@ enum heap_view {
 struct heap_tracer;
 struct heap_mark;
 
-/* Attaches to the image's target, one sample every rate bytes on
+/* Attaches to the set's processes, one sample every rate bytes on
  * average. NULL with a one-line reason in err. */
-struct heap_tracer *heap_tracer_start(struct traced_set *image, uint64_t rate, bool inject, char *err, size_t err_len);
+struct heap_tracer *heap_tracer_start(struct traced_set *set, uint64_t rate, bool inject, char *err, size_t err_len);
 /* Ends tracing and waits until the last records are in (keeping
  * everything traced for profiles). */
 void heap_tracer_finish(struct heap_tracer *tracer);
 /* Detaches and frees. */
 void heap_tracer_free(struct heap_tracer *tracer);
 
-/* Whether tracing has ended (finished, or the target exited or called
+/* Whether tracing has ended (finished, or the traced set exited or called
  * exec): it ends the windows over it (window.h). */
 bool heap_tracer_ended(struct heap_tracer *tracer);
-/* When the target ended tracing: "exited" or "called exec", with how long
+/* When the traced set ended tracing: "exited" or "called exec", with how long
  * after attach; NULL while tracing runs or after heap_tracer_finish(). */
 const char *heap_tracer_end_reason(struct heap_tracer *tracer, double *after_seconds);
 

@@ -15,13 +15,13 @@
 #include "window_health.h"
 
 struct offcpu_window {
-	struct traced_set *image;
+	struct traced_set *set;
 	struct offcpu_collector *collector;
 	enum offcpu_kind kind;
 	uint64_t min_wait_ns;
 	uint64_t started_ns; /* monotonic */
 	int64_t started_wall_ns;
-	int64_t target_cpu_at_open; /* -1: unknown */
+	int64_t set_cpu_at_open;    /* -1: unknown */
 	struct program_load load;   /* what loading the collector's programs cost, and their walk */
 };
 
@@ -30,7 +30,7 @@ const char *offcpu_kind_name(enum offcpu_kind kind)
 	return kind == OFFCPU_FUTEX ? "mutex" : "block";
 }
 
-static struct offcpu_window *open_window(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
+static struct offcpu_window *open_window(struct traced_set *set, enum offcpu_kind kind, uint64_t min_wait_ns,
 					 bool include_preempted, char *err, size_t err_len)
 {
 	struct offcpu_window *window = calloc(1, sizeof(*window));
@@ -39,15 +39,14 @@ static struct offcpu_window *open_window(struct traced_set *image, enum offcpu_k
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (!traced_set_alive(image)) {
-		traced_set_gone_reason(image, err, err_len);
+	if (!traced_set_alive(set)) {
+		traced_set_gone_reason(set, err, err_len);
 		free(window);
 		return NULL;
 	}
-	*window = (struct offcpu_window){.image = image, .kind = kind, .min_wait_ns = min_wait_ns};
+	*window = (struct offcpu_window){.set = set, .kind = kind, .min_wait_ns = min_wait_ns};
 	window->collector =
-		offcpu_collector_start(image->tracker, kind, min_wait_ns, include_preempted, image->unwinder, err,
-				       err_len);
+		offcpu_collector_start(set->tracker, kind, min_wait_ns, include_preempted, set->unwinder, err, err_len);
 	if (window->collector == NULL) {
 		free(window);
 		return NULL;
@@ -55,19 +54,19 @@ static struct offcpu_window *open_window(struct traced_set *image, enum offcpu_k
 	window->load = *offcpu_collector_program_load(window->collector);
 	window->started_ns = monotonic_ns();
 	window->started_wall_ns = wall_ns();
-	window->target_cpu_at_open = traced_set_cpu_ns(image);
+	window->set_cpu_at_open = traced_set_cpu_ns(set);
 	return window;
 }
 
-struct offcpu_window *offcpu_window_open(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
-					 char *err, size_t err_len)
+struct offcpu_window *offcpu_window_open(struct traced_set *set, enum offcpu_kind kind, uint64_t min_wait_ns, char *err,
+					 size_t err_len)
 {
-	return open_window(image, kind, min_wait_ns, false, err, err_len);
+	return open_window(set, kind, min_wait_ns, false, err, err_len);
 }
 
-struct offcpu_window *offcpu_window_open_all(struct traced_set *image, char *err, size_t err_len)
+struct offcpu_window *offcpu_window_open_all(struct traced_set *set, char *err, size_t err_len)
 {
-	return open_window(image, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
+	return open_window(set, OFFCPU_BLOCK, OFFCPU_MIN_WAIT_DEFAULT_NS, true, err, err_len);
 }
 
 const struct program_load *offcpu_window_program_load(const struct offcpu_window *window)
@@ -80,7 +79,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 {
 	char what[32];
 	snprintf(what, sizeof(what), "%s profile", offcpu_kind_name(window->kind));
-	target_describe(profile, window->image, what);
+	profile_comments_add_set(profile, window->set, what);
 	if (window->kind == OFFCPU_BLOCK)
 		profile_add_comment(profile, "block: time threads spent switched out asleep (I/O, sleeps, locks, "
 					     "condition variables), by the user and kernel stack where they blocked, "
@@ -92,7 +91,7 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 	profile_add_comment(profile, "waits shorter than %.1f us are not counted, nor waits that began before the "
 				     "window or were still going at its end",
 			    (double)window->min_wait_ns / 1e3);
-	unwinder_describe(window->image->unwinder, window->load.mode, profile, stats->user_stack_ends);
+	unwinder_describe(window->set->unwinder, window->load.mode, profile, stats->user_stack_ends);
 	profile_add_comment(profile,
 			    "waits: %llu ended, %llu counted; lost: %llu (no room for a stack, a total or the "
 			    "thread's start, or a nested walk), %llu (agent out of memory); %llu user stacks unreadable",
@@ -106,11 +105,12 @@ static void describe(struct profile *profile, const struct offcpu_window *window
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
 	offcpu_check_health(profile, window->kind, stats,
-			    target_cpu_between(window->target_cpu_at_open, traced_set_cpu_ns(window->image)), seconds);
+			    process_handle_cpu_between(window->set_cpu_at_open, traced_set_cpu_ns(window->set)),
+			    seconds);
 }
 
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,
-			 int64_t target_cpu_ns, double seconds)
+			 int64_t set_cpu_ns, double seconds)
 {
 	window_health_check(profile, &(struct window_activity){
 					     .events = "waits",
@@ -119,7 +119,7 @@ void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const s
 					     .fired = stats->seen,
 					     .kept = stats->counted,
 					     .lost = stats->lost + stats->unread,
-					     .target_cpu_ns = target_cpu_ns,
+					     .set_cpu_ns = set_cpu_ns,
 					     .seconds = seconds,
 				     });
 }
@@ -135,9 +135,9 @@ struct stack_table *offcpu_window_collect(struct offcpu_window *window, struct o
 	return stacks;
 }
 
-struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited)
+struct profile *offcpu_window_close(struct offcpu_window *window, bool set_exited)
 {
-	struct traced_set *image = window->image;
+	struct traced_set *set = window->set;
 	struct offcpu_window described = *window;
 	struct offcpu_collector_stats stats = {0};
 	uint64_t elapsed;
@@ -154,8 +154,8 @@ struct profile *offcpu_window_close(struct offcpu_window *window, bool target_ex
 		profile->period = 1;
 		profile->time_nanos = described.started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
-		describe(profile, &described, &stats, target_exited, (double)elapsed / 1e9);
-		if (traced_set_add_stacks(image, profile, stacks) != 0) {
+		describe(profile, &described, &stats, set_exited, (double)elapsed / 1e9);
+		if (traced_set_add_stacks(set, profile, stacks) != 0) {
 			profile_free(profile);
 			profile = NULL;
 		}

@@ -25,20 +25,20 @@ struct offcpu_window;
 
 /* Starts counting waits of kind of at least min_wait_ns. NULL with a
  * one-line reason in err. */
-struct offcpu_window *offcpu_window_open(struct traced_set *image, enum offcpu_kind kind, uint64_t min_wait_ns,
-					 char *err, size_t err_len);
+struct offcpu_window *offcpu_window_open(struct traced_set *set, enum offcpu_kind kind, uint64_t min_wait_ns, char *err,
+					 size_t err_len);
 /* The same for all time off CPU, preemptions included: the wall clock's. */
-struct offcpu_window *offcpu_window_open_all(struct traced_set *image, char *err, size_t err_len);
+struct offcpu_window *offcpu_window_open_all(struct traced_set *set, char *err, size_t err_len);
 /* What loading the window's programs cost, and the walk they do. */
 const struct program_load *offcpu_window_program_load(const struct offcpu_window *window);
-/* Ends the window (target_exited: it ended because the target did) and
+/* Ends the window (set_exited: it ended because the traced set did) and
  * returns its profile, or NULL when out of memory; frees the window. */
-struct profile *offcpu_window_close(struct offcpu_window *window, bool target_exited);
+struct profile *offcpu_window_close(struct offcpu_window *window, bool set_exited);
 
 /* Warns in the profile's comments when the kind's program never fired
- * although the target ran, or lost its waits (window_health.h). */
+ * although the traced set ran, or lost its waits (window_health.h). */
 void offcpu_check_health(struct profile *profile, enum offcpu_kind kind, const struct offcpu_collector_stats *stats,
-			 int64_t target_cpu_ns, double seconds);
+			 int64_t set_cpu_ns, double seconds);
 
 /* Ends the window and hands over its totals: a table of (count,
  * nanoseconds) per stack, or NULL when out of memory; frees the window. */

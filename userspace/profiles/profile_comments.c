@@ -42,14 +42,14 @@ static void describe_processes(struct traced_set *set, struct profile *profile, 
 	struct hashmap_entry *entry;
 	size_t listed = 0;
 	for (size_t i = 0; i < set->n_processes && used < sizeof(text); i++) {
-		uint32_t pid = (uint32_t)set->processes[i]->target.pid;
+		uint32_t pid = (uint32_t)set->processes[i]->handle.pid;
 		if (!traced_set_is_current(set, set->processes[i]))
 			continue; /* an exec'd program's record: its pid is counted once */
 		entry = hashmap_find(totals, &pid, sizeof(pid));
-		if (entry == NULL || listed++ >= TARGET_NAMED_PROCESSES * 4)
+		if (entry == NULL || listed++ >= SET_NAMED_PROCESSES * 4)
 			continue;
 		used += (size_t)snprintf(text + used, sizeof(text) - used, "%sPID %u (%s) %" PRIu64, used > 0 ? ", " : "",
-					 pid, set->processes[i]->target.comm, entry->value);
+					 pid, set->processes[i]->handle.comm, entry->value);
 	}
 	if (used > 0)
 		profile_add_comment(profile, "%s/%s by process: %s", profile->sample_types[value].type,
@@ -71,7 +71,7 @@ static void hint_at_children(struct traced_set *set, struct profile *profile, co
 		total += values[0];
 	if (total >= FEW_SAMPLES || set->first->exited)
 		return;
-	pid_t pid = set->first->target.pid, *parents = NULL;
+	pid_t pid = set->first->handle.pid, *parents = NULL;
 	pid_t *children = process_tree_descendants(&pid, 1, &parents, &n_children);
 	free(children);
 	free(parents);
@@ -116,7 +116,7 @@ int traced_set_add_stacks(struct traced_set *set, struct profile *profile, const
 	return rc;
 }
 
-void target_describe(struct profile *profile, struct traced_set *set, const char *what)
+void profile_comments_add_set(struct profile *profile, struct traced_set *set, const char *what)
 {
 	char name[4096];
 

@@ -19,6 +19,6 @@ int traced_set_add_stacks(struct traced_set *set, struct profile *profile, const
 /* The comments every profile starts with: "bpfprof VERSION: WHAT of PID
  * N (comm)" (or of the set), the main command line, and how the set
  * changed. */
-void target_describe(struct profile *profile, struct traced_set *set, const char *what);
+void profile_comments_add_set(struct profile *profile, struct traced_set *set, const char *what);
 
 #endif

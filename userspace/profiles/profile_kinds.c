@@ -65,7 +65,7 @@ static struct profile *close_cpu(struct kind_window *window, const struct window
 		 "%llu samples in %zu stacks over %.1f s, %llu lost, %.0f bytes per sample from the kernel",
 		 (unsigned long long)figures->samples, stack_table_count(result.stacks), seconds,
 		 (unsigned long long)figures->lost, cpu_collector_bytes_per_sample(&result.stats));
-	figures->target_exited = result.target_exited;
+	figures->set_exited = result.set_exited;
 	stack_table_free(result.stacks);
 	return profile;
 }
@@ -162,7 +162,7 @@ static struct profile *close_offcpu(struct kind_window *window, const struct win
 				    struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
-	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_TARGET_EXITED);
+	struct profile *profile = offcpu_window_close(window->offcpu, clock->end == WINDOW_SET_EXITED);
 
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "%s time over %.1f s", window->kind->name, seconds);
 	describe_waits(profile, "waiting", seconds, false, figures);
@@ -177,8 +177,8 @@ static struct kind_window *open_offcpu(const struct profile_kind *kind, const st
 
 	if (window == NULL)
 		return NULL;
-	window->offcpu = offcpu_window_open(&ctx->session->image, (enum offcpu_kind)kind->arg, request->min_wait_ns,
-					    err, err_len);
+	window->offcpu =
+		offcpu_window_open(&ctx->session->set, (enum offcpu_kind)kind->arg, request->min_wait_ns, err, err_len);
 	if (window->offcpu == NULL) {
 		free(window);
 		return NULL;
@@ -191,7 +191,7 @@ static struct profile *close_wall(struct kind_window *window, const struct windo
 				  struct window_figures *figures)
 {
 	double seconds = window_elapsed_seconds(clock);
-	struct profile *profile = wall_window_close(window->wall, clock->end == WINDOW_TARGET_EXITED);
+	struct profile *profile = wall_window_close(window->wall, clock->end == WINDOW_SET_EXITED);
 
 	snprintf(figures->subtitle, sizeof(figures->subtitle), "wall-clock time over %.1f s", seconds);
 	describe_waits(profile, "on- and off-CPU", seconds, true, figures);
@@ -220,7 +220,7 @@ static struct kind_window *open_wall(const struct profile_kind *kind, const stru
 static struct profile *close_threads(struct kind_window *window, const struct window_clock *clock,
 				     struct window_figures *figures)
 {
-	struct profile *profile = threads_profile(&window->ctx->session->image, &window->threads);
+	struct profile *profile = threads_profile(&window->ctx->session->set, &window->threads);
 
 	(void)clock;
 	figures->samples = window->threads.count;
@@ -232,11 +232,11 @@ static struct profile *close_threads(struct kind_window *window, const struct wi
 /* Every thread's stack now, for the profile and the text dump alike. */
 static int take_threads(const struct profile_context *ctx, struct thread_stacks *threads, char *err, size_t err_len)
 {
-	if (!traced_set_alive(&ctx->session->image)) {
-		traced_set_gone_reason(&ctx->session->image, err, err_len);
+	if (!traced_set_alive(&ctx->session->set)) {
+		traced_set_gone_reason(&ctx->session->set, err, err_len);
 		return -1;
 	}
-	return threads_take(&ctx->session->image, threads, err, err_len);
+	return threads_take(&ctx->session->set, threads, err, err_len);
 }
 
 static struct kind_window *open_threads(const struct profile_kind *kind, const struct profile_context *ctx,
@@ -261,7 +261,7 @@ static int write_threads_text(const struct profile_context *ctx, FILE *out, long
 
 	if (take_threads(ctx, &threads, err, err_len) != 0)
 		return -1;
-	threads_write_text(out, &ctx->session->image, &threads, debug);
+	threads_write_text(out, &ctx->session->set, &threads, debug);
 	thread_stacks_free(&threads);
 	return 0;
 }
@@ -272,8 +272,8 @@ static int close_trace(struct kind_window *window, const struct window_clock *cl
 		       FILE *out)
 {
 	struct trace_figures drawn;
-	int rc = trace_window_close(window->trace, clock->started_ns, clock->ended_ns,
-				    clock->end == WINDOW_TARGET_EXITED, out, &drawn);
+	int rc = trace_window_close(window->trace, clock->started_ns, clock->ended_ns, clock->end == WINDOW_SET_EXITED,
+				    out, &drawn);
 
 	figures->samples = drawn.events;
 	figures->lost = drawn.lost;
@@ -292,7 +292,7 @@ static struct kind_window *open_trace(const struct profile_kind *kind, const str
 	if (window == NULL)
 		return NULL;
 	window->close_document = close_trace;
-	window->trace = trace_window_open(&ctx->session->image, err, err_len);
+	window->trace = trace_window_open(&ctx->session->set, err, err_len);
 	if (window->trace == NULL) {
 		free(window);
 		return NULL;
@@ -486,7 +486,7 @@ struct kind_window *kind_window_open(const struct profile_kind *kind, const stru
 	return window;
 }
 
-/* The heap tracer's end (the target exited or called exec) ends its windows. */
+/* The heap tracer's end (the traced set exited or called exec) ends its windows. */
 static bool heap_tracing_ended(void *heap)
 {
 	return heap_tracer_ended(heap);
@@ -497,15 +497,15 @@ void kind_window_start_clock(const struct kind_window *window, struct window_clo
 {
 	const struct profile_context *ctx = window->ctx;
 
-	/* A heap view reads what was traced, which outlives the target: only
+	/* A heap view reads what was traced, which outlives the traced set: only
 	 * the end of tracing cuts its window short. */
 	window_clock_start(clock, window->request.duration_ns, parent);
 	if (window->kind->needs_heap) {
 		clock->source_ended = heap_tracing_ended;
 		clock->source = ctx->heap;
 	} else {
-		clock->target_gone = traced_set_gone;
-		clock->target = &ctx->session->image;
+		clock->set_gone = traced_set_gone;
+		clock->set = &ctx->session->set;
 	}
 	if (window->trace != NULL) {
 		clock->drain = trace_window_drain;
@@ -516,8 +516,8 @@ void kind_window_start_clock(const struct kind_window *window, struct window_clo
 /* What every window does last, whatever it wrote. */
 static void finish_window(struct kind_window *window, const struct window_clock *clock, struct window_figures *figures)
 {
-	if (clock->end == WINDOW_TARGET_EXITED)
-		figures->target_exited = true;
+	if (clock->end == WINDOW_SET_EXITED)
+		figures->set_exited = true;
 	if (window->ctx->slots != NULL)
 		window_slots_give_back(window->ctx->slots);
 	free(window);

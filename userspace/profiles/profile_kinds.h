@@ -60,8 +60,8 @@ struct window_figures {
 	char summary[300];  /* what record's closing line says was recorded */
 	uint64_t samples;   /* the snapshot list's figures */
 	uint64_t lost;
-	bool target_exited; /* the collector saw the target go */
-	bool busy;	    /* the window was refused: every slot of ctx->slots is in use */
+	bool set_exited; /* the collector saw the traced set go */
+	bool busy;	 /* the window was refused: every slot of ctx->slots is in use */
 };
 
 struct kind_window;
@@ -127,12 +127,12 @@ void profile_kinds_kernel_needs(struct kernel_kind *out);
 int profile_kind_kernel_check(const struct profile_kind *kind, bool frame_pointers_only, char *err, size_t err_len);
 
 /* Opens a window of kind. NULL with
- * a one-line reason, e.g. the target is gone. */
+ * a one-line reason, e.g. the traced set is gone. */
 struct kind_window *kind_window_open(const struct profile_kind *kind, const struct profile_context *ctx,
 				     const struct window_request *request, struct window_figures *figures, char *err,
 				     size_t err_len);
 /* The clock a window is waited on: request's duration, ending early when
- * parent fires or what the window reads ends (the target exits; heap tracing
+ * parent fires or what the window reads ends (the traced set exits; heap tracing
  * stops). */
 void kind_window_start_clock(const struct kind_window *window, struct window_clock *clock,
 			     const struct cancel_token *parent);

@@ -183,7 +183,7 @@ int snapshot_start(struct snapshot_store *store, const struct profile_kind *kind
 	struct window_figures figures;
 	s->window = kind_window_open(kind, &store->ctx, &request, &figures, err, err_len);
 	if (s->window == NULL) {
-		*gone = !traced_set_alive(&store->ctx.session->image);
+		*gone = !traced_set_alive(&store->ctx.session->set);
 		goto out;
 	}
 	s->id = store->next_id++;

@@ -38,7 +38,7 @@ void snapshot_store_free(struct snapshot_store *store);
 
 /* Starts a snapshot of kind (one the UI records): seconds is its window,
  * or for a kind of UI_SECONDS_AGE the least age shown. Its id, or -1 with a
- * reason (and *gone set when the target has exited, for a kind that needs
+ * reason (and *gone set when the traced set has exited, for a kind that needs
  * it running). */
 int snapshot_start(struct snapshot_store *store, const struct profile_kind *kind, unsigned seconds, bool *gone,
 		   char *err, size_t err_len);

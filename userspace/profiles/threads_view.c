@@ -13,19 +13,19 @@ static void thread_key(const struct thread_stack *thread, struct stack_key *key)
 	memcpy(key->thread, thread->name, sizeof(key->thread));
 }
 
-int threads_take(struct traced_set *image, struct thread_stacks *threads, char *err, size_t err_len)
+int threads_take(struct traced_set *set, struct thread_stacks *threads, char *err, size_t err_len)
 {
 	size_t n;
 
-	traced_set_lock(image);
-	pid_t *pids = traced_set_live_pids(image, &n);
-	traced_set_unlock(image);
+	traced_set_lock(set);
+	pid_t *pids = traced_set_live_pids(set, &n);
+	traced_set_unlock(set);
 	*threads = (struct thread_stacks){0};
 	if (pids == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	/* Walked without the image's lock: ptrace stops each process in
+	/* Walked without the set's lock: ptrace stops each process in
 	 * turn, and sampling goes on meanwhile. */
 	size_t walked = 0;
 	char first_err[256] = "";
@@ -54,7 +54,7 @@ static size_t count_errors(const struct thread_stacks *threads)
 }
 
 /* With `symbols` held: code mapped since attach (dlopen) is read before naming. */
-struct profile *threads_profile(struct traced_set *image, const struct thread_stacks *threads)
+struct profile *threads_profile(struct traced_set *set, const struct thread_stacks *threads)
 {
 	struct profile *profile = profile_new();
 	struct stack_table *stacks = stack_table_new(1);
@@ -74,14 +74,14 @@ struct profile *threads_profile(struct traced_set *image, const struct thread_st
 		};
 		profile->period = 1;
 		profile->time_nanos = wall_ns();
-		target_describe(profile, image, "threads");
+		profile_comments_add_set(profile, set, "threads");
 		profile_add_comment(profile, "%zu threads, each counted once by its user stack and name (Go's "
 					     "goroutine profile, a thread for a goroutine)",
 				    threads->count);
 		profile_add_comment(profile, "stacks walked with libdwfl through ptrace, each thread stopped for "
 					     "its walk; %zu threads could not be walked",
 				    count_errors(threads));
-		rc = traced_set_add_stacks(image, profile, stacks);
+		rc = traced_set_add_stacks(set, profile, stacks);
 	}
 	stack_table_free(stacks);
 	if (rc != 0) {
@@ -124,7 +124,7 @@ static bool same_stack(const struct thread_stack *a, const struct thread_stack *
 }
 
 /* debug=1: each distinct (stack, name) once, with how many threads share it. */
-static void write_grouped(FILE *out, struct traced_set *image, const struct thread_stacks *threads, bool several)
+static void write_grouped(FILE *out, struct traced_set *set, const struct thread_stacks *threads, bool several)
 {
 	bool *done = calloc(threads->count > 0 ? threads->count : 1, sizeof(*done));
 
@@ -144,11 +144,11 @@ static void write_grouped(FILE *out, struct traced_set *image, const struct thre
 		fprintf(out, "%zu @", same);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			fprintf(out, " %#llx", (unsigned long long)t->pcs[k]);
-		struct traced_process *process = traced_set_process(image, t->pid);
+		struct traced_process *process = traced_set_process(set, t->pid);
 		fprintf(out, "\n# labels: {\"thread\":\"%s\"", t->name);
 		if (several)
 			fprintf(out, ", \"pid\":\"%d\", \"comm\":\"%s\"", (int)t->pid,
-				process != NULL ? process->target.comm : "");
+				process != NULL ? process->handle.comm : "");
 		fputs("}\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			write_frame(out, process, t->pcs[k], k == 0, true);
@@ -160,15 +160,15 @@ static void write_grouped(FILE *out, struct traced_set *image, const struct thre
 }
 
 /* debug=2: one block a thread, as Go prints each goroutine. */
-static void write_each(FILE *out, struct traced_set *image, const struct thread_stacks *threads, bool several)
+static void write_each(FILE *out, struct traced_set *set, const struct thread_stacks *threads, bool several)
 {
 	for (size_t i = 0; i < threads->count; i++) {
 		const struct thread_stack *t = &threads->threads[i];
-		struct traced_process *process = traced_set_process(image, t->pid);
+		struct traced_process *process = traced_set_process(set, t->pid);
 		fprintf(out, "thread %d \"%s\" [%s%s%s]", (int)t->tid, t->name, thread_state_name(t->state),
 			t->wchan[0] != '\0' ? " in " : "", t->wchan);
 		if (several)
-			fprintf(out, " of PID %d (%s)", (int)t->pid, process != NULL ? process->target.comm : "?");
+			fprintf(out, " of PID %d (%s)", (int)t->pid, process != NULL ? process->handle.comm : "?");
 		fputs(":\n", out);
 		for (size_t k = 0; k < t->n_pcs; k++)
 			write_frame(out, process, t->pcs[k], k == 0, false);
@@ -178,20 +178,20 @@ static void write_each(FILE *out, struct traced_set *image, const struct thread_
 	}
 }
 
-void threads_write_text(FILE *out, struct traced_set *image, const struct thread_stacks *threads, long debug)
+void threads_write_text(FILE *out, struct traced_set *set, const struct thread_stacks *threads, long debug)
 {
 	bool several = false;
 
-	traced_set_lock(image);
+	traced_set_lock(set);
 	for (size_t i = 0; i < threads->count; i++) {
-		struct traced_process *process = traced_set_process(image, threads->threads[i].pid);
+		struct traced_process *process = traced_set_process(set, threads->threads[i].pid);
 		several |= threads->threads[i].pid != threads->threads[0].pid;
 		if (process != NULL)
-			traced_set_cover(image, process, threads->threads[i].pcs, threads->threads[i].n_pcs);
+			traced_set_cover(set, process, threads->threads[i].pcs, threads->threads[i].n_pcs);
 	}
 	if (debug >= 2)
-		write_each(out, image, threads, several);
+		write_each(out, set, threads, several);
 	else
-		write_grouped(out, image, threads, several);
-	traced_set_unlock(image);
+		write_grouped(out, set, threads, several);
+	traced_set_unlock(set);
 }

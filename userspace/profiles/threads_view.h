@@ -17,10 +17,10 @@
 /* Every thread of every live process of the set, each stopped for its
  * walk. A process that exits meanwhile is left out; -1 with a one-line
  * reason when none could be walked. */
-int threads_take(struct traced_set *image, struct thread_stacks *threads, char *err, size_t err_len);
+int threads_take(struct traced_set *set, struct thread_stacks *threads, char *err, size_t err_len);
 /* NULL when out of memory. */
-struct profile *threads_profile(struct traced_set *image, const struct thread_stacks *threads);
+struct profile *threads_profile(struct traced_set *set, const struct thread_stacks *threads);
 /* debug 1: threads grouped by stack and name; 2 (or more): each thread. */
-void threads_write_text(FILE *out, struct traced_set *image, const struct thread_stacks *threads, long debug);
+void threads_write_text(FILE *out, struct traced_set *set, const struct thread_stacks *threads, long debug);
 
 #endif

@@ -24,20 +24,20 @@ static void free_window(struct trace_window *window)
 
 /* The processes as they are now, each a group of tracks, and every thread
  * of them with its state as /proc gives it. */
-static int list_processes(struct trace_window *window, struct traced_set *image)
+static int list_processes(struct trace_window *window, struct traced_set *set)
 {
 	struct thread_stacks listed = {0};
 	size_t n = 0;
 
-	traced_set_lock(image);
-	pid_t *pids = traced_set_live_pids(image, &n);
+	traced_set_lock(set);
+	pid_t *pids = traced_set_live_pids(set, &n);
 	window->processes = calloc(n + 1, sizeof(*window->processes));
 	for (size_t i = 0; pids != NULL && window->processes != NULL && i < n; i++) {
-		const struct traced_process *process = traced_set_process(image, pids[i]);
-		window->processes[i] = (struct trace_process){.pid = pids[i], .comm = process->target.comm};
+		const struct traced_process *process = traced_set_process(set, pids[i]);
+		window->processes[i] = (struct trace_process){.pid = pids[i], .comm = process->handle.comm};
 		threads_list(pids[i], &listed);
 	}
-	traced_set_unlock(image);
+	traced_set_unlock(set);
 	free(pids);
 	window->threads = calloc(listed.count + 1, sizeof(*window->threads));
 	for (size_t i = 0; window->threads != NULL && i < listed.count; i++) {
@@ -52,10 +52,10 @@ static int list_processes(struct trace_window *window, struct traced_set *image)
 	return window->processes != NULL && window->threads != NULL ? 0 : -1;
 }
 
-struct trace_window *trace_window_open(struct traced_set *image, char *err, size_t err_len)
+struct trace_window *trace_window_open(struct traced_set *set, char *err, size_t err_len)
 {
-	if (!traced_set_alive(image)) {
-		traced_set_gone_reason(image, err, err_len);
+	if (!traced_set_alive(set)) {
+		traced_set_gone_reason(set, err, err_len);
 		return NULL;
 	}
 	struct trace_window *window = calloc(1, sizeof(*window));
@@ -63,12 +63,12 @@ struct trace_window *trace_window_open(struct traced_set *image, char *err, size
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	window->timeline = timeline_collector_start(image->tracker, err, err_len);
+	window->timeline = timeline_collector_start(set->tracker, err, err_len);
 	if (window->timeline == NULL) {
 		free(window);
 		return NULL;
 	}
-	if (list_processes(window, image) != 0) {
+	if (list_processes(window, set) != 0) {
 		struct timeline_events dropped;
 		timeline_collector_stop(window->timeline, &dropped);
 		free(dropped.events);
@@ -84,7 +84,7 @@ void trace_window_drain(void *window, int timeout_ms)
 	timeline_collector_poll(((struct trace_window *)window)->timeline, timeout_ms);
 }
 
-int trace_window_close(struct trace_window *window, uint64_t start_ns, uint64_t end_ns, bool target_exited, FILE *out,
+int trace_window_close(struct trace_window *window, uint64_t start_ns, uint64_t end_ns, bool set_exited, FILE *out,
 		       struct trace_figures *figures)
 {
 	struct timeline_events gathered;
@@ -104,7 +104,7 @@ int trace_window_close(struct trace_window *window, uint64_t start_ns, uint64_t 
 			.end_ns = end_ns,
 			.events_seen = gathered.seen,
 			.events_lost = gathered.lost,
-			.target_exited = target_exited,
+			.set_exited = set_exited,
 		};
 		rc = trace_write_json(out, gathered.events, gathered.count, &info);
 	}

@@ -23,17 +23,17 @@ struct trace_figures {
 	uint64_t seen, lost;
 };
 
-/* Lists the processes and threads of image as they are now (so quiet ones
+/* Lists the processes and threads of the set as they are now (so quiet ones
  * get a track too) and attaches the timeline's programs. NULL with a
- * one-line reason: the target is gone, or the programs would not load. */
-struct trace_window *trace_window_open(struct traced_set *image, char *err, size_t err_len);
+ * one-line reason: the traced set is gone, or the programs would not load. */
+struct trace_window *trace_window_open(struct traced_set *set, char *err, size_t err_len);
 /* Gathers pending events for up to timeout_ms (a window_clock's drain). */
 void trace_window_drain(void *window, int timeout_ms);
 /* Detaches, and writes the window from start_ns to end_ns (monotonic) as
  * JSON to out, or nothing when out is NULL (nobody wants it any more);
  * fills figures and frees the window. 0, or -1 on a write error or when
  * out of memory. */
-int trace_window_close(struct trace_window *window, uint64_t start_ns, uint64_t end_ns, bool target_exited, FILE *out,
+int trace_window_close(struct trace_window *window, uint64_t start_ns, uint64_t end_ns, bool set_exited, FILE *out,
 		       struct trace_figures *figures);
 
 #endif

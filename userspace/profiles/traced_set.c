@@ -21,7 +21,7 @@
 #define LIVENESS_SWEEP_NS 1000000000ULL
 #define SET_MAX_PROCESSES 256 /* unwound at once when the set can grow */
 
-static bool set_can_grow(const struct target_spec *spec)
+static bool set_can_grow(const struct traced_set_spec *spec)
 {
 	return spec->children || spec->cgroup[0] != '\0';
 }
@@ -37,7 +37,7 @@ static struct traced_process *find_process(const struct traced_set *set, pid_t p
 
 bool traced_set_is_current(const struct traced_set *set, const struct traced_process *process)
 {
-	return find_process(set, process->target.pid) == process;
+	return find_process(set, process->handle.pid) == process;
 }
 
 static void note_exit(struct traced_set *set, struct traced_process *process)
@@ -45,9 +45,9 @@ static void note_exit(struct traced_set *set, struct traced_process *process)
 	if (process->exited)
 		return;
 	process->exited = true;
-	target_note_exited(&process->target);
+	process_handle_note_exited(&process->handle);
 	__atomic_sub_fetch(&set->live, 1, __ATOMIC_RELAXED);
-	unwinder_forget_process(set->unwinder, process->target.pid);
+	unwinder_forget_process(set->unwinder, process->handle.pid);
 }
 
 /* A process moved out of the traced cgroup is not traced any more; what
@@ -71,12 +71,12 @@ static int add_process(struct traced_set *set, pid_t pid, pid_t parent, const st
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	if (target_open(pid, &process->target, err, err_len) != 0) {
+	if (process_handle_open(pid, &process->handle, err, err_len) != 0) {
 		free(process);
 		return -1;
 	}
 	process->parent = parent;
-	process->last_cpu_ns = target_cpu_ns(&process->target);
+	process->last_cpu_ns = process_handle_cpu_ns(&process->handle);
 	process->maps = from != NULL && from->maps != NULL ? process_image_fork(from->maps, pid)
 							   : process_image_open(set->symbolizer, pid, err, err_len);
 	if (process->maps == NULL)
@@ -91,7 +91,7 @@ static int add_process(struct traced_set *set, pid_t pid, pid_t parent, const st
 		set->n_processes--;
 	if (slot == NULL || entry == NULL) {
 		process_image_free(process->maps);
-		target_close(&process->target);
+		process_handle_close(&process->handle);
 		free(process);
 		snprintf(err, err_len, "out of memory");
 		return -1;
@@ -161,7 +161,7 @@ static void sweep_exited(struct traced_set *set)
 {
 	pthread_mutex_lock(&set->lock);
 	for (size_t i = 0; i < set->n_processes; i++)
-		if (!set->processes[i]->exited && !target_alive(&set->processes[i]->target))
+		if (!set->processes[i]->exited && !process_handle_alive(&set->processes[i]->handle))
 			note_exit(set, set->processes[i]);
 	pthread_mutex_unlock(&set->lock);
 }
@@ -209,7 +209,7 @@ static void drop_moved_out(struct traced_set *set)
 
 	for (size_t i = 0; i < set->n_processes; i++) {
 		struct traced_process *process = set->processes[i];
-		pid_t pid = process->target.pid;
+		pid_t pid = process->handle.pid;
 		if (process->exited || process_tree_listed(members, n, pid) ||
 		    process_tree_listed(set->spec.pids, set->spec.n_pids, pid))
 			continue;
@@ -219,7 +219,7 @@ static void drop_moved_out(struct traced_set *set)
 	free(members);
 }
 
-static int open_set(struct traced_set *set, const struct target_spec *spec, enum unwind_mode unwind, char *err,
+static int open_set(struct traced_set *set, const struct traced_set_spec *spec, enum unwind_mode unwind, char *err,
 		    size_t err_len)
 {
 	uint64_t cgroup_id = 0;
@@ -228,11 +228,11 @@ static int open_set(struct traced_set *set, const struct target_spec *spec, enum
 	/* Every PID given is checked before anything is loaded: a wrong one
 	 * or missing privileges are the user's first answer. */
 	for (size_t i = 0; i < spec->n_pids; i++) {
-		struct target probe;
-		if (target_open(spec->pids[i], &probe, err, err_len) != 0)
+		struct process_handle probe;
+		if (process_handle_open(spec->pids[i], &probe, err, err_len) != 0)
 			return -1;
-		int rc = target_check_privileges(&probe, err, err_len);
-		target_close(&probe);
+		int rc = process_handle_check_privileges(&probe, err, err_len);
+		process_handle_close(&probe);
 		if (rc != 0)
 			return -1;
 	}
@@ -273,7 +273,7 @@ static int open_set(struct traced_set *set, const struct target_spec *spec, enum
 	if (spec->children) {
 		pid_t *roots = malloc((set->n_processes + 1) * sizeof(*roots)), *parents = NULL;
 		for (size_t i = 0; roots != NULL && i < set->n_processes; i++)
-			roots[i] = set->processes[i]->target.pid;
+			roots[i] = set->processes[i]->handle.pid;
 		pid_t *descendants =
 			roots != NULL ? process_tree_descendants(roots, set->n_processes, &parents, &n) : NULL;
 		add_found(set, descendants, parents, n, false);
@@ -297,8 +297,8 @@ static int open_set(struct traced_set *set, const struct target_spec *spec, enum
 	return 0;
 }
 
-int traced_set_open(struct traced_set *set, const struct target_spec *spec, enum unwind_mode unwind,
-		      char *err, size_t err_len)
+int traced_set_open(struct traced_set *set, const struct traced_set_spec *spec, enum unwind_mode unwind, char *err,
+		    size_t err_len)
 {
 	memset(set, 0, sizeof(*set));
 	pthread_mutex_init(&set->lock, NULL);
@@ -330,7 +330,7 @@ void traced_set_close(struct traced_set *set)
 	unwinder_free(set->unwinder);
 	for (size_t i = 0; i < set->n_processes; i++) {
 		process_image_free(set->processes[i]->maps);
-		target_close(&set->processes[i]->target);
+		process_handle_close(&set->processes[i]->handle);
 		free(set->processes[i]);
 	}
 	free(set->processes);
@@ -340,9 +340,9 @@ void traced_set_close(struct traced_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-const struct target *traced_set_main(const struct traced_set *set)
+const struct process_handle *traced_set_main(const struct traced_set *set)
 {
-	return &set->first->target;
+	return &set->first->handle;
 }
 
 bool traced_set_can_grow(const struct traced_set *set)
@@ -363,7 +363,7 @@ bool traced_set_alive(const struct traced_set *set)
 	 * at once whether any still runs. */
 	if (!process_collector_follows(set->tracker)) {
 		for (size_t i = 0; i < set->n_processes; i++)
-			if (target_alive(&set->processes[i]->target))
+			if (process_handle_alive(&set->processes[i]->handle))
 				return true;
 		return false;
 	}
@@ -378,7 +378,7 @@ bool traced_set_gone(void *set)
 
 void traced_set_gone_reason(struct traced_set *set, char *err, size_t err_len)
 {
-	const struct target *main = traced_set_main(set);
+	const struct process_handle *main = traced_set_main(set);
 
 	if (set->spec.cgroup[0] != '\0')
 		snprintf(err, err_len, "cgroup %s is gone", set->spec.cgroup);
@@ -397,7 +397,7 @@ int64_t traced_set_cpu_ns(struct traced_set *set)
 	for (size_t i = 0; i < set->n_processes; i++) {
 		struct traced_process *process = set->processes[i];
 		if (!process->exited) {
-			int64_t now = target_cpu_ns(&process->target);
+			int64_t now = process_handle_cpu_ns(&process->handle);
 			if (now >= 0)
 				process->last_cpu_ns = now;
 		}
@@ -410,7 +410,7 @@ int64_t traced_set_cpu_ns(struct traced_set *set)
 
 void traced_set_name_held(const struct traced_set *set, char *text, size_t len)
 {
-	const struct target *main = traced_set_main(set);
+	const struct process_handle *main = traced_set_main(set);
 	size_t used = 0;
 
 	if (set->n_processes == 1 && !set_can_grow(&set->spec)) {
@@ -426,12 +426,12 @@ void traced_set_name_held(const struct traced_set *set, char *text, size_t len)
 					 set->spec.n_pids > 1 ? "s" : "", (int)set->spec.pids[0],
 					 set->spec.n_pids > 1 ? ", ..." : "");
 	size_t named = 0;
-	for (size_t i = 0; i < set->n_processes && named < TARGET_NAMED_PROCESSES && used < len; i++) {
+	for (size_t i = 0; i < set->n_processes && named < SET_NAMED_PROCESSES && used < len; i++) {
 		const struct traced_process *process = set->processes[i];
 		if (!traced_set_is_current(set, process))
 			continue; /* it exec'd: named by its newest record */
 		used += (size_t)snprintf(text + used, len - used, "%s PID %d (%s)", named++ == 0 ? ":" : ",",
-					 (int)process->target.pid, process->target.comm);
+					 (int)process->handle.pid, process->handle.comm);
 	}
 	if (distinct > named && used < len)
 		snprintf(text + used, len - used, " and %zu more", distinct - named);
@@ -465,7 +465,7 @@ static void refresh(struct traced_set *set, struct traced_process *process)
 	__atomic_store_n(&process->new_code_seen, false, __ATOMIC_RELAXED);
 	if (process->exited || process->maps == NULL || process_image_refresh(process->maps) != 0)
 		return; /* gone: nothing new can have been mapped */
-	if (unwinder_load_process(set->unwinder, process->maps, process->target.pid, err, sizeof(err)) != 0)
+	if (unwinder_load_process(set->unwinder, process->maps, process->handle.pid, err, sizeof(err)) != 0)
 		fprintf(stderr, "bpfprof: warning: %s\n", err);
 }
 
@@ -546,7 +546,7 @@ pid_t *traced_set_live_pids(struct traced_set *set, size_t *n)
 	*n = 0;
 	for (size_t i = 0; pids != NULL && i < set->n_processes; i++)
 		if (!set->processes[i]->exited)
-			pids[(*n)++] = set->processes[i]->target.pid;
+			pids[(*n)++] = set->processes[i]->handle.pid;
 	return pids;
 }
 
@@ -564,7 +564,7 @@ bool traced_set_stack_process(void *ctx, uint32_t pid, struct stack_process *out
 
 	if (process == NULL)
 		return false;
-	*out = (struct stack_process){.maps = process->maps, .comm = process->target.comm};
+	*out = (struct stack_process){.maps = process->maps, .comm = process->handle.comm};
 	return true;
 }
 

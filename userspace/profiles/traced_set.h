@@ -35,12 +35,12 @@
 struct profile;
 struct stack_table;
 
-#define TARGET_MAX_PIDS 64        /* PIDs given on one command line */
-#define TARGET_NAMED_PROCESSES 16 /* processes listed by name before "and N more" */
+#define SET_MAX_PIDS 64        /* PIDs given on one command line */
+#define SET_NAMED_PROCESSES 16 /* processes listed by name before "and N more" */
 
 /* Which processes to trace, as the command line says it. */
-struct target_spec {
-	pid_t pids[TARGET_MAX_PIDS];
+struct traced_set_spec {
+	pid_t pids[SET_MAX_PIDS];
 	size_t n_pids;
 	bool children;     /* every descendant of the PIDs too, born after attach or before */
 	char cgroup[4096]; /* a cgroup v2 directory whose processes (joiners too) to trace; "" for none */
@@ -48,7 +48,7 @@ struct target_spec {
 
 /* One process of the set, from when it was seen to the end of the agent. */
 struct traced_process {
-	struct target target;
+	struct process_handle handle;
 	struct process_image *maps; /* under lock; NULL: its maps could not be read */
 	pid_t parent;               /* the member it was forked by; 0 */
 	bool exited;                /* under lock */
@@ -59,7 +59,7 @@ struct traced_process {
 };
 
 struct traced_set {
-	struct target_spec spec;
+	struct traced_set_spec spec;
 	struct traced_process **processes; /* under lock; in order of arrival, the first given first */
 	size_t n_processes, cap_processes;
 	struct traced_process *first; /* the first given: never moved or freed while the set lives */
@@ -79,12 +79,12 @@ struct traced_set {
 /* Validates the processes and our privileges, reads their mappings, loads
  * their unwind tables and starts following the set. 0, or -1 with a
  * one-line reason (nothing to close). */
-int traced_set_open(struct traced_set *set, const struct target_spec *spec, enum unwind_mode unwind,
-		      char *err, size_t err_len);
+int traced_set_open(struct traced_set *set, const struct traced_set_spec *spec, enum unwind_mode unwind, char *err,
+		    size_t err_len);
 void traced_set_close(struct traced_set *set);
 
 /* The first process given: its command line is the profile's. */
-const struct target *traced_set_main(const struct traced_set *set);
+const struct process_handle *traced_set_main(const struct traced_set *set);
 /* Whether the set can grow (--children or --cgroup). */
 bool traced_set_can_grow(const struct traced_set *set);
 /* The one process of a set that can never grow or change (one --pid,

@@ -36,7 +36,7 @@ struct wall_window *wall_window_open(struct session *session, uint64_t duration_
 		free(window);
 		return NULL;
 	}
-	window->off = offcpu_window_open_all(&session->image, err, err_len);
+	window->off = offcpu_window_open_all(&session->set, err, err_len);
 	if (window->off == NULL) {
 		struct cpu_window_result dropped;
 		cpu_window_stop(window->cpu);
@@ -67,14 +67,14 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 		     const struct offcpu_collector_stats *off, bool exited, double seconds)
 {
 
-	target_describe(profile, &window->session->image, "wall-clock profile");
+	profile_comments_add_set(profile, &window->session->set, "wall-clock profile");
 	profile_add_comment(profile, "on-CPU and off-CPU time in one profile. on-CPU: cpu-clock samples, each worth its period; off-CPU: from the scheduler's "
 				     "switch events, sleeps and preemptions alike (waits of 1 us and more), by the stack "
 				     "the thread left the CPU in; each sample labelled state=on-CPU or state=off-CPU (go "
 				     "tool pprof -tagroot=state splits the graph)");
 	profile_add_comment(profile, "a thread asleep for the whole window has no event in it and does not show; "
 				     "waits that began before the window or outlast it are not counted");
-	unwinder_describe(window->session->image.unwinder, on->load.mode, profile, on->user_stack_ends);
+	unwinder_describe(window->session->set.unwinder, on->load.mode, profile, on->user_stack_ends);
 	profile_add_comment(profile,
 			    "on-CPU samples: %llu taken, %llu lost; off-CPU waits: %llu ended, %llu counted, %llu lost",
 			    (unsigned long long)on->stats.samples,
@@ -89,10 +89,10 @@ static void describe(struct profile *profile, const struct wall_window *window, 
 		profile_add_comment(profile, "the target exited after %.1f s: the profile covers only that time",
 				    seconds);
 	cpu_window_check_health(window->session->cpu, profile, on);
-	offcpu_check_health(profile, OFFCPU_BLOCK, off, on->target_cpu_ns, seconds);
+	offcpu_check_health(profile, OFFCPU_BLOCK, off, on->set_cpu_ns, seconds);
 }
 
-struct profile *wall_window_close(struct wall_window *window, bool target_exited)
+struct profile *wall_window_close(struct wall_window *window, bool set_exited)
 {
 	struct session *session = window->session;
 	struct cpu_window_result on;
@@ -119,8 +119,8 @@ struct profile *wall_window_close(struct wall_window *window, bool target_exited
 		profile->period = 1;
 		profile->time_nanos = window->started_wall_ns;
 		profile->duration_nanos = (int64_t)elapsed;
-		describe(profile, window, &on, &off, target_exited, (double)elapsed / 1e9);
-		rc = traced_set_add_stacks(&session->image, profile, wall);
+		describe(profile, window, &on, &off, set_exited, (double)elapsed / 1e9);
+		rc = traced_set_add_stacks(&session->set, profile, wall);
 	}
 	stack_table_free(on.stacks);
 	stack_table_free(off_stacks);

@@ -22,6 +22,6 @@ struct wall_window;
 struct wall_window *wall_window_open(struct session *session, uint64_t duration_ns, char *err, size_t err_len);
 /* Ends both (early when the window was cut short) and returns the merged profile, or NULL when out of memory;
  * frees the window. */
-struct profile *wall_window_close(struct wall_window *window, bool target_exited);
+struct profile *wall_window_close(struct wall_window *window, bool set_exited);
 
 #endif

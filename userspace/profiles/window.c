@@ -32,10 +32,10 @@ enum window_end window_check(struct window_clock *clock)
 		return clock->end;
 	if (cancel_token_fired(&clock->token))
 		clock->end = WINDOW_CANCELLED;
-	else if (clock->target_gone != NULL && clock->target_gone(clock->target))
-		clock->end = WINDOW_TARGET_EXITED;
+	else if (clock->set_gone != NULL && clock->set_gone(clock->set))
+		clock->end = WINDOW_SET_EXITED;
 	else if (clock->source_ended != NULL && clock->source_ended(clock->source))
-		clock->end = WINDOW_TARGET_EXITED;
+		clock->end = WINDOW_SET_EXITED;
 	else if (clock->client_gone != NULL && clock->client_gone(clock->client))
 		clock->end = WINDOW_CLIENT_GONE;
 	else if (monotonic_ns() >= clock->deadline_ns)
@@ -75,7 +75,7 @@ const char *window_end_reason(enum window_end end)
 	case WINDOW_RUNNING: return "it is still running";
 	case WINDOW_DEADLINE: return "its duration is over";
 	case WINDOW_CANCELLED: return "it was cancelled";
-	case WINDOW_TARGET_EXITED: return "the target exited";
+	case WINDOW_SET_EXITED: return "the target exited";
 	case WINDOW_CLIENT_GONE: return "the client went away";
 	}
 	return "?";

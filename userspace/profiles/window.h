@@ -1,7 +1,7 @@
 /*
  * window.h: the one lifecycle of every profile window. A window lasts its
  * duration and ends early through one cancellation token, which fires on
- * Ctrl-C, the agent stopping, the snapshot store closing, the target's exit
+ * Ctrl-C, the agent stopping, the snapshot store closing, the traced set's exit
  * or the HTTP client going away; window_wait is the one wait every caller
  * (record, the /debug/pprof routes, the UI's snapshots) goes through.
  *
@@ -15,14 +15,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WINDOW_TICK_MS 100 /* how often a waiting window looks at the target and the client */
+#define WINDOW_TICK_MS 100 /* how often a waiting window looks at the traced set and the client */
 
 enum window_end {
 	WINDOW_RUNNING,
-	WINDOW_DEADLINE,	/* its duration is over */
-	WINDOW_CANCELLED,	/* its token, or one above it, fired */
-	WINDOW_TARGET_EXITED,	/* the target is gone (or stopped being traceable) */
-	WINDOW_CLIENT_GONE,	/* the HTTP client closed its connection */
+	WINDOW_DEADLINE,    /* its duration is over */
+	WINDOW_CANCELLED,   /* its token, or one above it, fired */
+	WINDOW_SET_EXITED,  /* the traced set is gone (or stopped being traceable) */
+	WINDOW_CLIENT_GONE, /* the HTTP client closed its connection */
 };
 
 struct cancel_token {
@@ -38,10 +38,10 @@ bool cancel_token_fired(const struct cancel_token *token);
 struct window_clock {
 	uint64_t started_ns, deadline_ns; /* monotonic */
 	struct cancel_token token;	  /* this window's own; fire it to end the window */
-	/* Polled each tick, each may be NULL: the target is gone; the client
+	/* Polled each tick, each may be NULL: the traced set is gone; the client
 	 * went away; the source itself ended (heap tracing stopped at an exec). */
-	bool (*target_gone)(void *target);
-	void *target;
+	bool (*set_gone)(void *set);
+	void *set;
 	bool (*client_gone)(void *client);
 	void *client;
 	bool (*source_ended)(void *source);

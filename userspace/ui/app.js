@@ -5,7 +5,7 @@
  * what the URL hash asks for (or the newest snapshot). No dependencies,
  * nothing from the network beyond the agent.
  *   api       the agent's JSON API          state     the page's state
- *   target    the header of the target      kinds     what a kind asks for
+ *   traced_set the traced set's header      kinds     what a kind asks for
  *   record    the Record form               snapshots list, table, polls
  *   view      opening and loading a view    hash      the URL hash
  *   flame     the canvas, hover, tooltip    colours   frame colours
@@ -22,7 +22,7 @@ import { kindsFrom } from './kinds.js';
 import { bindRecordForm, recordingEnded as recordFailed, renderRecordForm, updateRecordButton } from './record.js';
 import { initSnapshots, refreshList, startPolling } from './snapshots.js';
 import { agent, look, view } from './state.js';
-import { pollTarget } from './target.js';
+import { pollTracedSet } from './traced_set.js';
 import {
   applyRequest, applySearch, changeSampleType, closeDeleted, openDiff, openSnapshot, recordingEnded, refreshAll,
   setPressed, showViewMsg, zoomTo,
@@ -118,7 +118,7 @@ async function start() {
   renderRecordForm();
   bindControls();
   setPressed();
-  pollTarget(renderRecordForm);
+  pollTracedSet(renderRecordForm);
   await refreshList();
   startPolling();
   if (!applyRequest(hashRequest(parseHash(location.hash)), true)) {

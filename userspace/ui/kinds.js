@@ -38,16 +38,16 @@ export function spanWords(kinds, s, at) {
       : s.seconds + ' s from ' + at;
 }
 
-// Why a kind cannot be recorded now, or '' when it can. Until the target
-// is known nothing is refused here; the agent's answer would say why.
-export function kindUnavailable(kinds, kind, target) {
-  if (!target) return '';
-  if (kinds[kind].needsHeap && !target.heap_rate) {
+// Why a kind cannot be recorded now, or '' when it can. Until the traced
+// set is known nothing is refused here; the agent's answer would say why.
+export function kindUnavailable(kinds, kind, set) {
+  if (!set) return '';
+  if (kinds[kind].needsHeap && !set.heap_rate) {
     return 'heap tracing is off: start bpfprof serve with --heap';
   }
   // Heap and leak snapshots read what the agent traced, which outlives the
-  // target; a window needs a live target to fill it.
-  if (!target.alive && kinds[kind].window) {
+  // traced set; a window needs a live set to fill it.
+  if (!set.alive && kinds[kind].window) {
     return kinds[kind].needsHeap ? 'the target exited; it makes no new allocations to record'
       : 'the target exited; there is no time left to record';
   }

@@ -1,6 +1,6 @@
 /*
  * record.js: the Record form: the kinds it offers (and why some are not,
- * from the target's state), what it asks for the chosen kind, starting a
+ * from the traced set's state), what it asks for the chosen kind, starting a
  * recording (POST /api/snapshots) and saying why one could not start or
  * failed. One recording started here at a time.
  */
@@ -11,14 +11,14 @@ import { fmtInt } from './format.js';
 import { kindUnavailable } from './kinds.js';
 import { refreshList, renderSnapshots } from './snapshots.js';
 import { agent } from './state.js';
-import { refreshTarget } from './target.js';
+import { refreshTracedSet } from './traced_set.js';
 
 export function bindRecordForm() {
   $('record-form').addEventListener('submit', startRecording);
   $('rec-kind').addEventListener('change', () => { showRecError(''); renderRecordForm(); });
 }
 
-function unavailable(kind) { return kindUnavailable(agent.kinds, kind, agent.target); }
+function unavailable(kind) { return kindUnavailable(agent.kinds, kind, agent.tracedSet); }
 
 function renderKindOptions() {
   const sel = $('rec-kind');
@@ -45,7 +45,7 @@ export function renderRecordForm() {
   input.min = String(K.min);
   $('rec-button').textContent = K.button;
   const why = unavailable(kind);
-  const rate = agent.target ? agent.target.heap_rate : 0;
+  const rate = agent.tracedSet ? agent.tracedSet.heap_rate : 0;
   const hint = $('rec-hint');
   const sampling = rate === 1 ? 'every allocation recorded' : 'sampled every ' + fmtInt(rate) + ' bytes on average';
   hint.textContent = why ? 'Cannot record: ' + why + '.'
@@ -110,8 +110,8 @@ async function startRecording(ev) {
   } catch (e) {
     showRecError('Could not start recording: ' + e.message);
     // 410: the target exited; 409: heap tracing is off. Either way the
-    // target's state tells the form what it can still offer.
-    if (e.status === 410 || e.status === 409) refreshTarget();
+    // traced set's state tells the form what it can still offer.
+    if (e.status === 410 || e.status === 409) refreshTracedSet();
   }
   updateRecordButton();
 }

@@ -1,5 +1,5 @@
 /*
- * target.js: the header naming the traced process or set (PID, command,
+ * traced_set.js: the header naming the traced process or set (PID, command,
  * threads, uptime, rate, running or exited), the exited banner and the
  * connection banner, kept fresh by polling /api/target.
  */
@@ -9,32 +9,32 @@ import { $, el } from './dom.js';
 import { fmtClock, fmtDuration } from './format.js';
 import { agent } from './state.js';
 
-const TARGET_POLL_MS = 3000;
+const SET_POLL_MS = 3000;
 let changed = () => {};
 
-// onChange runs after each answer (the Record form follows the target).
-export function pollTarget(onChange) {
+// onChange runs after each answer (the Record form follows the set).
+export function pollTracedSet(onChange) {
   changed = onChange;
   poll();
 }
 
 async function poll() {
   try {
-    agent.target = await api('/api/target');
+    agent.tracedSet = await api('/api/target');
     $('conn-banner').hidden = true;
-    renderTarget();
+    renderTracedSet();
   } catch (e) {
     const b = $('conn-banner');
     b.textContent = 'Cannot read the target: ' + e.message + '. Retrying every few seconds.';
     b.hidden = false;
   }
-  setTimeout(poll, TARGET_POLL_MS);
+  setTimeout(poll, SET_POLL_MS);
 }
 
-// Reads the target now, outside the poll (a refused recording says it may
+// Reads the set now, outside the poll (a refused recording says it may
 // have changed); a failure is left to the regular poll to report.
-export async function refreshTarget() {
-  try { agent.target = await api('/api/target'); renderTarget(); } catch (e) { /* the regular poll reports it */ }
+export async function refreshTracedSet() {
+  try { agent.tracedSet = await api('/api/target'); renderTracedSet(); } catch (e) { /* the regular poll reports it */ }
 }
 
 /* A set of processes (--pid A,B, --children, --cgroup): how many run,
@@ -48,9 +48,9 @@ function setField(t) {
     el('span', { class: 'label', text: 'processes' }), el('span', { text: running + ' running of ' + all.length }));
 }
 
-function renderTarget() {
-  const t = agent.target;
-  const box = $('target');
+function renderTracedSet() {
+  const t = agent.tracedSet;
+  const box = $('traced-set');
   box.textContent = '';
   const field = (label, value, cls) => el('span', { class: 'field' },
     el('span', { class: 'label', text: label }), el('span', { class: cls || '', text: value }));
