@@ -15,7 +15,7 @@ done
 agent=$(sed -n 's/^  \(http:\/\/127\.0\.0\.1:[0-9]*\)\/ui\/.*/\1/p' "$out" | head -n 1)
 expect_match "the demo prints the agent's UI URL" "$agent" '^http://127\.0\.0\.1:[0-9]+$'
 expect_eq "the agent answers during the load" "$(curl -s -o /dev/null -w '%{http_code}' "$agent/debug/pprof/")" 200
-expect_match "it is attached to the demo server" "$(curl -s "$agent/api/target")" '"comm":"encrypt-server"'
+expect_match "it is attached to the demo server" "$(curl -s "$agent/api/traced-set")" '"comm":"encrypt-server"'
 # With frame-pointer stacks and the tutorial's short message, encryptData
 # itself is a rare leaf; what every sample of a loaded server shows is its
 # responses going out.

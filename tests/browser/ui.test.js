@@ -277,9 +277,9 @@ async function checkSvg(page) {
     check('a CPU and a heap snapshot are not offered for comparison', await page.isDisabled('#compare-button')
       && /share no sample type/.test(await page.textContent('#compare-hint')));
 
-    // --- an agent without --heap, as /api/target says heap_rate 0
+    // --- an agent without --heap, as /api/traced-set says heap_rate 0
     const noHeap = await newPage(base);
-    await noHeap.route('**/api/target', async (route) => {
+    await noHeap.route('**/api/traced-set', async (route) => {
       const response = await route.fetch();
       route.fulfill({ response, json: Object.assign(await response.json(), { heap_rate: 0 }) });
     });

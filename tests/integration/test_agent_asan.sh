@@ -38,7 +38,7 @@ curl -s -o /dev/null "$url/debug/pprof/profile?seconds=2&debug=1" &
 curl -s -X POST -o /dev/null "$url/api/snapshots?seconds=1"
 curl -s -X POST -o /dev/null "$url/api/snapshots?seconds=1"
 sleep 2.5
-for path in /api/target /api/snapshots /api/snapshots/1 /api/snapshots/1/flame /api/snapshots/1/top \
+for path in /api/traced-set /api/snapshots /api/snapshots/1 /api/snapshots/1/flame /api/snapshots/1/top \
 	/api/snapshots/1/pprof "/api/diff?base=1&target=2" / /ui/ /debug/pprof/ /debug/pprof/cmdline \
 	"/debug/pprof/symbol?0x1" /debug/pprof/heap /nope "/debug/pprof/profile?seconds=x" \
 	"/debug/pprof/block?seconds=1" "/debug/pprof/mutex?seconds=1&debug=1" /debug/pprof/goroutine \

@@ -163,7 +163,7 @@ expect_match "the threads profile counts both processes' threads" "$(go_pprof -t
 trace=$(body "/debug/pprof/trace?seconds=1")
 expect_match "a trace of a set has a track group per process" "$trace" \
 	'"name":"process_name","ph":"M","pid":'"$waits_a"',.*"name":"process_name","ph":"M","pid":'"$waits_b"
-target=$(body /api/target)
+target=$(body /api/traced-set)
 expect_match "the UI's target lists the set" "$target" \
 	'"set":"2 processes: PID '"$waits_a"' \(waits\), PID '"$waits_b"' \(waits\)","processes":\[\{"pid":'"$waits_a"
 kill "$AGENT_PID" 2>/dev/null

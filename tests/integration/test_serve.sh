@@ -114,7 +114,7 @@ expect_eq "GET symbol with addresses in the query does too" \
 
 # --- the UI's JSON API -----------------------------------------------------
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-expect_eq "GET /api/target is 200" "$(get /api/target)" 200
+expect_eq "GET /api/traced-set is 200" "$(get /api/traced-set)" 200
 expect_eq "it describes the target" "$(json 'd["pid"], d["comm"], d["alive"], d["threads"]' <"$TEST_TMP/body")" \
 	"$split_pid cpu_split True 2"
 post() { curl -s -X POST -o "$TEST_TMP/body" -w '%{http_code}' "$AGENT_URL$1"; }
@@ -186,8 +186,8 @@ expect_match "saying the target exited" "$(cat "$TEST_TMP/body")" "PID $split_pi
 expect_eq "cmdline is still served" "$(get /debug/pprof/cmdline)" 200
 expect_eq "a new snapshot is 410" "$(post '/api/snapshots?seconds=1')" 410
 expect_eq "earlier snapshots stay available" "$(get "/api/snapshots/$first_id/flame")" 200
-expect_eq "/api/target says it exited, with no uptime" \
-	"$(get /api/target >/dev/null; json 'd["alive"], d["uptime_seconds"]' <"$TEST_TMP/body")" "False None"
+expect_eq "/api/traced-set says it exited, with no uptime" \
+	"$(get /api/traced-set >/dev/null; json 'd["alive"], d["uptime_seconds"]' <"$TEST_TMP/body")" "False None"
 until_line "$AGENT_LOG" 'has exited; still serving' 3
 expect_match "the agent's log says so too, once" "$(grep -c 'still serving what was collected' "$AGENT_LOG")" '^1$'
 expect_match "/ says the target exited" "$(get / >/dev/null; cat "$TEST_TMP/body")" 'exited'

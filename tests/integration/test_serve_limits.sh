@@ -97,7 +97,7 @@ expect_eq "DELETE /api/snapshots/1 is 204" "$(curl -s -o /dev/null -w '%{http_co
 expect_eq "then it is gone (404)" "$(get /api/snapshots/1/flame)" 404
 expect_eq "and no longer listed" "$(get /api/snapshots >/dev/null; json 'len(d["snapshots"]), d["bytes"]' <"$TEST_TMP/body")" "0 0"
 expect_eq "deleting it again is 404" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/api/snapshots/1")" 404
-expect_eq "DELETE on anything else is 405" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/api/target")" 405
+expect_eq "DELETE on anything else is 405" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/api/traced-set")" 405
 expect_eq "a recording snapshot can be deleted too" "$(post '/api/snapshots?kind=cpu&seconds=600')" 202
 recording=$(json 'd["id"]' <"$TEST_TMP/body")
 expect_eq "(204)" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$AGENT_URL/api/snapshots/$recording")" 204

@@ -208,7 +208,7 @@ go_endpoints() {
 	request symbol text POST /debug/pprof/symbol --data "$symbol_address" &&
 		expect_in_body symbol 'POST symbol' "^$symbol_address encryptData\$"
 	request index text GET /debug/pprof/
-	request 'api/target' json GET /api/target
+	request 'api/traced-set' json GET /api/traced-set
 }
 
 # The UI's snapshot slots: two CPU recordings (for a diff) and one of every
@@ -348,7 +348,7 @@ fi
 # hey keeps at most a million results for its report: the server's own
 # count is the one that covers the whole run.
 server_stats=$(curl -s --max-time 10 "http://127.0.0.1:$server_port/stats")
-call GET /api/target
+call GET /api/traced-set
 if [[ -n "$(problem json)" ]]; then
 	agent_alive=no
 	reasons+=("the agent does not answer at the end: $(problem json)")

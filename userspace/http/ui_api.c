@@ -299,7 +299,7 @@ bool ui_api_handle(struct ui_context *ctx, struct MHD_Connection *conn, const ch
 		return false;
 	if (strcmp(method, "DELETE") == 0 && strncmp(url, "/api/snapshots/", 15) != 0)
 		*result = http_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only a snapshot can be deleted");
-	else if (strcmp(url, "/api/target") == 0)
+	else if (strcmp(url, "/api/traced-set") == 0)
 		*result = serve_traced_set(ctx, conn);
 	else if (strcmp(url, "/api/kinds") == 0)
 		*result = serve_kinds(conn);

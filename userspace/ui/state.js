@@ -8,7 +8,7 @@
 // What the agent reports, and the picks made on its snapshots.
 export const agent = {
   kinds: {},        // kind name -> kinds.js's record, from /api/kinds (app.js)
-  tracedSet: null,  // /api/target's answer (traced_set.js)
+  tracedSet: null,  // /api/traced-set's answer (traced_set.js)
   snapshots: [],    // /api/snapshots rows by id (snapshots.js; record.js adds the one it starts)
   store: null,      // {bytes, budget, evicted}: the snapshots' memory (snapshots.js)
   mine: new Set(),  // ids of recordings started from this page (record.js; snapshots.js drops deleted ones)

@@ -1,7 +1,7 @@
 /*
  * traced_set.js: the header naming the traced process or set (PID, command,
  * threads, uptime, rate, running or exited), the exited banner and the
- * connection banner, kept fresh by polling /api/target.
+ * connection banner, kept fresh by polling /api/traced-set.
  */
 
 import { api } from './api.js';
@@ -20,7 +20,7 @@ export function pollTracedSet(onChange) {
 
 async function poll() {
   try {
-    agent.tracedSet = await api('/api/target');
+    agent.tracedSet = await api('/api/traced-set');
     $('conn-banner').hidden = true;
     renderTracedSet();
   } catch (e) {
@@ -34,7 +34,7 @@ async function poll() {
 // Reads the set now, outside the poll (a refused recording says it may
 // have changed); a failure is left to the regular poll to report.
 export async function refreshTracedSet() {
-  try { agent.tracedSet = await api('/api/target'); renderTracedSet(); } catch (e) { /* the regular poll reports it */ }
+  try { agent.tracedSet = await api('/api/traced-set'); renderTracedSet(); } catch (e) { /* the regular poll reports it */ }
 }
 
 /* A set of processes (--pid A,B, --children, --cgroup): how many run,
