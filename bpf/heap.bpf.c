@@ -197,12 +197,12 @@ int BPF_KPROBE(free_entry, __u64 address)
 	return 0;
 }
 
-/* When the target (of one process) called exec (0: not yet): its heap and its code are
+/* When the traced process (a set of one) called exec (0: not yet): its heap and its code are
  * then another program's, so the agent stops tracing there. */
 volatile __u64 exec_time_ns = 0;
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (!is_traced((__u32)task->tgid))
 		return 0;

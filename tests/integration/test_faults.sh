@@ -14,7 +14,7 @@ bpfprof=$ROOT/build/bpfprof
 
 # Our programs in the kernel, by the names bpfprof's objects give them.
 our_programs() {
-	bpftool prog show 2>/dev/null | grep -cE 'name (sample_cpu|malloc_entry|calloc_entry|free_entry|allocation_return|block_switch|futex_enter|futex_exit|target_exec)'
+	bpftool prog show 2>/dev/null | grep -cE 'name (sample_cpu|malloc_entry|calloc_entry|free_entry|allocation_return|block_switch|futex_enter|futex_exit|process_exec)'
 }
 no_programs_left() { (($(our_programs) == 0)); }
 until_gone() { wait_until 5 no_programs_left; }

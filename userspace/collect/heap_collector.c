@@ -361,7 +361,7 @@ struct heap_collector *heap_collector_start(pid_t pid, bool whole_set, const str
 	}
 	/* Exec replaces the heap and the code the stacks name: watch for it. */
 	struct bpf_link **exec_link = ARRAY_PUSH(collector->links, collector->n_links, collector->cap_links);
-	if (exec_link == NULL || (*exec_link = bpf_program__attach(collector->skel->progs.target_exec)) == NULL) {
+	if (exec_link == NULL || (*exec_link = bpf_program__attach(collector->skel->progs.process_exec)) == NULL) {
 		if (exec_link != NULL)
 			collector->n_links--;
 		snprintf(err, err_len, "cannot watch the target for exec: %s", strerror(errno));
