@@ -16,9 +16,7 @@
 
 BUILD := build
 CC := gcc
-# The agent's version: --version, profile comments, the served pages.
-VERSION := 0.1.0
-CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DBPFPROF_VERSION='"$(VERSION)"'
+CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 DEPFLAGS = -MMD -MP
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

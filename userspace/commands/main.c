@@ -14,6 +14,7 @@
 #include "profile_kinds.h"
 #include "record.h"
 #include "serve.h"
+#include "version.h"
 
 static void write_usage(FILE *out)
 {

@@ -34,6 +34,8 @@
 #include "top.h"
 #include "ui_api.h"
 #include "text_escape.h"
+#include "version.h"
+
 #define BODY_MAX (64 * 1024)
 /* Connections beyond --max-connections still get their 503 (with the
  * reason) up to this many more; past those libmicrohttpd closes them. */

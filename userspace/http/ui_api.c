@@ -10,6 +10,7 @@
 #include "top.h"
 #include "ui_api.h"
 #include "ui_assets.h"
+#include "version.h"
 
 static enum MHD_Result serve_asset(struct MHD_Connection *conn, const char *url)
 {

@@ -17,6 +17,7 @@
 #include "profile_builder.h"
 #include "profile_comments.h"
 #include "stack_table.h"
+#include "version.h"
 #include "window_health.h"
 
 #define FEW_SAMPLES 10 /* a profile this thin of a parent hints that its children work */
